@@ -1,0 +1,1 @@
+//! Simulator of a Fibocom module's MQTT AT interface (work in progress).

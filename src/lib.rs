@@ -1,0 +1,2 @@
+//! fibocom-mqtt (work in progress).
+#![no_std]
