@@ -1,0 +1,324 @@
+//! Typed values for every command the driver sends.
+
+use super::validate::{self, EncodeError, Field, Rule};
+use crate::types::{ClientId, QoS, ReceiveMode};
+
+/// How a publish payload goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PayloadForm {
+    /// The text form when the payload is printable ASCII without `"` (and for an empty payload),
+    /// else the data form.
+    #[default]
+    Auto,
+    /// Always the text form: `...,"<payload>"`. Refused for a payload the text form cannot carry.
+    Text,
+    /// Always the data form: `...,<size>`, then the raw bytes after the prompt. Refused for an
+    /// empty payload.
+    Data,
+}
+
+/// The three forms every MQTT command has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Form {
+    /// `AT+X?`: read the current setting or state.
+    Read,
+    /// `AT+X=?`: list the supported values.
+    Test,
+}
+
+/// The MQTT commands, by name, for the read and test forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MqttCommand {
+    /// `+MQTTUSER`
+    User,
+    /// `+MQTTOPEN`
+    Open,
+    /// `+MQTTCLOSE`
+    Close,
+    /// `+MQTTSUB`
+    Sub,
+    /// `+MQTTUNSUB`
+    Unsub,
+    /// `+MQTTPUB`
+    Pub,
+    /// `+MQTTCONF`
+    Conf,
+    /// `+MQTTREAD`
+    Read,
+    /// `+MQTTWILL`
+    Will,
+}
+
+impl MqttCommand {
+    /// The command's name, with its `+`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            MqttCommand::User => "+MQTTUSER",
+            MqttCommand::Open => "+MQTTOPEN",
+            MqttCommand::Close => "+MQTTCLOSE",
+            MqttCommand::Sub => "+MQTTSUB",
+            MqttCommand::Unsub => "+MQTTUNSUB",
+            MqttCommand::Pub => "+MQTTPUB",
+            MqttCommand::Conf => "+MQTTCONF",
+            MqttCommand::Read => "+MQTTREAD",
+            MqttCommand::Will => "+MQTTWILL",
+        }
+    }
+}
+
+/// The network queries of PROTOCOL.md section 6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Query {
+    /// `AT+CPIN?`: SIM state.
+    Cpin,
+    /// `AT+CSQ`: signal quality.
+    Csq,
+    /// `AT+COPS?`: operator.
+    Cops,
+    /// `AT+CREG?`: circuit-switched registration.
+    Creg,
+    /// `AT+CGREG?`: packet-switched registration.
+    Cgreg,
+    /// `AT+CEREG?`: EPS (LTE) registration.
+    Cereg,
+    /// `AT+MIPCALL?`: data call state.
+    MipCall,
+    /// `ATI`: identification.
+    Ati,
+}
+
+/// A command line, typed. [`Command::validate`] checks every limit; the encoders call it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Command<'a> {
+    /// `AT`: is the module there?
+    At,
+    /// `ATE1` (true) or `ATE0` (false): echo on or off.
+    Echo(bool),
+    /// A network query of PROTOCOL.md section 6.
+    Query(Query),
+    /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: bring the data call up.
+    MipCallUp {
+        /// Access point name.
+        apn: Option<&'a str>,
+        /// User and password for the APN.
+        credentials: Option<(&'a str, &'a str)>,
+    },
+    /// `AT+MIPCALL=0`: hang the data call up.
+    MipCallDown,
+    /// `AT+MQTTUSER=<id>,"<user>","<password>"[,"<client id>"]`.
+    User {
+        /// The module client.
+        id: ClientId,
+        /// User name, 0-128 bytes.
+        user: &'a str,
+        /// Password, 0-128 bytes.
+        password: &'a str,
+        /// MQTT client identifier, 1-23 bytes; the module uses its IMEI when left out.
+        client_id: Option<&'a str>,
+    },
+    /// `AT+MQTTOPEN=<id>,"<host>",<port>,<clean>,<keepalive>`.
+    Open {
+        /// The module client.
+        id: ClientId,
+        /// Broker host name or dotted IPv4 address, 1-255 bytes.
+        host: &'a str,
+        /// Broker port, 1-65535.
+        port: u16,
+        /// Clean session.
+        clean_session: bool,
+        /// Keepalive interval in seconds, 1-300.
+        keepalive: u16,
+    },
+    /// `AT+MQTTCLOSE=<id>`.
+    Close(ClientId),
+    /// `AT+MQTTSUB=<id>,"<topic>",<qos>`.
+    Subscribe {
+        /// The module client.
+        id: ClientId,
+        /// Topic filter, 1-255 printable bytes.
+        topic: &'a str,
+        /// Requested QoS.
+        qos: QoS,
+    },
+    /// `AT+MQTTUNSUB=<id>,"<topic>"`.
+    Unsubscribe {
+        /// The module client.
+        id: ClientId,
+        /// Topic filter, 1-255 printable bytes.
+        topic: &'a str,
+    },
+    /// `AT+MQTTPUB=...`, in the text or the data form (see [`PayloadForm`]).
+    Publish {
+        /// The module client.
+        id: ClientId,
+        /// Topic, 1-255 printable bytes.
+        topic: &'a str,
+        /// QoS.
+        qos: QoS,
+        /// Retain flag.
+        retain: bool,
+        /// Payload, 0-1024 bytes (1-1024 in the data form).
+        payload: &'a [u8],
+        /// Text or data form.
+        form: PayloadForm,
+    },
+    /// `AT+MQTTCONF=<mode>`.
+    Conf(ReceiveMode),
+    /// `AT+MQTTREAD=<id>`: fetch a message announced by `+MQTTMSGI`.
+    Read(ClientId),
+    /// `AT+MQTTWILL=<id>,"<topic>",<qos>,<retain>,"<payload>"`.
+    Will {
+        /// The module client.
+        id: ClientId,
+        /// Will topic, 1-255 printable bytes.
+        topic: &'a str,
+        /// Will QoS.
+        qos: QoS,
+        /// Will retain flag.
+        retain: bool,
+        /// Will payload, 0-1024 printable bytes without `"`.
+        payload: &'a str,
+    },
+    /// `AT+MQTTxxx?` or `AT+MQTTxxx=?`.
+    Mqtt(MqttCommand, Form),
+    /// `AT<body>`: any command, sent as given. The body must be printable ASCII (quotes allowed)
+    /// and at most 1500 bytes; `AT` and the line end are added.
+    Raw(&'a str),
+}
+
+/// Whether a payload can go in the text form.
+pub fn is_text(payload: &[u8]) -> bool {
+    payload.len() <= validate::MAX_PAYLOAD && payload.iter().all(|&b| validate::is_quotable(b))
+}
+
+impl<'a> Command<'a> {
+    /// Checks every limit of PROTOCOL.md section 3. The encoders call this before writing.
+    pub fn validate(&self) -> Result<(), EncodeError> {
+        use validate::{length, quoted, range};
+        match *self {
+            Command::MipCallUp { apn, credentials } => {
+                if let Some(apn) = apn {
+                    quoted(Field::Apn, apn.as_bytes(), 0, validate::MAX_APN)?;
+                }
+                if let Some((user, pass)) = credentials {
+                    quoted(Field::ApnUser, user.as_bytes(), 0, validate::MAX_APN)?;
+                    quoted(Field::ApnPassword, pass.as_bytes(), 0, validate::MAX_APN)?;
+                }
+                Ok(())
+            }
+            Command::User {
+                user,
+                password,
+                client_id,
+                ..
+            } => {
+                quoted(Field::User, user.as_bytes(), 0, validate::MAX_USER)?;
+                quoted(Field::Password, password.as_bytes(), 0, validate::MAX_USER)?;
+                if let Some(cid) = client_id {
+                    quoted(
+                        Field::ClientIdStr,
+                        cid.as_bytes(),
+                        1,
+                        validate::MAX_CLIENT_ID,
+                    )?;
+                }
+                Ok(())
+            }
+            Command::Open {
+                host,
+                port,
+                keepalive,
+                ..
+            } => {
+                quoted(Field::Host, host.as_bytes(), 1, validate::MAX_HOST)?;
+                range(Field::Port, port.into(), 1, 65535)?;
+                range(
+                    Field::Keepalive,
+                    keepalive.into(),
+                    1,
+                    validate::MAX_KEEPALIVE.into(),
+                )
+            }
+            Command::Subscribe { topic, .. } | Command::Unsubscribe { topic, .. } => {
+                quoted(Field::Topic, topic.as_bytes(), 1, validate::MAX_TOPIC)
+            }
+            Command::Publish {
+                topic,
+                payload,
+                form,
+                ..
+            } => {
+                quoted(Field::Topic, topic.as_bytes(), 1, validate::MAX_TOPIC)?;
+                length(Field::Payload, payload, 0, validate::MAX_PAYLOAD)?;
+                match form {
+                    PayloadForm::Auto => Ok(()),
+                    PayloadForm::Text => quoted(Field::Payload, payload, 0, validate::MAX_PAYLOAD)
+                        .map_err(|_| EncodeError::Invalid {
+                            field: Field::Payload,
+                            rule: Rule::NotText,
+                        }),
+                    PayloadForm::Data if payload.is_empty() => Err(EncodeError::Invalid {
+                        field: Field::Payload,
+                        rule: Rule::EmptyData,
+                    }),
+                    PayloadForm::Data => Ok(()),
+                }
+            }
+            Command::Will { topic, payload, .. } => {
+                quoted(Field::WillTopic, topic.as_bytes(), 1, validate::MAX_TOPIC)?;
+                quoted(
+                    Field::WillPayload,
+                    payload.as_bytes(),
+                    0,
+                    validate::MAX_PAYLOAD,
+                )
+            }
+            Command::Raw(body) => {
+                length(Field::Raw, body.as_bytes(), 0, validate::MAX_RAW)?;
+                match body.bytes().position(|b| !matches!(b, 0x20..=0x7e)) {
+                    Some(at) => Err(EncodeError::Invalid {
+                        field: Field::Raw,
+                        rule: Rule::ForbiddenByte {
+                            byte: body.as_bytes().get(at).copied().unwrap_or(0),
+                            at,
+                        },
+                    }),
+                    None => Ok(()),
+                }
+            }
+            Command::At
+            | Command::Echo(_)
+            | Command::Query(_)
+            | Command::MipCallDown
+            | Command::Close(_)
+            | Command::Conf(_)
+            | Command::Read(_)
+            | Command::Mqtt(..) => Ok(()),
+        }
+    }
+
+    /// For a publish that goes in the data form: the bytes to send after the prompt.
+    pub fn data_payload(&self) -> Option<&'a [u8]> {
+        match *self {
+            Command::Publish { payload, form, .. } if uses_data_form(payload, form) => {
+                Some(payload)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether a publish of `payload` with `form` goes in the data form.
+pub(crate) fn uses_data_form(payload: &[u8], form: PayloadForm) -> bool {
+    match form {
+        PayloadForm::Auto => !payload.is_empty() && !is_text(payload),
+        PayloadForm::Text => false,
+        PayloadForm::Data => true,
+    }
+}

@@ -1,0 +1,128 @@
+//! The streaming parser: bytes received so far in, one [`Item`] and the bytes it took out.
+//!
+//! # Framing
+//!
+//! A line runs from its first byte to the first CR or LF. Bytes that cannot start a line (CR, LF,
+//! NUL, space, other control bytes and bytes above 0x7e) are noise and are skipped, so blank
+//! lines, lone CR or LF, NUL bytes, lines with no leading CRLF and binary garbage before an echo
+//! all parse. A `>` at the start of a line is the data prompt (with one following space, if it
+//! is there). The answer of `AT+MQTTREAD` is read by the lengths in its header, so its payload
+//! may hold any byte.
+
+mod fields;
+mod mqtt;
+mod network;
+
+use super::item::{ErrorCode, Item};
+
+/// What [`parse`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Parsed<'a> {
+    /// An item, and how many bytes of the input it took (noise before it included). Never 0.
+    Item(Item<'a>, usize),
+    /// The input ends inside an item. The first `noise` bytes are noise that can be dropped now;
+    /// `needed`, when known, is the total length from the start of the input that the item needs
+    /// (known for `+MQTTREAD` answers, which are framed by length).
+    Incomplete {
+        /// Leading bytes that are noise.
+        noise: usize,
+        /// Total bytes needed, if known.
+        needed: Option<usize>,
+    },
+}
+
+/// Whether `b` can start a line.
+#[inline]
+fn starts_line(b: u8) -> bool {
+    matches!(b, 0x21..=0x7e)
+}
+
+/// The offset of the first CR or LF.
+#[inline]
+pub(super) fn line_end(input: &[u8]) -> Option<usize> {
+    input.iter().position(|&b| b == b'\r' || b == b'\n')
+}
+
+/// Parses one item from the start of `input`.
+///
+/// Never needs bytes after the item it returns, never panics, and takes at least one byte with
+/// every item.
+pub fn parse(input: &[u8]) -> Parsed<'_> {
+    let noise = input
+        .iter()
+        .position(|&b| starts_line(b))
+        .unwrap_or(input.len());
+    let Some(rest) = input.get(noise..).filter(|r| !r.is_empty()) else {
+        return Parsed::Incomplete {
+            noise,
+            needed: None,
+        };
+    };
+    if rest.first() == Some(&b'>') {
+        let len = if rest.get(1) == Some(&b' ') { 2 } else { 1 };
+        return Parsed::Item(Item::Prompt, noise.saturating_add(len));
+    }
+    if rest.starts_with(b"+MQTTREAD:") {
+        return match mqtt::read(rest) {
+            mqtt::ReadParse::Done(item, len) => Parsed::Item(item, noise.saturating_add(len)),
+            mqtt::ReadParse::Incomplete(needed) => Parsed::Incomplete {
+                noise,
+                needed: needed.and_then(|n| n.checked_add(noise)),
+            },
+            mqtt::ReadParse::NotRead => line_item(rest, noise),
+        };
+    }
+    line_item(rest, noise)
+}
+
+/// Parses the line at the start of `rest` (which starts a line).
+fn line_item(rest: &[u8], noise: usize) -> Parsed<'_> {
+    let Some(end) = line_end(rest) else {
+        return Parsed::Incomplete {
+            noise,
+            needed: None,
+        };
+    };
+    let line = rest.get(..end).unwrap_or(rest);
+    Parsed::Item(classify(line), noise.saturating_add(end).saturating_add(1))
+}
+
+/// Classifies one complete line (no line end, first byte printable).
+pub(super) fn classify(line: &[u8]) -> Item<'_> {
+    match line {
+        b"OK" => Item::Ok,
+        b"ERROR" => Item::Error(ErrorCode::Plain),
+        [b'A' | b'a', b'T' | b't', ..] => Item::Echo(line),
+        [b'E', b'R', b'R', b'O', b'R', b':', rest @ ..] => {
+            match fields::all(rest, fields::num).and_then(|n| u16::try_from(n).ok()) {
+                Some(n) => Item::Error(ErrorCode::Code(n)),
+                None => Item::Malformed(line),
+            }
+        }
+        [b'+', ..] => plus_line(line),
+        _ => Item::Line(line),
+    }
+}
+
+/// A line that starts with `+`.
+fn plus_line(line: &[u8]) -> Item<'_> {
+    let Some(colon) = line.iter().position(|&b| b == b':') else {
+        return Item::Line(line);
+    };
+    let (name, args) = match (line.get(..colon), line.get(colon.saturating_add(1)..)) {
+        (Some(n), Some(a)) => (n, a),
+        _ => return Item::Line(line),
+    };
+    let parsed = match name {
+        b"+MQTTMSG" | b"+MQTTMSGI" | b"+MQTTBREAK" | b"+MQTTOPEN" | b"+MPQTTOPEN"
+        | b"+MQTTCLOSE" | b"+MQTTSUB" | b"+MQTTUNSUB" | b"+MQTTPUB" | b"+MQTTUSER"
+        | b"+MQTTWILL" | b"+MQTTCONF" | b"+MQTTREAD" => mqtt::line(name, args),
+        b"+CME ERROR" => Some(network::cme(args)),
+        b"+MIPCALL" | b"+CSQ" | b"+CPIN" | b"+COPS" | b"+CREG" | b"+CGREG" | b"+CEREG" => {
+            network::line(name, args)
+        }
+        _ => return Item::Line(line),
+    };
+    parsed.unwrap_or(Item::Malformed(line))
+}

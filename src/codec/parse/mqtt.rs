@@ -1,0 +1,331 @@
+//! The `+MQTT...` lines.
+
+use nom::bytes::complete::tag;
+use nom::character::complete::space0;
+use nom::sequence::preceded;
+use nom::Parser;
+
+use super::fields::{self, all, client, comma, next_num, next_quoted, num, qos, Res};
+use crate::codec::command::MqttCommand;
+use crate::codec::item::{Capabilities, Item, Message, ResultOf};
+use crate::types::{BreakCause, ClientSet, QoS, ReceiveMode};
+
+/// Parses the arguments (after the colon) of a `+MQTT...` line named `name`.
+pub(super) fn line<'a>(name: &[u8], args: &'a [u8]) -> Option<Item<'a>> {
+    let command = match name {
+        b"+MQTTMSG" => return message(args).map(Item::Message),
+        b"+MQTTMSGI" => return waiting(args),
+        b"+MQTTBREAK" => {
+            let (client, cause) = all(args, |i| (client, preceded(comma, fields::small)).parse(i))?;
+            return Some(Item::Break {
+                client,
+                cause: BreakCause::new(cause),
+            });
+        }
+        b"+MQTTOPEN" | b"+MPQTTOPEN" => MqttCommand::Open,
+        b"+MQTTCLOSE" => MqttCommand::Close,
+        b"+MQTTSUB" => MqttCommand::Sub,
+        b"+MQTTUNSUB" => MqttCommand::Unsub,
+        b"+MQTTPUB" => MqttCommand::Pub,
+        b"+MQTTUSER" => MqttCommand::User,
+        b"+MQTTWILL" => MqttCommand::Will,
+        b"+MQTTCONF" => MqttCommand::Conf,
+        b"+MQTTREAD" => MqttCommand::Read,
+        _ => return None,
+    };
+    if fields::trim(args).first() == Some(&b'(') {
+        return Some(Item::Capabilities(capabilities(command, args)));
+    }
+    match command {
+        MqttCommand::Open | MqttCommand::Close => open_or_close(command, args),
+        MqttCommand::Sub => result(ResultOf::Subscribe, args),
+        MqttCommand::Unsub => result(ResultOf::Unsubscribe, args),
+        MqttCommand::Pub => result(ResultOf::Publish, args),
+        MqttCommand::User => user(args),
+        MqttCommand::Will => will(args),
+        MqttCommand::Conf => all(args, num)
+            .and_then(ReceiveMode::new)
+            .map(Item::ConfInfo),
+        MqttCommand::Read => None,
+    }
+}
+
+/// `<id>,<status>`.
+fn result(command: ResultOf, args: &[u8]) -> Option<Item<'_>> {
+    let (client, status) = all(args, |i| (client, preceded(comma, fields::small)).parse(i))?;
+    Some(Item::Result {
+        command,
+        client,
+        status,
+    })
+}
+
+/// `+MQTTOPEN:` / `+MQTTCLOSE:`: a result line (`<id>,<status>`) or a list of free ids (`0`,
+/// `1`, `2`, `1,2`). A list is strictly increasing ids, so `1,2` is a list and `2,1` a result.
+fn open_or_close(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
+    let of = if command == MqttCommand::Open {
+        ResultOf::Open
+    } else {
+        ResultOf::Close
+    };
+    let (a, b) = all(args, |i| (num, nom::combinator::opt(next_num)).parse(i))?;
+    let free = |clients| Some(Item::FreeClients { command, clients });
+    match (a, b) {
+        (0, None) => free(ClientSet::EMPTY),
+        (1, Some(2)) => free(
+            ClientSet::EMPTY
+                .with(crate::ClientId::One)
+                .with(crate::ClientId::Two),
+        ),
+        (n, None) => free(ClientSet::EMPTY.with(crate::ClientId::new(n)?)),
+        (n, Some(status)) => Some(Item::Result {
+            command: of,
+            client: crate::ClientId::new(n)?,
+            status: u8::try_from(status).ok()?,
+        }),
+    }
+}
+
+/// `<id>,"<user>","<password>"[,"<client id>"]`.
+fn user(args: &[u8]) -> Option<Item<'_>> {
+    let (client, user, password, client_id) = all(args, |i| {
+        (
+            client,
+            next_quoted,
+            next_quoted,
+            nom::combinator::opt(next_quoted),
+        )
+            .parse(i)
+    })?;
+    Some(Item::UserInfo {
+        client,
+        user,
+        password,
+        client_id,
+    })
+}
+
+/// `<id>,"<topic>",<qos>,<retain>,"<payload>"`, the payload running to the last quote.
+fn will(args: &[u8]) -> Option<Item<'_>> {
+    let (rest, (client, topic, qos, retain)) = (
+        client,
+        next_quoted,
+        preceded(comma, qos),
+        preceded(comma, num),
+    )
+        .parse(args)
+        .ok()?;
+    let retain = match retain {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let payload = last_quoted(preceded(comma, space0).parse(rest).ok()?.0)?;
+    Some(Item::WillInfo {
+        client,
+        topic,
+        qos,
+        retain,
+        payload,
+    })
+}
+
+/// `"<text>"` where the text runs to the last quote of `i`; trailing spaces allowed.
+fn last_quoted(i: &[u8]) -> Option<&[u8]> {
+    let i = fields::trim(i);
+    match i {
+        [b'"', inner @ .., b'"'] => Some(inner),
+        _ => None,
+    }
+}
+
+/// `+MQTTMSG: <id>,<qos>,"<topic>","<payload>"`, with optional spaces after the commas; the
+/// payload is not escaped and runs to the last `"` of the line.
+fn message(args: &[u8]) -> Option<Message<'_>> {
+    let (rest, (client, qos, topic)) = (client, preceded(comma, qos), next_quoted)
+        .parse(args)
+        .ok()?;
+    let payload = last_quoted(comma(rest).ok()?.0)?;
+    Some(Message {
+        client,
+        qos,
+        topic,
+        payload,
+    })
+}
+
+/// `+MQTTMSGI: <id>,<qos>,<tlen>,<plen>`.
+fn waiting(args: &[u8]) -> Option<Item<'_>> {
+    let (client, qos, topic_len, payload_len) = all(args, |i| {
+        (client, preceded(comma, qos), next_num, next_num).parse(i)
+    })?;
+    Some(Item::MessageWaiting {
+        client,
+        qos,
+        topic_len: topic_len as usize,
+        payload_len: payload_len as usize,
+    })
+}
+
+/// A test-form answer: each top-level comma-separated field becomes the smallest and greatest
+/// number in it.
+fn capabilities(command: MqttCommand, args: &[u8]) -> Capabilities {
+    let mut caps = Capabilities::new(command);
+    let mut depth = 0u32;
+    let mut field: Option<(u32, u32)> = None;
+    let mut number: Option<u32> = None;
+    let close_number = |number: &mut Option<u32>, field: &mut Option<(u32, u32)>| {
+        if let Some(n) = number.take() {
+            *field = Some(match *field {
+                Some((lo, hi)) => (lo.min(n), hi.max(n)),
+                None => (n, n),
+            });
+        }
+    };
+    for &b in fields::trim(args) {
+        match b {
+            b'0'..=b'9' => {
+                let d = u32::from(b.saturating_sub(b'0'));
+                number = Some(number.unwrap_or(0).saturating_mul(10).saturating_add(d));
+            }
+            b'(' => {
+                close_number(&mut number, &mut field);
+                depth = depth.saturating_add(1);
+            }
+            b')' => {
+                close_number(&mut number, &mut field);
+                depth = depth.saturating_sub(1);
+            }
+            b',' if depth == 0 => {
+                close_number(&mut number, &mut field);
+                caps.push(field.take());
+            }
+            _ => close_number(&mut number, &mut field),
+        }
+    }
+    close_number(&mut number, &mut field);
+    caps.push(field);
+    caps
+}
+
+/// What [`read`] found.
+pub(super) enum ReadParse<'a> {
+    /// An item and its length.
+    Done(Item<'a>, usize),
+    /// More input is needed; the total length, when known.
+    Incomplete(Option<usize>),
+    /// Not a message header (a test-form answer, or malformed): parse it as a line.
+    NotRead,
+}
+
+/// `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` and its message, in either layout:
+/// - `...,<plen>\r\n"<topic>","<payload>"` (the manual's), or
+/// - `...,<plen>,"<topic>","<payload>"` (seen in public code).
+///
+/// Topic and payload are taken by their lengths, so the payload may hold any byte. The item ends
+/// at the closing quote; the line end after it is left as noise.
+pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
+    let header = |i| -> Res<'_, _> {
+        preceded(
+            tag(&b"+MQTTREAD:"[..]),
+            (client, preceded(comma, num), next_num, next_num),
+        )
+        .parse(i)
+    };
+    let Some(eol) = super::line_end(input) else {
+        // The header line has not ended. It may still be a complete inline message whose
+        // payload holds no CR or LF, so try the inline layout below; else wait.
+        return match header(input) {
+            Ok((rest, h)) if rest.first() == Some(&b',') => body(input, rest, h, true),
+            _ => ReadParse::Incomplete(None),
+        };
+    };
+    let line = input.get(..eol).unwrap_or(input);
+    let Ok((rest, h)) = header(line) else {
+        return ReadParse::NotRead;
+    };
+    let (client, qos, tlen, plen) = h;
+    if tlen == 0 && plen == 0 {
+        return match fields::end(rest) {
+            Ok(_) => ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1)),
+            Err(_) => ReadParse::NotRead,
+        };
+    }
+    if rest.first() == Some(&b',') {
+        let offset = line.len().saturating_sub(rest.len());
+        let rest = input.get(offset..).unwrap_or(&[]);
+        return body(input, rest, (client, qos, tlen, plen), true);
+    }
+    if fields::end(rest).is_err() {
+        return ReadParse::NotRead;
+    }
+    // The manual's layout: the message starts on the next line.
+    let after = input.get(eol..).unwrap_or(&[]);
+    let skip = after
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(after.len());
+    let rest = after.get(skip..).unwrap_or(&[]);
+    if rest.is_empty() {
+        return ReadParse::Incomplete(None);
+    }
+    body(input, rest, (client, qos, tlen, plen), false)
+}
+
+/// Reads `"<topic>","<payload>"` (after a comma when `inline`) by length from `rest`, a suffix of
+/// `input`.
+fn body<'a>(
+    input: &'a [u8],
+    rest: &'a [u8],
+    (client, qos, tlen, plen): (crate::ClientId, u32, u32, u32),
+    inline: bool,
+) -> ReadParse<'a> {
+    let Some(qos) = QoS::new(qos) else {
+        return ReadParse::NotRead;
+    };
+    let start = input
+        .len()
+        .saturating_sub(rest.len())
+        .saturating_add(usize::from(inline));
+    let (tlen, plen) = (tlen as usize, plen as usize);
+    // "<topic>","<payload>"
+    let needed = start
+        .checked_add(tlen)
+        .and_then(|n| n.checked_add(plen))
+        .and_then(|n| n.checked_add(5));
+    let Some(needed) = needed else {
+        return ReadParse::NotRead;
+    };
+    let Some(msg) = input.get(start..needed) else {
+        // Check what has arrived so far is consistent before asking for more.
+        let got = input.get(start..).unwrap_or(&[]);
+        let quote_ok = got.first().is_none_or(|&b| b == b'"');
+        if quote_ok {
+            return ReadParse::Incomplete(Some(needed));
+        }
+        return ReadParse::NotRead;
+    };
+    let topic_end = tlen.saturating_add(1);
+    let payload_start = topic_end.saturating_add(3);
+    let ok = msg.first() == Some(&b'"')
+        && msg.get(topic_end..payload_start) == Some(&b"\",\""[..])
+        && msg.last() == Some(&b'"');
+    if !ok {
+        return ReadParse::NotRead;
+    }
+    match (
+        msg.get(1..topic_end),
+        msg.get(payload_start..msg.len().saturating_sub(1)),
+    ) {
+        (Some(topic), Some(payload)) => ReadParse::Done(
+            Item::Read(Message {
+                client,
+                qos,
+                topic,
+                payload,
+            }),
+            needed,
+        ),
+        _ => ReadParse::NotRead,
+    }
+}

@@ -1,0 +1,198 @@
+//! The limits of PROTOCOL.md section 3, checked before a byte is written.
+
+/// The field of a command that broke a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Field {
+    /// The MQTT user name (`AT+MQTTUSER`).
+    User,
+    /// The MQTT password (`AT+MQTTUSER`).
+    Password,
+    /// The MQTT client identifier string (`AT+MQTTUSER`).
+    ClientIdStr,
+    /// The broker host (`AT+MQTTOPEN`).
+    Host,
+    /// The broker port (`AT+MQTTOPEN`).
+    Port,
+    /// The keepalive interval in seconds (`AT+MQTTOPEN`).
+    Keepalive,
+    /// A topic (`AT+MQTTSUB`, `AT+MQTTUNSUB`, `AT+MQTTPUB`).
+    Topic,
+    /// A publish payload.
+    Payload,
+    /// The will topic (`AT+MQTTWILL`).
+    WillTopic,
+    /// The will payload (`AT+MQTTWILL`).
+    WillPayload,
+    /// The access point name of a data call (`AT+MIPCALL`).
+    Apn,
+    /// The user name of a data call (`AT+MIPCALL`).
+    ApnUser,
+    /// The password of a data call (`AT+MIPCALL`).
+    ApnPassword,
+    /// The body of a raw command.
+    Raw,
+}
+
+/// The rule a field broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Rule {
+    /// The value is shorter than `min` bytes.
+    TooShort {
+        /// The smallest length allowed.
+        min: usize,
+    },
+    /// The value is `len` bytes long, more than `max`.
+    TooLong {
+        /// The greatest length allowed.
+        max: usize,
+        /// The length given.
+        len: usize,
+    },
+    /// The number `value` is outside `min..=max`.
+    OutOfRange {
+        /// The smallest value allowed.
+        min: u32,
+        /// The greatest value allowed.
+        max: u32,
+        /// The value given.
+        value: u32,
+    },
+    /// The byte `byte` at offset `at` cannot be carried in a quoted AT string (a `"`, CR, LF or
+    /// any byte outside printable ASCII).
+    ForbiddenByte {
+        /// The offending byte.
+        byte: u8,
+        /// Its offset in the value.
+        at: usize,
+    },
+    /// The payload was forced into the text form but holds a byte the text form cannot carry.
+    NotText,
+    /// The payload was forced into the data form, which needs at least one byte.
+    EmptyData,
+}
+
+/// Why a command could not be encoded. Nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// `field` broke `rule`.
+    Invalid {
+        /// The field at fault.
+        field: Field,
+        /// The rule it broke.
+        rule: Rule,
+    },
+    /// The caller's buffer holds fewer than `needed` bytes.
+    BufferTooSmall {
+        /// The length of the encoded command.
+        needed: usize,
+    },
+}
+
+impl core::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EncodeError::Invalid { field, rule } => {
+                write!(f, "{field:?}: ").and_then(|()| match rule {
+                    Rule::TooShort { min } => write!(f, "shorter than {min} bytes"),
+                    Rule::TooLong { max, len } => write!(f, "{len} bytes, more than {max}"),
+                    Rule::OutOfRange { min, max, value } => {
+                        write!(f, "{value} is outside {min}..={max}")
+                    }
+                    Rule::ForbiddenByte { byte, at } => {
+                        write!(
+                            f,
+                            "byte 0x{byte:02x} at {at} cannot be sent in a quoted AT string"
+                        )
+                    }
+                    Rule::NotText => write!(f, "not printable ASCII without '\"'"),
+                    Rule::EmptyData => write!(f, "the data form needs at least one byte"),
+                })
+            }
+            EncodeError::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: {needed} bytes needed")
+            }
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
+
+/// Greatest length of a user name or password.
+pub const MAX_USER: usize = 128;
+/// Greatest length of a client identifier string.
+pub const MAX_CLIENT_ID: usize = 23;
+/// Greatest length of a host name.
+pub const MAX_HOST: usize = 255;
+/// Greatest length of a topic.
+pub const MAX_TOPIC: usize = 255;
+/// Greatest length of a payload, in the text and in the data form.
+pub const MAX_PAYLOAD: usize = 1024;
+/// Greatest keepalive interval, in seconds.
+pub const MAX_KEEPALIVE: u16 = 300;
+/// Greatest length of a data-call APN, user or password (not in the MQTT manual; a bound to keep
+/// command lines within what modules buffer).
+pub const MAX_APN: usize = 100;
+/// Greatest length of a raw command body.
+pub const MAX_RAW: usize = 1500;
+
+/// Whether `b` may stand inside a quoted AT string: printable ASCII other than `"`.
+#[inline]
+pub const fn is_quotable(b: u8) -> bool {
+    matches!(b, 0x20..=0x7e) && b != b'"'
+}
+
+fn invalid(field: Field, rule: Rule) -> EncodeError {
+    EncodeError::Invalid { field, rule }
+}
+
+/// Checks that `value` is `min..=max` bytes long and every byte is quotable.
+pub(crate) fn quoted(
+    field: Field,
+    value: &[u8],
+    min: usize,
+    max: usize,
+) -> Result<(), EncodeError> {
+    length(field, value, min, max)?;
+    match value.iter().position(|&b| !is_quotable(b)) {
+        Some(at) => Err(invalid(
+            field,
+            Rule::ForbiddenByte {
+                byte: value.get(at).copied().unwrap_or(0),
+                at,
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `value` is `min..=max` bytes long.
+pub(crate) fn length(
+    field: Field,
+    value: &[u8],
+    min: usize,
+    max: usize,
+) -> Result<(), EncodeError> {
+    let len = value.len();
+    if len < min {
+        Err(invalid(field, Rule::TooShort { min }))
+    } else if len > max {
+        Err(invalid(field, Rule::TooLong { max, len }))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that `value` is in `min..=max`.
+pub(crate) fn range(field: Field, value: u32, min: u32, max: u32) -> Result<(), EncodeError> {
+    if value < min || value > max {
+        Err(invalid(field, Rule::OutOfRange { min, max, value }))
+    } else {
+        Ok(())
+    }
+}
