@@ -10,6 +10,11 @@
 //! exactly-once delivery for QoS 2, retained messages, and take-over of a client id by a new
 //! connection. State lives in memory only.
 //!
+//! A client's will is published when its connection ends without DISCONNECT: the socket
+//! closes, the keep-alive expires (1.5 times the interval without a packet), a malformed or
+//! forbidden packet arrives, or a new connection takes over its client id. [`Broker::restart`]
+//! publishes no will.
+//!
 //! ```no_run
 //! use fibocom_sim::broker::{Broker, BrokerOptions};
 //!
