@@ -1,0 +1,213 @@
+//! `fibocom-sim`: a simulated Fibocom module on a pseudo-terminal, a TCP port or stdio.
+//!
+//! The first stdout line is the pseudo-terminal path or the bound TCP address. Unless
+//! `--broker` is given, an in-process MQTT broker is started and its address printed on
+//! stderr. With a pseudo-terminal or TCP link, control commands are read from stdin.
+
+use std::io::{BufRead, Write};
+use std::net::Ipv4Addr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fibocom_sim::broker::{Broker, BrokerOptions};
+use fibocom_sim::faults::CONTROL_HELP;
+use fibocom_sim::{
+    Control, ErrorForm, Link, PromptStyle, ReadLayout, RefusalTiming, SimConfig, Simulator,
+};
+
+const USAGE: &str = "\
+usage: fibocom-sim [--pty | --tcp ADDR | --stdio] [options]
+
+link (default --pty):
+  --pty                    serve a new pseudo-terminal; its path is the first stdout line
+  --tcp ADDR               listen on ADDR (e.g. 127.0.0.1:0); the bound address is the first
+                           stdout line; one connection at a time, state kept between them
+  --stdio                  use stdin/stdout as the link
+options:
+  --broker HOST:PORT       broker that host names in AT+MQTTOPEN lead to (default: start an
+                           in-process broker on a loopback port, address printed on stderr)
+  --user NAME:PASS         account of the in-process broker (repeatable; none: anonymous)
+  --baud N                 simulated line rate, about N/10 bytes per second each way
+  --transcript PATH        timestamped transcript of the link
+  --imei DIGITS            IMEI (client id when AT+MQTTUSER gives none)
+  --ip A.B.C.D             address handed out by AT+MIPCALL=1 (default 10.2.83.148)
+  --echo-off               start with echo off (a real module starts with it on)
+  --prompt STYLE           data prompt: gt-crlf ('>\\r\\n', default), gt-space ('> '),
+                           crlf-gt-space ('\\r\\n> ')
+  --read-layout L          AT+MQTTREAD answer: manual (default) or one-line
+  --refusal FORM           broker refusal line: plain ('ERROR: 70x', default) or cme
+                           ('+CME ERROR: 70x')
+  --refusal-before-ok      hold AT+MQTTOPEN until CONNACK; a refusal replaces the OK
+  --no-close-after-break   do not follow +MQTTBREAK with +MQTTCLOSE: <id>,1
+  --data-timeout MS        data-mode timeout (default 30000)
+  --result-delay MS        delay every result line (default 0)
+  --call-setup MS          time AT+MIPCALL=1 takes (default 50)
+  --fault MS=COMMAND       apply a control command MS milliseconds after start (repeatable),
+                           e.g. --fault '5000=drop-broker 1'
+  --help                   this text
+";
+
+struct Options {
+    link: Link,
+    config: SimConfig,
+    own_broker: bool,
+    users: Vec<(String, String)>,
+    faults: Vec<(Duration, Control)>,
+}
+
+fn parse_args(args: Vec<String>) -> Result<Options, String> {
+    let mut o = Options {
+        link: Link::Pty,
+        config: SimConfig::default(),
+        own_broker: true,
+        users: Vec::new(),
+        faults: Vec::new(),
+    };
+    let mut it = args.into_iter();
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        let ms = |v: String| {
+            v.parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| format!("not a number of milliseconds: {v}"))
+        };
+        let c = &mut o.config;
+        match flag.as_str() {
+            "--help" | "-h" => return Err(String::new()),
+            "--pty" => o.link = Link::Pty,
+            "--stdio" => o.link = Link::Stdio,
+            "--tcp" => {
+                let v = value("--tcp")?;
+                o.link = Link::Tcp(v.parse().map_err(|_| format!("bad address {v}"))?);
+            }
+            "--broker" => {
+                c.broker = value("--broker")?;
+                o.own_broker = false;
+            }
+            "--user" => {
+                let v = value("--user")?;
+                let (u, p) = v.split_once(':').ok_or("--user wants NAME:PASS")?;
+                o.users.push((u.to_string(), p.to_string()));
+            }
+            "--baud" => {
+                let v = value("--baud")?;
+                c.baud = Some(v.parse().map_err(|_| format!("bad baud rate {v}"))?);
+            }
+            "--transcript" => c.transcript = Some(value("--transcript")?.into()),
+            "--imei" => c.imei = value("--imei")?,
+            "--ip" => {
+                let v = value("--ip")?;
+                c.ip = v
+                    .parse::<Ipv4Addr>()
+                    .map_err(|_| format!("bad address {v}"))?;
+            }
+            "--echo-off" => c.echo = false,
+            "--prompt" => {
+                c.prompt = match value("--prompt")?.as_str() {
+                    "gt-crlf" => PromptStyle::GtCrLf,
+                    "gt-space" => PromptStyle::GtSpace,
+                    "crlf-gt-space" => PromptStyle::CrLfGtSpace,
+                    other => return Err(format!("unknown prompt style {other}")),
+                }
+            }
+            "--read-layout" => {
+                c.read_layout = match value("--read-layout")?.as_str() {
+                    "manual" => ReadLayout::Manual,
+                    "one-line" => ReadLayout::OneLine,
+                    other => return Err(format!("unknown read layout {other}")),
+                }
+            }
+            "--refusal" => {
+                c.refusal_form = match value("--refusal")?.as_str() {
+                    "plain" => ErrorForm::Plain,
+                    "cme" => ErrorForm::Cme,
+                    other => return Err(format!("unknown refusal form {other}")),
+                }
+            }
+            "--refusal-before-ok" => c.refusal_timing = RefusalTiming::BeforeOk,
+            "--no-close-after-break" => c.break_then_close = false,
+            "--data-timeout" => c.data_timeout = ms(value("--data-timeout")?)?,
+            "--result-delay" => c.result_delay = ms(value("--result-delay")?)?,
+            "--call-setup" => c.call_setup = ms(value("--call-setup")?)?,
+            "--fault" => {
+                let v = value("--fault")?;
+                let (at, cmd) = v.split_once('=').ok_or("--fault wants MS=COMMAND")?;
+                o.faults.push((ms(at.to_string())?, Control::parse(cmd)?));
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(o)
+}
+
+fn main() -> ExitCode {
+    let o = match parse_args(std::env::args().skip(1).collect()) {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            print!("{USAGE}\n{CONTROL_HELP}\n");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("fibocom-sim: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(o) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fibocom-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(mut o: Options) -> std::io::Result<()> {
+    let _broker = if o.own_broker {
+        let broker = Broker::start(BrokerOptions {
+            users: o.users.clone(),
+            ..BrokerOptions::default()
+        })?;
+        o.config.broker = broker.addr().to_string();
+        eprintln!("fibocom-sim: in-process broker on {}", broker.addr());
+        Some(broker)
+    } else {
+        None
+    };
+    let stdio = o.link == Link::Stdio;
+    let sim = Arc::new(Simulator::start(o.config, o.link)?);
+    if let Some(addr) = sim.tcp_addr() {
+        println!("{addr}");
+    }
+    if let Some(path) = sim.pty_path() {
+        println!("{}", path.display());
+    }
+    std::io::stdout().flush()?;
+    for (after, control) in o.faults {
+        let sim = sim.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            sim.control(control);
+        });
+    }
+    if stdio {
+        sim.wait_link_end();
+        return Ok(());
+    }
+    eprintln!("fibocom-sim: control commands on stdin ('help' lists them)");
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        match line.trim() {
+            "" => {}
+            "help" => eprintln!("{CONTROL_HELP}"),
+            text => match Control::parse(text) {
+                Ok(c) => sim.control(c),
+                Err(e) => eprintln!("fibocom-sim: {e}"),
+            },
+        }
+    }
+    // stdin ended (e.g. started with </dev/null): keep serving until killed.
+    loop {
+        std::thread::park();
+    }
+}

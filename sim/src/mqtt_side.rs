@@ -1,0 +1,222 @@
+//! The broker side: one real MQTT 3.1.1 client (rumqttc) per module client, run as a tokio task,
+//! carrying out the module's [`Effect`]s and sending back [`Report`]s.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS,
+    SubscribeReasonCode,
+};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use crate::module::state::{Effect, Op, OpenParams, Received, Report};
+
+/// Largest MQTT packet accepted or sent.
+const MAX_PACKET: usize = 1 << 20;
+
+struct Connection {
+    gen: u64,
+    client: AsyncClient,
+    task: JoinHandle<()>,
+}
+
+/// The live MQTT connections, at most one per module client.
+pub struct BrokerSide {
+    broker: String,
+    reports: UnboundedSender<Report>,
+    conns: HashMap<u8, Connection>,
+}
+
+/// Where a host and port given to `AT+MQTTOPEN` lead: a dotted quad is taken as it is, a name
+/// ending in `.invalid` does not exist, any other name stands for `broker` (`host:port`).
+pub fn target(host: &str, port: u16, broker: &str) -> Option<(String, u16)> {
+    if host.parse::<Ipv4Addr>().is_ok() {
+        return Some((host.to_string(), port));
+    }
+    if host.to_ascii_lowercase().ends_with(".invalid") {
+        return None;
+    }
+    let (h, p) = broker.rsplit_once(':')?;
+    let h = h.trim_start_matches('[').trim_end_matches(']');
+    Some((h.to_string(), p.parse().ok()?))
+}
+
+fn qos(q: u8) -> QoS {
+    match q {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+impl BrokerSide {
+    /// A broker side whose host names lead to `broker`, reporting on `reports`. Must be used
+    /// inside a tokio runtime.
+    pub fn new(broker: String, reports: UnboundedSender<Report>) -> Self {
+        BrokerSide {
+            broker,
+            reports,
+            conns: HashMap::new(),
+        }
+    }
+
+    /// Carries out one request of the module.
+    pub fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::Open(id, gen, params) => self.open(id, gen, params),
+            Effect::Sub(id, gen, topic, q) => {
+                let r = self.with(id, gen, |c| c.try_subscribe(topic, qos(q)).is_ok());
+                self.done_unless(r, id, gen, Op::Sub);
+            }
+            Effect::Unsub(id, gen, topic) => {
+                let r = self.with(id, gen, |c| c.try_unsubscribe(topic).is_ok());
+                self.done_unless(r, id, gen, Op::Unsub);
+            }
+            Effect::Pub(id, gen, m) => {
+                let r = self.with(id, gen, |c| {
+                    c.try_publish(m.topic, qos(m.qos), m.retain, m.payload)
+                        .is_ok()
+                });
+                self.done_unless(r, id, gen, Op::Pub);
+            }
+            Effect::Close(id, gen) => {
+                if self.with(id, gen, |c| c.try_disconnect().is_ok()) != Some(true) {
+                    self.kill(id, gen);
+                    let _ = self.reports.send(Report::Closed(id, gen));
+                }
+            }
+            Effect::Kill(id, gen) => self.kill(id, gen),
+        }
+    }
+
+    /// Runs `f` on the client of connection `gen` of `id`, if it is the live one.
+    fn with(&self, id: u8, gen: u64, f: impl FnOnce(&AsyncClient) -> bool) -> Option<bool> {
+        let c = self.conns.get(&id).filter(|c| c.gen == gen)?;
+        Some(f(&c.client))
+    }
+
+    /// Reports failure of `op` unless the request was handed to the connection.
+    fn done_unless(&self, handed: Option<bool>, id: u8, gen: u64, op: Op) {
+        if handed != Some(true) {
+            let _ = self.reports.send(Report::Done(id, gen, op, false));
+        }
+    }
+
+    fn kill(&mut self, id: u8, gen: u64) {
+        if self.conns.get(&id).is_some_and(|c| c.gen == gen) {
+            if let Some(c) = self.conns.remove(&id) {
+                // Dropping the task drops its event loop and with it the socket: no DISCONNECT.
+                c.task.abort();
+            }
+        }
+    }
+
+    /// Cuts every connection at once (used on shutdown).
+    pub fn kill_all(&mut self) {
+        for (_, c) in self.conns.drain() {
+            c.task.abort();
+        }
+    }
+
+    fn open(&mut self, id: u8, gen: u64, p: OpenParams) {
+        if let Some(old) = self.conns.remove(&id) {
+            old.task.abort();
+        }
+        let Some((host, port)) = target(&p.host, p.port, &self.broker) else {
+            let _ = self.reports.send(Report::Failed(id, gen));
+            return;
+        };
+        let mut opts = MqttOptions::new(p.client_id.clone(), host, port);
+        opts.set_keep_alive(Duration::from_secs(u64::from(p.keepalive.max(1))));
+        opts.set_clean_session(p.clean || p.client_id.is_empty());
+        opts.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+        if let Some((user, pass)) = p.credentials {
+            opts.set_credentials(user, pass);
+        }
+        if let Some(w) = p.will {
+            opts.set_last_will(LastWill::new(w.topic, w.payload, qos(w.qos), w.retain));
+        }
+        let (client, eventloop) = AsyncClient::new(opts, 64);
+        let task = tokio::spawn(run(id, gen, eventloop, self.reports.clone()));
+        self.conns.insert(id, Connection { gen, client, task });
+    }
+}
+
+/// Drives one connection until it ends, reporting everything the module needs to know.
+async fn run(id: u8, gen: u64, mut eventloop: EventLoop, reports: UnboundedSender<Report>) {
+    let report = |r: Report| {
+        let _ = reports.send(r);
+    };
+    match eventloop.poll().await {
+        Ok(Event::Incoming(Packet::ConnAck(_))) => report(Report::Connected(id, gen)),
+        Err(ConnectionError::ConnectionRefused(code)) => {
+            // The CONNACK return code, 1..5, as in MQTT 3.1.1.
+            report(Report::Refused(id, gen, code as u8));
+            return;
+        }
+        _ => {
+            report(Report::Failed(id, gen));
+            return;
+        }
+    }
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(packet)) => match packet {
+                Packet::Publish(p) => report(Report::Message(
+                    id,
+                    gen,
+                    Received {
+                        qos: p.qos as u8,
+                        topic: p.topic.into_bytes(),
+                        payload: p.payload.to_vec(),
+                    },
+                )),
+                Packet::SubAck(ack) => {
+                    let ok = ack
+                        .return_codes
+                        .iter()
+                        .all(|c| matches!(c, SubscribeReasonCode::Success(_)));
+                    report(Report::Done(id, gen, Op::Sub, ok));
+                }
+                Packet::UnsubAck(_) => report(Report::Done(id, gen, Op::Unsub, true)),
+                Packet::PubAck(_) | Packet::PubComp(_) => {
+                    report(Report::Done(id, gen, Op::Pub, true))
+                }
+                _ => {}
+            },
+            // Packet id 0: a QoS 0 publish, done once written.
+            Ok(Event::Outgoing(Outgoing::Publish(0))) => {
+                report(Report::Done(id, gen, Op::Pub, true))
+            }
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => {
+                report(Report::Closed(id, gen));
+                return;
+            }
+            Ok(Event::Outgoing(_)) => {}
+            Err(_) => {
+                report(Report::Broken(id, gen));
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::target;
+
+    #[test]
+    fn targets() {
+        let b = "127.0.0.1:4000";
+        assert_eq!(target("10.0.0.1", 1883, b), Some(("10.0.0.1".into(), 1883)));
+        assert_eq!(
+            target("broker.example", 1883, b),
+            Some(("127.0.0.1".into(), 4000))
+        );
+        assert_eq!(target("nowhere.invalid", 1883, b), None);
+        assert_eq!(target("x", 1, "[::1]:5"), Some(("::1".into(), 5)));
+    }
+}
