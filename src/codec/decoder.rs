@@ -105,8 +105,11 @@ impl Decoder {
         match parse(input) {
             Parsed::Item(item, n) => Decoded::Item(item, n),
             Parsed::Incomplete { noise, .. } if noise > 0 => Decoded::Skipped { consumed: noise },
+            // An empty input is never an overflow, even for a capacity of 0: that would take
+            // nothing, and a caller decoding until `Incomplete` would spin.
             Parsed::Incomplete { needed, .. }
-                if input.len() >= capacity || needed.is_some_and(|n| n > capacity) =>
+                if !input.is_empty()
+                    && (input.len() >= capacity || needed.is_some_and(|n| n > capacity)) =>
             {
                 self.skip = match needed {
                     Some(n) if n > input.len() => Skip::Bytes(n.saturating_sub(input.len())),
