@@ -17,7 +17,23 @@
     )
 )]
 
+pub mod asynch;
+pub mod blocking;
 pub mod codec;
+mod config;
+mod error;
+mod event;
+mod log;
+pub mod proto;
+mod query;
 mod types;
 
+pub use config::Config;
+pub use error::{ConnState, Error, ModuleError, Refusal};
+pub use event::Event;
+pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
+
+/// The smallest receive buffer that holds the largest message (a 1024-byte payload on a
+/// 255-byte topic, read with `AT+MQTTREAD`) with room to spare for the lines around it.
+pub const RX_BUFFER_MIN: usize = 1536;

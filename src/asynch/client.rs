@@ -1,0 +1,289 @@
+//! The client handle: the machinery every operation shares (the AT channel, the answer, the
+//! result line, and staying in step when an operation is dropped or times out).
+
+use core::future::poll_fn;
+
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::mutex::{Mutex, MutexGuard};
+use embassy_time::{with_timeout, Duration};
+use embedded_io_async::Write;
+
+use super::shared::{Rx, Shared};
+use crate::codec::{Command, WriteError};
+use crate::config::Config;
+use crate::error::{ConnState, Error};
+use crate::proto::machine::Wake;
+use crate::proto::op::Op;
+use crate::types::ClientId;
+
+/// The handle the application calls. Its methods take `&self`: share it between tasks of the
+/// runner's executor (for example from a `StaticCell`).
+///
+/// One command line is on the AT channel at a time; operations of the two module clients
+/// interleave while they wait for their result lines.
+pub struct Client<'d, W> {
+    pub(crate) shared: &'d Shared,
+    pub(crate) rx: &'d Rx,
+    pub(crate) writer: Mutex<NoopRawMutex, W>,
+    pub(crate) ops: [Mutex<NoopRawMutex, ()>; 2],
+    pub(crate) config: Config,
+}
+
+pub(crate) fn io<E: embedded_io::Error>(e: E) -> Error {
+    Error::Io(e.kind())
+}
+
+fn write_error<E: embedded_io::Error>(e: WriteError<E>) -> Error {
+    match e {
+        WriteError::Encode(e) => Error::Invalid(e),
+        WriteError::Io(e) => io(e),
+    }
+}
+
+/// Undoes the bookkeeping of a command if its operation ends early (error, timeout, drop).
+struct CommandGuard<'a> {
+    shared: &'a Shared,
+    rx: &'a Rx,
+    sent: bool,
+    data_left: Option<u16>,
+    armed: bool,
+    keep_answer: bool,
+}
+
+impl Drop for CommandGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let (sent, data_left) = (self.sent, self.data_left);
+            self.shared.with(|m| m.abandon(sent, data_left));
+        }
+        if self.armed || !self.keep_answer {
+            if let Ok(mut rx) = self.rx.try_borrow_mut() {
+                rx.release_answer();
+            }
+            self.shared.wake_runner();
+        }
+        self.shared.wake(Wake::SETTLE);
+    }
+}
+
+/// Gives up waiting for a result line if the operation ends early.
+struct ResultGuard<'a> {
+    shared: &'a Shared,
+    id: ClientId,
+    armed: bool,
+}
+
+impl Drop for ResultGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let id = self.id;
+            self.shared.with(|m| m.abandon_result(id));
+        }
+    }
+}
+
+/// The answer of a collecting command, kept in the receive buffer until this is dropped.
+pub(crate) struct Answer<'a> {
+    rx: &'a Rx,
+    shared: &'a Shared,
+}
+
+impl Answer<'_> {
+    /// Runs `f` over the kept answer bytes.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&[u8]) -> T) -> Result<T, Error> {
+        let rx = self.rx.try_borrow().map_err(|_| Error::UnexpectedAnswer)?;
+        Ok(f(rx.answer()))
+    }
+}
+
+impl Drop for Answer<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut rx) = self.rx.try_borrow_mut() {
+            rx.release_answer();
+        }
+        self.shared.wake_runner();
+    }
+}
+
+impl<'d, W: Write> Client<'d, W> {
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The state of client `id`, as the driver tracks it.
+    pub fn state(&self, id: ClientId) -> ConnState {
+        self.shared.with(|m| m.client(id).state).unwrap_or_default()
+    }
+
+    /// Waits for the answers owed to abandoned commands, so that none is taken for the next
+    /// command's. Holds the channel meanwhile.
+    async fn settle(&self, w: &mut MutexGuard<'_, NoopRawMutex, W>) -> Result<(), Error> {
+        if self.shared.with(|m| m.settled()).unwrap_or(true) {
+            return Ok(());
+        }
+        let owed = self.shared.with(|m| m.owed_data).flatten();
+        let limit = if owed.is_some() {
+            self.config.data_mode_timeout
+        } else {
+            self.config.answer_timeout
+        };
+        let waited = with_timeout(
+            limit,
+            poll_fn(|cx| {
+                self.shared
+                    .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
+            }),
+        )
+        .await;
+        if waited.is_err() {
+            let filler = self
+                .shared
+                .with(|m| if m.owed_prompt { m.owed_data } else { None })
+                .flatten();
+            if let Some(n) = filler {
+                crate::log::note("completing an abandoned data publish with NUL bytes");
+                let zeros = [0u8; 32];
+                let mut left = usize::from(n);
+                while left > 0 {
+                    let k = left.min(zeros.len());
+                    w.write_all(zeros.get(..k).unwrap_or(&[]))
+                        .await
+                        .map_err(io)?;
+                    left = left.saturating_sub(k);
+                }
+                w.flush().await.map_err(io)?;
+                self.shared.with(|m| {
+                    m.owed_data = None;
+                    m.owed_prompt = false;
+                    m.stale_finals = m.stale_finals.saturating_add(1);
+                });
+                let _ = with_timeout(
+                    self.config.answer_timeout,
+                    poll_fn(|cx| {
+                        self.shared
+                            .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
+                    }),
+                )
+                .await;
+            }
+            self.shared.with(|m| m.force_settle());
+        }
+        Ok(())
+    }
+
+    /// Sends `cmd` as `op` and waits for its final result (and, for a data publish, sends the
+    /// payload after the prompt). For a collecting op, returns its kept answer.
+    pub(crate) async fn transact(
+        &self,
+        cmd: &Command<'_>,
+        op: Op,
+    ) -> Result<Option<Answer<'d>>, Error> {
+        cmd.validate()?;
+        let mut w = self.writer.lock().await;
+        self.settle(&mut w).await?;
+        self.shared
+            .with(|m| m.begin(op))
+            .unwrap_or(Err(Error::UnexpectedAnswer))?;
+        let mut guard = CommandGuard {
+            shared: self.shared,
+            rx: self.rx,
+            sent: true,
+            data_left: None,
+            armed: true,
+            keep_answer: op.collects(),
+        };
+        cmd.write_async(&mut *w, self.config.line_end)
+            .await
+            .map_err(write_error)?;
+        w.flush().await.map_err(io)?;
+        if let Some(data) = cmd.data_payload() {
+            guard.data_left = u16::try_from(data.len()).ok();
+            let prompted = with_timeout(
+                self.config.prompt_timeout,
+                poll_fn(|cx| {
+                    self.shared.poll(cx, Wake::COMMAND, |m| {
+                        if m.prompted() {
+                            Some(Ok(()))
+                        } else {
+                            m.inflight
+                                .and_then(|i| i.done)
+                                .map(|d| d.and(Err(Error::UnexpectedAnswer)))
+                        }
+                    })
+                }),
+            )
+            .await;
+            match prompted {
+                Err(_) => return Err(Error::PromptTimeout),
+                Ok(Err(e)) => {
+                    guard.armed = false;
+                    self.shared.with(|m| m.take_done());
+                    return Err(e);
+                }
+                Ok(Ok(())) => {}
+            }
+            for chunk in data.chunks(64) {
+                w.write_all(chunk).await.map_err(io)?;
+                let left = guard.data_left.unwrap_or(0);
+                guard.data_left =
+                    Some(left.saturating_sub(u16::try_from(chunk.len()).unwrap_or(left)));
+            }
+            w.flush().await.map_err(io)?;
+            crate::log::tx(data);
+            guard.data_left = None;
+        }
+        let done = with_timeout(
+            self.config.answer_timeout,
+            poll_fn(|cx| self.shared.poll(cx, Wake::COMMAND, |m| m.take_done())),
+        )
+        .await
+        .map_err(|_| Error::AnswerTimeout)?;
+        guard.armed = false;
+        guard.keep_answer = op.collects() && done.is_ok();
+        drop(w);
+        done?;
+        if op.collects() {
+            Ok(Some(Answer {
+                rx: self.rx,
+                shared: self.shared,
+            }))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Sends a command that has a result line, and waits for both.
+    pub(crate) async fn transact_result(
+        &self,
+        id: ClientId,
+        cmd: &Command<'_>,
+        op: Op,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        cmd.validate()?;
+        let _op = self.ops_lock(id).lock().await;
+        self.transact(cmd, op).await?;
+        let mut guard = ResultGuard {
+            shared: self.shared,
+            id,
+            armed: true,
+        };
+        let slot = Wake::client(id);
+        let r = with_timeout(
+            timeout,
+            poll_fn(|cx| self.shared.poll(cx, slot, |m| m.take_result(id))),
+        )
+        .await
+        .map_err(|_| Error::ResultTimeout)?;
+        guard.armed = false;
+        r
+    }
+
+    fn ops_lock(&self, id: ClientId) -> &Mutex<NoopRawMutex, ()> {
+        match id {
+            ClientId::One => &self.ops[0],
+            ClientId::Two => &self.ops[1],
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Start-up, the data call, the network and MQTT queries, and raw commands.
+
+use embassy_time::with_timeout;
+use embedded_io_async::Write;
+
+use super::client::Client;
+use crate::codec::{Capabilities, Registration};
+use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
+use crate::error::Error;
+use crate::proto::machine::Wake;
+use crate::proto::op::Op;
+use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
+use crate::types::{ClientSet, ReceiveMode};
+
+impl<W: Write> Client<'_, W> {
+    /// Start-up: sends `AT` until the module answers (up to
+    /// [`Config::probe_attempts`](crate::Config::probe_attempts) times), then `ATE0` if
+    /// [`Config::echo_off`](crate::Config::echo_off), then `AT+MQTTCONF` with
+    /// [`Config::receive_mode`](crate::Config::receive_mode). Run it again after
+    /// [`Event::Restarted`](crate::Event::Restarted).
+    ///
+    /// Cancel-safe: each step absorbs late answers of the one before.
+    pub async fn start(&self) -> Result<(), Error> {
+        let mut last = Error::AnswerTimeout;
+        let mut alive = false;
+        for _ in 0..self.config.probe_attempts.max(1) {
+            match self.transact(&Command::At, Op::Simple).await {
+                Ok(_) => {
+                    alive = true;
+                    break;
+                }
+                Err(e) => {
+                    last = e;
+                    // Nothing answered: there are no answers to wait for before the next try.
+                    self.shared.with(|m| m.force_settle());
+                }
+            }
+        }
+        if !alive {
+            return Err(last);
+        }
+        if self.config.echo_off {
+            self.transact(&Command::Echo(false), Op::Simple).await?;
+        }
+        self.set_receive_mode(self.config.receive_mode).await
+    }
+
+    /// `AT`: is the module there?
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.transact(&Command::At, Op::Simple).await.map(drop)
+    }
+
+    /// `ATE1` / `ATE0`: echo on or off. The driver works either way.
+    pub async fn set_echo(&self, on: bool) -> Result<(), Error> {
+        self.transact(&Command::Echo(on), Op::Simple)
+            .await
+            .map(drop)
+    }
+
+    async fn collect<T>(
+        &self,
+        cmd: &Command<'_>,
+        op: Op,
+        f: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> Result<T, Error> {
+        let answer = self
+            .transact(cmd, op)
+            .await?
+            .ok_or(Error::UnexpectedAnswer)?;
+        answer.read(f)?.ok_or(Error::UnexpectedAnswer)
+    }
+
+    /// `AT+MQTTOPEN?`: the clients that can be opened.
+    pub async fn free_clients(&self) -> Result<ClientSet, Error> {
+        let cmd = Command::Mqtt(MqttCommand::Open, Form::Read);
+        self.collect(&cmd, Op::Collect, query::free_clients).await
+    }
+
+    /// `AT+MQTTCLOSE?`: the clients that can be closed.
+    pub async fn closable_clients(&self) -> Result<ClientSet, Error> {
+        let cmd = Command::Mqtt(MqttCommand::Close, Form::Read);
+        self.collect(&cmd, Op::Collect, query::free_clients).await
+    }
+
+    /// `AT+MQTTUSER?`: calls `f` for each client's stored user entry.
+    pub async fn stored_users(&self, mut f: impl FnMut(StoredUser<'_>)) -> Result<(), Error> {
+        let cmd = Command::Mqtt(MqttCommand::User, Form::Read);
+        self.collect(&cmd, Op::Collect, |a| {
+            query::users(a, &mut f);
+            Some(())
+        })
+        .await
+    }
+
+    /// `AT+MQTTWILL?`: calls `f` for each client's stored will.
+    pub async fn stored_wills(&self, mut f: impl FnMut(StoredWill<'_>)) -> Result<(), Error> {
+        let cmd = Command::Mqtt(MqttCommand::Will, Form::Read);
+        self.collect(&cmd, Op::Collect, |a| {
+            query::wills(a, &mut f);
+            Some(())
+        })
+        .await
+    }
+
+    /// `AT+MQTTCONF?`: the receive mode in force.
+    pub async fn receive_mode(&self) -> Result<ReceiveMode, Error> {
+        let cmd = Command::Mqtt(MqttCommand::Conf, Form::Read);
+        self.collect(&cmd, Op::Collect, query::receive_mode).await
+    }
+
+    /// `AT+MQTTxxx=?`: what the module supports for `command`.
+    pub async fn capabilities(&self, command: MqttCommand) -> Result<Capabilities, Error> {
+        let cmd = Command::Mqtt(command, Form::Test);
+        self.collect(&cmd, Op::Collect, |a| query::capabilities(a, command))
+            .await
+    }
+
+    /// `AT+CSQ`: signal quality.
+    pub async fn signal_quality(&self) -> Result<SignalQuality, Error> {
+        let cmd = Command::Query(Query::Csq);
+        self.collect(&cmd, Op::Query(Query::Csq), query::signal)
+            .await
+    }
+
+    /// `AT+CPIN?`: the SIM's state.
+    pub async fn sim_state(&self) -> Result<SimState, Error> {
+        let cmd = Command::Query(Query::Cpin);
+        self.collect(&cmd, Op::Query(Query::Cpin), query::sim).await
+    }
+
+    /// `AT+COPS?`: the operator.
+    pub async fn operator(&self) -> Result<Operator, Error> {
+        let cmd = Command::Query(Query::Cops);
+        self.collect(&cmd, Op::Query(Query::Cops), query::operator)
+            .await
+    }
+
+    /// `AT+CREG?`, `AT+CGREG?` or `AT+CEREG?`: network registration.
+    pub async fn registration(&self, kind: RegistrationKind) -> Result<Registration, Error> {
+        let q = match kind {
+            RegistrationKind::Creg => Query::Creg,
+            RegistrationKind::Cgreg => Query::Cgreg,
+            RegistrationKind::Cereg => Query::Cereg,
+        };
+        self.collect(&Command::Query(q), Op::Query(q), |a| {
+            query::registration(a, kind)
+        })
+        .await
+    }
+
+    /// `ATI`: calls `f` with each line of the module's identification.
+    pub async fn identify(&self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
+        let cmd = Command::Query(Query::Ati);
+        self.collect(&cmd, Op::Collect, |a| {
+            crate::proto::answer::lines(a).for_each(&mut f);
+            Some(())
+        })
+        .await
+    }
+
+    /// `AT+MIPCALL?`: the data call's address, or `None` when no call is up.
+    pub async fn data_call(&self) -> Result<Option<IpText>, Error> {
+        let cmd = Command::Query(Query::MipCall);
+        self.collect(&cmd, Op::Query(Query::MipCall), query::data_call)
+            .await
+    }
+
+    /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: brings the data call up and returns
+    /// the address the network gave. `+MIPCALL: 0` is [`Error::Failed`]; dialling while a call
+    /// is up answers `ERROR` ([`Error::Module`]).
+    ///
+    /// Cancel-safe: a late answer or `+MIPCALL:` line is absorbed; the call may be up.
+    pub async fn attach(
+        &self,
+        apn: Option<&str>,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<IpText, Error> {
+        let cmd = Command::MipCallUp { apn, credentials };
+        match self.call(&cmd).await? {
+            true => Ok(self
+                .shared
+                .with(|m| query::text(&m.call.ip))
+                .unwrap_or_default()),
+            false => Err(Error::Failed),
+        }
+    }
+
+    /// `AT+MIPCALL=0`: hangs the data call up.
+    ///
+    /// Cancel-safe: a late answer is absorbed.
+    pub async fn detach(&self) -> Result<(), Error> {
+        match self.call(&Command::MipCallDown).await? {
+            false => Ok(()),
+            true => Err(Error::Failed),
+        }
+    }
+
+    async fn call(&self, cmd: &Command<'_>) -> Result<bool, Error> {
+        self.transact(cmd, Op::Call).await?;
+        struct Giveup<'a>(&'a crate::asynch::shared::Shared);
+        impl Drop for Giveup<'_> {
+            fn drop(&mut self) {
+                self.0.with(|m| {
+                    m.call.pending = false;
+                    m.call.outcome = None;
+                });
+            }
+        }
+        let _g = Giveup(self.shared);
+        with_timeout(
+            self.config.call_timeout,
+            core::future::poll_fn(|cx| self.shared.poll(cx, Wake::CALL, |m| m.take_call())),
+        )
+        .await
+        .map_err(|_| Error::ResultTimeout)?
+    }
+
+    /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between
+    /// the command and its final result, unsolicited ones included; the echo left out).
+    /// `ERROR` is [`Error::Module`].
+    ///
+    /// Lines that start with a known `+MQTT` prefix are also handled by the driver as usual,
+    /// so raw MQTT commands whose result lines come later are better sent through the typed
+    /// calls. Cancel-safe: a late answer is absorbed.
+    pub async fn raw(&self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
+        let answer = self
+            .transact(&Command::Raw(body), Op::Collect)
+            .await?
+            .ok_or(Error::UnexpectedAnswer)?;
+        answer.read(|a| crate::proto::answer::lines(a).for_each(&mut f))
+    }
+}

@@ -1,0 +1,149 @@
+//! The driver's error type.
+
+use crate::codec::{EncodeError, ErrorCode};
+use crate::types::{BreakCause, ClientId};
+
+/// Why an operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument broke a limit of the protocol. Nothing was sent.
+    Invalid(EncodeError),
+    /// The operation makes no sense in the client's current state (for example publishing on a
+    /// closed client, or setting the will of an open one). Nothing was sent.
+    WrongState {
+        /// The client.
+        client: ClientId,
+        /// Its state.
+        state: ConnState,
+    },
+    /// Another operation of this client is waiting for its result line; an operation that would
+    /// need the same result line cannot start. Nothing was sent.
+    Busy(ClientId),
+    /// The module did not answer `OK` or `ERROR` in time.
+    AnswerTimeout,
+    /// The module did not send the data prompt in time. No payload byte was sent.
+    PromptTimeout,
+    /// The module did not send the result line in time.
+    ResultTimeout,
+    /// The module answered `ERROR` (with its code, if any).
+    Module(ModuleError),
+    /// The broker refused the connection (`ERROR: 700`-`704`).
+    Refused(Refusal),
+    /// The result line said status 0: the module could not do it.
+    Failed,
+    /// The connection dropped (`+MQTTBREAK`) while the operation waited.
+    Break(BreakCause),
+    /// The module restarted while the operation waited.
+    Restarted,
+    /// The answer did not have the expected form (for example a query answered `OK` without
+    /// its information line).
+    UnexpectedAnswer,
+    /// The serial port failed.
+    Io(embedded_io::ErrorKind),
+}
+
+/// An `ERROR` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ModuleError {
+    /// The numeric code of `ERROR: <n>` or `+CME ERROR: <n>`; `None` for a plain `ERROR` or a
+    /// text `+CME ERROR`.
+    pub code: Option<u16>,
+}
+
+impl From<ErrorCode<'_>> for Error {
+    fn from(e: ErrorCode<'_>) -> Self {
+        match e.code().and_then(Refusal::from_code) {
+            Some(r) => Error::Refused(r),
+            None => Error::Module(ModuleError { code: e.code() }),
+        }
+    }
+}
+
+/// A broker's refusal of a connection (MQTT 3.1.1 CONNACK codes 1-5, module codes 700-704).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Refusal {
+    /// 700: unacceptable protocol version.
+    ProtocolVersion,
+    /// 701: client identifier rejected.
+    IdentifierRejected,
+    /// 702: server unavailable.
+    ServerUnavailable,
+    /// 703: bad user name or password.
+    BadCredentials,
+    /// 704: not authorized.
+    NotAuthorized,
+}
+
+impl Refusal {
+    /// The refusal for a module error code, if it is 700-704.
+    pub const fn from_code(code: u16) -> Option<Self> {
+        Some(match code {
+            700 => Refusal::ProtocolVersion,
+            701 => Refusal::IdentifierRejected,
+            702 => Refusal::ServerUnavailable,
+            703 => Refusal::BadCredentials,
+            704 => Refusal::NotAuthorized,
+            _ => return None,
+        })
+    }
+}
+
+impl From<EncodeError> for Error {
+    fn from(e: EncodeError) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Invalid(e) => write!(f, "invalid argument: {e}"),
+            Error::WrongState { client, state } => {
+                write!(f, "client {} is {state:?}", client.number())
+            }
+            Error::Busy(c) => write!(f, "client {} is busy with another operation", c.number()),
+            Error::AnswerTimeout => f.write_str("no answer from the module"),
+            Error::PromptTimeout => f.write_str("no data prompt from the module"),
+            Error::ResultTimeout => f.write_str("no result line from the module"),
+            Error::Module(ModuleError { code: Some(c) }) => write!(f, "module error {c}"),
+            Error::Module(ModuleError { code: None }) => f.write_str("module error"),
+            Error::Refused(r) => write!(
+                f,
+                "connection refused: {}",
+                match r {
+                    Refusal::ProtocolVersion => "unacceptable protocol version",
+                    Refusal::IdentifierRejected => "identifier rejected",
+                    Refusal::ServerUnavailable => "server unavailable",
+                    Refusal::BadCredentials => "bad user name or password",
+                    Refusal::NotAuthorized => "not authorized",
+                }
+            ),
+            Error::Failed => f.write_str("the module reported failure"),
+            Error::Break(c) => write!(f, "connection dropped ({c:?})"),
+            Error::Restarted => f.write_str("the module restarted"),
+            Error::UnexpectedAnswer => f.write_str("unexpected answer from the module"),
+            Error::Io(k) => write!(f, "serial port error: {k:?}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The state of one MQTT client of the module, as the driver tracks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ConnState {
+    /// Not connected. User and will may be set; open may start.
+    #[default]
+    Closed,
+    /// `AT+MQTTOPEN` sent; waiting for its result.
+    Opening,
+    /// Connected.
+    Open,
+    /// `AT+MQTTCLOSE` sent; waiting for its result.
+    Closing,
+}

@@ -1,0 +1,48 @@
+//! What the module reports on its own: messages, connection drops, and everything else.
+
+use crate::codec::{Message, Registration};
+use crate::error::Error;
+use crate::proto::Losses;
+use crate::types::{BreakCause, ClientId};
+
+/// An unsolicited event, lent to the application by `next_event` / `poll_event`.
+///
+/// Borrowed data (a message's topic and payload, a line's text) lives in the driver's receive
+/// buffer and is valid for the call that hands it out; it is never copied through a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A message arrived for a subscription.
+    Message(Message<'a>),
+    /// `+MQTTBREAK`: the client's connection dropped; it is closed now.
+    Break {
+        /// The client.
+        client: ClientId,
+        /// Why.
+        cause: BreakCause,
+    },
+    /// The module restarted (it sent `RDY`): both clients are closed, echo is back on and the
+    /// receive mode is back to the module's default. Run start-up again.
+    Restarted,
+    /// A registration report (`+CREG: <stat>` and the like).
+    Registration(Registration),
+    /// The data call dropped (`+MIPCALL: 0`).
+    DataCallDown,
+    /// A line the driver does not know, such as `+SIM READY` (at most
+    /// [`TEXT_SLOT`](crate::proto::TEXT_SLOT) bytes of it).
+    Unsolicited(&'a [u8]),
+    /// A line with a known prefix that did not parse: reported, not trusted (at most
+    /// [`TEXT_SLOT`](crate::proto::TEXT_SLOT) bytes of it).
+    Garbled(&'a [u8]),
+    /// Things were lost since the last report because the application was slow or the module
+    /// sent more than the buffers hold.
+    Lost(Losses),
+    /// A message announced by `+MQTTMSGI` could not be read.
+    ReadFailed {
+        /// The client.
+        client: ClientId,
+        /// Why.
+        error: Error,
+    },
+}

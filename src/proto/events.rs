@@ -1,0 +1,113 @@
+//! The queue of unsolicited events waiting for the application.
+
+use heapless::Deque;
+
+use crate::codec::Registration;
+use crate::types::{BreakCause, ClientId};
+
+/// An event as queued: small and copyable. Text and messages stay in the receive buffer or the
+/// text slot until handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) enum Queued {
+    Break {
+        client: ClientId,
+        cause: BreakCause,
+    },
+    Restarted,
+    Registration(Registration),
+    CallDown,
+    /// The line is in the text slot.
+    Text {
+        garbled: bool,
+    },
+}
+
+/// How many events can wait.
+pub const EVENT_QUEUE: usize = 8;
+/// How many bytes of an unknown or garbled line are kept.
+pub const TEXT_SLOT: usize = 64;
+
+/// Events waiting, and what was lost because they could not wait.
+#[derive(Debug, Default)]
+pub(crate) struct Events {
+    queue: Deque<Queued, EVENT_QUEUE>,
+    text: heapless::Vec<u8, TEXT_SLOT>,
+    text_queued: bool,
+    /// Events dropped because the queue or the text slot was full.
+    pub(crate) lost_events: u16,
+    /// Messages lost: a mode-0 message arriving while another was still held, a read answer
+    /// no one waited for, or an announcement count that overflowed.
+    pub(crate) lost_messages: u16,
+    /// Lines longer than the receive buffer, dropped.
+    pub(crate) overlong: u16,
+}
+
+impl Events {
+    pub(crate) fn push(&mut self, ev: Queued) {
+        if self.queue.push_back(ev).is_err() {
+            self.lost_events = self.lost_events.saturating_add(1);
+        }
+    }
+
+    /// Queues a text event for `line`, truncated to [`TEXT_SLOT`] bytes.
+    pub(crate) fn push_text(&mut self, line: &[u8], garbled: bool) {
+        if self.text_queued || self.queue.is_full() {
+            self.lost_events = self.lost_events.saturating_add(1);
+            return;
+        }
+        self.text.clear();
+        let keep = line.get(..TEXT_SLOT).unwrap_or(line);
+        // Cannot fail: `keep` is at most the capacity.
+        let _ = self.text.extend_from_slice(keep);
+        self.text_queued = true;
+        self.push(Queued::Text { garbled });
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<Queued> {
+        self.queue.pop_front()
+    }
+
+    /// The text of the text event just popped; frees the slot.
+    pub(crate) fn text(&mut self) -> &[u8] {
+        self.text_queued = false;
+        &self.text
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Takes the loss counters, if any is non-zero.
+    pub(crate) fn take_losses(&mut self) -> Option<Losses> {
+        let l = Losses {
+            events: self.lost_events,
+            messages: self.lost_messages,
+            overlong_lines: self.overlong,
+        };
+        if l == Losses::default() {
+            return None;
+        }
+        self.lost_events = 0;
+        self.lost_messages = 0;
+        self.overlong = 0;
+        Some(l)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+        self.text_queued = false;
+    }
+}
+
+/// What was lost since the last report: nothing is lost silently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Losses {
+    /// Unsolicited events dropped because [`EVENT_QUEUE`] events were already waiting.
+    pub events: u16,
+    /// Messages lost (see [`Event::Lost`](crate::Event::Lost)).
+    pub messages: u16,
+    /// Lines longer than the receive buffer, skipped.
+    pub overlong_lines: u16,
+}

@@ -1,0 +1,518 @@
+//! The protocol state: the two clients, the one command line in flight, and the matching of
+//! every line the module sends to the request that caused it. Sans-IO: it is fed parsed items
+//! and says whom to wake.
+
+use super::events::{Events, Queued};
+use super::op::{ClientSlot, Op};
+use crate::codec::{ErrorCode, Item, MipCall, Query, RegistrationKind, ResultOf};
+use crate::error::{ConnState, Error};
+use crate::types::{BreakCause, ClientId};
+
+/// Who must look again after an item was fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Wake(u8);
+
+impl Wake {
+    /// The operation holding the AT channel (final result or prompt).
+    pub(crate) const COMMAND: Wake = Wake(1);
+    /// The operation of client 1 waiting for a result line.
+    pub(crate) const CLIENT1: Wake = Wake(2);
+    /// The operation of client 2 waiting for a result line.
+    pub(crate) const CLIENT2: Wake = Wake(4);
+    /// Whoever waits for events.
+    pub(crate) const EVENTS: Wake = Wake(8);
+    /// Operations waiting for the channel to settle.
+    pub(crate) const SETTLE: Wake = Wake(16);
+    /// The data-call operation.
+    pub(crate) const CALL: Wake = Wake(32);
+
+    pub(crate) const fn client(id: ClientId) -> Wake {
+        match id {
+            ClientId::One => Wake::CLIENT1,
+            ClientId::Two => Wake::CLIENT2,
+        }
+    }
+
+    pub(crate) fn has(self, w: Wake) -> bool {
+        self.0 & w.0 != 0
+    }
+
+    pub(crate) fn add(&mut self, w: Wake) {
+        self.0 |= w.0;
+    }
+}
+
+/// What the item means for the receive buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Nothing to keep.
+    Nothing,
+    /// The item is part of the answer of a collecting command: keep it.
+    Answer,
+    /// The final result of a collecting command: the answer ends where this item starts.
+    AnswerEnd,
+    /// A mode-0 message: keep it until the application takes it.
+    Message,
+}
+
+/// The command in flight.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Inflight {
+    pub(crate) op: Op,
+    pub(crate) done: Option<Result<(), Error>>,
+    pub(crate) prompt: bool,
+}
+
+/// The outcome of a data call (`AT+MIPCALL=1`).
+#[derive(Debug, Default)]
+pub(crate) struct CallSlot {
+    pub(crate) pending: bool,
+    /// `Ok(true)`: the call is up (its address in `ip`); `Ok(false)`: it is down.
+    pub(crate) outcome: Option<Result<bool, Error>>,
+    pub(crate) ip: heapless::Vec<u8, 46>,
+}
+
+/// The protocol state.
+#[derive(Debug, Default)]
+pub(crate) struct Machine {
+    pub(crate) clients: [ClientSlot; 2],
+    pub(crate) inflight: Option<Inflight>,
+    /// Final results owed to abandoned commands.
+    pub(crate) stale_finals: u8,
+    /// An abandoned data publish: the module may prompt for this many bytes.
+    pub(crate) owed_data: Option<u16>,
+    /// The module prompted for the abandoned data publish.
+    pub(crate) owed_prompt: bool,
+    /// A mode-0 message is held in the receive buffer.
+    pub(crate) message_held: bool,
+    pub(crate) call: CallSlot,
+    pub(crate) events: Events,
+}
+
+impl Machine {
+    pub(crate) fn client(&self, id: ClientId) -> &ClientSlot {
+        match id {
+            ClientId::One => &self.clients[0],
+            ClientId::Two => &self.clients[1],
+        }
+    }
+
+    pub(crate) fn client_mut(&mut self, id: ClientId) -> &mut ClientSlot {
+        match id {
+            ClientId::One => &mut self.clients[0],
+            ClientId::Two => &mut self.clients[1],
+        }
+    }
+
+    /// Whether the channel is free of answers owed to abandoned commands.
+    pub(crate) fn settled(&self) -> bool {
+        self.stale_finals == 0 && self.owed_data.is_none()
+    }
+
+    /// Gives up on the answers owed to abandoned commands (after waiting for them in vain).
+    pub(crate) fn force_settle(&mut self) {
+        self.stale_finals = 0;
+        self.owed_data = None;
+        self.owed_prompt = false;
+    }
+
+    /// Starts `op`: checks the state, and marks it in flight.
+    pub(crate) fn begin(&mut self, op: Op) -> Result<(), Error> {
+        match op {
+            Op::Configure(id) | Op::Async(id, _) | Op::PublishData(id, _) => {
+                self.client_mut(id).begin(id, op)?
+            }
+            Op::Call => {
+                self.call.pending = true;
+                self.call.outcome = None;
+                self.call.ip.clear();
+            }
+            _ => {}
+        }
+        self.inflight = Some(Inflight {
+            op,
+            done: None,
+            prompt: false,
+        });
+        Ok(())
+    }
+
+    /// The final result of the command in flight, once it came. Ends the command on the
+    /// channel; on an error, undoes its effect on the client state.
+    pub(crate) fn take_done(&mut self) -> Option<Result<(), Error>> {
+        let inflight = self.inflight?;
+        let done = inflight.done?;
+        self.inflight = None;
+        if done.is_err() {
+            match inflight.op {
+                Op::Async(id, _) | Op::PublishData(id, _) => self.client_mut(id).undo(),
+                Op::Call => self.call.pending = false,
+                _ => {}
+            }
+        }
+        Some(done)
+    }
+
+    /// Whether the prompt for the data publish in flight came.
+    pub(crate) fn prompted(&self) -> bool {
+        self.inflight.is_some_and(|i| i.prompt)
+    }
+
+    /// The command in flight is given up (timeout or cancellation). `sent`: whether any byte of
+    /// it may have reached the module. `data_left`: payload bytes the module may still expect.
+    pub(crate) fn abandon(&mut self, sent: bool, data_left: Option<u16>) {
+        let Some(inflight) = self.inflight.take() else {
+            return;
+        };
+        if inflight.done.is_none() && sent {
+            match data_left {
+                Some(n) if n > 0 => self.owed_data = Some(n),
+                _ => self.stale_finals = self.stale_finals.saturating_add(1),
+            }
+        }
+        let answered_ok = matches!(inflight.done, Some(Ok(())));
+        let client_op = match inflight.op {
+            Op::Async(id, r) => Some((id, r)),
+            Op::PublishData(id, _) => Some((id, ResultOf::Publish)),
+            _ => None,
+        };
+        if inflight.op == Op::Call && !answered_ok {
+            self.call.pending = false;
+        }
+        match client_op {
+            Some((id, r)) if !answered_ok => {
+                let c = self.client_mut(id);
+                c.undo();
+                if sent {
+                    // The module may still answer OK and then send the result line.
+                    if let Some(s) = c.stale_mut(r) {
+                        *s = s.saturating_add(1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The result of client `id`'s operation, once it came.
+    pub(crate) fn take_result(&mut self, id: ClientId) -> Option<Result<(), Error>> {
+        let c = self.client_mut(id);
+        let out = c.outcome.take()?;
+        c.pending = None;
+        Some(out)
+    }
+
+    /// Client `id`'s operation gives up waiting for its result line.
+    pub(crate) fn abandon_result(&mut self, id: ClientId) {
+        let c = self.client_mut(id);
+        if c.outcome.take().is_some() {
+            c.pending = None;
+            return;
+        }
+        if let Some(r) = c.pending.take() {
+            if let Some(s) = c.stale_mut(r) {
+                *s = s.saturating_add(1);
+            }
+            c.undo_pending(r);
+        }
+    }
+
+    /// The data-call outcome, once it came.
+    pub(crate) fn take_call(&mut self) -> Option<Result<bool, Error>> {
+        let out = self.call.outcome.take()?;
+        self.call.pending = false;
+        Some(out)
+    }
+
+    /// Feeds one item. Says whom to wake and what the receive buffer must keep.
+    pub(crate) fn feed(&mut self, item: &Item<'_>) -> (Wake, Keep) {
+        let mut wake = Wake::default();
+        let collecting = self
+            .inflight
+            .is_some_and(|i| i.op.collects() && i.done.is_none());
+        let keep = match *item {
+            Item::Echo(_) => Keep::Nothing,
+            Item::Ok => self.final_result(Ok(()), None, &mut wake),
+            Item::Error(code) => self.final_result(Err(Error::from(code)), Some(code), &mut wake),
+            Item::Prompt => {
+                match self.inflight.as_mut() {
+                    Some(i) if matches!(i.op, Op::PublishData(..)) && !i.prompt => {
+                        i.prompt = true;
+                        wake.add(Wake::COMMAND);
+                    }
+                    _ if self.owed_data.is_some() => {
+                        self.owed_prompt = true;
+                        wake.add(Wake::SETTLE);
+                    }
+                    _ => {}
+                }
+                Keep::Nothing
+            }
+            Item::Result {
+                command,
+                client,
+                status,
+            } => {
+                self.result_line(command, client, status == 1, &mut wake);
+                Keep::Nothing
+            }
+            Item::Break { client, cause } => {
+                self.on_break(client, cause, &mut wake);
+                Keep::Nothing
+            }
+            Item::MessageWaiting { client, .. } => {
+                let c = self.client_mut(client);
+                match c.waiting.checked_add(1) {
+                    Some(n) => c.waiting = n,
+                    None => self.events.lost_messages = self.events.lost_messages.saturating_add(1),
+                }
+                wake.add(Wake::EVENTS);
+                Keep::Nothing
+            }
+            Item::Message(_) => {
+                if self.message_held {
+                    self.events.lost_messages = self.events.lost_messages.saturating_add(1);
+                    wake.add(Wake::EVENTS);
+                    Keep::Nothing
+                } else {
+                    self.message_held = true;
+                    wake.add(Wake::EVENTS);
+                    Keep::Message
+                }
+            }
+            Item::Read(m) => self.read_answer(m.client, collecting, &mut wake),
+            Item::ReadEmpty(c) => self.read_answer(c, collecting, &mut wake),
+            Item::MipCall(call) => self.mipcall(call, collecting, &mut wake),
+            Item::Registration(r) => {
+                let answers = match (self.inflight.map(|i| i.op), r.kind) {
+                    (Some(Op::Query(Query::Creg)), RegistrationKind::Creg)
+                    | (Some(Op::Query(Query::Cgreg)), RegistrationKind::Cgreg)
+                    | (Some(Op::Query(Query::Cereg)), RegistrationKind::Cereg) => r.mode.is_some(),
+                    _ => false,
+                };
+                if answers && collecting {
+                    Keep::Answer
+                } else {
+                    self.events.push(Queued::Registration(r));
+                    wake.add(Wake::EVENTS);
+                    Keep::Nothing
+                }
+            }
+            Item::Line(b"RDY") => {
+                self.on_restart(&mut wake);
+                Keep::Nothing
+            }
+            Item::Malformed(line) => {
+                self.events.push_text(line, true);
+                wake.add(Wake::EVENTS);
+                if collecting {
+                    Keep::Answer
+                } else {
+                    Keep::Nothing
+                }
+            }
+            Item::Line(line) if !collecting => {
+                self.events.push_text(line, false);
+                wake.add(Wake::EVENTS);
+                Keep::Nothing
+            }
+            Item::FreeClients { .. }
+            | Item::UserInfo { .. }
+            | Item::WillInfo { .. }
+            | Item::ConfInfo(_)
+            | Item::Capabilities(_)
+            | Item::SignalQuality { .. }
+            | Item::SimState(_)
+            | Item::Operator { .. } => {
+                if collecting {
+                    Keep::Answer
+                } else {
+                    // An answer no one waits for (its command was abandoned): dropped.
+                    Keep::Nothing
+                }
+            }
+            _ if collecting => Keep::Answer,
+            _ => Keep::Nothing,
+        };
+        (wake, keep)
+    }
+
+    /// `OK` or an error.
+    fn final_result(
+        &mut self,
+        result: Result<(), Error>,
+        code: Option<ErrorCode<'_>>,
+        wake: &mut Wake,
+    ) -> Keep {
+        // A broker refusal (700-704) after OK ends the open of a client waiting for its result.
+        if let Err(Error::Refused(r)) = result {
+            let waiting = ClientId::ALL.into_iter().find(|&id| {
+                let c = self.client(id);
+                c.pending == Some(ResultOf::Open)
+                    && !self
+                        .inflight
+                        .is_some_and(|i| i.op == Op::Async(id, ResultOf::Open))
+            });
+            if let Some(id) = waiting {
+                let c = self.client_mut(id);
+                c.outcome = Some(Err(Error::Refused(r)));
+                c.state = ConnState::Closed;
+                wake.add(Wake::client(id));
+                return Keep::Nothing;
+            }
+        }
+        let _ = code;
+        if self.stale_finals > 0 {
+            self.stale_finals = self.stale_finals.saturating_sub(1);
+            wake.add(Wake::SETTLE);
+            return Keep::Nothing;
+        }
+        if self.owed_data.is_some() {
+            // The abandoned data publish ended (the module gave up waiting for data, or got it).
+            self.owed_data = None;
+            self.owed_prompt = false;
+            wake.add(Wake::SETTLE);
+            return Keep::Nothing;
+        }
+        match self.inflight.as_mut() {
+            Some(i) if i.done.is_none() => {
+                i.done = Some(result);
+                wake.add(Wake::COMMAND);
+                if i.op.collects() {
+                    Keep::AnswerEnd
+                } else {
+                    Keep::Nothing
+                }
+            }
+            // A final result nobody waits for: dropped.
+            _ => Keep::Nothing,
+        }
+    }
+
+    fn result_line(&mut self, r: ResultOf, id: ClientId, ok: bool, wake: &mut Wake) {
+        let c = self.client_mut(id);
+        if r == ResultOf::Close && c.absorb_close {
+            c.absorb_close = false;
+            return;
+        }
+        if let Some(s) = c.stale_mut(r).filter(|s| **s > 0) {
+            // Late: its operation gave up. Dropped, but the state follows the module.
+            *s = s.saturating_sub(1);
+            if c.pending.is_none() {
+                c.settle(r, ok);
+            }
+            return;
+        }
+        if c.pending == Some(r) && c.outcome.is_none() {
+            c.settle(r, ok);
+            c.outcome = Some(if ok { Ok(()) } else { Err(Error::Failed) });
+            wake.add(Wake::client(id));
+        } else if c.pending.is_none() {
+            // Unexpected, but the state follows the module.
+            c.settle(r, ok);
+        }
+    }
+
+    fn on_break(&mut self, id: ClientId, cause: BreakCause, wake: &mut Wake) {
+        let c = self.client_mut(id);
+        c.state = ConnState::Closed;
+        c.absorb_close = true;
+        c.stale = [0; 5];
+        if let Some(r) = c.pending {
+            if c.outcome.is_none() {
+                c.outcome = Some(if r == ResultOf::Close {
+                    Ok(())
+                } else {
+                    Err(Error::Break(cause))
+                });
+            }
+        }
+        if let Some(i) = self.inflight.as_mut() {
+            if matches!(i.op, Op::PublishData(c, _) if c == id) && !i.prompt && i.done.is_none() {
+                // The prompt will not come.
+                i.done = Some(Err(Error::Break(cause)));
+                wake.add(Wake::COMMAND);
+            }
+        }
+        self.events.push(Queued::Break { client: id, cause });
+        wake.add(Wake::client(id));
+        wake.add(Wake::EVENTS);
+    }
+
+    fn on_restart(&mut self, wake: &mut Wake) {
+        for c in self.clients.iter_mut() {
+            if c.pending.is_some() && c.outcome.is_none() {
+                c.outcome = Some(Err(Error::Restarted));
+            }
+            *c = ClientSlot {
+                pending: c.pending,
+                outcome: c.outcome,
+                ..ClientSlot::default()
+            };
+        }
+        if let Some(i) = self.inflight.as_mut() {
+            if i.done.is_none() {
+                i.done = Some(Err(Error::Restarted));
+            }
+        }
+        if self.call.pending && self.call.outcome.is_none() {
+            self.call.outcome = Some(Err(Error::Restarted));
+        }
+        self.force_settle();
+        self.events.clear();
+        self.events.push(Queued::Restarted);
+        *wake = Wake(0xff);
+    }
+
+    fn read_answer(&mut self, id: ClientId, collecting: bool, wake: &mut Wake) -> Keep {
+        if collecting && self.inflight.is_some_and(|i| i.op == Op::Read(id)) {
+            Keep::Answer
+        } else {
+            // A read answer no one waits for: its message is lost, and said so.
+            self.events.lost_messages = self.events.lost_messages.saturating_add(1);
+            wake.add(Wake::EVENTS);
+            Keep::Nothing
+        }
+    }
+
+    fn mipcall(&mut self, call: MipCall<'_>, collecting: bool, wake: &mut Wake) -> Keep {
+        if collecting
+            && self
+                .inflight
+                .is_some_and(|i| i.op == Op::Query(Query::MipCall))
+        {
+            return Keep::Answer;
+        }
+        let dialling = self.call.pending
+            && self.call.outcome.is_none()
+            && !self
+                .inflight
+                .is_some_and(|i| i.op == Op::Call && i.done.is_none());
+        if dialling {
+            self.call.outcome = Some(match call {
+                MipCall::Up(ip) => {
+                    self.call.ip.clear();
+                    let _ = self.call.ip.extend_from_slice(ip.get(..46).unwrap_or(ip));
+                    Ok(true)
+                }
+                MipCall::Down => Ok(false),
+            });
+            wake.add(Wake::CALL);
+        } else if call == MipCall::Down {
+            self.events.push(Queued::CallDown);
+            wake.add(Wake::EVENTS);
+        }
+        Keep::Nothing
+    }
+}
+
+impl ClientSlot {
+    /// Undoes the state change of a pending operation that gave up on its result line.
+    fn undo_pending(&mut self, r: ResultOf) {
+        match r {
+            ResultOf::Open => self.state = ConnState::Closed,
+            ResultOf::Close => self.state = ConnState::Open,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The receive buffer, and the loop that turns received bytes into items for the machine.
+
+use core::ops::Range;
+
+use super::machine::{Keep, Machine, Wake};
+use crate::codec::{Decoded, Decoder, Item};
+use crate::types::{ClientId, QoS};
+
+/// A message kept in the receive buffer until the application takes it.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldMessage {
+    pub(crate) client: ClientId,
+    pub(crate) qos: QoS,
+    pub(crate) topic: Range<usize>,
+    pub(crate) payload: Range<usize>,
+    /// Where the item starts (nothing before it may be dropped while it is held).
+    pub(crate) start: usize,
+}
+
+/// The receive buffer: `buf[..fill]` holds received bytes, `buf[pos..fill]` those not parsed
+/// yet. Bytes before `pos` are dropped at the next compaction, except what is kept: the answer
+/// of a collecting command (`answer`) and a held mode-0 message.
+#[derive(Debug)]
+pub(crate) struct RxBuf<B: ?Sized> {
+    pub(crate) fill: usize,
+    pub(crate) pos: usize,
+    pub(crate) decoder: Decoder,
+    /// The answer of the collecting command in flight: start, and end once its final came.
+    pub(crate) answer: Option<(usize, Option<usize>)>,
+    pub(crate) message: Option<HeldMessage>,
+    pub(crate) buf: B,
+}
+
+impl<const N: usize> RxBuf<[u8; N]> {
+    pub(crate) const fn new() -> Self {
+        RxBuf {
+            fill: 0,
+            pos: 0,
+            decoder: Decoder::new(),
+            answer: None,
+            message: None,
+            buf: [0; N],
+        }
+    }
+}
+
+/// Where a mode-0 message's topic and payload lie in the buffer, `input` being the buffer from
+/// `start` on.
+fn held_message(msg: &crate::codec::Message<'_>, start: usize, input: &[u8]) -> HeldMessage {
+    let base = input.as_ptr() as usize;
+    let range = |s: &[u8]| {
+        let off = (s.as_ptr() as usize).saturating_sub(base);
+        let from = start.saturating_add(off);
+        from..from.saturating_add(s.len())
+    };
+    HeldMessage {
+        client: msg.client,
+        qos: msg.qos,
+        topic: range(msg.topic),
+        payload: range(msg.payload),
+        start,
+    }
+}
+
+fn shift(r: &Range<usize>, by: usize) -> Range<usize> {
+    r.start.saturating_sub(by)..r.end.saturating_sub(by)
+}
+
+impl RxBuf<[u8]> {
+    /// Free space at the end, after compaction.
+    pub(crate) fn space(&mut self) -> usize {
+        self.compact();
+        self.buf.len().saturating_sub(self.fill)
+    }
+
+    /// Drops bytes no longer needed, moving the rest to the front.
+    pub(crate) fn compact(&mut self) {
+        let mut keep = self.pos;
+        if let Some((start, _)) = self.answer {
+            keep = keep.min(start);
+        }
+        if let Some(m) = &self.message {
+            keep = keep.min(m.start);
+        }
+        if keep == 0 {
+            return;
+        }
+        self.buf.copy_within(keep..self.fill, 0);
+        self.fill = self.fill.saturating_sub(keep);
+        self.pos = self.pos.saturating_sub(keep);
+        if let Some((start, end)) = self.answer.as_mut() {
+            *start = start.saturating_sub(keep);
+            if let Some(e) = end.as_mut() {
+                *e = e.saturating_sub(keep);
+            }
+        }
+        if let Some(m) = self.message.as_mut() {
+            m.topic = shift(&m.topic, keep);
+            m.payload = shift(&m.payload, keep);
+            m.start = m.start.saturating_sub(keep);
+        }
+    }
+
+    /// Appends received bytes (as many as fit; returns how many).
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> usize {
+        self.compact();
+        let n = bytes.len().min(self.buf.len().saturating_sub(self.fill));
+        let end = self.fill.saturating_add(n);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.fill..end), bytes.get(..n)) {
+            dst.copy_from_slice(src);
+            self.fill = end;
+            n
+        } else {
+            0
+        }
+    }
+
+    /// Parses everything complete and feeds it to the machine; says whom to wake.
+    pub(crate) fn process(&mut self, m: &mut Machine) -> Wake {
+        let mut wake = Wake::default();
+        loop {
+            let capacity = self.buf.len().saturating_sub(self.kept_before());
+            let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
+            let decoded = self.decoder.decode(input, capacity);
+            let consumed = decoded.consumed();
+            match decoded {
+                Decoded::Incomplete => break,
+                Decoded::Skipped { .. } => {}
+                Decoded::Overflow { .. } => {
+                    m.events.overlong = m.events.overlong.saturating_add(1);
+                    wake.add(Wake::EVENTS);
+                }
+                Decoded::Item(item, _) => {
+                    crate::log::rx(input.get(..consumed).unwrap_or(&[]));
+                    let start = self.pos;
+                    let (w, keep) = m.feed(&item);
+                    wake.add(w);
+                    let held = match (keep, &item) {
+                        (Keep::Message, Item::Message(msg)) => {
+                            Some(held_message(msg, start, input))
+                        }
+                        _ => None,
+                    };
+                    self.keep(keep, start, held);
+                }
+            }
+            self.pos = self.pos.saturating_add(consumed);
+            if consumed == 0 {
+                break;
+            }
+        }
+        wake
+    }
+
+    /// How many bytes at the front are kept, shrinking the space an item may use.
+    fn kept_before(&self) -> usize {
+        let mut keep = self.pos;
+        if let Some((start, _)) = self.answer {
+            keep = keep.min(start);
+        }
+        if let Some(m) = &self.message {
+            keep = keep.min(m.start);
+        }
+        keep
+    }
+
+    fn keep(&mut self, keep: Keep, start: usize, held: Option<HeldMessage>) {
+        match keep {
+            Keep::Nothing => {}
+            Keep::Answer => {
+                if self.answer.is_none() {
+                    self.answer = Some((start, None));
+                }
+            }
+            Keep::AnswerEnd => {
+                let s = self.answer.map_or(start, |(s, _)| s);
+                self.answer = Some((s, Some(start)));
+            }
+            Keep::Message => self.message = held,
+        }
+    }
+
+    /// The kept answer of the collecting command that just finished, if any.
+    pub(crate) fn answer(&self) -> &[u8] {
+        match self.answer {
+            Some((s, Some(e))) => self.buf.get(s..e).unwrap_or(&[]),
+            Some((s, None)) => self.buf.get(s..self.pos).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    /// Releases the kept answer.
+    pub(crate) fn release_answer(&mut self) {
+        self.answer = None;
+    }
+
+    /// The held mode-0 message's topic and payload.
+    pub(crate) fn message(&self) -> Option<(&HeldMessage, &[u8], &[u8])> {
+        let m = self.message.as_ref()?;
+        Some((
+            m,
+            self.buf.get(m.topic.clone())?,
+            self.buf.get(m.payload.clone())?,
+        ))
+    }
+}
