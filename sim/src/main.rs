@@ -26,7 +26,9 @@ link (default --pty):
   --stdio                  use stdin/stdout as the link
 options:
   --broker HOST:PORT       broker that host names in AT+MQTTOPEN lead to (default: start an
-                           in-process broker on a loopback port, address printed on stderr)
+                           in-process broker on a loopback port, address printed on stderr);
+                           a dotted quad in AT+MQTTOPEN is connected to as given, and a name
+                           ending in .invalid fails like an unknown host
   --user NAME:PASS         account of the in-process broker (repeatable; none: anonymous)
   --baud N                 simulated line rate, about N/10 bytes per second each way
   --transcript PATH        timestamped transcript of the link

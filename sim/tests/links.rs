@@ -131,3 +131,49 @@ fn binary_serves_tcp_and_obeys_control_commands() {
     host.line("RDY");
     host.cmd("AT", "AT\r\r\nOK\r\n");
 }
+
+#[test]
+fn binary_serves_stdio_until_stdin_ends() {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_fibocom-sim"))
+            .args(["--stdio", "--broker", "127.0.0.1:1"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run fibocom-sim"),
+    );
+    let mut stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                return;
+            }
+        }
+    });
+    let mut stdin = child.0.stdin.take().unwrap();
+    stdin.write_all(b"ATE0\rAT+CSQ\r").unwrap();
+    stdin.flush().unwrap();
+    let expected = b"ATE0\r\r\nOK\r\n\r\n+CSQ: 31,99\r\n\r\nOK\r\n";
+    let mut got = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while got.len() < expected.len() && Instant::now() < deadline {
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
+            got.extend(chunk);
+        }
+    }
+    assert_eq!(show(&got), show(expected));
+    // The end of stdin ends the process.
+    drop(stdin);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still running after stdin ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
