@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{rig, rig_with};
+use common::{mute_broker, rig, rig_with};
 use rumqttc::QoS;
 
 #[test]
@@ -172,4 +172,17 @@ fn reboot_loses_everything_and_says_rdy() {
         "AT+MQTTOPEN?",
         "AT+MQTTOPEN?\r\r\n+MQTTOPEN: 1,2\r\n\r\nOK\r\n",
     );
+}
+
+#[test]
+fn unanswered_keepalive_breaks_with_cause_1() {
+    let mut r = rig();
+    r.online();
+    let port = mute_broker(0);
+    r.host
+        .ok(&format!("AT+MQTTOPEN=1,\"127.0.0.1\",{port},1,1"));
+    r.host.line("+MQTTOPEN: 1,1");
+    // A PINGREQ goes out after 1 s; the missing PINGRESP is noticed at the next one.
+    r.host.line("+MQTTBREAK: 1,1");
+    r.host.line("+MQTTCLOSE: 1,1");
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{rig, rig_with, Observer};
+use common::{mute_broker, rig, rig_with, Observer};
 use fibocom_sim::{ErrorForm, PromptStyle, ReadLayout, RefusalTiming};
 use rumqttc::QoS;
 
@@ -218,4 +218,16 @@ fn two_clients_at_once() {
     r.host.cmd("AT+MQTTOPEN?", "\r\n+MQTTOPEN: 0\r\n\r\nOK\r\n");
     r.host
         .cmd("AT+MQTTCLOSE?", "\r\n+MQTTCLOSE: 1,2\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn every_connack_refusal_code_maps_to_its_error() {
+    let mut r = rig();
+    r.online();
+    for code in 1..=5u8 {
+        let port = mute_broker(code);
+        r.host
+            .ok(&format!("AT+MQTTOPEN=1,\"127.0.0.1\",{port},1,60"));
+        r.host.line(&format!("ERROR: {}", 699 + u16::from(code)));
+    }
 }

@@ -249,3 +249,26 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// A broker stand-in on a raw socket: accepts connections, answers each CONNECT with a CONNACK
+/// carrying `code`, then reads and ignores everything (it never answers PINGREQ). Returns its
+/// port.
+pub fn mute_broker(code: u8) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            std::thread::spawn(move || {
+                let _ = socket.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buf = [0u8; 1024];
+                if !matches!(socket.read(&mut buf), Ok(n) if n > 0) {
+                    return;
+                }
+                let _ = socket.write_all(&[0x20, 0x02, 0x00, code]);
+                while matches!(socket.read(&mut buf), Ok(n) if n > 0) {}
+            });
+        }
+    });
+    port
+}
