@@ -26,6 +26,8 @@ mod event;
 mod log;
 pub mod proto;
 mod query;
+#[cfg(feature = "scripted")]
+pub mod scripted;
 mod types;
 
 pub use config::Config;
