@@ -157,7 +157,8 @@ impl Simulator {
         self.control(Control::Reboot);
     }
 
-    /// Every command line received so far, without its CR, non-printable bytes escaped.
+    /// Every command line received so far (the latest [`crate::module::MAX_RECORDED`] at
+    /// most), without its CR, escaped by [`std::ascii::escape_default`] (`\x01`, `\"`).
     pub fn received_commands(&self) -> Vec<String> {
         self.shared
             .commands
@@ -336,5 +337,14 @@ async fn writer(
                 )),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handle_is_shareable_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<super::Simulator>();
     }
 }

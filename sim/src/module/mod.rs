@@ -19,6 +19,10 @@ use state::{Call, Client, Effect, Timed, TimedWhat};
 /// Longest command line accepted; a longer one is answered `ERROR`.
 pub const MAX_LINE: usize = 4096;
 
+/// Most command lines kept for [`crate::Simulator::received_commands`]; past it the older
+/// half is forgotten.
+pub const MAX_RECORDED: usize = 100_000;
+
 /// How the module is reading bytes from the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Input {
@@ -236,6 +240,9 @@ impl Module {
             .map(char::from)
             .collect();
         if let Ok(mut c) = self.commands.lock() {
+            if c.len() >= MAX_RECORDED {
+                c.drain(..MAX_RECORDED / 2);
+            }
             c.push(text);
         }
     }
