@@ -10,9 +10,63 @@ pub(crate) fn tx(bytes: &[u8]) {
     let _ = bytes;
 }
 
-/// Logs one item received from the module.
+/// Logs a command line sent to the module (at most 160 bytes of it).
+#[inline]
+pub(crate) fn command(cmd: &crate::codec::Command<'_>, end: crate::codec::LineEnd) {
+    #[cfg(any(feature = "defmt", feature = "log"))]
+    {
+        let mut buf = [0u8; 160];
+        let n = match cmd.encode(&mut buf, end) {
+            Ok(n) => n,
+            Err(crate::codec::EncodeError::BufferTooSmall { .. }) => buf.len(),
+            Err(_) => 0,
+        };
+        if n == buf.len() {
+            // Too long for the buffer: log the start of it.
+            let _ = cmd.write(&mut Prefix(&mut buf, 0), end);
+        }
+        tx(buf.get(..n).unwrap_or(&[]));
+    }
+    let _ = (cmd, end);
+}
+
+/// Fills a buffer, dropping what does not fit.
+#[cfg(any(feature = "defmt", feature = "log"))]
+struct Prefix<'a>(&'a mut [u8], usize);
+
+#[cfg(any(feature = "defmt", feature = "log"))]
+impl embedded_io::ErrorType for Prefix<'_> {
+    type Error = core::convert::Infallible;
+}
+
+#[cfg(any(feature = "defmt", feature = "log"))]
+impl embedded_io::Write for Prefix<'_> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        for &b in buf {
+            if let Some(slot) = self.0.get_mut(self.1) {
+                *slot = b;
+                self.1 = self.1.saturating_add(1);
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Logs one item received from the module, without the line ends around it.
 #[inline]
 pub(crate) fn rx(bytes: &[u8]) {
+    let start = bytes
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(start, |e| e.saturating_add(1));
+    let bytes = bytes.get(start..end).unwrap_or(&[]);
     #[cfg(feature = "defmt")]
     defmt::trace!("AT< {=[u8]:a}", bytes);
     #[cfg(feature = "log")]

@@ -197,6 +197,7 @@ impl<'d, W: Write> Client<'d, W> {
             .await
             .map_err(write_error)?;
         w.flush().await.map_err(io)?;
+        crate::log::command(cmd, self.config.line_end);
         if let Some(data) = cmd.data_payload() {
             guard.data_left = u16::try_from(data.len()).ok();
             let prompted = with_timeout(

@@ -158,6 +158,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         if let Err(e) = self.port.flush() {
             return abandon(self, None, io(e));
         }
+        crate::log::command(cmd, self.config.line_end);
         if let Some(data) = cmd.data_payload() {
             let size = u16::try_from(data.len()).ok();
             let t = self.config.prompt_timeout;
