@@ -1,0 +1,1 @@
+//! Benchmarks of fibocom-mqtt (work in progress).
