@@ -53,3 +53,119 @@ pub const OPEN1: &str = r#"
 << \r\nOK\r\n
 << \r\n+MQTTOPEN: 1,1\r\n
 "#;
+
+/// Script lines that open client 2 on `broker:1883`.
+pub const OPEN2: &str = r#"
+>> AT+MQTTOPEN=2,"broker",1883,1,60\r
+<< \r\nOK\r\n
+<< \r\n+MQTTOPEN: 2,1\r\n
+"#;
+
+/// An [`Event`](fibocom_mqtt::Event) copied out of the driver's buffers, to compare in tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ev {
+    Message {
+        client: fibocom_mqtt::ClientId,
+        qos: fibocom_mqtt::QoS,
+        topic: Vec<u8>,
+        payload: Vec<u8>,
+    },
+    Break {
+        client: fibocom_mqtt::ClientId,
+        cause: fibocom_mqtt::BreakCause,
+    },
+    Restarted,
+    Registration(fibocom_mqtt::codec::Registration),
+    DataCallDown,
+    Unsolicited(Vec<u8>),
+    Garbled(Vec<u8>),
+    Lost(fibocom_mqtt::proto::Losses),
+    ReadFailed {
+        client: fibocom_mqtt::ClientId,
+        error: fibocom_mqtt::Error,
+    },
+}
+
+/// Copies an event out.
+pub fn owned(ev: fibocom_mqtt::Event<'_>) -> Ev {
+    use fibocom_mqtt::Event;
+    match ev {
+        Event::Message(m) => Ev::Message {
+            client: m.client,
+            qos: m.qos,
+            topic: m.topic.to_vec(),
+            payload: m.payload.to_vec(),
+        },
+        Event::Break { client, cause } => Ev::Break { client, cause },
+        Event::Restarted => Ev::Restarted,
+        Event::Registration(r) => Ev::Registration(r),
+        Event::DataCallDown => Ev::DataCallDown,
+        Event::Unsolicited(l) => Ev::Unsolicited(l.to_vec()),
+        Event::Garbled(l) => Ev::Garbled(l.to_vec()),
+        Event::Lost(l) => Ev::Lost(l),
+        Event::ReadFailed { client, error } => Ev::ReadFailed { client, error },
+        other => panic!("an event this helper does not know: {other:?}"),
+    }
+}
+
+/// A message event, for comparisons.
+pub fn msg(client: fibocom_mqtt::ClientId, qos: u32, topic: &[u8], payload: &[u8]) -> Ev {
+    Ev::Message {
+        client,
+        qos: fibocom_mqtt::QoS::new(qos).expect("qos"),
+        topic: topic.to_vec(),
+        payload: payload.to_vec(),
+    }
+}
+
+/// Losses, for comparisons.
+pub fn lost(events: u16, messages: u16, overlong_lines: u16) -> Ev {
+    Ev::Lost(fibocom_mqtt::proto::Losses {
+        events,
+        messages,
+        overlong_lines,
+    })
+}
+
+/// The next event, or `None` if none comes within `ms` milliseconds.
+pub async fn event_within<W: embedded_io_async::Write>(
+    c: &fibocom_mqtt::asynch::Client<'_, W>,
+    ms: u64,
+) -> Option<Ev> {
+    use futures::future::{select, Either};
+    let next = core::pin::pin!(c.next_event(owned));
+    let timer = core::pin::pin!(embassy_time::Timer::after_millis(ms));
+    match select(next, timer).await {
+        Either::Left((ev, _)) => Some(ev),
+        Either::Right(((), _)) => None,
+    }
+}
+
+/// Every event that comes until none came for `quiet_ms` milliseconds.
+pub async fn events_until_quiet<W: embedded_io_async::Write>(
+    c: &fibocom_mqtt::asynch::Client<'_, W>,
+    quiet_ms: u64,
+) -> Vec<Ev> {
+    let mut out = Vec::new();
+    while let Some(ev) = event_within(c, quiet_ms).await {
+        out.push(ev);
+    }
+    out
+}
+
+/// Sleeps `ms` milliseconds (async).
+pub async fn sleep(ms: u64) {
+    embassy_time::Timer::after_millis(ms).await;
+}
+
+/// Polls `fut` until it completes or `ms` milliseconds pass; `None` when it was dropped
+/// unfinished.
+pub async fn cut_after<F: core::future::Future>(ms: u64, fut: F) -> Option<F::Output> {
+    use futures::future::{select, Either};
+    let fut = core::pin::pin!(fut);
+    let timer = core::pin::pin!(embassy_time::Timer::after_millis(ms));
+    match select(fut, timer).await {
+        Either::Left((v, _)) => Some(v),
+        Either::Right(((), _)) => None,
+    }
+}
