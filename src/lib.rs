@@ -1,5 +1,129 @@
-//! fibocom-mqtt: a `no_std`, allocation-free driver for the MQTT client built into Fibocom
-//! NL668 / M910 / NL661 cellular modules.
+//! A `no_std`, allocation-free driver for the MQTT client built into Fibocom NL668 / M910 /
+//! NL661 cellular modules, over their AT commands (`+MQTTUSER`, `+MQTTOPEN`, `+MQTTSUB`,
+//! `+MQTTPUB`, ... and the unsolicited `+MQTTMSG`, `+MQTTMSGI`, `+MQTTBREAK`), on any
+//! `embedded-io` / `embedded-io-async` serial port.
+//!
+//! # Layers
+//!
+//! - [`codec`]: typed commands that check every limit before a byte is written and encode
+//!   themselves piece by piece, and a streaming nom parser for what the module sends. Sans-IO.
+//! - [`proto`]: the protocol state, sans-IO: the two module clients' state machines
+//!   (Closed, Opening, Open, Closing), the one command line in flight, and the matching of
+//!   every answer, result line and unsolicited line to whoever it belongs to.
+//! - [`asynch`] and [`blocking`]: thin drivers over that state, with `embassy-time` timeouts.
+//!
+//! # Async, in the embassy style
+//!
+//! A [`State`](asynch::State) the application keeps (in a static), a [`Runner`](asynch::Runner)
+//! that owns the receive half of the port and runs in its own task, and a
+//! [`Client`](asynch::Client) whose `&self` methods any task on the same executor may call.
+//!
+//! ```no_run
+//! use embassy_futures::select::select;
+//! use fibocom_mqtt::asynch::{self, Broker, State};
+//! use fibocom_mqtt::{ClientId, Config, Event, QoS};
+//!
+//! async fn app<R, W>(rx: R, tx: W) -> Result<(), fibocom_mqtt::Error>
+//! where
+//!     R: embedded_io_async::Read,
+//!     W: embedded_io_async::Write,
+//! {
+//!     let mut state = State::<1536>::new();
+//!     let (mut runner, client) = asynch::new(&mut state, rx, tx, Config::default());
+//!     let work = async {
+//!         client.start().await?; // AT until it answers, ATE0, AT+MQTTCONF=1
+//!         client.attach(Some("internet"), None).await?; // AT+MIPCALL=1,"internet"
+//!         let id = ClientId::One;
+//!         client.set_user(id, "user", "secret", Some("device-42")).await?;
+//!         client.open(id, Broker::new("broker.example.com", 1883)).await?;
+//!         client.subscribe(id, "cmd/#", QoS::AtLeastOnce).await?;
+//!         client.publish(id, "telemetry", b"{\"t\":21.5}", QoS::AtLeastOnce, false).await?;
+//!         loop {
+//!             // Messages are lent from the receive buffer: copy what you keep.
+//!             let broke = client
+//!                 .next_event(|event| match event {
+//!                     Event::Message(m) => {
+//!                         let _ = (m.topic, m.payload);
+//!                         false
+//!                     }
+//!                     Event::Break { .. } => true,
+//!                     _ => false,
+//!                 })
+//!                 .await;
+//!             if broke {
+//!                 client.open(id, Broker::new("broker.example.com", 1883)).await?;
+//!             }
+//!         }
+//!     };
+//!     // In an embassy application the runner gets a task of its own instead.
+//!     match select(runner.run(), work).await {
+//!         embassy_futures::select::Either::First(e) => Err(e),
+//!         embassy_futures::select::Either::Second(r) => r,
+//!     }
+//! }
+//! ```
+//!
+//! # Blocking
+//!
+//! The same operations over `embedded_io::{Read, Write}`, for bare-metal loops and Linux
+//! (the port's `read` must give up with a `TimedOut` error after a while; see [`blocking`]).
+//!
+//! ```no_run
+//! use fibocom_mqtt::asynch::Broker;
+//! use fibocom_mqtt::blocking::Client;
+//! use fibocom_mqtt::{ClientId, Config, Event, QoS};
+//! use embassy_time::Duration;
+//!
+//! fn app<P: embedded_io::Read + embedded_io::Write>(port: P) -> Result<(), fibocom_mqtt::Error> {
+//!     let mut modem = Client::<_, 1536>::new(port, Config::default());
+//!     modem.start()?;
+//!     let id = ClientId::One;
+//!     modem.open(id, Broker::new("broker.example.com", 1883))?;
+//!     modem.subscribe(id, "cmd/#", QoS::AtMostOnce)?;
+//!     modem.publish(id, "hello", &[0x00, 0x22, 0x0d, 0x0a], QoS::AtLeastOnce, false)?; // data form
+//!     while let Some(len) = modem.poll_event(Duration::from_secs(30), |ev| match ev {
+//!         Event::Message(m) => m.payload.len(),
+//!         _ => 0,
+//!     })? {
+//!         let _ = len;
+//!     }
+//!     modem.close(id)
+//! }
+//! ```
+//!
+//! # The codec on its own
+//!
+//! ```
+//! use fibocom_mqtt::codec::{parse, Command, Item, LineEnd, Parsed, PayloadForm};
+//! use fibocom_mqtt::{ClientId, QoS};
+//!
+//! let mut buf = [0u8; 64];
+//! let cmd = Command::Subscribe { id: ClientId::One, topic: "a/b", qos: QoS::AtLeastOnce };
+//! let n = cmd.encode(&mut buf, LineEnd::Cr).unwrap();
+//! assert_eq!(&buf[..n], b"AT+MQTTSUB=1,\"a/b\",1\r");
+//!
+//! // A topic that would inject a second command is refused before a byte is written.
+//! let bad = Command::Subscribe { id: ClientId::One, topic: "a\",0\rAT+MQTTCLOSE=1", qos: QoS::AtMostOnce };
+//! assert!(bad.encode(&mut buf, LineEnd::Cr).is_err());
+//!
+//! let rx = b"\r\nOK\r\n\r\n+MQTTSUB: 1,1\r\n";
+//! let Parsed::Item(Item::Ok, used) = parse(rx) else { panic!() };
+//! let Parsed::Item(item, _) = parse(&rx[used..]) else { panic!() };
+//! assert!(matches!(item, Item::Result { client: ClientId::One, status: 1, .. }));
+//! ```
+//!
+//! # Cancellation and timeouts
+//!
+//! Every async operation says in its documentation what happens if its future is dropped. In
+//! short: the driver stays in step. Answers that arrive for an abandoned or timed-out command
+//! (a late `OK`, result line or prompt) are recognised and dropped, never handed to the next
+//! command; a client's state follows what the module reports.
+//!
+//! # Features
+//!
+//! - `defmt`: `defmt::Format` on public types, and every AT line logged at trace level.
+//! - `log`: every AT line logged at trace level through the `log` crate.
+//! - `scripted`: the `scripted` module, a transcript-driven serial port for testing firmware.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

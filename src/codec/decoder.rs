@@ -1,4 +1,4 @@
-//! [`parse`](super::parse) plus a policy for a bounded receive buffer: what to do with an item
+//! [`parse`](super::parse()) plus a policy for a bounded receive buffer: what to do with an item
 //! that cannot fit.
 
 use super::item::Item;
@@ -49,7 +49,7 @@ enum Skip {
     Bytes(usize),
 }
 
-/// The streaming decoder: [`parse`](super::parse) for a buffer of fixed capacity.
+/// The streaming decoder: [`parse`](super::parse()) for a buffer of fixed capacity.
 ///
 /// Feed it the unconsumed bytes of the receive buffer, drop what it says it consumed, and call
 /// again until it says [`Decoded::Incomplete`]. When the buffer is full and the item at its start
