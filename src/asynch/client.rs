@@ -45,6 +45,8 @@ struct CommandGuard<'a> {
     shared: &'a Shared,
     rx: &'a Rx,
     sent: bool,
+    /// The command line is being written: if dropped now, part of it may have gone out.
+    writing: bool,
     data_left: Option<u16>,
     armed: bool,
     keep_answer: bool,
@@ -53,8 +55,11 @@ struct CommandGuard<'a> {
 impl Drop for CommandGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let (sent, data_left) = (self.sent, self.data_left);
-            self.shared.with(|m| m.abandon(sent, data_left));
+            let (sent, data_left, writing) = (self.sent, self.data_left, self.writing);
+            self.shared.with(|m| {
+                m.abandon(sent, data_left);
+                m.partial_line |= writing;
+            });
         }
         if self.armed || !self.keep_answer {
             if let Ok(mut rx) = self.rx.try_borrow_mut() {
@@ -82,13 +87,15 @@ impl Drop for ResultGuard<'_> {
     }
 }
 
-/// The answer of a collecting command, kept in the receive buffer until this is dropped.
-pub(crate) struct Answer<'a> {
+/// The answer of a collecting command, kept in the receive buffer until this is dropped. It
+/// holds the AT channel meanwhile, so that no other command's answer mixes with it.
+pub(crate) struct Answer<'a, W> {
     rx: &'a Rx,
     shared: &'a Shared,
+    _channel: MutexGuard<'a, NoopRawMutex, W>,
 }
 
-impl Answer<'_> {
+impl<W> Answer<'_, W> {
     /// Runs `f` over the kept answer bytes.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&[u8]) -> T) -> Result<T, Error> {
         let rx = self.rx.try_borrow().map_err(|_| Error::UnexpectedAnswer)?;
@@ -96,7 +103,7 @@ impl Answer<'_> {
     }
 }
 
-impl Drop for Answer<'_> {
+impl<W> Drop for Answer<'_, W> {
     fn drop(&mut self) {
         if let Ok(mut rx) = self.rx.try_borrow_mut() {
             rx.release_answer();
@@ -178,9 +185,15 @@ impl<'d, W: Write> Client<'d, W> {
         &self,
         cmd: &Command<'_>,
         op: Op,
-    ) -> Result<Option<Answer<'d>>, Error> {
+    ) -> Result<Option<Answer<'_, W>>, Error> {
         cmd.validate()?;
         let mut w = self.writer.lock().await;
+        if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
+            // A command line was cut short by a dropped operation: end it, so that the module
+            // answers it (with the final result counted as owed) and reads ours afresh.
+            w.write_all(b"\r").await.map_err(io)?;
+            w.flush().await.map_err(io)?;
+        }
         self.settle(&mut w).await?;
         self.shared
             .with(|m| m.begin(op))
@@ -189,6 +202,7 @@ impl<'d, W: Write> Client<'d, W> {
             shared: self.shared,
             rx: self.rx,
             sent: true,
+            writing: true,
             data_left: None,
             armed: true,
             keep_answer: op.collects(),
@@ -196,6 +210,7 @@ impl<'d, W: Write> Client<'d, W> {
         cmd.write_async(&mut *w, self.config.line_end)
             .await
             .map_err(write_error)?;
+        guard.writing = false;
         w.flush().await.map_err(io)?;
         crate::log::command(cmd, self.config.line_end);
         if let Some(data) = cmd.data_payload() {
@@ -242,12 +257,12 @@ impl<'d, W: Write> Client<'d, W> {
         .map_err(|_| Error::AnswerTimeout)?;
         guard.armed = false;
         guard.keep_answer = op.collects() && done.is_ok();
-        drop(w);
         done?;
         if op.collects() {
             Ok(Some(Answer {
                 rx: self.rx,
                 shared: self.shared,
+                _channel: w,
             }))
         } else {
             Ok(None)

@@ -85,6 +85,9 @@ pub(crate) struct Machine {
     pub(crate) owed_prompt: bool,
     /// A mode-0 message is held in the receive buffer.
     pub(crate) message_held: bool,
+    /// A command line was cut short (its operation dropped while writing it): the next
+    /// command is preceded by a line end.
+    pub(crate) partial_line: bool,
     pub(crate) call: CallSlot,
     pub(crate) events: Events,
 }
@@ -348,10 +351,12 @@ impl Machine {
         if let Err(Error::Refused(r)) = result {
             let waiting = ClientId::ALL.into_iter().find(|&id| {
                 let c = self.client(id);
+                // The open's own command may still be in flight with its OK received but not
+                // yet taken: the refusal then comes after OK, for the result line.
                 c.pending == Some(ResultOf::Open)
                     && !self
                         .inflight
-                        .is_some_and(|i| i.op == Op::Async(id, ResultOf::Open))
+                        .is_some_and(|i| i.op == Op::Async(id, ResultOf::Open) && i.done.is_none())
             });
             if let Some(id) = waiting {
                 let c = self.client_mut(id);
@@ -459,6 +464,7 @@ impl Machine {
             self.call.outcome = Some(Err(Error::Restarted));
         }
         self.force_settle();
+        self.partial_line = false;
         self.events.clear();
         self.events.push(Queued::Restarted);
         *wake = Wake(0xff);
