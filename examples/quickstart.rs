@@ -57,6 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     rt.block_on(async {
         let stream = tokio::net::TcpStream::connect(link).await?;
+        stream.set_nodelay(true)?;
         let (rd, wr) = stream.into_split();
         let mut state = State::<1536>::new();
         let (mut runner, client) = asynch::new(
