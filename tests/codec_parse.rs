@@ -1271,3 +1271,59 @@ fn data_publish_prompt_after_echo() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Seed corpus for the fuzz target
+
+/// Writes the seed corpus of the `parse` fuzz target (`fuzz/corpus/parse/`) from the cases
+/// above: the table in groups of five cases, the manual's session, and the overflow streams.
+/// Run with `cargo test --test codec_parse -- --ignored write_fuzz_seed_corpus`.
+#[test]
+#[ignore = "writes files into fuzz/corpus/parse"]
+fn write_fuzz_seed_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse");
+    std::fs::create_dir_all(&dir).expect("create the corpus directory");
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(dir.join(name), bytes).expect("write a seed");
+    };
+
+    for (i, group) in cases().chunks(5).enumerate() {
+        let bytes: Vec<u8> = group
+            .iter()
+            .flat_map(|c| cat(&[c.before, c.body, c.after]))
+            .collect();
+        write(&format!("table-{i:02}"), &bytes);
+    }
+
+    let mut session = Vec::new();
+    for ex in manual_exchanges() {
+        let mut line = [0u8; 256];
+        let n = ex.command.encode(&mut line, LineEnd::Cr).expect("encode");
+        session.extend_from_slice(&line[..n]);
+        session.extend_from_slice(ex.answer);
+    }
+    write("manual-section-3", &session);
+
+    let mut payload = b"\r\n\r\nOK\r\n+MQTTBREAK: 1,1\r\n\"".to_vec();
+    payload.resize(200, b'p');
+    write(
+        "read-oversized",
+        &cat(&[
+            b"\r\n+MQTTREAD: 1,1,5,200\r\n\"hello\",\"",
+            &payload,
+            b"\"\r\n\r\nOK\r\n\r\n+MQTTMSGI: 2,0,1,1\r\n",
+        ]),
+    );
+    write(
+        "line-overlong",
+        &cat(&[
+            b"\r\nOK\r\n\r\n",
+            &[b'X'; 100],
+            b"\r\n\r\n+MQTTSUB: 1,1\r\n",
+        ]),
+    );
+    write(
+        "publish-prompt",
+        b"AT+MQTTPUB=1,\"t\",0,0,5\r\r\n> \r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n",
+    );
+}
