@@ -1,7 +1,11 @@
 //! The async driver, in the embassy style: a [`State`] in a static, a [`Runner`] task that owns
 //! the receive side, and a [`Client`] whose `&self` methods any task may call.
+//!
+//! The port comes as separate read and write halves ([`new`], what embassy's
+//! `BufferedUart::split` gives) or as one `Read + Write` value ([`new_duplex`]).
 
 mod client;
+mod duplex;
 mod events;
 pub(crate) use events::queued_event;
 mod mqtt;
@@ -13,6 +17,7 @@ mod state;
 use embassy_sync::mutex::Mutex;
 
 pub use client::Client;
+pub use duplex::{new_duplex, Duplex, DuplexState, DUPLEX_PIPE};
 pub use mqtt::Broker;
 pub use runner::Runner;
 pub use state::State;
