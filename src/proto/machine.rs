@@ -398,7 +398,11 @@ impl Machine {
         let c = self.client_mut(id);
         if r == ResultOf::Close && c.absorb_close {
             c.absorb_close = false;
-            return;
+            // The `+MQTTCLOSE` a break may be followed by is absorbed, but if it never came, the
+            // result line of a later close is that close's own.
+            if c.pending != Some(ResultOf::Close) {
+                return;
+            }
         }
         if let Some(s) = c.stale_mut(r).filter(|s| **s > 0) {
             // Late: its operation gave up. Dropped, but the state follows the module.
