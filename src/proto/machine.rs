@@ -169,7 +169,12 @@ impl Machine {
         };
         if inflight.done.is_none() && sent {
             match data_left {
-                Some(n) if n > 0 => self.owed_data = Some(n),
+                Some(n) if n > 0 => {
+                    self.owed_data = Some(n);
+                    // Dropped part-way through the payload: the prompt already came, so the
+                    // module waits for the rest.
+                    self.owed_prompt = inflight.prompt;
+                }
                 _ => self.stale_finals = self.stale_finals.saturating_add(1),
             }
         }
