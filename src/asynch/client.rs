@@ -239,11 +239,15 @@ impl<'d, W: Write> Client<'d, W> {
                 }
                 Ok(Ok(())) => {}
             }
-            for chunk in data.chunks(64) {
-                w.write_all(chunk).await.map_err(io)?;
-                let left = guard.data_left.unwrap_or(0);
-                guard.data_left =
-                    Some(left.saturating_sub(u16::try_from(chunk.len()).unwrap_or(left)));
+            // Byte-exact progress: if dropped part-way, exactly what is left is owed.
+            let mut rest = data;
+            while !rest.is_empty() {
+                let n = w.write(rest).await.map_err(io)?;
+                if n == 0 {
+                    return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
+                }
+                rest = rest.get(n..).unwrap_or(&[]);
+                guard.data_left = u16::try_from(rest.len()).ok();
             }
             w.flush().await.map_err(io)?;
             crate::log::tx(data);
