@@ -280,13 +280,13 @@ impl<'s> Script<'s> {
                     inner.reader = Cursor { line: next, at: 0 };
                 }
                 Kind::Read => {
-                    let mut n = 0;
+                    let mut n: usize = 0;
                     let mut at = inner.reader.at;
                     for slot in buf.iter_mut() {
                         match next_byte(content.as_bytes(), &mut at) {
                             Some(b) => {
                                 *slot = b;
-                                n += 1;
+                                n = n.saturating_add(1);
                             }
                             None => break,
                         }
