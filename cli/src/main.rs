@@ -1,6 +1,56 @@
-//! `fibocom-mqtt`: publish, subscribe and diagnose over a Fibocom module (work in progress).
+//! `fibocom-mqtt`: publish, subscribe and diagnose from a shell through a Fibocom module's
+//! MQTT AT commands, on a serial device or a TCP link to one. Built on the `fibocom-mqtt`
+//! driver's blocking client.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-fn main() {
-    eprintln!("fibocom-mqtt: not built yet");
-    std::process::exit(2);
+mod args;
+mod cmd_at;
+mod cmd_info;
+mod cmd_pub;
+mod cmd_sub;
+mod port;
+mod session;
+mod trace;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Why the tool stops with a non-zero status: a one-line message for stderr.
+#[derive(Debug)]
+pub struct Fail {
+    /// What failed, and why.
+    pub message: String,
+}
+
+impl Fail {
+    /// A failure saying `message`.
+    pub fn new(message: impl Into<String>) -> Fail {
+        Fail {
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.device.at_trace {
+        trace::install();
+    }
+    let result = match &cli.command {
+        Command::Pub(a) => cmd_pub::run(&cli.device, a),
+        Command::Sub(a) => cmd_sub::run(&cli.device, a),
+        Command::At(a) => cmd_at::run(&cli.device, a),
+        Command::Info => cmd_info::run(&cli.device),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("fibocom-mqtt: {}", f.message);
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,230 @@
+//! Bringing the module up: the port, start-up, the data call, and the MQTT connection (user,
+//! will, open), all through the driver.
+
+use std::time::Duration as StdDuration;
+
+use embassy_time::Duration;
+use fibocom_mqtt::asynch::Broker;
+use fibocom_mqtt::blocking::Client;
+use fibocom_mqtt::{BreakCause, ClientId, Config, Error, IpText, QoS};
+
+use crate::args::{BrokerArgs, DeviceArgs};
+use crate::port::{self, Port};
+use crate::Fail;
+
+/// The receive buffer: the largest message (1024-byte payload, 255-byte topic) fits with room.
+pub const RX: usize = 4096;
+
+/// The driver over the link.
+pub type Driver = Client<Port, RX>;
+
+/// How long the module may take to answer `OK` or `ERROR` (the manual says under 1 s).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How many `AT` probes start-up sends before it gives up on the module.
+const PROBE_ATTEMPTS: u8 = 3;
+
+/// An open link to the module and the MQTT client of it in use.
+pub struct Module {
+    /// The driver.
+    pub client: Driver,
+    /// The module's MQTT client (`--modem-client`).
+    pub id: ClientId,
+    device: String,
+}
+
+impl Module {
+    /// Opens the device without touching the module (for `at`); each command may take
+    /// `answer` to be answered.
+    pub fn attach(dev: &DeviceArgs, answer: StdDuration) -> Result<Module, Fail> {
+        let mut config = Config::default();
+        config.answer_timeout = duration(answer);
+        Module::open(dev, config)
+    }
+
+    /// Opens the device and checks that the module answers `AT`, leaving its settings alone
+    /// (for `info`).
+    pub fn probe(dev: &DeviceArgs) -> Result<Module, Fail> {
+        let mut m = Module::open(dev, config())?;
+        let mut last = Error::AnswerTimeout;
+        for _ in 0..PROBE_ATTEMPTS {
+            match m.client.ping() {
+                Ok(()) => return Ok(m),
+                Err(e @ Error::Io(_)) => return Err(m.fail("the module", e)),
+                Err(e) => last = e,
+            }
+        }
+        Err(m.fail("the module", last))
+    }
+
+    /// Opens the device and runs the driver's start-up (echo off, binary-safe receive mode),
+    /// for `pub` and `sub`.
+    pub fn start(dev: &DeviceArgs) -> Result<Module, Fail> {
+        let mut m = Module::open(dev, config())?;
+        m.client.start().map_err(|e| m.fail("start-up", e))?;
+        Ok(m)
+    }
+
+    /// Runs the driver's start-up again (after the module restarted).
+    pub fn restart(&mut self) -> Result<(), Fail> {
+        self.client.start().map_err(|e| self.fail("start-up", e))
+    }
+
+    fn open(dev: &DeviceArgs, config: Config) -> Result<Module, Fail> {
+        let device = dev.device.clone().ok_or_else(|| {
+            Fail::new("no device given: use -D PATH (or tcp://HOST:PORT) or set FIBOCOM_DEVICE")
+        })?;
+        if device.is_empty() {
+            return Err(Fail::new("no device given: the device path is empty"));
+        }
+        let port = port::open(&device, dev.baud)?;
+        let id = ClientId::new(u32::from(dev.modem_client))
+            .ok_or_else(|| Fail::new("--modem-client must be 1 or 2"))?;
+        Ok(Module {
+            client: Client::new(port, config),
+            id,
+            device,
+        })
+    }
+
+    /// A failure of `what`, worded for the person at the shell.
+    pub fn fail(&self, what: &str, e: Error) -> Fail {
+        Fail::new(match e {
+            Error::AnswerTimeout => {
+                format!(
+                    "{what}: no answer from the module on {} (timeout)",
+                    self.device
+                )
+            }
+            Error::Io(_) => format!("{what}: lost the device {}: {}", self.device, describe(e)),
+            e => format!("{what}: {}", describe(e)),
+        })
+    }
+
+    /// Makes sure a data call is up: with `--apn`, dials it with that APN (keeping a call that
+    /// is already up if the module refuses to dial a second one); without, asks `AT+MIPCALL?`
+    /// and dials with the module's default APN only when no call is up. Returns the address.
+    pub fn data_call(&mut self, dev: &DeviceArgs) -> Result<IpText, Fail> {
+        if let Some(apn) = dev.apn.as_deref() {
+            let creds = match (dev.apn_user.as_deref(), dev.apn_pass.as_deref()) {
+                (None, None) => None,
+                (u, p) => Some((u.unwrap_or(""), p.unwrap_or(""))),
+            };
+            return match self.client.attach(Some(apn), creds) {
+                Ok(ip) => Ok(ip),
+                Err(e @ Error::Module(_)) => match self.client.data_call() {
+                    Ok(Some(ip)) => Ok(ip),
+                    _ => Err(self.fail("data call", e)),
+                },
+                Err(e) => Err(self.fail("data call", e)),
+            };
+        }
+        match self.client.data_call() {
+            Ok(Some(ip)) => Ok(ip),
+            Ok(None) => self
+                .client
+                .attach(None, None)
+                .map_err(|e| self.fail("data call", e)),
+            Err(e) => Err(self.fail("data call query", e)),
+        }
+    }
+
+    /// Sets the user and the will of the client, and connects it to the broker.
+    pub fn connect(&mut self, b: &BrokerArgs) -> Result<(), Fail> {
+        let id = self.id;
+        let default_id = format!("fibocom-mqtt-{}", std::process::id());
+        let client_id = b.id.as_deref().unwrap_or(&default_id);
+        let user = b.user.as_deref().unwrap_or("");
+        let password = b.password.as_deref().unwrap_or("");
+        self.client
+            .set_user(id, user, password, Some(client_id))
+            .map_err(|e| self.fail("setting the user", e))?;
+        if let Some(topic) = b.will_topic.as_deref() {
+            let payload = b.will_payload.as_deref().unwrap_or("");
+            self.client
+                .set_will(id, topic, qos(b.will_qos), b.will_retain, payload)
+                .map_err(|e| self.fail("setting the will", e))?;
+        }
+        let broker = Broker {
+            host: &b.host,
+            port: b.port,
+            clean_session: !b.no_clean,
+            keepalive: b.keepalive,
+        };
+        match self.client.open(id, broker) {
+            Ok(()) => Ok(()),
+            Err(e @ Error::Module(_)) if self.busy() => Err(Fail::new(format!(
+                "cannot connect to {}:{}: {}; MQTT client {} of the module is already \
+                 connected (close it with `fibocom-mqtt at AT+MQTTCLOSE={}` or use \
+                 --modem-client)",
+                b.host,
+                b.port,
+                describe(e),
+                id.number(),
+                id.number()
+            ))),
+            Err(e) => Err(self.fail(&format!("cannot connect to {}:{}", b.host, b.port), e)),
+        }
+    }
+
+    /// Whether the module says our client cannot be opened (it is in use).
+    fn busy(&mut self) -> bool {
+        matches!(self.client.free_clients(), Ok(free) if !free.contains(self.id))
+    }
+
+    /// Closes the MQTT connection (`AT+MQTTCLOSE`) and waits for its result.
+    pub fn close(&mut self) -> Result<(), Fail> {
+        let id = self.id;
+        self.client
+            .close(id)
+            .map_err(|e| self.fail("closing the connection", e))
+    }
+}
+
+/// Every start-up step a connection needs: data call, user, will, open.
+pub fn bring_up(m: &mut Module, dev: &DeviceArgs, b: &BrokerArgs) -> Result<(), Fail> {
+    m.data_call(dev)?;
+    m.connect(b)
+}
+
+/// The driver's error, in words.
+pub fn describe(e: Error) -> String {
+    match e {
+        Error::AnswerTimeout => "no answer from the module (timeout)".into(),
+        Error::ResultTimeout => "timeout waiting for the module's result".into(),
+        Error::PromptTimeout => "timeout waiting for the module's data prompt".into(),
+        Error::Failed => "the module reported failure".into(),
+        Error::Break(c) => format!("the connection dropped ({})", cause(c)),
+        Error::Io(embedded_io::ErrorKind::BrokenPipe) => "the link was closed".into(),
+        e => e.to_string(),
+    }
+}
+
+/// A `+MQTTBREAK` cause, in words.
+pub fn cause(c: BreakCause) -> String {
+    match c {
+        BreakCause::Broker => "the broker closed it or a ping went unanswered".into(),
+        BreakCause::Link => "the data call was lost".into(),
+        BreakCause::Network => "the module is not registered on the network".into(),
+        BreakCause::Other(n) => format!("cause {n}"),
+    }
+}
+
+/// The QoS of a number that the command line already limited to 0-2.
+pub fn qos(n: u8) -> QoS {
+    QoS::new(u32::from(n)).unwrap_or(QoS::AtMostOnce)
+}
+
+/// The driver's settings: the defaults, with a shorter answer timeout and fewer start-up
+/// probes, so that a module that does not answer is reported within seconds.
+fn config() -> Config {
+    let mut config = Config::default();
+    config.answer_timeout = ANSWER_TIMEOUT;
+    config.prompt_timeout = ANSWER_TIMEOUT;
+    config.probe_attempts = PROBE_ATTEMPTS;
+    config
+}
+
+fn duration(d: StdDuration) -> Duration {
+    Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

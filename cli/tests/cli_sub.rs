@@ -1,0 +1,172 @@
+//! `fibocom-mqtt sub` against the simulator, with messages published by an independent client.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{creds, rig, Via};
+use nix::sys::signal::Signal;
+use rumqttc::QoS;
+
+/// The trace line of the module's confirmation of a subscription.
+const SUBSCRIBED: &str = "AT< +MQTTSUB: 1,1";
+
+#[test]
+fn verbose_count_with_a_binary_payload_over_a_pty() {
+    let rig = rig(Via::Pty);
+    let obs = rig.observer("pub");
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "a/#",
+        "-t",
+        "b",
+        "-v",
+        "-C",
+        "3",
+    ]));
+    run.wait_stderr(SUBSCRIBED, 2);
+    obs.publish("a/x", b"hello");
+    let binary = b"\x00\x01\r\n\"raw\",\xff";
+    obs.publish("b", binary);
+    obs.publish("a/y/z", b"third");
+    let done = run.finish().ok();
+    let mut expected = b"a/x hello\nb ".to_vec();
+    expected.extend_from_slice(binary);
+    expected.extend_from_slice(b"\na/y/z third\n");
+    assert_eq!(done.stdout, expected);
+    assert!(rig.received("AT+MQTTSUB=1,\"a/#\",0"));
+    assert!(rig.received("AT+MQTTSUB=1,\"b\",0"));
+    assert!(rig.received("AT+MQTTCLOSE=1"));
+}
+
+#[test]
+fn payload_only_over_tcp() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("pub");
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "t",
+        "-q",
+        "1",
+        "-C",
+        "2",
+    ]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    obs.publish("t", b"one");
+    // Each message is printed as soon as it arrives.
+    let deadline = Instant::now() + common::WAIT;
+    while run.stdout() != b"one\n" {
+        assert!(Instant::now() < deadline, "got {:?}", run.stdout());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    obs.publish("t", b"two");
+    let done = run.finish().ok();
+    assert_eq!(done.out(), "one\ntwo\n");
+    assert!(rig.received("AT+MQTTSUB=1,\"t\",1"));
+}
+
+#[test]
+fn idle_timeout_fails_and_closes() {
+    let rig = rig(Via::Tcp);
+    let started = Instant::now();
+    rig.run(&creds(&["sub", "-t", "quiet", "-W", "1"]), None)
+        .fails_with("timed out");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(rig.received("AT+MQTTCLOSE=1"));
+}
+
+#[test]
+fn a_break_is_reported_and_the_will_is_published() {
+    let rig = rig(Via::Pty);
+    let obs = rig.observer("watch");
+    obs.subscribe("wills/#", QoS::AtLeastOnce);
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "x",
+        "--will-topic",
+        "wills/dev1",
+        "--will-payload",
+        "offline",
+        "--will-qos",
+        "1",
+        "--will-retain",
+    ]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    assert!(rig.received("AT+MQTTWILL=1,\"wills/dev1\",1,1,\"offline\""));
+    rig.sim.drop_broker(1);
+    let will = obs.recv();
+    assert_eq!(will.topic, "wills/dev1");
+    assert_eq!(&will.payload[..], b"offline");
+    run.finish()
+        .fails_with("connection lost: the broker closed it");
+    // Retained: a later subscriber gets it too.
+    let late = rig.observer("late");
+    late.subscribe("wills/dev1", QoS::AtMostOnce);
+    let kept = late.recv();
+    assert_eq!(&kept.payload[..], b"offline");
+    assert!(kept.retain);
+}
+
+#[test]
+fn reconnect_subscribes_again_after_a_break() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("pub");
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "r",
+        "-C",
+        "1",
+        "--reconnect",
+    ]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    rig.sim.drop_broker(1);
+    run.wait_stderr("connection lost", 1);
+    run.wait_stderr(SUBSCRIBED, 2);
+    let opens = rig
+        .sim
+        .received_commands()
+        .iter()
+        .filter(|c| c.starts_with("AT+MQTTOPEN=1"))
+        .count();
+    assert_eq!(opens, 2);
+    obs.publish("r", b"after the break");
+    let done = run.finish().ok();
+    assert_eq!(done.out(), "after the break\n");
+}
+
+#[test]
+fn sigterm_and_sigint_close_the_connection_cleanly() {
+    for (via, signal) in [(Via::Pty, Signal::SIGTERM), (Via::Tcp, Signal::SIGINT)] {
+        let rig = rig(via);
+        let mut run = rig.spawn(&creds(&["--at-trace", "sub", "-t", "s"]));
+        run.wait_stderr(SUBSCRIBED, 1);
+        assert!(!rig.received("AT+MQTTCLOSE"));
+        run.signal(signal);
+        let done = run.finish().ok();
+        assert!(
+            done.stderr.contains("AT< +MQTTCLOSE: 1,1"),
+            "{}",
+            done.stderr
+        );
+        assert!(rig.received("AT+MQTTCLOSE=1"));
+    }
+}
+
+#[test]
+fn a_device_in_use_is_reported_busy() {
+    let rig = rig(Via::Pty);
+    let mut run = rig.spawn(&creds(&["--at-trace", "sub", "-t", "s"]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    rig.run(&creds(&["pub", "-t", "s", "-m", "x"]), None)
+        .fails_with("is busy");
+    run.signal(Signal::SIGTERM);
+    run.finish().ok();
+}
