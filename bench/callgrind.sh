@@ -1,0 +1,42 @@
+#!/bin/sh
+# Instructions per received byte, ours against atat 0.25's digester, counted by callgrind.
+#
+#   bench/callgrind.sh [REPS]
+#
+# For each chunk size, runs `parse-cost` under callgrind three times, counting only the
+# instructions executed inside `feed_ours`, `feed_atat` and `feed_nothing` (which only walks
+# the chunks); the parsers' figures are net of the latter. Instruction counts are repeatable on
+# a busy machine, unlike timings.
+set -eu
+
+REPS=${1:-1}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+cargo build --release -q -p fibocom-mqtt-bench --bin parse-cost
+BIN="$ROOT/target/release/parse-cost"
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+# count WHICH CHUNK: instructions inside feed_WHICH
+count() {
+    valgrind --tool=callgrind --toggle-collect="feed_$1" \
+        --callgrind-out-file="$OUT/$1.$2" "$BIN" "$1" "$2" "$REPS" >"$OUT/$1.$2.txt" 2>"$OUT/$1.$2.err"
+    sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$OUT/$1.$2" | head -n 1
+}
+
+bytes=""
+echo "instructions per received byte (x86-64, callgrind; $REPS pass(es) of the benchmark stream)"
+printf '%6s  %12s  %12s  %10s\n' chunk ours atat ours/atat
+for chunk in 1 16 64; do
+    base=$(count nothing "$chunk")
+    ours=$(count ours "$chunk")
+    atat=$(count atat "$chunk")
+    bytes=$(sed -n 's/^bytes //p' "$OUT/ours.$chunk.txt")
+    if ! diff -q "$OUT/ours.$chunk.txt" "$OUT/atat.$chunk.txt" >/dev/null 2>&1; then :; fi
+    awk -v b="$base" -v o="$ours" -v a="$atat" -v n="$bytes" -v c="$chunk" 'BEGIN {
+        po = (o - b) / n; pa = (a - b) / n;
+        printf "%6d  %12.1f  %12.1f  %9.2f\n", c, po, pa, po / pa }'
+done
+echo "stream: $bytes bytes per run; counts recognised (ours, atat, 64-byte chunks):"
+sed -n '2p' "$OUT/ours.64.txt"
+sed -n '2p' "$OUT/atat.64.txt"

@@ -1,0 +1,36 @@
+//! The unit `bench/callgrind.sh` counts instructions of: generates the benchmark stream, then
+//! feeds it `REPS` times in chunks of `CHUNK` bytes through one parser.
+//!
+//! ```text
+//! parse-cost ours|atat|nothing CHUNK REPS
+//! ```
+//!
+//! Prints the stream length and what was recognised. Callgrind is pointed (with
+//! `--toggle-collect`) at `feed_ours`, `feed_atat` or `feed_nothing`; the last only walks the
+//! chunks, and its count is subtracted from the others'.
+
+use fibocom_mqtt_bench::{bench_stream, feed_atat, feed_nothing, feed_ours};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(which), Some(chunk), Some(reps)) = (
+        args.first(),
+        args.get(1).and_then(|a| a.parse::<usize>().ok()),
+        args.get(2).and_then(|a| a.parse::<usize>().ok()),
+    ) else {
+        eprintln!("usage: parse-cost ours|atat|nothing CHUNK REPS");
+        std::process::exit(2);
+    };
+    let stream = bench_stream();
+    let counts = match which.as_str() {
+        "ours" => feed_ours(&stream, chunk, reps),
+        "atat" => feed_atat(&stream, chunk, reps),
+        "nothing" => feed_nothing(&stream, chunk, reps),
+        _ => {
+            eprintln!("unknown parser {which}");
+            std::process::exit(2);
+        }
+    };
+    println!("bytes {}", stream.bytes.len() * reps);
+    println!("{counts:?}");
+}
