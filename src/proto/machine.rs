@@ -319,7 +319,12 @@ impl Machine {
                     Keep::Nothing
                 }
             }
-            Item::Line(line) if !collecting => {
+            // Only a raw or `AT+MQTTxxx?` / `=?` command's answer is made of lines the driver
+            // does not know; inside any other answer (a message read, a typed query) such a
+            // line is unsolicited.
+            Item::Line(line)
+                if !collecting || !self.inflight.is_some_and(|i| i.op == Op::Collect) =>
+            {
                 self.events.push_text(line, false);
                 wake.add(Wake::EVENTS);
                 Keep::Nothing
