@@ -1,0 +1,226 @@
+//! fibocom-mqtt on an emulated Cortex-M4: QEMU's mps2-an386 board, its UART0 wired (through
+//! QEMU's `-serial tcp:`) to the module simulator.
+//!
+//! The firmware starts the module, brings the data call up, connects MQTT client 1, subscribes
+//! to [`TOPIC_IN`], publishes [`PAYLOAD`] on [`TOPIC_OUT`] (again every
+//! [`REPUBLISH`] until a message comes), and waits for a message on [`TOPIC_IN`]. It reports
+//! each step over semihosting and exits with status 0 once a message arrived, 1 on any
+//! failure or after [`DEADLINE`].
+//!
+//! ```text
+//! cargo run -p fibocom-sim -- --tcp 127.0.0.1:5555   # at the workspace root
+//! cargo run --release                                # here: boots the firmware under QEMU
+//! ```
+#![no_std]
+#![no_main]
+
+mod time_driver;
+mod uart;
+
+use core::fmt;
+
+use cortex_m_rt::{exception, ExceptionFrame};
+use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
+use cortex_m_semihosting::hprintln;
+use embassy_executor::Spawner;
+use embassy_time::{with_timeout, Duration, Instant};
+use fibocom_mqtt::asynch::{self, Broker, Client, Runner, State};
+use fibocom_mqtt::{ClientId, Config, Event, QoS};
+use static_cell::StaticCell;
+
+use uart::{UartRx, UartTx};
+
+/// The topic the firmware subscribes to and waits for a message on.
+const TOPIC_IN: &str = "fw/in";
+/// The topic the firmware publishes on.
+const TOPIC_OUT: &str = "fw/out";
+/// What the firmware publishes.
+const PAYLOAD: &[u8] = b"hello from fibocom-mqtt on mps2-an386";
+/// The MQTT user and password the firmware connects with.
+const USER: (&str, &str) = ("firmware", "qemu-secret");
+/// The MQTT client identifier.
+const CLIENT_ID: &str = "fw-qemu";
+/// How long the whole run may take.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// How often the publish is repeated while no message has come.
+const REPUBLISH: Duration = Duration::from_secs(5);
+
+/// Receive buffer of the driver: room for the largest message.
+const RX_BUFFER: usize = fibocom_mqtt::RX_BUFFER_MIN;
+
+static STATE: StaticCell<State<RX_BUFFER>> = StaticCell::new();
+
+/// A device interrupt of the mps2-an386, by number.
+#[derive(Clone, Copy)]
+struct Irq(u16);
+
+// SAFETY: only the numbers of the board's interrupts are used.
+unsafe impl cortex_m::interrupt::InterruptNumber for Irq {
+    fn number(self) -> u16 {
+        self.0
+    }
+}
+
+/// Which step failed, and why.
+struct Failure(&'static str, fibocom_mqtt::Error);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {}", self.0, self.1)
+    }
+}
+
+/// Tags an operation's error with the step's name.
+trait Step<T> {
+    fn step(self, name: &'static str) -> Result<T, Failure>;
+}
+
+impl<T> Step<T> for Result<T, fibocom_mqtt::Error> {
+    fn step(self, name: &'static str) -> Result<T, Failure> {
+        self.map_err(|e| Failure(name, e))
+    }
+}
+
+#[embassy_executor::task]
+async fn modem(mut runner: Runner<'static, UartRx>) {
+    let error = runner.run().await;
+    hprintln!("firmware: serial link ended: {}", error);
+    debug::exit(EXIT_FAILURE);
+}
+
+#[embassy_executor::main]
+async fn main(spawner: Spawner) {
+    let Some(core) = cortex_m::Peripherals::take() else {
+        exit(EXIT_FAILURE);
+    };
+    time_driver::init(core.SYST);
+    let (tx, rx) = uart::init();
+    let (runner, client) = asynch::new(STATE.init(State::new()), rx, tx, Config::default());
+    spawner.spawn(modem(runner).expect("the modem task is spawned once"));
+
+    hprintln!("firmware: started");
+    let code = match with_timeout(DEADLINE, run(&client)).await {
+        Ok(Ok(())) => {
+            hprintln!("firmware: success");
+            EXIT_SUCCESS
+        }
+        Ok(Err(failure)) => {
+            hprintln!("firmware: FAILED: {}", failure);
+            EXIT_FAILURE
+        }
+        Err(_) => {
+            hprintln!(
+                "firmware: FAILED: no result within {} s",
+                DEADLINE.as_secs()
+            );
+            EXIT_FAILURE
+        }
+    };
+    exit(code);
+}
+
+async fn run(c: &Client<'static, UartTx>) -> Result<(), Failure> {
+    let id = ClientId::One;
+    c.start().await.step("start")?;
+    hprintln!("firmware: module ready");
+    let ip = c.attach(None, None).await.step("attach")?;
+    hprintln!("firmware: data call up, address {}", ip.as_str());
+    c.set_user(id, USER.0, USER.1, Some(CLIENT_ID))
+        .await
+        .step("set user")?;
+    c.open(id, Broker::new("broker.local", 1883))
+        .await
+        .step("open")?;
+    hprintln!("firmware: connected");
+    c.subscribe(id, TOPIC_IN, QoS::AtLeastOnce)
+        .await
+        .step("subscribe")?;
+    hprintln!("firmware: subscribed to {}", TOPIC_IN);
+
+    loop {
+        c.publish(id, TOPIC_OUT, PAYLOAD, QoS::AtLeastOnce, false)
+            .await
+            .step("publish")?;
+        hprintln!(
+            "firmware: published {} bytes on {}",
+            PAYLOAD.len(),
+            TOPIC_OUT
+        );
+        let until = Instant::now() + REPUBLISH;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            let Ok(outcome) = with_timeout(left, c.next_event(on_event)).await else {
+                break;
+            };
+            match outcome {
+                Outcome::Received => {
+                    c.close(id).await.step("close")?;
+                    hprintln!("firmware: closed");
+                    return Ok(());
+                }
+                Outcome::Dropped(e) => return Err(Failure("waiting for a message", e)),
+                Outcome::Other => {}
+            }
+        }
+    }
+}
+
+/// What an event means for [`run`].
+enum Outcome {
+    /// A message arrived on [`TOPIC_IN`].
+    Received,
+    /// The connection or the module went away.
+    Dropped(fibocom_mqtt::Error),
+    /// Anything else: keep waiting.
+    Other,
+}
+
+fn on_event(event: Event<'_>) -> Outcome {
+    match event {
+        Event::Message(m) => {
+            let text = core::str::from_utf8(m.payload).unwrap_or("<not UTF-8>");
+            let topic = core::str::from_utf8(m.topic).unwrap_or("<not UTF-8>");
+            hprintln!("firmware: received on {}: {}", topic, text);
+            if m.topic == TOPIC_IN.as_bytes() {
+                Outcome::Received
+            } else {
+                Outcome::Other
+            }
+        }
+        Event::Break { cause, .. } => Outcome::Dropped(fibocom_mqtt::Error::Break(cause)),
+        Event::Restarted => Outcome::Dropped(fibocom_mqtt::Error::Restarted),
+        other => {
+            hprintln!("firmware: event {:?}", other);
+            Outcome::Other
+        }
+    }
+}
+
+/// Ends the emulation with `code` as QEMU's exit status.
+fn exit(code: debug::ExitStatus) -> ! {
+    loop {
+        debug::exit(code);
+    }
+}
+
+/// Device interrupts have no vector of their own (there is no device crate for the board):
+/// they all come here with their number.
+#[exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    match u16::try_from(irqn) {
+        Ok(irq @ (uart::IRQ_RX | uart::IRQ_TX)) => uart::on_interrupt(irq),
+        Ok(time_driver::IRQ_TIMER0) => time_driver::on_timer0(),
+        _ => {}
+    }
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    hprintln!("firmware: FAILED: hard fault at {:#010x}", frame.pc());
+    exit(EXIT_FAILURE)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("firmware: FAILED: {}", info);
+    exit(EXIT_FAILURE)
+}
