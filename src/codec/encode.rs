@@ -37,7 +37,7 @@ struct Parts<'a> {
     len: usize,
 }
 
-const MAX_PARTS: usize = 14;
+const MAX_PARTS: usize = 16;
 
 impl<'a> Parts<'a> {
     fn new() -> Self {
@@ -48,7 +48,7 @@ impl<'a> Parts<'a> {
     }
 
     fn push(&mut self, part: Part<'a>) -> &mut Self {
-        // Every command has at most MAX_PARTS pieces (Publish in the text form has 12); the
+        // Every command has at most MAX_PARTS pieces (the most, 14, for a text-form publish and for `AT+MIPCALL` with credentials); the
         // `get_mut` keeps this free of any panic path regardless.
         if let Some(slot) = self.items.get_mut(self.len) {
             *slot = part;
