@@ -15,8 +15,17 @@ fn main() {
     let blocking0 = size_of::<fibocom_mqtt::blocking::Client<(), 0>>();
     println!("target pointer width: {} bits", usize::BITS);
     println!("async State<0> (driver state, no receive buffer): {state0} bytes");
-    println!("async State<{}> (with the receive buffer):      {state} bytes", fibocom_mqtt::RX_BUFFER_MIN);
-    println!("async Client handle, less its writer:          {} bytes", client - writer);
-    println!("async Runner, less its reader:                  {} bytes", runner - reader);
+    println!(
+        "async State<{}> (with the receive buffer):      {state} bytes",
+        fibocom_mqtt::RX_BUFFER_MIN
+    );
+    println!(
+        "async Client handle, less its writer:          {} bytes",
+        client - writer
+    );
+    println!(
+        "async Runner, less its reader:                  {} bytes",
+        runner - reader
+    );
     println!("blocking Client<(), 0> (state, no buffer):      {blocking0} bytes");
 }
