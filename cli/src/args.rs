@@ -46,6 +46,7 @@ pub enum Command {
 
 /// The serial device, the module's data call and the AT trace.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Device")]
 pub struct DeviceArgs {
     /// Serial device (a tty or pty path) or tcp://HOST:PORT.
     #[arg(
@@ -62,8 +63,8 @@ pub struct DeviceArgs {
     /// Which of the module's two MQTT clients to use.
     #[arg(long = "modem-client", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2", global = true)]
     pub modem_client: u8,
-    /// Access point name to dial the data call with (without it, a call already up is used,
-    /// and one is dialled with the module's default APN when none is).
+    /// Dial the data call with this APN (default: use the call that is up, or dial one with
+    /// the module's default APN).
     #[arg(long, value_name = "NAME", global = true)]
     pub apn: Option<String>,
     /// User name for the APN.
@@ -89,39 +90,45 @@ pub struct DeviceArgs {
 
 /// The broker connection (mosquitto's names).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Broker")]
 pub struct BrokerArgs {
     /// Broker host name or IPv4 address.
-    #[arg(short = 'h', long = "host", default_value = "localhost")]
+    #[arg(
+        short = 'h',
+        long = "host",
+        default_value = "localhost",
+        value_name = "HOST"
+    )]
     pub host: String,
     /// Broker port.
-    #[arg(short = 'p', long = "port", default_value_t = 1883, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short = 'p', long = "port", default_value_t = 1883, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
     /// User name.
-    #[arg(short = 'u', long = "username")]
+    #[arg(short = 'u', long = "username", value_name = "USER")]
     pub user: Option<String>,
     /// Password.
-    #[arg(short = 'P', long = "pw")]
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD")]
     pub password: Option<String>,
-    /// MQTT client identifier (1-23 bytes; default fibocom-mqtt-<pid>).
-    #[arg(short = 'i', long = "id")]
+    /// MQTT client identifier (1-23 bytes; default fibocom-mqtt-PID).
+    #[arg(short = 'i', long = "id", value_name = "ID")]
     pub id: Option<String>,
     /// Keepalive in seconds (1-300).
-    #[arg(short = 'k', long = "keepalive", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=300))]
+    #[arg(short = 'k', long = "keepalive", default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u16).range(1..=300))]
     pub keepalive: u16,
     /// Disable the clean session flag (needs -i).
     #[arg(short = 'c', long = "disable-clean-session", requires = "id")]
     pub no_clean: bool,
     /// Quality of service: 0, 1 or 2.
-    #[arg(short = 'q', long = "qos", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    #[arg(short = 'q', long = "qos", default_value_t = 0, value_name = "QOS", value_parser = clap::value_parser!(u8).range(0..=2))]
     pub qos: u8,
     /// Topic of the will message.
-    #[arg(long = "will-topic")]
+    #[arg(long = "will-topic", value_name = "TOPIC")]
     pub will_topic: Option<String>,
     /// Payload of the will message (printable ASCII without '"').
-    #[arg(long = "will-payload", requires = "will_topic")]
+    #[arg(long = "will-payload", requires = "will_topic", value_name = "TEXT")]
     pub will_payload: Option<String>,
     /// QoS of the will message.
-    #[arg(long = "will-qos", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2), requires = "will_topic")]
+    #[arg(long = "will-qos", default_value_t = 0, value_name = "QOS", value_parser = clap::value_parser!(u8).range(0..=2), requires = "will_topic")]
     pub will_qos: u8,
     /// Retain the will message.
     #[arg(long = "will-retain", requires = "will_topic")]
@@ -131,15 +138,15 @@ pub struct BrokerArgs {
 /// `pub`.
 #[derive(Debug, Args)]
 pub struct PubArgs {
-    /// The broker connection.
-    #[command(flatten)]
-    pub broker: BrokerArgs,
     /// Topic to publish on.
-    #[arg(short = 't', long = "topic", required = true)]
+    #[arg(short = 't', long = "topic", required = true, value_name = "TOPIC")]
     pub topic: String,
     /// Retain the message.
     #[arg(short = 'r', long = "retain")]
     pub retain: bool,
+    /// The broker connection.
+    #[command(flatten)]
+    pub broker: BrokerArgs,
     /// Where the message comes from.
     #[command(flatten)]
     pub source: Source,
@@ -148,12 +155,13 @@ pub struct PubArgs {
 /// Exactly one message source.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
+#[command(next_help_heading = "Message (one of)")]
 pub struct Source {
     /// The message.
-    #[arg(short = 'm', long = "message")]
+    #[arg(short = 'm', long = "message", value_name = "MESSAGE")]
     pub message: Option<String>,
     /// Send the contents of a file as the message (any bytes).
-    #[arg(short = 'f', long = "file")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Read all of stdin and send it as one message.
     #[arg(short = 's', long = "stdin-file")]
@@ -169,11 +177,8 @@ pub struct Source {
 /// `sub`.
 #[derive(Debug, Args)]
 pub struct SubArgs {
-    /// The broker connection.
-    #[command(flatten)]
-    pub broker: BrokerArgs,
     /// Topic filter to subscribe to (repeatable).
-    #[arg(short = 't', long = "topic", required = true)]
+    #[arg(short = 't', long = "topic", required = true, value_name = "TOPIC")]
     pub topics: Vec<String>,
     /// Print the topic before each payload.
     #[arg(short = 'v', long = "verbose")]
@@ -187,6 +192,9 @@ pub struct SubArgs {
     /// When the connection drops, open it again and subscribe again instead of exiting.
     #[arg(long)]
     pub reconnect: bool,
+    /// The broker connection.
+    #[command(flatten)]
+    pub broker: BrokerArgs,
 }
 
 /// `at`.
@@ -196,6 +204,6 @@ pub struct AtArgs {
     #[arg(value_name = "COMMAND")]
     pub command: String,
     /// How long the module may take to answer, in seconds.
-    #[arg(short = 'T', long = "timeout", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(short = 'T', long = "timeout", default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 }

@@ -6,7 +6,7 @@ use std::time::Duration as StdDuration;
 use embassy_time::Duration;
 use fibocom_mqtt::asynch::Broker;
 use fibocom_mqtt::blocking::Client;
-use fibocom_mqtt::{BreakCause, ClientId, Config, Error, IpText, QoS};
+use fibocom_mqtt::{BreakCause, ClientId, Config, ConnState, Error, IpText, QoS};
 
 use crate::args::{BrokerArgs, DeviceArgs};
 use crate::port::{self, Port};
@@ -196,6 +196,10 @@ pub fn describe(e: Error) -> String {
         Error::Failed => "the module reported failure".into(),
         Error::Break(c) => format!("the connection dropped ({})", cause(c)),
         Error::Io(embedded_io::ErrorKind::BrokenPipe) => "the link was closed".into(),
+        Error::WrongState {
+            state: ConnState::Closed,
+            ..
+        } => "the connection is closed".into(),
         e => e.to_string(),
     }
 }
