@@ -37,7 +37,7 @@ fn text_at_every_qos(env: &Env) {
                 expected.push(seen(&topic, p, qos, false));
             }
         }
-        let got = obs.until_quiet().await;
+        let got = obs.exactly(expected.len()).await;
         assert_eq!(got, expected);
         c.close(One).await.expect("close");
     });
@@ -87,8 +87,7 @@ fn binary_at_every_qos(env: &Env) {
                 .expect("publish in the data form");
             expected.push(seen(&topic, b"plain text", qos, false));
         }
-        let got = obs.until_quiet().await;
-        assert_eq!(got.len(), expected.len());
+        let got = obs.exactly(expected.len()).await;
         for (g, e) in got.iter().zip(&expected) {
             assert_eq!(g, e, "payload {:?}", e.payload.escape_ascii().to_string());
         }
@@ -135,11 +134,11 @@ fn retained_for_a_late_subscriber(env: &Env) {
             .await
             .expect("publish");
         live_expected.push(seen(&topic, b"gone", QoS::AtLeastOnce, false));
-        assert_eq!(live.until_quiet().await, live_expected);
+        assert_eq!(live.exactly(live_expected.len()).await, live_expected);
 
         let mut late = env.observer("late");
         late.subscribe(&env.topic("ret/#")).await;
-        let mut got = late.until_quiet().await;
+        let mut got = late.exactly(retained.len()).await;
         got.sort_by(|a, b| a.topic.cmp(&b.topic));
         retained.sort_by(|a, b| a.topic.cmp(&b.topic));
         assert_eq!(got, retained);
@@ -150,8 +149,7 @@ fn retained_for_a_late_subscriber(env: &Env) {
                 .await
                 .expect("clear retained");
         }
-        let cleared = late.until_quiet().await;
-        assert_eq!(cleared.len(), retained.len());
+        let cleared = late.exactly(retained.len()).await;
         assert!(cleared.iter().all(|m| m.payload.is_empty()));
         let mut later = env.observer("later");
         later.subscribe(&env.topic("ret/#")).await;

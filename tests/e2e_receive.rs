@@ -199,7 +199,7 @@ async fn two_clients(
         expected.push(seen(&t1, p, QoS::AtLeastOnce, false));
         expected.push(seen(&t2, p, QoS::ExactlyOnce, false));
     }
-    let mut got = obs.until_quiet().await;
+    let mut got = obs.exactly(expected.len()).await;
     got.sort_by(|a, b| a.topic.cmp(&b.topic));
     expected.sort_by(|a, b| a.topic.cmp(&b.topic));
     assert_eq!(got, expected);

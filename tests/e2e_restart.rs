@@ -65,7 +65,7 @@ fn broker_restart(env: &Env) {
             .await
             .expect("publish 2");
         assert_eq!(
-            obs.until_quiet().await,
+            obs.exactly(2).await,
             vec![
                 seen(&t1, b"one is back", QoS::AtLeastOnce, false),
                 seen(&t2, b"two\0is back", QoS::ExactlyOnce, false),

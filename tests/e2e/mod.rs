@@ -507,6 +507,21 @@ impl Observer {
             .unwrap_or_else(|| panic!("the observer received nothing within {STEP:?}"))
     }
 
+    /// The next `n` messages (each within [`STEP`]), then checks that no more come within
+    /// [`QUIET`].
+    pub async fn exactly(&mut self, n: usize) -> Vec<Seen> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            match self.next_within(STEP).await {
+                Some(m) => out.push(m),
+                None => panic!("the observer received only {out:?}, {n} were expected"),
+            }
+        }
+        let more = self.until_quiet().await;
+        assert_eq!(more, vec![], "the observer received more than {n} messages");
+        out
+    }
+
     /// Every message until none came for [`QUIET`].
     pub async fn until_quiet(&mut self) -> Vec<Seen> {
         let mut out = Vec::new();
