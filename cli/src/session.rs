@@ -136,14 +136,17 @@ impl Module {
         let client_id = b.id.as_deref().unwrap_or(&default_id);
         let user = b.user.as_deref().unwrap_or("");
         let password = b.password.as_deref().unwrap_or("");
-        self.client
-            .set_user(id, user, password, Some(client_id))
-            .map_err(|e| self.fail("setting the user", e))?;
+        if let Err(e) = self.client.set_user(id, user, password, Some(client_id)) {
+            return Err(self.refusal("setting the user", e));
+        }
         if let Some(topic) = b.will_topic.as_deref() {
             let payload = b.will_payload.as_deref().unwrap_or("");
-            self.client
+            if let Err(e) = self
+                .client
                 .set_will(id, topic, qos(b.will_qos), b.will_retain, payload)
-                .map_err(|e| self.fail("setting the will", e))?;
+            {
+                return Err(self.refusal("setting the will", e));
+            }
         }
         let broker = Broker {
             host: &b.host,
@@ -153,18 +156,22 @@ impl Module {
         };
         match self.client.open(id, broker) {
             Ok(()) => Ok(()),
-            Err(e @ Error::Module(_)) if self.busy() => Err(Fail::new(format!(
-                "cannot connect to {}:{}: {}; MQTT client {} of the module is already \
-                 connected (close it with `fibocom-mqtt at AT+MQTTCLOSE={}` or use \
-                 --modem-client)",
-                b.host,
-                b.port,
-                describe(e),
-                id.number(),
-                id.number()
-            ))),
-            Err(e) => Err(self.fail(&format!("cannot connect to {}:{}", b.host, b.port), e)),
+            Err(e) => Err(self.refusal(&format!("cannot connect to {}:{}", b.host, b.port), e)),
         }
+    }
+
+    /// The failure of a step of [`connect`](Self::connect); an `ERROR` because the module's
+    /// client is still connected (by an earlier process) says so.
+    fn refusal(&mut self, what: &str, e: Error) -> Fail {
+        if matches!(e, Error::Module(_)) && self.busy() {
+            let n = self.id.number();
+            return Fail::new(format!(
+                "{what}: {}: MQTT client {n} of the module is already connected (close it \
+                 with `fibocom-mqtt at AT+MQTTCLOSE={n}`, or use the other --modem-client)",
+                describe(e)
+            ));
+        }
+        self.fail(what, e)
     }
 
     /// Whether the module says our client cannot be opened (it is in use).

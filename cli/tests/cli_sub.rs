@@ -170,3 +170,35 @@ fn a_device_in_use_is_reported_busy() {
     run.signal(Signal::SIGTERM);
     run.finish().ok();
 }
+
+#[test]
+fn a_module_restart_ends_sub() {
+    let rig = rig(Via::Tcp);
+    let mut run = rig.spawn(&creds(&["--at-trace", "sub", "-t", "s"]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    rig.sim.reboot();
+    run.finish()
+        .fails_with("connection lost: the module restarted");
+}
+
+#[test]
+fn a_client_left_open_by_a_killed_process_is_explained() {
+    let rig = rig(Via::Pty);
+    let mut run = rig.spawn(&creds(&["--at-trace", "sub", "-t", "s"]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    run.signal(Signal::SIGKILL);
+    let _ = run.finish();
+    rig.run(&creds(&["pub", "-t", "s", "-m", "x"]), None)
+        .fails_with("MQTT client 1 of the module is already connected");
+    rig.run(&["at", "AT+MQTTCLOSE=1"], None).ok();
+    // The close completes after OK, once the broker side is done.
+    let deadline = Instant::now() + common::WAIT;
+    loop {
+        let done = rig.run(&creds(&["pub", "-t", "s", "-m", "x"]), None);
+        if done.status.success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", done.stderr);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
