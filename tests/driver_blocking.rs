@@ -322,10 +322,10 @@ fn timeouts_and_late_answers() {
 #[test]
 fn the_next_command_waits_for_a_late_answer_before_it_goes_out() {
     let mut config = fast();
-    config.answer_timeout = ms(200);
+    config.answer_timeout = ms(300);
     let script = r#"
 >> AT\r
-.. 300
+.. 450
 << \r\nOK\r\n
 >> AT\r
 << \r\nERROR\r\n
@@ -406,16 +406,16 @@ fn events() {
 << \r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n
 << \r\n+MQTTMSG: 1,1,"m0","p,"q"\r\n
 << \r\n+SIM READY\r\n
-.. 100
+.. 300
 << \r\n+MQTTMSG: 2,0,"x","1"\r\n\r\n+MQTTMSG: 2,0,"x","2"\r\n
-.. 100
+.. 300
 << \r\n+MQTTOPEN: x\r\n
-.. 100
+.. 300
 << \r\nRDY\r\n
 "#;
     let evs = blocking!(script, fast(), |c| {
         let mut evs = vec![];
-        let deadline = Instant::now() + ms(1500);
+        let deadline = Instant::now() + ms(3000);
         while Instant::now() < deadline {
             if let Some(ev) = c.poll_event(ms(100), owned).unwrap() {
                 evs.push(ev);

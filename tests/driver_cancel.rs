@@ -71,7 +71,7 @@ fn dropped_while_waiting_for_a_late_answer_writes_nothing() {
     // goes out once the owed answer came.
     let script = r#"
 >> AT\r
-.. 150
+.. 300
 << \r\nOK\r\n
 >> AT\r
 << \r\nERROR\r\n
@@ -111,7 +111,7 @@ fn subscribe_dropped_before_ok() {
         "{OPEN1}{}",
         r#"
 >> AT+MQTTSUB=1,"a",0\r
-.. 100
+.. 300
 << \r\nOK\r\n
 << \r\n+MQTTSUB: 1,1\r\n
 >> AT+MQTTSUB=1,"b",0\r
@@ -139,15 +139,15 @@ fn subscribe_dropped_before_ok() {
 fn open_dropped_before_ok_then_late_success() {
     let script = r#"
 >> AT+MQTTOPEN=1,"broker",1883,1,60\r
-.. 100
+.. 250
 << \r\nOK\r\n
-.. 100
+.. 50
 << \r\n+MQTTOPEN: 1,1\r\n
 "#;
     let r = run!(script, patient(), |c| {
         let open = cut_after(30, c.open(ClientId::One, Broker::new("broker", 1883))).await;
         let dropped = c.state(ClientId::One);
-        sleep(300).await;
+        sleep(600).await;
         (open, dropped, c.state(ClientId::One))
     });
     assert_eq!(r, (None, ConnState::Closed, ConnState::Open));
@@ -157,7 +157,7 @@ fn open_dropped_before_ok_then_late_success() {
 fn query_dropped_before_its_answer() {
     let script = r#"
 >> AT+CSQ\r
-.. 100
+.. 300
 << \r\n+CSQ: 5,5\r\n\r\nOK\r\n
 >> AT+CSQ\r
 << \r\n+CSQ: 25,0\r\n\r\nOK\r\n
@@ -182,7 +182,7 @@ fn subscribe_dropped_after_ok() {
         r#"
 >> AT+MQTTSUB=1,"a",0\r
 << \r\nOK\r\n
-.. 200
+.. 400
 << \r\n+MQTTSUB: 1,1\r\n
 >> AT+MQTTSUB=1,"b",0\r
 << \r\nOK\r\n
@@ -206,7 +206,7 @@ fn open_dropped_after_ok_then_late_success() {
     let script = r#"
 >> AT+MQTTOPEN=1,"broker",1883,1,60\r
 << \r\nOK\r\n
-.. 200
+.. 400
 << \r\n+MQTTOPEN: 1,1\r\n
 >> AT+MQTTSUB=1,"t",0\r
 << \r\nOK\r\n
@@ -215,7 +215,7 @@ fn open_dropped_after_ok_then_late_success() {
     let r = run!(script, patient(), |c| {
         let open = cut_after(100, c.open(ClientId::One, Broker::new("broker", 1883))).await;
         let dropped = c.state(ClientId::One);
-        sleep(300).await;
+        sleep(600).await;
         let late = c.state(ClientId::One);
         let sub = c.subscribe(ClientId::One, "t", QoS::AtMostOnce).await;
         (open, dropped, late, sub)
@@ -230,7 +230,7 @@ fn close_dropped_after_ok_then_late_success() {
         r#"
 >> AT+MQTTCLOSE=1\r
 << \r\nOK\r\n
-.. 200
+.. 400
 << \r\n+MQTTCLOSE: 1,1\r\n
 "#
     );
@@ -240,7 +240,7 @@ fn close_dropped_after_ok_then_late_success() {
             .unwrap();
         let close = cut_after(100, c.close(ClientId::One)).await;
         let dropped = c.state(ClientId::One);
-        sleep(300).await;
+        sleep(600).await;
         (close, dropped, c.state(ClientId::One))
     });
     assert_eq!(r, (None, ConnState::Open, ConnState::Closed));
@@ -251,7 +251,7 @@ fn attach_dropped_after_ok() {
     let script = r#"
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n
-.. 200
+.. 400
 << \r\n+MIPCALL: 10.0.0.2\r\n
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n
@@ -259,7 +259,7 @@ fn attach_dropped_after_ok() {
 "#;
     let r = run!(script, patient(), |c| {
         let first = cut_after(100, c.attach(None, None)).await;
-        sleep(200).await;
+        sleep(500).await;
         let second = c.attach(None, None).await.map(|ip| ip.to_string());
         (first.is_none(), second)
     });
@@ -274,7 +274,7 @@ fn next_event_dropped_while_reading_a_message() {
     let script = r#"
 << \r\n+MQTTMSGI: 1,0,1,1\r\n
 >> AT+MQTTREAD=1\r
-.. 100
+.. 300
 << \r\n+MQTTREAD: 1,0,1,1\r\n"t","x"\r\n\r\nOK\r\n
 >> AT\r
 << \r\nOK\r\n
@@ -298,7 +298,7 @@ fn data_publish_dropped_before_the_prompt_module_leaves_data_mode() {
         "{OPEN1}{}",
         r#"
 >> AT+MQTTPUB=1,"t",0,0,3\r
-.. 100
+.. 300
 << \r\n>\s
 .. 200
 << \r\nERROR\r\n
@@ -331,7 +331,7 @@ fn data_publish_dropped_before_the_prompt_is_completed_with_nul_bytes() {
         "{OPEN1}{}",
         r#"
 >> AT+MQTTPUB=1,"t",0,0,3\r
-.. 100
+.. 250
 << \r\n>\s
 >> \0\0\0
 << \r\nOK\r\n
@@ -341,7 +341,7 @@ fn data_publish_dropped_before_the_prompt_is_completed_with_nul_bytes() {
 "#
     );
     let mut config = patient();
-    config.data_mode_timeout = Duration::from_millis(300);
+    config.data_mode_timeout = Duration::from_millis(600);
     let r = run!(&script, config, |c| {
         c.open(ClientId::One, Broker::new("broker", 1883))
             .await
@@ -373,7 +373,7 @@ fn prompt_after_a_prompt_timeout_is_completed_with_nul_bytes() {
 "#
     );
     let mut config = fast();
-    config.data_mode_timeout = Duration::from_millis(400);
+    config.data_mode_timeout = Duration::from_millis(600);
     let r = run!(&script, config, |c| {
         c.open(ClientId::One, Broker::new("broker", 1883))
             .await

@@ -57,7 +57,7 @@ fn mode_1_empty_read_delivers_nothing() {
 << \r\n+MQTTMSGI: 1,0,1,1\r\n
 >> AT+MQTTREAD=1\r
 << \r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n
-.. 300
+.. 600
 << \r\n+MQTTMSGI: 1,0,1,1\r\n
 >> AT+MQTTREAD=1\r
 << \r\n+MQTTREAD: 1,0,1,1\r\n"t","x"\r\n\r\nOK\r\n
@@ -153,7 +153,7 @@ fn a_read_answer_no_one_asked_for_is_counted_lost() {
 fn mode_0_message_is_held_and_delivered() {
     let script = r#"
 << \r\n+MQTTMSG: 1,1,"a/b","x,"y""\r\n
-.. 100
+.. 300
 << \r\n+MQTTMSG: 2, 0, "test1", "123"\r\n
 "#;
     let evs = run!(script, fast(), |c| {
@@ -473,9 +473,9 @@ fn restart_fails_the_command_in_flight() {
 fn unknown_and_garbled_lines() {
     let script = r#"
 << \r\n+SIM READY\r\n
-.. 100
+.. 300
 << \r\n+MQTTSUB: x\r\n
-.. 100
+.. 300
 << \r\n+MIPCALL: 0\r\n
 << \r\n+CGREG: 5\r\n
 "#;

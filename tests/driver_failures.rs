@@ -184,13 +184,13 @@ fn wrong_state_while_opening_writes_nothing() {
     let script = r#"
 >> AT+MQTTOPEN=1,"broker",1883,1,60\r
 << \r\nOK\r\n
-.. 100
+.. 300
 << \r\n+MQTTOPEN: 1,1\r\n
 "#;
     let r = run!(script, fast(), |c| {
         let open = c.open(ClientId::One, Broker::new("broker", 1883));
         let meanwhile = async {
-            sleep(50).await;
+            sleep(100).await;
             (
                 c.set_user(ClientId::One, "u", "p", None).await,
                 c.set_will(ClientId::One, "w", QoS::AtMostOnce, false, "")
@@ -500,10 +500,10 @@ fn the_next_command_waits_for_a_late_answer_before_it_goes_out() {
     // Right after the timeout the next command waits (up to an answer timeout) for the answer
     // still owed, so that answer is not taken for its own.
     let mut config = fast();
-    config.answer_timeout = embassy_time::Duration::from_millis(200);
+    config.answer_timeout = embassy_time::Duration::from_millis(300);
     let script = r#"
 >> AT\r
-.. 300
+.. 450
 << \r\nOK\r\n
 >> AT\r
 << \r\nERROR\r\n

@@ -180,13 +180,13 @@ fn opening_state_while_waiting_for_the_result_line() {
     let script = r#"
 >> AT+MQTTOPEN=1,"broker",1883,1,60\r
 << \r\nOK\r\n
-.. 100
+.. 300
 << \r\n+MQTTOPEN: 1,1\r\n
 "#;
     let (r, during) = run!(script, fast(), |c| {
         let open = c.open(ClientId::One, Broker::new("broker", 1883));
         let peek = async {
-            sleep(50).await;
+            sleep(100).await;
             c.state(ClientId::One)
         };
         futures::join!(open, peek)
