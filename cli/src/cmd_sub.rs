@@ -32,7 +32,9 @@ enum Step {
 pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
+        // A second signal, while the connection is being closed, ends the process at once.
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
             .map_err(|e| Fail::new(format!("cannot handle signals: {e}")))?;
     }
     let mut m = Module::start(dev)?;

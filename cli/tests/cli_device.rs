@@ -16,6 +16,9 @@ fn at_prints_the_answer_lines() {
         // The leading AT may be left out; the echo is never shown.
         let done = rig.run(&["at", "+COPS?"], None).ok();
         assert_eq!(done.out(), "+COPS: 0,0,\"CHN-UNICOM\",7\nOK\n");
+        // A line rate is set on a tty, and harmlessly not on a pty or TCP.
+        let done = rig.run(&["--baud", "9600", "at", "AT"], None).ok();
+        assert_eq!(done.out(), "OK\n");
     }
 }
 
