@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# CI: the firmware examples (each a crate of its own, outside the workspace) are formatted,
+# lint-free on their targets, and build in release mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for dir in examples/firmware-qemu examples/firmware-rp-pico; do
+  printf '\n--- %s\n' "$dir"
+  (
+    cd "$dir"
+    cargo fmt -- --check
+    cargo clippy --release -- -D warnings
+    cargo build --release
+  )
+done
