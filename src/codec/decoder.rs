@@ -2,7 +2,7 @@
 //! that cannot fit.
 
 use super::item::Item;
-use super::parse::{parse, Parsed};
+use super::parse::{classify, line_end, parse_item, Parsed, Resume};
 
 /// What [`Decoder::decode`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,47 +37,83 @@ impl Decoded<'_> {
     }
 }
 
-/// What remains to drop of an overlong item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What the decoder is doing with the bytes at the start of its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-enum Skip {
-    #[default]
-    Nothing,
-    /// Up to and including the next CR or LF.
-    ToLineEnd,
-    /// This many more bytes.
-    Bytes(usize),
+enum Mode {
+    /// Parsing; what is known of the incomplete item there from the last call.
+    Parse(Resume),
+    /// Dropping an overlong item up to and including the next CR or LF.
+    SkipToLineEnd,
+    /// Dropping this many more bytes of an overlong item.
+    SkipBytes(usize),
+}
+
+impl Default for Mode {
+    fn default() -> Self {
+        Mode::Parse(Resume::Start)
+    }
 }
 
 /// The streaming decoder: [`parse`](super::parse()) for a buffer of fixed capacity.
 ///
 /// Feed it the unconsumed bytes of the receive buffer, drop what it says it consumed, and call
-/// again until it says [`Decoded::Incomplete`]. When the buffer is full and the item at its start
-/// still is not complete, the item cannot fit: the decoder drops it (now, and the rest of it as it
-/// arrives) and reports [`Decoded::Overflow`] once. So a full buffer never stalls and never spins.
+/// again until it says [`Decoded::Incomplete`]. After `Incomplete`, call it next with the same
+/// bytes and more (what a receive buffer does): it remembers how far it has looked into the
+/// item they begin, so an item fed a few bytes at a time costs about what it costs whole. When
+/// the buffer is full and the item at its start still is not complete, the item cannot fit: the
+/// decoder drops it (now, and the rest of it as it arrives) and reports [`Decoded::Overflow`]
+/// once. So a full buffer never stalls and never spins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Decoder {
-    skip: Skip,
+    mode: Mode,
 }
 
 impl Decoder {
     /// A decoder at the start of a stream.
     pub const fn new() -> Self {
         Decoder {
-            skip: Skip::Nothing,
+            mode: Mode::Parse(Resume::Start),
         }
     }
 
     /// Decodes from `input`, the unconsumed bytes of a receive buffer that holds at most
     /// `capacity` bytes.
     pub fn decode<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
-        match self.skip {
-            Skip::Nothing => {}
-            Skip::ToLineEnd => {
-                return match super::parse::line_end(input) {
+        match self.mode {
+            Mode::Parse(Resume::Start) => {}
+            // The same line, more bytes: look for its end in the new ones only.
+            Mode::Parse(Resume::Line(scanned)) => {
+                if let Some(tail) = input.get(scanned..) {
+                    match line_end(tail) {
+                        Some(at) => {
+                            self.mode = Mode::Parse(Resume::Start);
+                            let end = scanned.saturating_add(at);
+                            let line = input.get(..end).unwrap_or(input);
+                            return Decoded::Item(classify(line), end.saturating_add(1));
+                        }
+                        None if input.len() < capacity => {
+                            self.mode = Mode::Parse(Resume::Line(input.len()));
+                            return Decoded::Incomplete;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            // The same message read by length, still short of its length.
+            Mode::Parse(Resume::Until { seen, needed }) => {
+                if (seen..needed).contains(&input.len())
+                    && input.len() < capacity
+                    && needed <= capacity
+                {
+                    return Decoded::Incomplete;
+                }
+            }
+            Mode::SkipToLineEnd => {
+                return match line_end(input) {
                     Some(end) => {
-                        self.skip = Skip::Nothing;
+                        self.mode = Mode::Parse(Resume::Start);
                         Decoded::Skipped {
                             consumed: end.saturating_add(1),
                         }
@@ -88,21 +124,23 @@ impl Decoder {
                     },
                 };
             }
-            Skip::Bytes(n) => {
+            Mode::SkipBytes(n) => {
                 if input.is_empty() {
                     return Decoded::Incomplete;
                 }
                 let take = n.min(input.len());
                 let left = n.saturating_sub(take);
-                self.skip = if left == 0 {
-                    Skip::Nothing
+                self.mode = if left == 0 {
+                    Mode::Parse(Resume::Start)
                 } else {
-                    Skip::Bytes(left)
+                    Mode::SkipBytes(left)
                 };
                 return Decoded::Skipped { consumed: take };
             }
         }
-        match parse(input) {
+        let (parsed, resume) = parse_item(input);
+        self.mode = Mode::Parse(Resume::Start);
+        match parsed {
             Parsed::Item(item, n) => Decoded::Item(item, n),
             Parsed::Incomplete { noise, .. } if noise > 0 => Decoded::Skipped { consumed: noise },
             // An empty input is never an overflow, even for a capacity of 0: that would take
@@ -111,16 +149,19 @@ impl Decoder {
                 if !input.is_empty()
                     && (input.len() >= capacity || needed.is_some_and(|n| n > capacity)) =>
             {
-                self.skip = match needed {
-                    Some(n) if n > input.len() => Skip::Bytes(n.saturating_sub(input.len())),
-                    Some(_) => Skip::Nothing,
-                    None => Skip::ToLineEnd,
+                self.mode = match needed {
+                    Some(n) if n > input.len() => Mode::SkipBytes(n.saturating_sub(input.len())),
+                    Some(_) => Mode::Parse(Resume::Start),
+                    None => Mode::SkipToLineEnd,
                 };
                 Decoded::Overflow {
                     consumed: input.len(),
                 }
             }
-            Parsed::Incomplete { .. } => Decoded::Incomplete,
+            Parsed::Incomplete { .. } => {
+                self.mode = Mode::Parse(resume);
+                Decoded::Incomplete
+            }
         }
     }
 }

@@ -49,31 +49,100 @@ pub(super) fn line_end(input: &[u8]) -> Option<usize> {
 /// Never needs bytes after the item it returns, never panics, and takes at least one byte with
 /// every item.
 pub fn parse(input: &[u8]) -> Parsed<'_> {
+    parse_item(input).0
+}
+
+/// What is known about an incomplete item at the start of an input, for a later call on the
+/// same bytes and more: the [`Decoder`](super::Decoder) uses it so that an item fed a few bytes
+/// at a time is not parsed again from its start every time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(super) enum Resume {
+    /// Nothing: parse from the start.
+    Start,
+    /// A line that is not a `+MQTTREAD` answer, whatever follows, with no line end in its first
+    /// `n` bytes. It ends at the first CR or LF after them.
+    Line(usize),
+    /// A message read by length: for the same input with more bytes, from `seen` (the length
+    /// when this was found) up to `needed`, the answer is the same `Incomplete`.
+    Until {
+        /// The input length when this was found.
+        seen: usize,
+        /// The total length the item needs.
+        needed: usize,
+    },
+}
+
+/// [`parse`], and what a later call on the same bytes and more may take as known (always
+/// [`Resume::Start`] unless the answer is an `Incomplete` with no noise).
+pub(super) fn parse_item(input: &[u8]) -> (Parsed<'_>, Resume) {
     let noise = input
         .iter()
         .position(|&b| starts_line(b))
         .unwrap_or(input.len());
     let Some(rest) = input.get(noise..).filter(|r| !r.is_empty()) else {
-        return Parsed::Incomplete {
-            noise,
-            needed: None,
-        };
+        return (
+            Parsed::Incomplete {
+                noise,
+                needed: None,
+            },
+            Resume::Start,
+        );
     };
     if rest.first() == Some(&b'>') {
         let len = if rest.get(1) == Some(&b' ') { 2 } else { 1 };
-        return Parsed::Item(Item::Prompt, noise.saturating_add(len));
+        return (
+            Parsed::Item(Item::Prompt, noise.saturating_add(len)),
+            Resume::Start,
+        );
     }
-    if rest.starts_with(b"+MQTTREAD:") {
+    const READ: &[u8] = b"+MQTTREAD:";
+    if rest.starts_with(READ) {
         return match mqtt::read(rest) {
-            mqtt::ReadParse::Done(item, len) => Parsed::Item(item, noise.saturating_add(len)),
-            mqtt::ReadParse::Incomplete(needed) => Parsed::Incomplete {
-                noise,
-                needed: needed.and_then(|n| n.checked_add(noise)),
+            mqtt::ReadParse::Done(item, len) => {
+                (Parsed::Item(item, noise.saturating_add(len)), Resume::Start)
+            }
+            mqtt::ReadParse::Incomplete(needed) => (
+                Parsed::Incomplete {
+                    noise,
+                    needed: needed.and_then(|n| n.checked_add(noise)),
+                },
+                Resume::Start,
+            ),
+            mqtt::ReadParse::Until(needed) => match needed.checked_add(noise) {
+                Some(needed) => (
+                    Parsed::Incomplete {
+                        noise,
+                        needed: Some(needed),
+                    },
+                    if noise == 0 {
+                        Resume::Until {
+                            seen: input.len(),
+                            needed,
+                        }
+                    } else {
+                        Resume::Start
+                    },
+                ),
+                None => (
+                    Parsed::Incomplete {
+                        noise,
+                        needed: None,
+                    },
+                    Resume::Start,
+                ),
             },
-            mqtt::ReadParse::NotRead => line_item(rest, noise),
+            mqtt::ReadParse::NotRead => (line_item(rest, noise), Resume::Start),
         };
     }
-    line_item(rest, noise)
+    let parsed = line_item(rest, noise);
+    // A line that cannot become a `+MQTTREAD` answer, whatever follows, has no line end in
+    // the bytes seen so far.
+    let resume = match parsed {
+        Parsed::Incomplete { noise: 0, .. } if !READ.starts_with(rest) => Resume::Line(input.len()),
+        _ => Resume::Start,
+    };
+    (parsed, resume)
 }
 
 /// Parses the line at the start of `rest` (which starts a line).

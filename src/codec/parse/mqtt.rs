@@ -214,6 +214,9 @@ pub(super) enum ReadParse<'a> {
     Done(Item<'a>, usize),
     /// More input is needed; the total length, when known.
     Incomplete(Option<usize>),
+    /// More input is needed: this total length, and the same answer holds for the same input
+    /// with more bytes, up to that length (the message's opening quote has arrived).
+    Until(usize),
     /// Not a message header (a test-form answer, or malformed): parse it as a line.
     NotRead,
 }
@@ -236,7 +239,12 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
         // The header line has not ended. It may still be a complete inline message whose
         // payload holds no CR or LF, so try the inline layout below; else wait.
         return match header(input) {
-            Ok((rest, h)) if rest.first() == Some(&b',') => body(input, rest, h, true),
+            // An empty inline message (`,0,0,""...`) becomes a malformed line once its line
+            // end arrives, so its answer is not settled.
+            Ok((rest, h)) if rest.first() == Some(&b',') => match body(input, rest, h, true) {
+                ReadParse::Until(n) if h.2 == 0 && h.3 == 0 => ReadParse::Incomplete(Some(n)),
+                other => other,
+            },
             _ => ReadParse::Incomplete(None),
         };
     };
@@ -299,11 +307,11 @@ fn body<'a>(
     let Some(msg) = input.get(start..needed) else {
         // Check what has arrived so far is consistent before asking for more.
         let got = input.get(start..).unwrap_or(&[]);
-        let quote_ok = got.first().is_none_or(|&b| b == b'"');
-        if quote_ok {
-            return ReadParse::Incomplete(Some(needed));
-        }
-        return ReadParse::NotRead;
+        return match got.first() {
+            None => ReadParse::Incomplete(Some(needed)),
+            Some(b'"') => ReadParse::Until(needed),
+            Some(_) => ReadParse::NotRead,
+        };
     };
     let topic_end = tlen.saturating_add(1);
     let payload_start = topic_end.saturating_add(3);
