@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use fibocom_mqtt::codec::{Registration, RegistrationKind};
-use fibocom_mqtt::{Error, ModuleError, SimState};
+use fibocom_mqtt::{ClientId, ClientSet, ConnState, Error, ModuleError, SimState};
 
 #[test]
 fn signal_quality() {
@@ -321,7 +321,7 @@ fn raw_returns_its_lines() {
 }
 
 #[test]
-fn raw_fails_on_error() {
+fn raw_fails_on_error_and_still_shows_the_lines_before_it() {
     let script = r#"
 >> AT+FOO\r
 << \r\nERROR\r\n
@@ -329,14 +329,34 @@ fn raw_fails_on_error() {
 << \r\n+BAR: 1\r\n\r\n+CME ERROR: 50\r\n
 "#;
     let r = run!(script, fast(), |c| {
-        let mut seen = 0;
-        let a = c.raw("+FOO", |_| seen += 1).await;
-        let b = c.raw("+BAR?", |_| seen += 1).await;
+        let mut seen = Vec::new();
+        let a = c.raw("+FOO", |l| seen.push(l.to_vec())).await;
+        let b = c.raw("+BAR?", |l| seen.push(l.to_vec())).await;
         (a, b, seen)
     });
     assert_eq!(r.0, Err(Error::Module(ModuleError { code: None })));
     assert_eq!(r.1, Err(Error::Module(ModuleError { code: Some(50) })));
-    assert_eq!(r.2, 0);
+    assert_eq!(r.2, vec![b"+BAR: 1".to_vec()]);
+}
+
+#[test]
+fn sync_states_takes_the_modules_view() {
+    let script = r#"
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 2\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE=2\r
+<< \r\nOK\r\n\r\n+MQTTCLOSE: 2,1\r\n
+"#;
+    let r = run!(script, fast(), |c| {
+        let open = c.sync_states().await;
+        let before = (c.state(ClientId::One), c.state(ClientId::Two));
+        let closed = c.close(ClientId::Two).await;
+        (open, before, closed, c.state(ClientId::Two))
+    });
+    assert_eq!(r.0, Ok(ClientSet::EMPTY.with(ClientId::Two)));
+    assert_eq!(r.1, (ConnState::Closed, ConnState::Open));
+    assert_eq!(r.2, Ok(()));
+    assert_eq!(r.3, ConnState::Closed);
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub struct Client<'d, W> {
     pub(crate) rx: &'d Rx,
     pub(crate) writer: Mutex<NoopRawMutex, W>,
     pub(crate) ops: [Mutex<NoopRawMutex, ()>; 2],
-    pub(crate) config: Config,
+    pub(crate) config: core::cell::Cell<Config>,
 }
 
 pub(crate) fn io<E: embedded_io::Error>(e: E) -> Error {
@@ -114,8 +114,13 @@ impl<W> Drop for Answer<'_, W> {
 
 impl<'d, W: Write> Client<'d, W> {
     /// The settings in force.
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn config(&self) -> Config {
+        self.config.get()
+    }
+
+    /// Changes the settings; operations started from now on use them.
+    pub fn set_config(&self, config: Config) {
+        self.config.set(config);
     }
 
     /// The state of client `id`, as the driver tracks it.
@@ -131,9 +136,9 @@ impl<'d, W: Write> Client<'d, W> {
         }
         let owed = self.shared.with(|m| m.owed_data).flatten();
         let limit = if owed.is_some() {
-            self.config.data_mode_timeout
+            self.config.get().data_mode_timeout
         } else {
-            self.config.answer_timeout
+            self.config.get().answer_timeout
         };
         let waited = with_timeout(
             limit,
@@ -166,7 +171,7 @@ impl<'d, W: Write> Client<'d, W> {
                     m.stale_finals = m.stale_finals.saturating_add(1);
                 });
                 let _ = with_timeout(
-                    self.config.answer_timeout,
+                    self.config.get().answer_timeout,
                     poll_fn(|cx| {
                         self.shared
                             .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
@@ -186,6 +191,18 @@ impl<'d, W: Write> Client<'d, W> {
         cmd: &Command<'_>,
         op: Op,
     ) -> Result<Option<Answer<'_, W>>, Error> {
+        let (verdict, answer) = self.exchange(cmd, op).await?;
+        verdict?;
+        Ok(answer)
+    }
+
+    /// [`transact`](Self::transact), giving the module's verdict (`OK` or its `ERROR`) beside
+    /// the kept answer, which a collecting op keeps either way.
+    pub(crate) async fn exchange(
+        &self,
+        cmd: &Command<'_>,
+        op: Op,
+    ) -> Result<(Result<(), Error>, Option<Answer<'_, W>>), Error> {
         cmd.validate()?;
         let mut w = self.writer.lock().await;
         if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
@@ -207,16 +224,16 @@ impl<'d, W: Write> Client<'d, W> {
             armed: true,
             keep_answer: op.collects(),
         };
-        cmd.write_async(&mut *w, self.config.line_end)
+        cmd.write_async(&mut *w, self.config.get().line_end)
             .await
             .map_err(write_error)?;
         guard.writing = false;
         w.flush().await.map_err(io)?;
-        crate::log::command(cmd, self.config.line_end);
+        crate::log::command(cmd, self.config.get().line_end);
         if let Some(data) = cmd.data_payload() {
             guard.data_left = u16::try_from(data.len()).ok();
             let prompted = with_timeout(
-                self.config.prompt_timeout,
+                self.config.get().prompt_timeout,
                 poll_fn(|cx| {
                     self.shared.poll(cx, Wake::COMMAND, |m| {
                         if m.prompted() {
@@ -254,23 +271,19 @@ impl<'d, W: Write> Client<'d, W> {
             guard.data_left = None;
         }
         let done = with_timeout(
-            self.config.answer_timeout,
+            self.config.get().answer_timeout,
             poll_fn(|cx| self.shared.poll(cx, Wake::COMMAND, |m| m.take_done())),
         )
         .await
         .map_err(|_| Error::AnswerTimeout)?;
         guard.armed = false;
-        guard.keep_answer = op.collects() && done.is_ok();
-        done?;
-        if op.collects() {
-            Ok(Some(Answer {
-                rx: self.rx,
-                shared: self.shared,
-                _channel: w,
-            }))
-        } else {
-            Ok(None)
-        }
+        guard.keep_answer = op.collects();
+        let answer = op.collects().then(|| Answer {
+            rx: self.rx,
+            shared: self.shared,
+            _channel: w,
+        });
+        Ok((done, answer))
     }
 
     /// Sends a command that has a result line, and waits for both.

@@ -49,7 +49,7 @@ where
             rx,
             writer: Mutex::new(writer),
             ops: [Mutex::new(()), Mutex::new(())],
-            config,
+            config: core::cell::Cell::new(config),
         },
     )
 }

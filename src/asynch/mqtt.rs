@@ -96,7 +96,7 @@ impl<W: Write> Client<'_, W> {
             id,
             &cmd,
             Op::Async(id, ResultOf::Open),
-            self.config.open_timeout,
+            self.config.get().open_timeout,
         )
         .await
     }
@@ -111,7 +111,7 @@ impl<W: Write> Client<'_, W> {
             id,
             &Command::Close(id),
             Op::Async(id, ResultOf::Close),
-            self.config.result_timeout,
+            self.config.get().result_timeout,
         )
         .await
     }
@@ -127,7 +127,7 @@ impl<W: Write> Client<'_, W> {
             id,
             &cmd,
             Op::Async(id, ResultOf::Subscribe),
-            self.config.result_timeout,
+            self.config.get().result_timeout,
         )
         .await
     }
@@ -142,7 +142,7 @@ impl<W: Write> Client<'_, W> {
             id,
             &cmd,
             Op::Async(id, ResultOf::Unsubscribe),
-            self.config.result_timeout,
+            self.config.get().result_timeout,
         )
         .await
     }
@@ -191,7 +191,7 @@ impl<W: Write> Client<'_, W> {
             Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
             None => Op::Async(id, ResultOf::Publish),
         };
-        self.transact_result(id, &cmd, op, self.config.result_timeout)
+        self.transact_result(id, &cmd, op, self.config.get().result_timeout)
             .await
     }
 

@@ -23,7 +23,7 @@ impl<W: Write> Client<'_, W> {
     pub async fn start(&self) -> Result<(), Error> {
         let mut last = Error::AnswerTimeout;
         let mut alive = false;
-        for _ in 0..self.config.probe_attempts.max(1) {
+        for _ in 0..self.config.get().probe_attempts.max(1) {
             match self.transact(&Command::At, Op::Simple).await {
                 Ok(_) => {
                     alive = true;
@@ -39,10 +39,10 @@ impl<W: Write> Client<'_, W> {
         if !alive {
             return Err(last);
         }
-        if self.config.echo_off {
+        if self.config.get().echo_off {
             self.transact(&Command::Echo(false), Op::Simple).await?;
         }
-        self.set_receive_mode(self.config.receive_mode).await
+        self.set_receive_mode(self.config.get().receive_mode).await
     }
 
     /// `AT`: is the module there?
@@ -208,7 +208,7 @@ impl<W: Write> Client<'_, W> {
         }
         let _g = Giveup(self.shared);
         with_timeout(
-            self.config.call_timeout,
+            self.config.get().call_timeout,
             core::future::poll_fn(|cx| self.shared.poll(cx, Wake::CALL, |m| m.take_call())),
         )
         .await
@@ -216,17 +216,26 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between
-    /// the command and its final result, unsolicited ones included; the echo left out).
-    /// `ERROR` is [`Error::Module`].
+    /// the command and its final result, unsolicited ones included; the echo left out), also
+    /// when the module answers `ERROR`, which is then [`Error::Module`].
     ///
     /// Lines that start with a known `+MQTT` prefix are also handled by the driver as usual,
     /// so raw MQTT commands whose result lines come later are better sent through the typed
     /// calls. Cancel-safe: a late answer is absorbed.
     pub async fn raw(&self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        let answer = self
-            .transact(&Command::Raw(body), Op::Collect)
-            .await?
-            .ok_or(Error::UnexpectedAnswer)?;
-        answer.read(|a| crate::proto::answer::lines(a).for_each(&mut f))
+        let (verdict, answer) = self.exchange(&Command::Raw(body), Op::Collect).await?;
+        if let Some(answer) = answer {
+            answer.read(|a| crate::proto::answer::lines(a).for_each(&mut f))?;
+        }
+        verdict
+    }
+
+    /// `AT+MQTTCLOSE?`: asks the module which clients are connected and takes that as their
+    /// state (for clients with no operation under way), for example after the application
+    /// restarted while the module kept a connection open. Returns the connected clients.
+    pub async fn sync_states(&self) -> Result<ClientSet, Error> {
+        let open = self.closable_clients().await?;
+        self.shared.with(|m| m.sync_open(open));
+        Ok(open)
     }
 }

@@ -41,6 +41,11 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         &self.config
     }
 
+    /// Changes the settings; operations started from now on use them.
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
     /// The state of client `id`, as the driver tracks it.
     pub fn state(&self, id: ClientId) -> ConnState {
         self.machine.client(id).state
@@ -133,11 +138,22 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
     /// Sends `cmd` as `op` and waits for its final result. For a collecting op the answer stays
     /// kept in the receive buffer; the caller reads it and calls `release_answer`.
     pub(crate) fn transact(&mut self, cmd: &Command<'_>, op: Op) -> Result<(), Error> {
+        let r = self.transact_keep(cmd, op);
+        if r.is_err() {
+            self.rx().release_answer();
+        }
+        r
+    }
+
+    /// [`transact`](Self::transact), keeping a collecting op's answer also when the module
+    /// answered `ERROR` (the caller releases it).
+    pub(crate) fn transact_keep(&mut self, cmd: &Command<'_>, op: Op) -> Result<(), Error> {
         cmd.validate()?;
         self.settle()?;
         self.machine.begin(op)?;
         let r = self.transact_inner(cmd);
-        if r.is_err() || !op.collects() {
+        let verdict = matches!(r, Err(Error::Module(_) | Error::Refused(_)));
+        if !op.collects() || (r.is_err() && !verdict) {
             self.rx().release_answer();
         }
         r
@@ -221,10 +237,11 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
-        self.transact(cmd, op)?;
-        let out = f(self.rx().answer());
+        let r = self.transact_keep(cmd, op);
+        let out = r.as_ref().ok().map(|()| f(self.rx().answer()));
         self.rx().release_answer();
-        out.ok_or(Error::UnexpectedAnswer)
+        r?;
+        out.flatten().ok_or(Error::UnexpectedAnswer)
     }
 
     /// Reads the port for up to `timeout`, and lends the next unsolicited event to `f`, if one

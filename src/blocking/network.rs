@@ -165,11 +165,24 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         r?.ok_or(Error::ResultTimeout)?
     }
 
-    /// Sends `AT<body>`; see [`asynch::Client::raw`](crate::asynch::Client::raw).
+    /// Sends `AT<body>`; see [`asynch::Client::raw`](crate::asynch::Client::raw): `f` sees the
+    /// answer's lines also when the module answers `ERROR`.
     pub fn raw(&mut self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        self.collect(&Command::Raw(body), Op::Collect, |a| {
-            crate::proto::answer::lines(a).for_each(&mut f);
-            Some(())
-        })
+        let r = self.transact_keep(&Command::Raw(body), Op::Collect);
+        if matches!(r, Ok(()) | Err(Error::Module(_) | Error::Refused(_))) {
+            let rx: &crate::proto::rx::RxBuf<[u8]> = &self.rx;
+            crate::proto::answer::lines(rx.answer()).for_each(&mut f);
+        }
+        let rx: &mut crate::proto::rx::RxBuf<[u8]> = &mut self.rx;
+        rx.release_answer();
+        r
+    }
+
+    /// `AT+MQTTCLOSE?`; see
+    /// [`asynch::Client::sync_states`](crate::asynch::Client::sync_states).
+    pub fn sync_states(&mut self) -> Result<ClientSet, Error> {
+        let open = self.closable_clients()?;
+        self.machine.sync_open(open);
+        Ok(open)
     }
 }

@@ -119,6 +119,20 @@ impl Machine {
         self.owed_prompt = false;
     }
 
+    /// Takes `open` as the set of connected clients, for clients with no operation under way.
+    pub(crate) fn sync_open(&mut self, open: crate::types::ClientSet) {
+        for id in ClientId::ALL {
+            let c = self.client_mut(id);
+            if c.pending.is_none() {
+                c.state = if open.contains(id) {
+                    ConnState::Open
+                } else {
+                    ConnState::Closed
+                };
+            }
+        }
+    }
+
     /// Starts `op`: checks the state, and marks it in flight.
     pub(crate) fn begin(&mut self, op: Op) -> Result<(), Error> {
         match op {
