@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Flash and RAM of the firmware examples, and how much of their code the driver accounts for.
+#
+# The reference is the QEMU firmware (examples/firmware-qemu, Cortex-M4, thumbv7em-none-eabihf)
+# at opt-level "z" (profile release) and "s" (profile release-s); the Raspberry Pi Pico firmware
+# (examples/firmware-rp-pico, Cortex-M0+, thumbv6m-none-eabi, opt-level "z") follows. The
+# driver's share of .text is measured three ways:
+#
+#  - by symbol (cargo-bloat --crates): functions whose symbols belong to fibocom_mqtt and nom.
+#    Driver code inlined into a caller of another crate (the embassy task that polls the
+#    application's future, for one) is not counted: a lower bound.
+#  - by source line (the DWARF line table, llvm-objdump -l): every instruction counted for the
+#    file it was compiled from, so inlined driver code counts as the driver's.
+#  - library code inside driver functions: core and compiler-builtins code (slice and Option
+#    helpers, copies) inlined into functions whose symbols belong to fibocom_mqtt or nom; the
+#    line count leaves it to the library, though the driver brought it in.
+#
+# Installs what it needs: the targets, llvm-tools (llvm-size, llvm-objdump) and cargo-bloat.
+#
+#   scripts/firmware-size.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+budget=8192
+
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null 2>&1 || true
+rustup component add llvm-tools >/dev/null 2>&1
+command -v cargo-bloat >/dev/null 2>&1 || cargo install cargo-bloat --locked
+host=$(rustc -vV | sed -n 's/^host: //p')
+tools="$(rustc --print sysroot)/lib/rustlib/$host/bin"
+
+# Bytes of .text per group of source files, from the disassembly with line information; the
+# group "library code inside driver functions" is counted apart from the others.
+by_source() { # ELF, firmware directory
+  "$tools/llvm-objdump" -d -l --section=.text "$1" | awk -v root="$root" -v fw="$root/$2" '
+    /^[0-9a-f]+ <.*>:$/ { driver_fn = ($0 ~ /fibocom_mqtt|nom[0-9.]*[.:]|[0-9]nom[0-9]/); file = ""; next }
+    /^; \/.*:[0-9]+$/ { file = substr($0, 3); sub(/:[0-9]+$/, "", file); next }
+    /^ *[0-9a-f]+: / {
+      split($0, parts, "\t"); bytes = parts[1]; sub(/^ *[0-9a-f]+:/, "", bytes)
+      n = 0; count = split(bytes, hex, " ")
+      for (i = 1; i <= count; i++) n += length(hex[i]) / 2
+      if (file == "") group = "(no line information)"
+      else if (index(file, root "/src/") == 1) group = "fibocom-mqtt src/" substr(file, length(root "/src/") + 1)
+      else if (file ~ /\/nom-[0-9.]+\//) group = "nom"
+      else if (file ~ /\/library\//) {
+        group = "core, compiler-builtins"
+        if (driver_fn) size["library code inside driver functions"] += n
+      }
+      else if (index(file, fw "/") == 1) group = "firmware"
+      else { group = file; sub(/.*\/registry\/src\/[^\/]+\//, "", group); sub(/\/.*/, "", group) }
+      size[group] += n
+    }
+    END { for (g in size) printf "%d\t%s\n", size[g], g }' | sort -rn
+}
+
+bloat_crate() { # cargo bloat --crates JSON, crate name -> bytes
+  grep -o "\"name\":\"$2\",\"size\":[0-9]*" <<<"$1" | grep -o '[0-9]*$' || echo 0
+}
+
+measure() { # firmware directory, target, profile, opt-level, detail (yes/no)
+  local fw=$1 target=$2 profile=$3 level=$4 detail=$5 bin elf json own nom lines src nomsrc lib total verdict
+  bin=$(basename "$fw")
+  (cd "$fw" && cargo build --quiet --profile "$profile")
+  elf="$fw/target/$target/$profile/$bin"
+  echo
+  echo "=== $fw, $target, opt-level \"$level\" (cargo build --profile $profile)"
+  "$tools/llvm-size" -A "$elf" |
+    awk '$1 ~ /^\.(vector_table|boot2|text|rodata|data|bss|uninit)$/ { printf "  %-14s %7d bytes\n", $1, $2 }'
+
+  json=$(cd "$fw" && cargo bloat --profile "$profile" --crates -n 0 --message-format json 2>/dev/null)
+  own=$(bloat_crate "$json" fibocom_mqtt)
+  nom=$(bloat_crate "$json" nom)
+  lines=$(by_source "$elf" "$fw")
+  src=$(awk -F'\t' '$2 ~ /^fibocom-mqtt / { s += $1 } END { print s + 0 }' <<<"$lines")
+  nomsrc=$(awk -F'\t' '$2 == "nom" { s += $1 } END { print s + 0 }' <<<"$lines")
+  lib=$(awk -F'\t' '$2 == "library code inside driver functions" { s += $1 } END { print s + 0 }' <<<"$lines")
+  total=$((src + nomsrc))
+  echo "  driver .text by symbol (cargo bloat --crates):  fibocom_mqtt $own + nom $nom = $((own + nom)) bytes"
+  echo "  driver .text by source line (DWARF):            fibocom-mqtt $src + nom $nomsrc = $total bytes"
+  echo "  library code inside driver functions:           $lib bytes (with it: $((total + lib)) bytes)"
+  if [ "$total" -le "$budget" ]; then verdict="within"; else verdict="OVER"; fi
+  echo "  budget $budget bytes of .text: $verdict (by source line)"
+  [ "$detail" = yes ] || return 0
+  echo "  .text by source (library code inside driver functions included in its library):"
+  awk -F'\t' '$2 !~ /^fibocom-mqtt / && $2 != "library code inside driver functions" { printf "    %7d  %s\n", $1, $2 }' <<<"$lines"
+  echo "  driver .text by source file:"
+  awk -F'\t' '$2 ~ /^fibocom-mqtt / { sub(/^fibocom-mqtt /, "", $2); printf "    %7d  %s\n", $1, $2 }' <<<"$lines"
+  echo "  largest driver functions (cargo bloat --filter fibocom_mqtt):"
+  (cd "$fw" && cargo bloat --profile "$profile" --filter fibocom_mqtt -n 15 --no-relative-size 2>/dev/null) |
+    sed -n '/^ *Size/,$p' | sed 's/^/    /'
+  echo "  largest functions (cargo bloat):"
+  (cd "$fw" && cargo bloat --profile "$profile" -n 8 --no-relative-size 2>/dev/null) |
+    sed -n '/^ *Size/,$p' | sed 's/^/    /'
+}
+
+measure examples/firmware-qemu thumbv7em-none-eabihf release z yes
+measure examples/firmware-qemu thumbv7em-none-eabihf release-s s yes
+measure examples/firmware-rp-pico thumbv6m-none-eabi release z no
