@@ -171,10 +171,7 @@ const DATA_MODE: u64 = 20;
 const PROBES: u8 = 3;
 
 fn config() -> Config {
-    let mut c = Config::with_timeouts(
-        Duration::from_millis(ANSWER),
-        Duration::from_millis(RESULT),
-    );
+    let mut c = Config::with_timeouts(Duration::from_millis(ANSWER), Duration::from_millis(RESULT));
     c.prompt_timeout = Duration::from_millis(PROMPT);
     c.data_mode_timeout = Duration::from_millis(DATA_MODE);
     c.probe_attempts = PROBES;
@@ -201,6 +198,10 @@ fn module_says(input: &mut Input<'_>, wire: &Rc<RefCell<Wire>>) {
             let n = input.below(24);
             input.bytes(n).to_vec()
         };
+        if bytes.is_empty() {
+            // A read of 0 bytes means the port closed.
+            continue;
+        }
         // Delivered in chunks of 1 to 16 bytes, or whole.
         let chunk = input.below(17);
         if chunk == 0 {
@@ -271,7 +272,11 @@ fuzz_target!(|data: &[u8]| {
                 let _ = c.set_echo(input.byte() & 1 == 0);
             }
             3 => {
-                let cid = if input.byte() & 1 == 0 { None } else { Some("dev") };
+                let cid = if input.byte() & 1 == 0 {
+                    None
+                } else {
+                    Some("dev")
+                };
                 let _ = c.set_user(id, "u", "p", cid);
             }
             4 => {
