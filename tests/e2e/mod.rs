@@ -13,7 +13,7 @@
 //! Everything waits with a bound: [`STEP`] for any one expected thing, [`BODY_LIMIT`] for the
 //! whole driver part of a test.
 
-#![allow(dead_code, unused_macros, unused_imports)]
+#![allow(dead_code, unused_macros)]
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use embedded_io_adapters::tokio_1::FromTokio;
 use fibocom_mqtt::asynch::{self, Broker, State};
-use fibocom_mqtt::{BreakCause, ClientId, Config, Error, Event, QoS, Refusal};
+use fibocom_mqtt::{BreakCause, ClientId, Config, Event, QoS, Refusal};
 use fibocom_sim::broker::{Broker as InProcessBroker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
 use futures::future::{select, Either};
