@@ -80,19 +80,16 @@ impl Decoder {
 
     /// Decodes from `input`, the unconsumed bytes of a receive buffer that holds at most
     /// `capacity` bytes.
+    #[inline]
     pub fn decode<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
+        // The common case, small enough to inline into a receive loop: a few more bytes of an
+        // item that was incomplete.
         match self.mode {
-            Mode::Parse(Resume::Start) => {}
             // The same line, more bytes: look for its end in the new ones only.
             Mode::Parse(Resume::Line(scanned)) => {
                 if let Some(tail) = input.get(scanned..) {
                     match line_end(tail) {
-                        Some(at) => {
-                            self.mode = Mode::Parse(Resume::Start);
-                            let end = scanned.saturating_add(at);
-                            let line = input.get(..end).unwrap_or(input);
-                            return Decoded::Item(classify(line), end.saturating_add(1));
-                        }
+                        Some(at) => return self.line(input, scanned.saturating_add(at)),
                         None if input.len() < capacity => {
                             self.mode = Mode::Parse(Resume::Line(input.len()));
                             return Decoded::Incomplete;
@@ -102,14 +99,32 @@ impl Decoder {
                 }
             }
             // The same message read by length, still short of its length.
-            Mode::Parse(Resume::Until { seen, needed }) => {
+            Mode::Parse(Resume::Until { seen, needed })
                 if (seen..needed).contains(&input.len())
                     && input.len() < capacity
-                    && needed <= capacity
-                {
-                    return Decoded::Incomplete;
-                }
+                    && needed <= capacity =>
+            {
+                return Decoded::Incomplete;
             }
+            _ => {}
+        }
+        self.decode_any(input, capacity)
+    }
+
+    /// The line that ends at `end`.
+    #[inline(never)]
+    fn line<'a>(&mut self, input: &'a [u8], end: usize) -> Decoded<'a> {
+        self.mode = Mode::Parse(Resume::Start);
+        let line = input.get(..end).unwrap_or(input);
+        Decoded::Item(classify(line), end.saturating_add(1))
+    }
+
+    /// Everything but the common case: parses from the start of `input`, or drops the rest of
+    /// an overlong item.
+    #[inline(never)]
+    fn decode_any<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
+        match self.mode {
+            Mode::Parse(_) => {}
             Mode::SkipToLineEnd => {
                 return match line_end(input) {
                     Some(end) => {
