@@ -47,6 +47,23 @@ pub struct Expected {
     pub noise_bytes: usize,
 }
 
+impl Expected {
+    /// What `reps` passes over the same stream hold.
+    pub fn times(&self, reps: usize) -> Expected {
+        Expected {
+            echoes: self.echoes * reps,
+            finals: self.finals * reps,
+            info: self.info * reps,
+            prompts: self.prompts * reps,
+            urcs: self.urcs * reps,
+            reads: self.reads * reps,
+            read_payload_bytes: self.read_payload_bytes * reps,
+            lines: self.lines * reps,
+            noise_bytes: self.noise_bytes * reps,
+        }
+    }
+}
+
 /// A generated stream.
 #[derive(Debug, Clone)]
 pub struct Stream {

@@ -5,7 +5,8 @@
 //! parse-cost ours|atat|nothing CHUNK REPS
 //! ```
 //!
-//! Prints the stream length and what was recognised. Callgrind is pointed (with
+//! Prints the stream length and what was recognised, and fails if that is not what the stream
+//! holds. Callgrind is pointed (with
 //! `--toggle-collect`) at `feed_ours`, `feed_atat` or `feed_nothing`; the last only walks the
 //! chunks, and its count is subtracted from the others'.
 
@@ -22,10 +23,17 @@ fn main() {
         std::process::exit(2);
     };
     let stream = bench_stream();
-    let counts = match which.as_str() {
-        "ours" => feed_ours(&stream, chunk, reps),
-        "atat" => feed_atat(&stream, chunk, reps),
-        "nothing" => feed_nothing(&stream, chunk, reps),
+    let expected = stream.expected.times(reps);
+    let (counts, ok) = match which.as_str() {
+        "ours" => {
+            let c = feed_ours(&stream, chunk, reps);
+            (c, c.matches(&expected, true))
+        }
+        "atat" => {
+            let c = feed_atat(&stream, chunk, reps);
+            (c, c.matches(&expected, false))
+        }
+        "nothing" => (feed_nothing(&stream, chunk, reps), true),
         _ => {
             eprintln!("unknown parser {which}");
             std::process::exit(2);
@@ -33,4 +41,8 @@ fn main() {
     };
     println!("bytes {}", stream.bytes.len() * reps);
     println!("{counts:?}");
+    if !ok {
+        eprintln!("{which} did not recognise what the stream holds: {expected:?}");
+        std::process::exit(1);
+    }
 }
