@@ -12,7 +12,8 @@
 //!    talking to it over TCP at full speed (echo off after `start`).
 //! 3. Publish throughput with the simulator pacing its link at 115200 baud (11 520 bytes per
 //!    second each way), each case run for SECONDS (default 5), publishes one after another as
-//!    an application awaiting each would do.
+//!    an application awaiting each would do; then the same unpaced, which shows how long a
+//!    publish takes besides the line (driver, simulator, broker, TCP).
 
 use std::error::Error;
 use std::time::{Duration, Instant};
@@ -39,7 +40,9 @@ fn main() -> Res<()> {
         .unwrap_or(5.0);
     encoded_sizes()?;
     with_driver(None, Job::PerOperation)?;
-    with_driver(Some(BAUD), Job::Throughput(Duration::from_secs_f64(secs)))?;
+    let each = Duration::from_secs_f64(secs);
+    with_driver(Some(BAUD), Job::Throughput(Some(BAUD), each))?;
+    with_driver(None, Job::Throughput(None, each))?;
     Ok(())
 }
 
@@ -109,7 +112,7 @@ fn encoded_sizes() -> Res<()> {
 /// What to measure.
 enum Job {
     PerOperation,
-    Throughput(Duration),
+    Throughput(Option<u32>, Duration),
 }
 
 /// Starts a broker and a simulator (pacing at `baud` if given), connects the async driver to
@@ -143,7 +146,7 @@ fn with_driver(baud: Option<u32>, job: Job) -> Res<()> {
         let work = core::pin::pin!(async {
             match job {
                 Job::PerOperation => per_operation(&client, &sim).await,
-                Job::Throughput(each) => throughput(&client, &sim, each).await,
+                Job::Throughput(baud, each) => throughput(&client, &sim, baud, each).await,
             }
         });
         let result = match select(run, work).await {
@@ -276,21 +279,30 @@ async fn per_operation(c: &Client<'_>, sim: &Simulator) -> Res<()> {
     Ok(())
 }
 
-async fn throughput(c: &Client<'_>, sim: &Simulator, each: Duration) -> Res<()> {
-    let line_rate = f64::from(BAUD) / 10.0;
-    println!(
-        "3. publish throughput at a simulated {BAUD} baud ({line_rate:.0} B/s each way), topic {TOPIC:?}, one publish after another, {:.0} s per case",
-        each.as_secs_f64()
-    );
+async fn throughput(c: &Client<'_>, sim: &Simulator, baud: Option<u32>, each: Duration) -> Res<()> {
+    let line_rate = f64::from(baud.unwrap_or(0)) / 10.0;
+    match baud {
+        Some(baud) => println!(
+            "3. publish throughput at a simulated {baud} baud ({line_rate:.0} B/s each way), topic {TOPIC:?}, one publish after another, {:.0} s per case",
+            each.as_secs_f64()
+        ),
+        None => println!(
+            "4. the same with the simulator unpaced (the time a publish takes besides the line: driver, simulator, broker, TCP)"
+        ),
+    }
     let id = ClientId::One;
     c.start().await?;
     c.attach(Some("internet"), None).await?;
     c.set_user(id, "bench", "secret", Some("bench-1")).await?;
     c.open(id, Broker::new("broker.local", 1883)).await?;
-    println!(
-        "  {:<26} {:>7} {:>9} {:>12} {:>10} {:>10}",
-        "case", "msg/s", "payload", "payload/line", "wire out", "wire in"
-    );
+    if baud.is_some() {
+        println!(
+            "  {:<26} {:>7} {:>9} {:>12} {:>10} {:>10}",
+            "case", "msg/s", "payload", "payload/line", "wire out", "wire in"
+        );
+    } else {
+        println!("  {:<26} {:>7} {:>9}", "case", "msg/s", "payload");
+    }
     let text = b"t=21.5;h=40;v=3.3".to_vec();
     let cases: [(&str, Vec<u8>, QoS); 4] = [
         ("1 KiB binary, qos 0", binary(1024), QoS::AtMostOnce),
@@ -310,14 +322,23 @@ async fn throughput(c: &Client<'_>, sim: &Simulator, each: Duration) -> Res<()> 
         let out = (sim.bytes_from_host() - m.from_host) as f64 / secs;
         let inn = (sim.bytes_to_host() - m.to_host) as f64 / secs;
         let rate = f64::from(n) * payload.len() as f64 / secs;
-        println!(
-            "  {name:<26} {:>7.1} {:>7.0}/s {:>11.1}% {:>9.1}% {:>9.1}%",
-            f64::from(n) / secs,
-            rate,
-            100.0 * rate / line_rate,
-            100.0 * out / line_rate,
-            100.0 * inn / line_rate
-        );
+        if baud.is_some() {
+            println!(
+                "  {name:<26} {:>7.1} {:>7.0}/s {:>11.1}% {:>9.1}% {:>9.1}%",
+                f64::from(n) / secs,
+                rate,
+                100.0 * rate / line_rate,
+                100.0 * out / line_rate,
+                100.0 * inn / line_rate
+            );
+        } else {
+            println!(
+                "  {name:<26} {:>7.1} {:>7.0}/s {:>9.2} ms per publish",
+                f64::from(n) / secs,
+                rate,
+                1000.0 * secs / f64::from(n)
+            );
+        }
     }
     c.close(id).await?;
     Ok(())
