@@ -10,7 +10,7 @@
 //! FIBOCOM_QEMU=1 cargo test --test firmware_qemu -- --nocapture
 //! ```
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -36,7 +36,9 @@ const QEMU: &str = "qemu-system-arm";
 #[test]
 fn firmware_under_qemu_publishes_and_receives() {
     if std::env::var_os("FIBOCOM_QEMU").is_none() {
-        eprintln!(
+        // Straight to stderr, past the test harness's output capture.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n*** SKIPPED firmware_qemu: FIBOCOM_QEMU is not set. This test builds \
              examples/firmware-qemu, boots it under {QEMU} (mps2-an386) against the module \
              simulator and checks its MQTT traffic; run `source .ci/setup-qemu.sh` (installs \
@@ -122,7 +124,8 @@ fn firmware_under_qemu_publishes_and_receives() {
         let _ = r.join();
     }
     let output = output.lock().unwrap().clone();
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "firmware_qemu: QEMU ran {:.1} s, status {status:?}; firmware output:\n{output}",
         started.elapsed().as_secs_f64()
     );
