@@ -18,8 +18,10 @@ pub enum Error {
         /// Its state.
         state: ConnState,
     },
-    /// Another operation of this client is waiting for its result line; an operation that would
-    /// need the same result line cannot start. Nothing was sent.
+    /// Another operation of this client is waiting for its result line, so this one cannot
+    /// start. Nothing was sent. The async client makes a second operation of the same client
+    /// wait its turn instead, and the blocking client runs one operation at a time, so neither
+    /// returns this; it guards the protocol state against any other use.
     Busy(ClientId),
     /// The module did not answer `OK` or `ERROR` in time.
     AnswerTimeout,
