@@ -24,54 +24,57 @@ impl LineEnd {
     }
 }
 
-/// A piece of an encoded command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part<'a> {
-    Bytes(&'a [u8]),
-    Num(u32),
+/// In a [`Line`]'s template: the next number goes here.
+const NUM: u8 = 0x01;
+/// In a [`Line`]'s template: the next string goes here.
+const STR: u8 = 0x02;
+
+/// One command line: a template of literal bytes with a [`NUM`] or [`STR`] marker where each
+/// argument goes, the arguments in order, and the line end.
+struct Line<'a> {
+    template: &'static [u8],
+    nums: [u32; 4],
+    strs: [&'a [u8]; 3],
+    end: LineEnd,
 }
 
-/// The pieces of one command line, in order.
-struct Parts<'a> {
-    items: [Part<'a>; MAX_PARTS],
-    len: usize,
+/// The pieces of a [`Line`], in order: the literal runs of its template, its arguments, and the
+/// line end.
+struct Pieces<'a> {
+    line: Line<'a>,
+    /// Offset in the template; past its end once the line end has been given.
+    at: usize,
+    num: usize,
+    str: usize,
 }
 
-const MAX_PARTS: usize = 16;
-
-impl<'a> Parts<'a> {
-    fn new() -> Self {
-        Parts {
-            items: [Part::Bytes(b""); MAX_PARTS],
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, part: Part<'a>) -> &mut Self {
-        // Every command has at most MAX_PARTS pieces (the most, 14, for a text-form publish and for `AT+MIPCALL` with credentials); the
-        // `get_mut` keeps this free of any panic path regardless.
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = part;
-            self.len = self.len.saturating_add(1);
-        }
-        self
-    }
-
-    fn b(&mut self, bytes: &'a [u8]) -> &mut Self {
-        self.push(Part::Bytes(bytes))
-    }
-
-    fn n(&mut self, n: impl Into<u32>) -> &mut Self {
-        self.push(Part::Num(n.into()))
-    }
-
-    /// `,"<s>"`
-    fn quoted(&mut self, s: &'a [u8]) -> &mut Self {
-        self.b(b",\"").b(s).b(b"\"")
-    }
-
-    fn iter(&self) -> impl Iterator<Item = Part<'a>> + '_ {
-        self.items.iter().take(self.len).copied()
+impl<'a> Pieces<'a> {
+    /// The next piece; a number is formatted into `buf`.
+    #[inline(never)]
+    fn next<'b>(&mut self, buf: &'b mut [u8; 10]) -> Option<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        let rest = self.line.template.get(self.at..)?;
+        let (piece, len): (&'b [u8], usize) = match rest.first() {
+            None => (self.line.end.bytes(), 1),
+            Some(&NUM) => {
+                let n = self.line.nums.get(self.num).copied().unwrap_or(0);
+                self.num = self.num.saturating_add(1);
+                (digits(n, buf), 1)
+            }
+            Some(&STR) => {
+                let s = self.line.strs.get(self.str).copied().unwrap_or(b"");
+                self.str = self.str.saturating_add(1);
+                (s, 1)
+            }
+            Some(_) => {
+                let len = rest.iter().position(|&b| b <= STR).unwrap_or(rest.len());
+                (rest.get(..len).unwrap_or(rest), len)
+            }
+        };
+        self.at = self.at.saturating_add(len);
+        Some(piece)
     }
 }
 
@@ -92,17 +95,19 @@ fn digits(n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(i..).unwrap_or(b"")
 }
 
-fn flag(b: bool) -> u32 {
-    u32::from(b)
-}
-
 impl<'a> Command<'a> {
-    fn parts(&self, end: LineEnd) -> Parts<'a> {
-        let mut p = Parts::new();
-        match *self {
-            Command::At => p.b(b"AT"),
-            Command::Echo(on) => p.b(if on { b"ATE1" } else { b"ATE0" }),
-            Command::Query(q) => p.b(match q {
+    /// The command's line, to be written piece by piece.
+    #[inline(never)]
+    fn pieces(&self, end: LineEnd) -> Pieces<'a> {
+        let mut nums = [0u32; 4];
+        let mut strs: [&'a [u8]; 3] = [b""; 3];
+        let template: &'static [u8] = match *self {
+            Command::At => b"AT",
+            Command::Echo(on) => {
+                nums[0] = u32::from(on);
+                b"ATE\x01"
+            }
+            Command::Query(q) => match q {
                 Query::Cpin => b"AT+CPIN?",
                 Query::Csq => b"AT+CSQ",
                 Query::Cops => b"AT+COPS?",
@@ -111,34 +116,37 @@ impl<'a> Command<'a> {
                 Query::Cereg => b"AT+CEREG?",
                 Query::MipCall => b"AT+MIPCALL?",
                 Query::Ati => b"ATI",
-            }),
+            },
             Command::MipCallUp { apn, credentials } => {
-                p.b(b"AT+MIPCALL=1");
-                if let Some(apn) = apn {
-                    p.quoted(apn.as_bytes());
-                    if let Some((user, pass)) = credentials {
-                        p.quoted(user.as_bytes()).quoted(pass.as_bytes());
+                strs[0] = apn.unwrap_or("").as_bytes();
+                match credentials {
+                    Some((user, pass)) => {
+                        strs[1] = user.as_bytes();
+                        strs[2] = pass.as_bytes();
+                        b"AT+MIPCALL=1,\"\x02\",\"\x02\",\"\x02\""
                     }
-                } else if let Some((user, pass)) = credentials {
-                    p.quoted(b"")
-                        .quoted(user.as_bytes())
-                        .quoted(pass.as_bytes());
+                    None if apn.is_some() => b"AT+MIPCALL=1,\"\x02\"",
+                    None => b"AT+MIPCALL=1",
                 }
-                &mut p
             }
-            Command::MipCallDown => p.b(b"AT+MIPCALL=0"),
+            Command::MipCallDown => b"AT+MIPCALL=0",
             Command::User {
                 id,
                 user,
                 password,
                 client_id,
             } => {
-                p.b(b"AT+MQTTUSER=").n(id.number());
-                p.quoted(user.as_bytes()).quoted(password.as_bytes());
-                if let Some(cid) = client_id {
-                    p.quoted(cid.as_bytes());
+                nums[0] = id.number().into();
+                strs = [
+                    user.as_bytes(),
+                    password.as_bytes(),
+                    client_id.unwrap_or("").as_bytes(),
+                ];
+                if client_id.is_some() {
+                    b"AT+MQTTUSER=\x01,\"\x02\",\"\x02\",\"\x02\""
+                } else {
+                    b"AT+MQTTUSER=\x01,\"\x02\",\"\x02\""
                 }
-                &mut p
             }
             Command::Open {
                 id,
@@ -146,27 +154,30 @@ impl<'a> Command<'a> {
                 port,
                 clean_session,
                 keepalive,
-            } => p
-                .b(b"AT+MQTTOPEN=")
-                .n(id.number())
-                .quoted(host.as_bytes())
-                .b(b",")
-                .n(port)
-                .b(b",")
-                .n(flag(clean_session))
-                .b(b",")
-                .n(keepalive),
-            Command::Close(id) => p.b(b"AT+MQTTCLOSE=").n(id.number()),
-            Command::Subscribe { id, topic, qos } => p
-                .b(b"AT+MQTTSUB=")
-                .n(id.number())
-                .quoted(topic.as_bytes())
-                .b(b",")
-                .n(qos.number()),
-            Command::Unsubscribe { id, topic } => p
-                .b(b"AT+MQTTUNSUB=")
-                .n(id.number())
-                .quoted(topic.as_bytes()),
+            } => {
+                nums = [
+                    id.number().into(),
+                    port.into(),
+                    clean_session.into(),
+                    keepalive.into(),
+                ];
+                strs[0] = host.as_bytes();
+                b"AT+MQTTOPEN=\x01,\"\x02\",\x01,\x01,\x01"
+            }
+            Command::Close(id) => {
+                nums[0] = id.number().into();
+                b"AT+MQTTCLOSE=\x01"
+            }
+            Command::Subscribe { id, topic, qos } => {
+                nums = [id.number().into(), qos.number().into(), 0, 0];
+                strs[0] = topic.as_bytes();
+                b"AT+MQTTSUB=\x01,\"\x02\",\x01"
+            }
+            Command::Unsubscribe { id, topic } => {
+                nums[0] = id.number().into();
+                strs[0] = topic.as_bytes();
+                b"AT+MQTTUNSUB=\x01,\"\x02\""
+            }
             Command::Publish {
                 id,
                 topic,
@@ -175,46 +186,62 @@ impl<'a> Command<'a> {
                 payload,
                 form,
             } => {
-                p.b(b"AT+MQTTPUB=")
-                    .n(id.number())
-                    .quoted(topic.as_bytes())
-                    .b(b",")
-                    .n(qos.number())
-                    .b(b",")
-                    .n(flag(retain))
-                    .b(b",");
+                // The length is at most 1024 once validated.
+                let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+                nums = [id.number().into(), qos.number().into(), retain.into(), len];
+                strs = [topic.as_bytes(), payload, b""];
                 if uses_data_form(payload, form) {
-                    // The length is at most 1024 once validated.
-                    p.n(u32::try_from(payload.len()).unwrap_or(u32::MAX))
+                    b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\x01"
                 } else {
-                    p.b(b"\"").b(payload).b(b"\"")
+                    b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\"\x02\""
                 }
             }
-            Command::Conf(mode) => p.b(b"AT+MQTTCONF=").n(mode as u32),
-            Command::Read(id) => p.b(b"AT+MQTTREAD=").n(id.number()),
+            Command::Conf(mode) => {
+                nums[0] = mode as u32;
+                b"AT+MQTTCONF=\x01"
+            }
+            Command::Read(id) => {
+                nums[0] = id.number().into();
+                b"AT+MQTTREAD=\x01"
+            }
             Command::Will {
                 id,
                 topic,
                 qos,
                 retain,
                 payload,
-            } => p
-                .b(b"AT+MQTTWILL=")
-                .n(id.number())
-                .quoted(topic.as_bytes())
-                .b(b",")
-                .n(qos.number())
-                .b(b",")
-                .n(flag(retain))
-                .quoted(payload.as_bytes()),
-            Command::Mqtt(cmd, form) => p.b(b"AT").b(cmd.name().as_bytes()).b(match form {
-                Form::Read => b"?",
-                Form::Test => b"=?",
-            }),
-            Command::Raw(body) => p.b(b"AT").b(body.as_bytes()),
+            } => {
+                nums = [id.number().into(), qos.number().into(), retain.into(), 0];
+                strs = [topic.as_bytes(), payload.as_bytes(), b""];
+                b"AT+MQTTWILL=\x01,\"\x02\",\x01,\x01,\"\x02\""
+            }
+            Command::Mqtt(cmd, form) => {
+                strs = [
+                    cmd.name().as_bytes(),
+                    match form {
+                        Form::Read => b"?",
+                        Form::Test => b"=?",
+                    },
+                    b"",
+                ];
+                b"AT\x02\x02"
+            }
+            Command::Raw(body) => {
+                strs[0] = body.as_bytes();
+                b"AT\x02"
+            }
         };
-        p.b(end.bytes());
-        p
+        Pieces {
+            line: Line {
+                template,
+                nums,
+                strs,
+                end,
+            },
+            at: 0,
+            num: 0,
+            str: 0,
+        }
     }
 
     /// The length of the encoded command line, line end included (not the data of a data-form
@@ -222,14 +249,12 @@ impl<'a> Command<'a> {
     pub fn encoded_len(&self, end: LineEnd) -> Result<usize, EncodeError> {
         self.validate()?;
         let mut buf = [0u8; 10];
-        Ok(self
-            .parts(end)
-            .iter()
-            .map(|part| match part {
-                Part::Bytes(b) => b.len(),
-                Part::Num(n) => digits(n, &mut buf).len(),
-            })
-            .sum())
+        let mut pieces = self.pieces(end);
+        let mut len = 0usize;
+        while let Some(piece) = pieces.next(&mut buf) {
+            len = len.saturating_add(piece.len());
+        }
+        Ok(len)
     }
 
     /// Encodes the command line into `buf`, returning its length. Validates first: on any error
@@ -241,11 +266,8 @@ impl<'a> Command<'a> {
             .ok_or(EncodeError::BufferTooSmall { needed })?;
         let mut at = 0usize;
         let mut num = [0u8; 10];
-        for part in self.parts(end).iter() {
-            let bytes = match part {
-                Part::Bytes(b) => b,
-                Part::Num(n) => digits(n, &mut num),
-            };
+        let mut pieces = self.pieces(end);
+        while let Some(bytes) = pieces.next(&mut num) {
             let next = at.saturating_add(bytes.len());
             if let Some(dst) = out.get_mut(at..next) {
                 dst.copy_from_slice(bytes);
@@ -264,11 +286,8 @@ impl<'a> Command<'a> {
     ) -> Result<(), WriteError<W::Error>> {
         self.validate().map_err(WriteError::Encode)?;
         let mut num = [0u8; 10];
-        for part in self.parts(end).iter() {
-            let bytes = match part {
-                Part::Bytes(b) => b,
-                Part::Num(n) => digits(n, &mut num),
-            };
+        let mut pieces = self.pieces(end);
+        while let Some(bytes) = pieces.next(&mut num) {
             w.write_all(bytes).map_err(WriteError::Io)?;
         }
         Ok(())
@@ -284,13 +303,9 @@ impl<'a> Command<'a> {
         end: LineEnd,
     ) -> Result<(), WriteError<W::Error>> {
         self.validate().map_err(WriteError::Encode)?;
-        let parts = self.parts(end);
-        for part in parts.iter() {
-            let mut num = [0u8; 10];
-            let bytes = match part {
-                Part::Bytes(b) => b,
-                Part::Num(n) => digits(n, &mut num),
-            };
+        let mut num = [0u8; 10];
+        let mut pieces = self.pieces(end);
+        while let Some(bytes) = pieces.next(&mut num) {
             w.write_all(bytes).await.map_err(WriteError::Io)?;
         }
         Ok(())
