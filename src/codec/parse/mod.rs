@@ -13,7 +13,8 @@ mod fields;
 mod mqtt;
 mod network;
 
-use super::item::{ErrorCode, Item};
+use super::command::MqttCommand;
+use super::item::{ErrorCode, Item, RegistrationKind};
 
 /// What [`parse`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +175,57 @@ pub(super) fn classify(line: &[u8]) -> Item<'_> {
     }
 }
 
+/// What the name of a `+` line (the text before its colon) says the line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    /// `+MQTTMSG`
+    Message,
+    /// `+MQTTMSGI`
+    Waiting,
+    /// `+MQTTBREAK`
+    Break,
+    /// The result, information or test-form line of an MQTT command.
+    Mqtt(MqttCommand),
+    /// `+CME ERROR`
+    Cme,
+    /// `+MIPCALL`
+    MipCall,
+    /// `+CSQ`
+    Csq,
+    /// `+CPIN`
+    Cpin,
+    /// `+COPS`
+    Cops,
+    /// `+CREG`, `+CGREG`, `+CEREG`
+    Registration(RegistrationKind),
+}
+
+/// The names of the `+` lines the parser knows.
+const PREFIXES: [(&[u8], Prefix); 21] = [
+    (b"+MQTTMSG", Prefix::Message),
+    (b"+MQTTMSGI", Prefix::Waiting),
+    (b"+MQTTBREAK", Prefix::Break),
+    (b"+MQTTOPEN", Prefix::Mqtt(MqttCommand::Open)),
+    // A misspelling some firmware versions send.
+    (b"+MPQTTOPEN", Prefix::Mqtt(MqttCommand::Open)),
+    (b"+MQTTCLOSE", Prefix::Mqtt(MqttCommand::Close)),
+    (b"+MQTTSUB", Prefix::Mqtt(MqttCommand::Sub)),
+    (b"+MQTTUNSUB", Prefix::Mqtt(MqttCommand::Unsub)),
+    (b"+MQTTPUB", Prefix::Mqtt(MqttCommand::Pub)),
+    (b"+MQTTUSER", Prefix::Mqtt(MqttCommand::User)),
+    (b"+MQTTWILL", Prefix::Mqtt(MqttCommand::Will)),
+    (b"+MQTTCONF", Prefix::Mqtt(MqttCommand::Conf)),
+    (b"+MQTTREAD", Prefix::Mqtt(MqttCommand::Read)),
+    (b"+CME ERROR", Prefix::Cme),
+    (b"+MIPCALL", Prefix::MipCall),
+    (b"+CSQ", Prefix::Csq),
+    (b"+CPIN", Prefix::Cpin),
+    (b"+COPS", Prefix::Cops),
+    (b"+CREG", Prefix::Registration(RegistrationKind::Creg)),
+    (b"+CGREG", Prefix::Registration(RegistrationKind::Cgreg)),
+    (b"+CEREG", Prefix::Registration(RegistrationKind::Cereg)),
+];
+
 /// A line that starts with `+`.
 fn plus_line(line: &[u8]) -> Item<'_> {
     let Some(colon) = line.iter().position(|&b| b == b':') else {
@@ -183,15 +235,20 @@ fn plus_line(line: &[u8]) -> Item<'_> {
         (Some(n), Some(a)) => (n, a),
         _ => return Item::Line(line),
     };
-    let parsed = match name {
-        b"+MQTTMSG" | b"+MQTTMSGI" | b"+MQTTBREAK" | b"+MQTTOPEN" | b"+MPQTTOPEN"
-        | b"+MQTTCLOSE" | b"+MQTTSUB" | b"+MQTTUNSUB" | b"+MQTTPUB" | b"+MQTTUSER"
-        | b"+MQTTWILL" | b"+MQTTCONF" | b"+MQTTREAD" => mqtt::line(name, args),
-        b"+CME ERROR" => Some(network::cme(args)),
-        b"+MIPCALL" | b"+CSQ" | b"+CPIN" | b"+COPS" | b"+CREG" | b"+CGREG" | b"+CEREG" => {
-            network::line(name, args)
-        }
-        _ => return Item::Line(line),
+    let Some(&(_, prefix)) = PREFIXES.iter().find(|(n, _)| *n == name) else {
+        return Item::Line(line);
+    };
+    let parsed = match prefix {
+        Prefix::Message => mqtt::message(args).map(Item::Message),
+        Prefix::Waiting => mqtt::waiting(args),
+        Prefix::Break => mqtt::connection_break(args),
+        Prefix::Mqtt(command) => mqtt::line(command, args),
+        Prefix::Cme => Some(network::cme(args)),
+        Prefix::MipCall => network::mipcall(args),
+        Prefix::Csq => network::csq(args),
+        Prefix::Cpin => Some(Item::SimState(fields::trim(args))),
+        Prefix::Cops => network::cops(args),
+        Prefix::Registration(kind) => network::registration(kind, args),
     };
     parsed.unwrap_or(Item::Malformed(line))
 }

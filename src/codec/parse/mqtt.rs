@@ -10,29 +10,18 @@ use crate::codec::command::MqttCommand;
 use crate::codec::item::{Capabilities, Item, Message, ResultOf};
 use crate::types::{BreakCause, ClientSet, QoS, ReceiveMode};
 
-/// Parses the arguments (after the colon) of a `+MQTT...` line named `name`.
-pub(super) fn line<'a>(name: &[u8], args: &'a [u8]) -> Option<Item<'a>> {
-    let command = match name {
-        b"+MQTTMSG" => return message(args).map(Item::Message),
-        b"+MQTTMSGI" => return waiting(args),
-        b"+MQTTBREAK" => {
-            let (client, cause) = all(args, |i| (client, preceded(comma, fields::small)).parse(i))?;
-            return Some(Item::Break {
-                client,
-                cause: BreakCause::new(cause),
-            });
-        }
-        b"+MQTTOPEN" | b"+MPQTTOPEN" => MqttCommand::Open,
-        b"+MQTTCLOSE" => MqttCommand::Close,
-        b"+MQTTSUB" => MqttCommand::Sub,
-        b"+MQTTUNSUB" => MqttCommand::Unsub,
-        b"+MQTTPUB" => MqttCommand::Pub,
-        b"+MQTTUSER" => MqttCommand::User,
-        b"+MQTTWILL" => MqttCommand::Will,
-        b"+MQTTCONF" => MqttCommand::Conf,
-        b"+MQTTREAD" => MqttCommand::Read,
-        _ => return None,
-    };
+/// `+MQTTBREAK: <id>,<cause>`.
+pub(super) fn connection_break(args: &[u8]) -> Option<Item<'_>> {
+    let (client, cause) = all(args, |i| (client, preceded(comma, fields::small)).parse(i))?;
+    Some(Item::Break {
+        client,
+        cause: BreakCause::new(cause),
+    })
+}
+
+/// Parses the arguments (after the colon) of the line of MQTT command `command`: its result
+/// line, information line or test-form answer.
+pub(super) fn line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
     if fields::trim(args).first() == Some(&b'(') {
         return Some(Item::Capabilities(capabilities(command, args)));
     }
@@ -141,7 +130,7 @@ fn last_quoted(i: &[u8]) -> Option<&[u8]> {
 
 /// `+MQTTMSG: <id>,<qos>,"<topic>","<payload>"`, with optional spaces after the commas; the
 /// payload is not escaped and runs to the last `"` of the line.
-fn message(args: &[u8]) -> Option<Message<'_>> {
+pub(super) fn message(args: &[u8]) -> Option<Message<'_>> {
     let (rest, (client, qos, topic)) = (client, preceded(comma, qos), next_quoted)
         .parse(args)
         .ok()?;
@@ -155,7 +144,7 @@ fn message(args: &[u8]) -> Option<Message<'_>> {
 }
 
 /// `+MQTTMSGI: <id>,<qos>,<tlen>,<plen>`.
-fn waiting(args: &[u8]) -> Option<Item<'_>> {
+pub(super) fn waiting(args: &[u8]) -> Option<Item<'_>> {
     let (client, qos, topic_len, payload_len) = all(args, |i| {
         (client, preceded(comma, qos), next_num, next_num).parse(i)
     })?;

@@ -15,36 +15,28 @@ pub(super) fn cme(args: &[u8]) -> Item<'_> {
     }
 }
 
-/// Parses the arguments of a section 6 line named `name`.
-pub(super) fn line<'a>(name: &[u8], args: &'a [u8]) -> Option<Item<'a>> {
-    match name {
-        b"+MIPCALL" => mipcall(args),
-        b"+CSQ" => {
-            let (rssi, ber) = all(args, |i| {
-                (small, nom::sequence::preceded(fields::comma, small)).parse(i)
-            })?;
-            Some(Item::SignalQuality { rssi, ber })
-        }
-        b"+CPIN" => Some(Item::SimState(fields::trim(args))),
-        b"+COPS" => {
-            let (mode, rest) = all(args, |i| {
-                (small, opt((next_num, next_quoted, opt(next_num)))).parse(i)
-            })?;
-            let (name, act) = match rest {
-                Some((_, name, act)) => (Some(name), act.and_then(|a| u8::try_from(a).ok())),
-                None => (None, None),
-            };
-            Some(Item::Operator { mode, name, act })
-        }
-        b"+CREG" => registration(RegistrationKind::Creg, args),
-        b"+CGREG" => registration(RegistrationKind::Cgreg, args),
-        b"+CEREG" => registration(RegistrationKind::Cereg, args),
-        _ => None,
-    }
+/// `+CSQ: <rssi>,<ber>`.
+pub(super) fn csq(args: &[u8]) -> Option<Item<'_>> {
+    let (rssi, ber) = all(args, |i| {
+        (small, nom::sequence::preceded(fields::comma, small)).parse(i)
+    })?;
+    Some(Item::SignalQuality { rssi, ber })
+}
+
+/// `+COPS: <mode>[,<format>,"<operator>"[,<act>]]`.
+pub(super) fn cops(args: &[u8]) -> Option<Item<'_>> {
+    let (mode, rest) = all(args, |i| {
+        (small, opt((next_num, next_quoted, opt(next_num)))).parse(i)
+    })?;
+    let (name, act) = match rest {
+        Some((_, name, act)) => (Some(name), act.and_then(|a| u8::try_from(a).ok())),
+        None => (None, None),
+    };
+    Some(Item::Operator { mode, name, act })
 }
 
 /// `+MIPCALL: 0`, `+MIPCALL: <ip>`, `+MIPCALL: 1,<ip>` (the ip possibly quoted).
-fn mipcall(args: &[u8]) -> Option<Item<'_>> {
+pub(super) fn mipcall(args: &[u8]) -> Option<Item<'_>> {
     let args = fields::trim(args);
     let call = match args {
         b"0" => MipCall::Down,
@@ -63,7 +55,7 @@ fn mipcall(args: &[u8]) -> Option<Item<'_>> {
 }
 
 /// `+CxREG: <n>,<stat>[,...]` (a query answer) or `+CxREG: <stat>[,"<lac>",...]` (unsolicited).
-fn registration(kind: RegistrationKind, args: &[u8]) -> Option<Item<'_>> {
+pub(super) fn registration(kind: RegistrationKind, args: &[u8]) -> Option<Item<'_>> {
     let (rest, first) = small(args).ok()?;
     let second = next_num(rest).ok().and_then(|(_, n)| u8::try_from(n).ok());
     let (mode, stat) = match second {
