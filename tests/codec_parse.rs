@@ -1275,16 +1275,26 @@ fn data_publish_prompt_after_echo() {
 // ---------------------------------------------------------------------------------------------
 // Seed corpus for the fuzz target
 
-/// Writes the seed corpus of the `parse` fuzz target (`fuzz/corpus/parse/`) from the cases
+/// The seed corpus of the `parse` fuzz target (`fuzz/corpus/parse/`) is made from the cases
 /// above: the table in groups of five cases, the manual's session, and the overflow streams.
-/// Run with `cargo test --test codec_parse -- --ignored write_fuzz_seed_corpus`.
+/// This checks that the committed seeds are what the cases make; after changing the cases,
+/// write them again with `FIBOCOM_WRITE_SEEDS=1 cargo test --test codec_parse fuzz_seed_corpus`.
 #[test]
-#[ignore = "writes files into fuzz/corpus/parse"]
-fn write_fuzz_seed_corpus() {
+fn fuzz_seed_corpus_matches_the_cases() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse");
-    std::fs::create_dir_all(&dir).expect("create the corpus directory");
+    let rewrite = std::env::var_os("FIBOCOM_WRITE_SEEDS").is_some();
+    if rewrite {
+        std::fs::create_dir_all(&dir).expect("create the corpus directory");
+    }
     let write = |name: &str, bytes: &[u8]| {
-        std::fs::write(dir.join(name), bytes).expect("write a seed");
+        let path = dir.join(name);
+        if rewrite {
+            std::fs::write(&path, bytes).expect("write a seed");
+        } else {
+            let committed = std::fs::read(&path)
+                .unwrap_or_else(|e| panic!("seed {} missing ({e}): write the seeds again", name));
+            assert!(committed == bytes, "seed {name} is stale: write the seeds again");
+        }
     };
 
     for (i, group) in cases().chunks(5).enumerate() {
