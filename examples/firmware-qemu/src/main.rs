@@ -66,7 +66,46 @@ struct Failure(&'static str, fibocom_mqtt::Error);
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}", self.0, self.1)
+        write!(f, "{} failed: {}", self.0, describe(&self.1))
+    }
+}
+
+/// A short description of an error. The driver's `Error` implements `Display` (and `Debug`),
+/// but formatting it pulls in about 1 KiB of `core::fmt` code for every type inside it; this
+/// firmware keeps its flash for what it does and names the error instead.
+fn describe(e: &fibocom_mqtt::Error) -> &'static str {
+    use fibocom_mqtt::Error as E;
+    match e {
+        E::Invalid(_) => "invalid argument",
+        E::WrongState { .. } => "the client is in the wrong state",
+        E::Busy(_) => "the client is busy",
+        E::AnswerTimeout => "no answer from the module",
+        E::PromptTimeout => "no data prompt from the module",
+        E::ResultTimeout => "no result line from the module",
+        E::Module(_) => "module error",
+        E::Refused(_) => "connection refused",
+        E::Failed => "the module reported failure",
+        E::Break(_) => "connection dropped",
+        E::Restarted => "the module restarted",
+        E::UnexpectedAnswer => "unexpected answer from the module",
+        E::Io(_) => "serial port error",
+        _ => "error",
+    }
+}
+
+/// What kind of event `e` is, for the log (as [`describe`], rather than `Debug`).
+fn event_kind(e: &Event<'_>) -> &'static str {
+    match e {
+        Event::Message(_) => "message",
+        Event::Break { .. } => "connection dropped",
+        Event::Restarted => "module restarted",
+        Event::Registration(_) => "registration report",
+        Event::DataCallDown => "data call down",
+        Event::Unsolicited(_) => "unsolicited line",
+        Event::Garbled(_) => "garbled line",
+        Event::Lost(_) => "events lost",
+        Event::ReadFailed { .. } => "a message could not be read",
+        _ => "other",
     }
 }
 
@@ -84,7 +123,7 @@ impl<T> Step<T> for Result<T, fibocom_mqtt::Error> {
 #[embassy_executor::task]
 async fn modem(mut runner: Runner<'static, UartRx>) {
     let error = runner.run().await;
-    hprintln!("firmware: serial link ended: {}", error);
+    hprintln!("firmware: serial link ended: {}", describe(&error));
     debug::exit(EXIT_FAILURE);
 }
 
@@ -189,7 +228,7 @@ fn on_event(event: Event<'_>) -> Outcome {
         Event::Break { cause, .. } => Outcome::Dropped(fibocom_mqtt::Error::Break(cause)),
         Event::Restarted => Outcome::Dropped(fibocom_mqtt::Error::Restarted),
         other => {
-            hprintln!("firmware: event {:?}", other);
+            hprintln!("firmware: event: {}", event_kind(&other));
             Outcome::Other
         }
     }
