@@ -21,28 +21,29 @@ impl<W: Write> Client<'_, W> {
     ///
     /// Cancel-safe: each step absorbs late answers of the one before.
     pub async fn start(&self) -> Result<(), Error> {
-        let mut last = Error::AnswerTimeout;
-        let mut alive = false;
-        for _ in 0..self.config.get().probe_attempts.max(1) {
-            match self.transact(&Command::At, Op::Simple).await {
-                Ok(_) => {
-                    alive = true;
-                    break;
-                }
-                Err(e) => {
-                    last = e;
+        let mut tries = self.config.get().probe_attempts.max(1);
+        let mut cmd = Command::At;
+        // One command at a time: the probes, then echo off, then the receive mode.
+        loop {
+            let done = self.transact(&cmd, Op::Simple).await;
+            cmd = match (cmd, done) {
+                (Command::At, Err(e)) => {
                     // Nothing answered: there are no answers to wait for before the next try.
                     self.shared.with(|m| m.force_settle());
+                    tries = tries.saturating_sub(1);
+                    if tries == 0 {
+                        return Err(e);
+                    }
+                    Command::At
                 }
-            }
+                (_, Err(e)) => return Err(e),
+                (Command::At, Ok(_)) if self.config.get().echo_off => Command::Echo(false),
+                (Command::At | Command::Echo(_), Ok(_)) => {
+                    Command::Conf(self.config.get().receive_mode)
+                }
+                (_, Ok(_)) => return Ok(()),
+            };
         }
-        if !alive {
-            return Err(last);
-        }
-        if self.config.get().echo_off {
-            self.transact(&Command::Echo(false), Op::Simple).await?;
-        }
-        self.set_receive_mode(self.config.get().receive_mode).await
     }
 
     /// `AT`: is the module there?
