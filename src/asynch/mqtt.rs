@@ -165,7 +165,15 @@ impl<W: Write> Client<'_, W> {
         qos: QoS,
         retain: bool,
     ) -> Result<(), Error> {
-        self.publish_with(id, topic, payload, qos, retain, PayloadForm::Auto)
+        let cmd = Command::Publish {
+            id,
+            topic,
+            qos,
+            retain,
+            payload,
+            form: PayloadForm::Auto,
+        };
+        self.transact_result(id, &cmd, publish_op(&cmd), self.config.get().result_timeout)
             .await
     }
 
@@ -187,11 +195,7 @@ impl<W: Write> Client<'_, W> {
             payload,
             form,
         };
-        let op = match cmd.data_payload() {
-            Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
-            None => Op::Async(id, ResultOf::Publish),
-        };
-        self.transact_result(id, &cmd, op, self.config.get().result_timeout)
+        self.transact_result(id, &cmd, publish_op(&cmd), self.config.get().result_timeout)
             .await
     }
 
@@ -203,5 +207,17 @@ impl<W: Write> Client<'_, W> {
         self.transact(&Command::Conf(mode), Op::Simple)
             .await
             .map(drop)
+    }
+}
+
+/// The op of publish command `cmd`: with a prompt and the payload after it (the data form),
+/// or not.
+fn publish_op(cmd: &Command<'_>) -> Op {
+    match *cmd {
+        Command::Publish { id, .. } => match cmd.data_payload() {
+            Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
+            None => Op::Async(id, ResultOf::Publish),
+        },
+        _ => Op::Simple,
     }
 }
