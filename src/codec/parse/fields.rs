@@ -1,79 +1,104 @@
-//! nom building blocks for the fields of an information line.
+//! The fields of an information line, read one after the other with a [`Fields`] cursor.
+//! Numbers and quoted strings are read with nom; the spaces and commas between them by hand.
 
-use nom::bytes::complete::{tag, take_until};
-use nom::character::complete::{space0, u32 as dec};
-use nom::sequence::{delimited, preceded};
-use nom::{IResult, Parser};
+use nom::bytes::complete::take_until;
+use nom::character::complete::u32 as dec;
+use nom::IResult;
 
 use crate::types::{ClientId, QoS};
 
-/// What a field parser returns: the rest of the line and the value.
-pub(super) type Res<'a, T> = IResult<&'a [u8], T, ()>;
+/// The fields of a line not read yet. Each step reads one field and moves past it, or fails
+/// (`None`) and leaves the cursor where it was.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fields<'a>(pub(super) &'a [u8]);
 
-/// A decimal number, after optional spaces.
-pub(super) fn num(i: &[u8]) -> Res<'_, u32> {
-    preceded(space0, dec).parse(i)
+/// `i` without its leading spaces and tabs.
+fn skip_spaces(i: &[u8]) -> &[u8] {
+    let n = i
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(i.len());
+    i.get(n..).unwrap_or(&[])
 }
 
-/// A comma, with optional spaces on either side.
-pub(super) fn comma(i: &[u8]) -> Res<'_, &[u8]> {
-    delimited(space0, tag(&b","[..]), space0).parse(i)
-}
-
-/// A number after a comma.
-pub(super) fn next_num(i: &[u8]) -> Res<'_, u32> {
-    preceded(comma, num).parse(i)
-}
-
-/// A quoted string that holds no `"`, after optional spaces.
-pub(super) fn quoted(i: &[u8]) -> Res<'_, &[u8]> {
-    preceded(
-        space0,
-        delimited(tag(&b"\""[..]), take_until(&b"\""[..]), tag(&b"\""[..])),
-    )
-    .parse(i)
-}
-
-/// A quoted string after a comma.
-pub(super) fn next_quoted(i: &[u8]) -> Res<'_, &[u8]> {
-    preceded(comma, quoted).parse(i)
-}
-
-/// A client id (1 or 2).
-pub(super) fn client(i: &[u8]) -> Res<'_, ClientId> {
-    let (i, n) = num(i)?;
-    ClientId::new(n).map(|c| (i, c)).ok_or(nom::Err::Error(()))
-}
-
-/// A QoS (0, 1 or 2).
-pub(super) fn qos(i: &[u8]) -> Res<'_, QoS> {
-    let (i, n) = num(i)?;
-    QoS::new(n).map(|q| (i, q)).ok_or(nom::Err::Error(()))
-}
-
-/// A number that fits in a `u8`.
-pub(super) fn small(i: &[u8]) -> Res<'_, u8> {
-    let (i, n) = num(i)?;
-    u8::try_from(n)
-        .map(|n| (i, n))
-        .map_err(|_| nom::Err::Error(()))
-}
-
-/// Succeeds at the end of the line, allowing trailing spaces.
-pub(super) fn end(i: &[u8]) -> Res<'_, ()> {
-    let (i, _) = space0(i)?;
-    if i.is_empty() {
-        Ok((i, ()))
-    } else {
-        Err(nom::Err::Error(()))
+/// After optional spaces and tabs, `i` without its leading `c`.
+fn after(i: &[u8], c: u8) -> Option<&[u8]> {
+    match skip_spaces(i) {
+        [first, rest @ ..] if *first == c => Some(rest),
+        _ => None,
     }
 }
 
-/// Runs `p` over the whole of `i`, or gives `None`.
-pub(super) fn all<'a, T>(i: &'a [u8], mut p: impl FnMut(&'a [u8]) -> Res<'a, T>) -> Option<T> {
-    let (rest, v) = p(i).ok()?;
-    end(rest).ok()?;
-    Some(v)
+impl<'a> Fields<'a> {
+    /// A decimal number, after optional spaces.
+    #[inline(never)]
+    pub(super) fn num(&mut self) -> Option<u32> {
+        let r: IResult<&[u8], u32, ()> = dec(skip_spaces(self.0));
+        let (rest, n) = r.ok()?;
+        self.0 = rest;
+        Some(n)
+    }
+
+    /// A comma, spaces on either side allowed.
+    #[inline(never)]
+    pub(super) fn comma(&mut self) -> Option<()> {
+        self.0 = skip_spaces(after(self.0, b',')?);
+        Some(())
+    }
+
+    /// A comma (spaces on either side allowed), then a decimal number.
+    pub(super) fn next_num(&mut self) -> Option<u32> {
+        let mut f = *self;
+        f.comma()?;
+        let n = f.num()?;
+        *self = f;
+        Some(n)
+    }
+
+    /// A comma (spaces on either side allowed), then a quoted string that holds no `"`.
+    #[inline(never)]
+    pub(super) fn next_quoted(&mut self) -> Option<&'a [u8]> {
+        let mut f = *self;
+        f.comma()?;
+        let i = after(f.0, b'"')?;
+        let r: IResult<&[u8], &[u8], ()> = take_until(&b"\""[..])(i);
+        let (rest, s) = r.ok()?;
+        self.0 = rest.get(1..)?;
+        Some(s)
+    }
+
+    /// A client id (1 or 2).
+    pub(super) fn client(&mut self) -> Option<ClientId> {
+        self.num().and_then(ClientId::new)
+    }
+
+    /// A comma, then a QoS (0, 1 or 2).
+    pub(super) fn next_qos(&mut self) -> Option<QoS> {
+        self.next_num().and_then(QoS::new)
+    }
+
+    /// A number that fits in a `u8`.
+    pub(super) fn small(&mut self) -> Option<u8> {
+        self.num().and_then(|n| u8::try_from(n).ok())
+    }
+
+    /// A comma, then a number that fits in a `u8`.
+    pub(super) fn next_small(&mut self) -> Option<u8> {
+        self.next_num().and_then(|n| u8::try_from(n).ok())
+    }
+
+    /// Succeeds at the end of the line, allowing trailing spaces.
+    pub(super) fn end(self) -> Option<()> {
+        skip_spaces(self.0).is_empty().then_some(())
+    }
+}
+
+/// The whole of `i` as one number (spaces around it allowed), or `None`.
+pub(super) fn only_num(i: &[u8]) -> Option<u32> {
+    let mut f = Fields(i);
+    let n = f.num()?;
+    f.end()?;
+    Some(n)
 }
 
 /// `s` without spaces at either end.

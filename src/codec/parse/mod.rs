@@ -165,7 +165,7 @@ pub(super) fn classify(line: &[u8]) -> Item<'_> {
         b"ERROR" => Item::Error(ErrorCode::Plain),
         [b'A' | b'a', b'T' | b't', ..] => Item::Echo(line),
         [b'E', b'R', b'R', b'O', b'R', b':', rest @ ..] => {
-            match fields::all(rest, fields::num).and_then(|n| u16::try_from(n).ok()) {
+            match fields::only_num(rest).and_then(|n| u16::try_from(n).ok()) {
                 Some(n) => Item::Error(ErrorCode::Code(n)),
                 None => Item::Malformed(line),
             }

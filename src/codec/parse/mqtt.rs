@@ -1,18 +1,13 @@
 //! The `+MQTT...` lines.
 
-use nom::bytes::complete::tag;
-use nom::character::complete::space0;
-use nom::sequence::preceded;
-use nom::Parser;
-
-use super::fields::{self, all, client, comma, next_num, next_quoted, num, qos, Res};
+use super::fields::{self, Fields};
 use crate::codec::command::MqttCommand;
 use crate::codec::item::{Capabilities, Item, Message, ResultOf};
 use crate::types::{BreakCause, ClientSet, QoS, ReceiveMode};
 
 /// `+MQTTBREAK: <id>,<cause>`.
 pub(super) fn connection_break(args: &[u8]) -> Option<Item<'_>> {
-    let (client, cause) = all(args, |i| (client, preceded(comma, fields::small)).parse(i))?;
+    let (client, cause) = client_and_status(args)?;
     Some(Item::Break {
         client,
         cause: BreakCause::new(cause),
@@ -32,7 +27,7 @@ pub(super) fn line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
         MqttCommand::Pub => result(ResultOf::Publish, args),
         MqttCommand::User => user(args),
         MqttCommand::Will => will(args),
-        MqttCommand::Conf => all(args, num)
+        MqttCommand::Conf => fields::only_num(args)
             .and_then(ReceiveMode::new)
             .map(Item::ConfInfo),
         MqttCommand::Read => None,
@@ -40,8 +35,17 @@ pub(super) fn line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
 }
 
 /// `<id>,<status>`.
+fn client_and_status(args: &[u8]) -> Option<(crate::ClientId, u8)> {
+    let mut f = Fields(args);
+    let client = f.client()?;
+    let status = f.next_small()?;
+    f.end()?;
+    Some((client, status))
+}
+
+/// `<id>,<status>` of a result line.
 fn result(command: ResultOf, args: &[u8]) -> Option<Item<'_>> {
-    let (client, status) = all(args, |i| (client, preceded(comma, fields::small)).parse(i))?;
+    let (client, status) = client_and_status(args)?;
     Some(Item::Result {
         command,
         client,
@@ -57,7 +61,10 @@ fn open_or_close(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
     } else {
         ResultOf::Close
     };
-    let (a, b) = all(args, |i| (num, nom::combinator::opt(next_num)).parse(i))?;
+    let mut f = Fields(args);
+    let a = f.num()?;
+    let b = f.next_num();
+    f.end()?;
     let free = |clients| Some(Item::FreeClients { command, clients });
     match (a, b) {
         (0, None) => free(ClientSet::EMPTY),
@@ -77,15 +84,12 @@ fn open_or_close(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
 
 /// `<id>,"<user>","<password>"[,"<client id>"]`.
 fn user(args: &[u8]) -> Option<Item<'_>> {
-    let (client, user, password, client_id) = all(args, |i| {
-        (
-            client,
-            next_quoted,
-            next_quoted,
-            nom::combinator::opt(next_quoted),
-        )
-            .parse(i)
-    })?;
+    let mut f = Fields(args);
+    let client = f.client()?;
+    let user = f.next_quoted()?;
+    let password = f.next_quoted()?;
+    let client_id = f.next_quoted();
+    f.end()?;
     Some(Item::UserInfo {
         client,
         user,
@@ -96,20 +100,17 @@ fn user(args: &[u8]) -> Option<Item<'_>> {
 
 /// `<id>,"<topic>",<qos>,<retain>,"<payload>"`, the payload running to the last quote.
 fn will(args: &[u8]) -> Option<Item<'_>> {
-    let (rest, (client, topic, qos, retain)) = (
-        client,
-        next_quoted,
-        preceded(comma, qos),
-        preceded(comma, num),
-    )
-        .parse(args)
-        .ok()?;
-    let retain = match retain {
+    let mut f = Fields(args);
+    let client = f.client()?;
+    let topic = f.next_quoted()?;
+    let qos = f.next_qos()?;
+    let retain = match f.next_num()? {
         0 => false,
         1 => true,
         _ => return None,
     };
-    let payload = last_quoted(preceded(comma, space0).parse(rest).ok()?.0)?;
+    f.comma()?;
+    let payload = last_quoted(f.0)?;
     Some(Item::WillInfo {
         client,
         topic,
@@ -131,10 +132,12 @@ fn last_quoted(i: &[u8]) -> Option<&[u8]> {
 /// `+MQTTMSG: <id>,<qos>,"<topic>","<payload>"`, with optional spaces after the commas; the
 /// payload is not escaped and runs to the last `"` of the line.
 pub(super) fn message(args: &[u8]) -> Option<Message<'_>> {
-    let (rest, (client, qos, topic)) = (client, preceded(comma, qos), next_quoted)
-        .parse(args)
-        .ok()?;
-    let payload = last_quoted(comma(rest).ok()?.0)?;
+    let mut f = Fields(args);
+    let client = f.client()?;
+    let qos = f.next_qos()?;
+    let topic = f.next_quoted()?;
+    f.comma()?;
+    let payload = last_quoted(f.0)?;
     Some(Message {
         client,
         qos,
@@ -145,9 +148,12 @@ pub(super) fn message(args: &[u8]) -> Option<Message<'_>> {
 
 /// `+MQTTMSGI: <id>,<qos>,<tlen>,<plen>`.
 pub(super) fn waiting(args: &[u8]) -> Option<Item<'_>> {
-    let (client, qos, topic_len, payload_len) = all(args, |i| {
-        (client, preceded(comma, qos), next_num, next_num).parse(i)
-    })?;
+    let mut f = Fields(args);
+    let client = f.client()?;
+    let qos = f.next_qos()?;
+    let topic_len = f.next_num()?;
+    let payload_len = f.next_num()?;
+    f.end()?;
     Some(Item::MessageWaiting {
         client,
         qos,
@@ -217,20 +223,13 @@ pub(super) enum ReadParse<'a> {
 /// Topic and payload are taken by their lengths, so the payload may hold any byte. The item ends
 /// at the closing quote; the line end after it is left as noise.
 pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
-    let header = |i| -> Res<'_, _> {
-        preceded(
-            tag(&b"+MQTTREAD:"[..]),
-            (client, preceded(comma, num), next_num, next_num),
-        )
-        .parse(i)
-    };
     let Some(eol) = super::line_end(input) else {
         // The header line has not ended. It may still be a complete inline message whose
         // payload holds no CR or LF, so try the inline layout below; else wait.
         return match header(input) {
             // An empty inline message (`,0,0,""...`) becomes a malformed line once its line
             // end arrives, so its answer is not settled.
-            Ok((rest, h)) if rest.first() == Some(&b',') => match body(input, rest, h, true) {
+            Some((rest, h)) if rest.first() == Some(&b',') => match body(input, rest, h, true) {
                 ReadParse::Until(n) if h.2 == 0 && h.3 == 0 => ReadParse::Incomplete(Some(n)),
                 other => other,
             },
@@ -238,14 +237,14 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
         };
     };
     let line = input.get(..eol).unwrap_or(input);
-    let Ok((rest, h)) = header(line) else {
+    let Some((rest, h)) = header(line) else {
         return ReadParse::NotRead;
     };
     let (client, qos, tlen, plen) = h;
     if tlen == 0 && plen == 0 {
-        return match fields::end(rest) {
-            Ok(_) => ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1)),
-            Err(_) => ReadParse::NotRead,
+        return match Fields(rest).end() {
+            Some(()) => ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1)),
+            None => ReadParse::NotRead,
         };
     }
     if rest.first() == Some(&b',') {
@@ -253,7 +252,7 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
         let rest = input.get(offset..).unwrap_or(&[]);
         return body(input, rest, (client, qos, tlen, plen), true);
     }
-    if fields::end(rest).is_err() {
+    if Fields(rest).end().is_none() {
         return ReadParse::NotRead;
     }
     // The manual's layout: the message starts on the next line.
@@ -267,6 +266,16 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
         return ReadParse::Incomplete(None);
     }
     body(input, rest, (client, qos, tlen, plen), false)
+}
+
+/// `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` and what follows it, the QoS as given.
+fn header(i: &[u8]) -> Option<(&[u8], (crate::ClientId, u32, u32, u32))> {
+    let mut f = Fields(i.strip_prefix(b"+MQTTREAD:")?);
+    let client = f.client()?;
+    let qos = f.next_num()?;
+    let tlen = f.next_num()?;
+    let plen = f.next_num()?;
+    Some((f.0, (client, qos, tlen, plen)))
 }
 
 /// Reads `"<topic>","<payload>"` (after a comma when `inline`) by length from `rest`, a suffix of

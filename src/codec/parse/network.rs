@@ -1,15 +1,12 @@
 //! The lines of PROTOCOL.md section 6: data call, signal, SIM, operator, registration, and
 //! `+CME ERROR`.
 
-use nom::combinator::opt;
-use nom::Parser;
-
-use super::fields::{self, all, next_num, next_quoted, num, small};
+use super::fields::{self, Fields};
 use crate::codec::item::{ErrorCode, Item, MipCall, Registration, RegistrationKind};
 
 /// `+CME ERROR: <n>` or `+CME ERROR: <text>`.
 pub(super) fn cme(args: &[u8]) -> Item<'_> {
-    match all(args, num).and_then(|n| u16::try_from(n).ok()) {
+    match fields::only_num(args).and_then(|n| u16::try_from(n).ok()) {
         Some(n) => Item::Error(ErrorCode::Cme(n)),
         None => Item::Error(ErrorCode::CmeText(fields::trim(args))),
     }
@@ -17,21 +14,28 @@ pub(super) fn cme(args: &[u8]) -> Item<'_> {
 
 /// `+CSQ: <rssi>,<ber>`.
 pub(super) fn csq(args: &[u8]) -> Option<Item<'_>> {
-    let (rssi, ber) = all(args, |i| {
-        (small, nom::sequence::preceded(fields::comma, small)).parse(i)
-    })?;
+    let mut f = Fields(args);
+    let rssi = f.small()?;
+    let ber = f.next_small()?;
+    f.end()?;
     Some(Item::SignalQuality { rssi, ber })
 }
 
 /// `+COPS: <mode>[,<format>,"<operator>"[,<act>]]`.
 pub(super) fn cops(args: &[u8]) -> Option<Item<'_>> {
-    let (mode, rest) = all(args, |i| {
-        (small, opt((next_num, next_quoted, opt(next_num)))).parse(i)
-    })?;
-    let (name, act) = match rest {
-        Some((_, name, act)) => (Some(name), act.and_then(|a| u8::try_from(a).ok())),
-        None => (None, None),
+    let mut f = Fields(args);
+    let mode = f.small()?;
+    // The operator's part comes whole or not at all.
+    let mut g = f;
+    let (name, act) = match (g.next_num(), g.next_quoted()) {
+        (Some(_), Some(name)) => {
+            let act = g.next_num();
+            f = g;
+            (Some(name), act.and_then(|a| u8::try_from(a).ok()))
+        }
+        _ => (None, None),
     };
+    f.end()?;
     Some(Item::Operator { mode, name, act })
 }
 
@@ -56,8 +60,9 @@ pub(super) fn mipcall(args: &[u8]) -> Option<Item<'_>> {
 
 /// `+CxREG: <n>,<stat>[,...]` (a query answer) or `+CxREG: <stat>[,"<lac>",...]` (unsolicited).
 pub(super) fn registration(kind: RegistrationKind, args: &[u8]) -> Option<Item<'_>> {
-    let (rest, first) = small(args).ok()?;
-    let second = next_num(rest).ok().and_then(|(_, n)| u8::try_from(n).ok());
+    let mut f = Fields(args);
+    let first = f.small()?;
+    let second = f.next_small();
     let (mode, stat) = match second {
         Some(stat) => (Some(first), stat),
         None => (None, first),
