@@ -268,8 +268,11 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
     body(input, rest, (client, qos, tlen, plen), false)
 }
 
-/// `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` and what follows it, the QoS as given.
-fn header(i: &[u8]) -> Option<(&[u8], (crate::ClientId, u32, u32, u32))> {
+/// A `+MQTTREAD` header: client, QoS (as given), topic length, payload length.
+type Header = (crate::ClientId, u32, u32, u32);
+
+/// `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` and what follows it.
+fn header(i: &[u8]) -> Option<(&[u8], Header)> {
     let mut f = Fields(i.strip_prefix(b"+MQTTREAD:")?);
     let client = f.client()?;
     let qos = f.next_num()?;
@@ -283,7 +286,7 @@ fn header(i: &[u8]) -> Option<(&[u8], (crate::ClientId, u32, u32, u32))> {
 fn body<'a>(
     input: &'a [u8],
     rest: &'a [u8],
-    (client, qos, tlen, plen): (crate::ClientId, u32, u32, u32),
+    (client, qos, tlen, plen): Header,
     inline: bool,
 ) -> ReadParse<'a> {
     let Some(qos) = QoS::new(qos) else {
