@@ -79,6 +79,13 @@ impl Shared {
         if let Some(Some(v)) = self.with(f) {
             return Poll::Ready(v);
         }
+        self.register(cx, slot);
+        Poll::Pending
+    }
+
+    /// Registers the task of `cx` to be woken for `slot`.
+    #[inline(never)]
+    fn register(&self, cx: &mut Context<'_>, slot: Wake) {
         if let Ok(mut wk) = self.wakers.try_borrow_mut() {
             let reg = if slot.has(Wake::COMMAND) {
                 &mut wk.command
@@ -95,7 +102,6 @@ impl Shared {
             };
             reg.register(cx.waker());
         }
-        Poll::Pending
     }
 
     pub(crate) fn register_runner(&self, cx: &mut Context<'_>) {
