@@ -1,7 +1,7 @@
 //! Handing unsolicited events to the application.
 
+use core::cell::Cell;
 use core::future::poll_fn;
-use core::task::Poll;
 
 use embedded_io_async::Write;
 
@@ -69,71 +69,66 @@ impl<W: Write> Client<'_, W> {
     /// Cancel-safe: dropped while waiting, nothing is lost. Dropped while a message is being
     /// read, the read is abandoned and its late answer absorbed; that message is reported lost.
     pub async fn next_event<T>(&self, f: impl FnOnce(Event<'_>) -> T) -> T {
-        let mut f = Some(f);
+        // `f` is called in one place, through a sink that the non-generic code below calls.
+        let f = Cell::new(Some(f));
+        let out = Cell::new(None);
+        let sink = |event: Event<'_>| {
+            if let Some(f) = f.take() {
+                out.set(Some(f(event)));
+            }
+        };
         loop {
             let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, |m| ready(m))).await;
             match what {
-                Ready::Queued => {
-                    let out = self
-                        .shared
-                        .with(|m| queued_event(m).map(|ev| f.take().map(|f| f(ev))))
-                        .flatten()
-                        .flatten();
-                    if let Some(out) = out {
-                        return out;
-                    }
-                }
-                Ready::Held => {
-                    let out = self.rx.try_borrow_mut().ok().and_then(|mut rx| {
-                        let out = rx.message().and_then(|(h, topic, payload)| {
-                            let msg = Message {
-                                client: h.client,
-                                qos: h.qos,
-                                topic,
-                                payload,
-                            };
-                            f.take().map(|f| f(Event::Message(msg)))
-                        });
-                        rx.message = None;
-                        out
-                    });
-                    self.shared.with(|m| m.message_held = false);
-                    self.shared.wake_runner();
-                    if let Some(out) = out {
-                        return out;
-                    }
-                }
                 Ready::Waiting(id) => {
                     self.shared.with(|m| {
                         let c = m.client_mut(id);
                         c.waiting = c.waiting.saturating_sub(1);
                     });
-                    match self.read_message(id, &mut f).await {
-                        Ok(Some(out)) => return out,
-                        Ok(None) => {}
-                        Err(error) => {
-                            if let Some(f) = f.take() {
-                                return f(Event::ReadFailed { client: id, error });
-                            }
-                        }
+                    if let Err(error) = self.read_message(id, &sink).await {
+                        sink(Event::ReadFailed { client: id, error });
                     }
                 }
+                what => self.hand_out(what, &sink),
             }
-            if f.is_none() {
-                // Cannot happen: `f` is only taken on the way to returning. Wait for the next
-                // event rather than spin.
-                poll_fn(|_| Poll::<()>::Pending).await;
+            if let Some(out) = out.take() {
+                return out;
             }
         }
     }
 
-    /// `AT+MQTTREAD=<id>`: reads one waiting message and lends it to `f`. `Ok(None)` when the
+    /// Lends a queued event or the held mode-0 message to `sink`.
+    fn hand_out(&self, what: Ready, sink: &dyn Fn(Event<'_>)) {
+        match what {
+            Ready::Queued => {
+                self.shared.with(|m| queued_event(m).map(sink));
+            }
+            Ready::Held => {
+                if let Ok(mut rx) = self.rx.try_borrow_mut() {
+                    if let Some((h, topic, payload)) = rx.message() {
+                        sink(Event::Message(Message {
+                            client: h.client,
+                            qos: h.qos,
+                            topic,
+                            payload,
+                        }));
+                    }
+                    rx.message = None;
+                }
+                self.shared.with(|m| m.message_held = false);
+                self.shared.wake_runner();
+            }
+            Ready::Waiting(_) => {}
+        }
+    }
+
+    /// `AT+MQTTREAD=<id>`: reads one waiting message and lends it to `sink`; nothing when the
     /// module had none.
-    async fn read_message<T>(
+    async fn read_message(
         &self,
         id: ClientId,
-        f: &mut Option<impl FnOnce(Event<'_>) -> T>,
-    ) -> Result<Option<T>, crate::Error> {
+        sink: &dyn Fn(Event<'_>),
+    ) -> Result<(), crate::Error> {
         let answer = self
             .transact(&Command::Read(id), Op::Read(id))
             .await?
@@ -145,8 +140,11 @@ impl<W: Write> Client<'_, W> {
                 _ => None,
             });
             match msg {
-                Some(Some(m)) => Ok(f.take().map(|f| f(Event::Message(m)))),
-                Some(None) => Ok(None),
+                Some(Some(m)) => {
+                    sink(Event::Message(m));
+                    Ok(())
+                }
+                Some(None) => Ok(()),
                 None => Err(crate::Error::UnexpectedAnswer),
             }
         })?
