@@ -1,7 +1,7 @@
 //! The fields of an information line, read one after the other with a [`Fields`] cursor.
 //! Numbers and quoted strings are read with nom; the spaces and commas between them by hand.
 
-use nom::bytes::complete::take_until;
+use nom::bytes::complete::take_till;
 use nom::character::complete::u32 as dec;
 use nom::IResult;
 
@@ -61,8 +61,9 @@ impl<'a> Fields<'a> {
         let mut f = *self;
         f.comma()?;
         let i = after(f.0, b'"')?;
-        let r: IResult<&[u8], &[u8], ()> = take_until(&b"\""[..])(i);
+        let r: IResult<&[u8], &[u8], ()> = take_till(|b| b == b'"')(i);
         let (rest, s) = r.ok()?;
+        // `rest` starts at the closing quote, or is empty if there is none.
         self.0 = rest.get(1..)?;
         Some(s)
     }
