@@ -1293,7 +1293,10 @@ fn fuzz_seed_corpus_matches_the_cases() {
         } else {
             let committed = std::fs::read(&path)
                 .unwrap_or_else(|e| panic!("seed {} missing ({e}): write the seeds again", name));
-            assert!(committed == bytes, "seed {name} is stale: write the seeds again");
+            assert!(
+                committed == bytes,
+                "seed {name} is stale: write the seeds again"
+            );
         }
     };
 
