@@ -1340,3 +1340,24 @@ fn fuzz_seed_corpus_matches_the_cases() {
         b"AT+MQTTPUB=1,\"t\",0,0,5\r\r\n> \r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n",
     );
 }
+
+#[test]
+fn a_read_header_announcing_more_than_64_kib_is_garbled_not_waited_for() {
+    let input = b"+MQTTREAD: 1,0,5,2000000000\r\n\"topic\",\"x\"\r\n\r\nOK\r\n";
+    match parse(input) {
+        Parsed::Item(Item::Malformed(line), n) => {
+            assert_eq!(line, b"+MQTTREAD: 1,0,5,2000000000");
+            assert_eq!(n, 28);
+        }
+        other => panic!("expected a malformed header, got {other:?}"),
+    }
+    // At the limit the message is still read by its lengths (and waited for).
+    let at_limit = b"+MQTTREAD: 1,0,5,65535\r\n\"topic\",\"";
+    assert_eq!(
+        parse(at_limit),
+        Parsed::Incomplete {
+            noise: 0,
+            needed: Some(24 + 1 + 5 + 3 + 65_535 + 1)
+        }
+    );
+}

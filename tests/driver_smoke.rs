@@ -69,3 +69,44 @@ fn timeout_then_late_ok_is_absorbed() {
     assert_eq!(first, Err(fibocom_mqtt::Error::AnswerTimeout));
     assert_eq!(second.map(|s| (s.rssi, s.ber)), Ok((20, 99)));
 }
+
+#[test]
+fn read_message_on_demand_and_an_empty_read() {
+    let script = r#"
+<< \r\n+MQTTMSGI: 2,0,1,3\r\n
+>> AT+MQTTREAD=2\r
+<< \r\n+MQTTREAD: 2,0,1,3,"t","a\"b"\r\n\r\nOK\r\n
+>> AT+MQTTREAD=2\r
+<< \r\n+MQTTREAD: 2,0,0,0\r\n\r\nOK\r\n
+"#;
+    let got = run!(script, fast(), |c| {
+        // Let the announcement arrive first.
+        embassy_time::Timer::after_millis(20).await;
+        let first = c
+            .read_message(ClientId::Two, |m| (m.topic.to_vec(), m.payload.to_vec()))
+            .await;
+        let second = c.read_message(ClientId::Two, |m| m.payload.len()).await;
+        (first, second)
+    });
+    assert_eq!(got.0, Ok(Some((b"t".to_vec(), b"a\"b".to_vec()))));
+    assert_eq!(got.1, Ok(None));
+}
+
+#[test]
+fn blocking_read_message() {
+    let script = fibocom_mqtt::scripted::Script::new(
+        r#"
+>> AT+MQTTREAD=1\r
+<< \r\n+MQTTREAD: 1,2,3,2\r\n"a/b","\r\n"\r\n\r\nOK\r\n
+"#,
+    );
+    let mut client = fibocom_mqtt::blocking::Client::<_, 256>::new(script.port(), fast());
+    let got = client.read_message(ClientId::One, |m| {
+        (m.qos, m.topic.to_vec(), m.payload.to_vec())
+    });
+    assert_eq!(
+        got,
+        Ok(Some((QoS::ExactlyOnce, b"a/b".to_vec(), b"\r\n".to_vec())))
+    );
+    script.finish().unwrap();
+}

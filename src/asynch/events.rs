@@ -85,7 +85,7 @@ impl<W: Write> Client<'_, W> {
                         let c = m.client_mut(id);
                         c.waiting = c.waiting.saturating_sub(1);
                     });
-                    if let Err(error) = self.read_message(id, &sink).await {
+                    if let Err(error) = self.fetch(id, &sink).await {
                         sink(Event::ReadFailed { client: id, error });
                     }
                 }
@@ -122,13 +122,40 @@ impl<W: Write> Client<'_, W> {
         }
     }
 
-    /// `AT+MQTTREAD=<id>`: reads one waiting message and lends it to `sink`; nothing when the
-    /// module had none.
-    async fn read_message(
+    /// `AT+MQTTREAD=<id>`: reads one message the module holds for client `id` (receive mode 1)
+    /// and lends it to `f`; `Ok(None)` when none waits. [`next_event`](Self::next_event) does
+    /// this by itself for every `+MQTTMSGI`; call this to read at a time of your choosing (a
+    /// read answers one announcement, so `next_event` will not read it again).
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing happened; dropped after, its
+    /// late answer is absorbed and the message it carried is lost (the module hands each message
+    /// out once).
+    pub async fn read_message<T>(
         &self,
         id: ClientId,
-        sink: &dyn Fn(Event<'_>),
-    ) -> Result<(), crate::Error> {
+        f: impl FnOnce(Message<'_>) -> T,
+    ) -> Result<Option<T>, crate::Error> {
+        let f = Cell::new(Some(f));
+        let out = Cell::new(None);
+        let sink = |event: Event<'_>| {
+            if let (Event::Message(m), Some(f)) = (event, f.take()) {
+                out.set(Some(f(m)));
+            }
+        };
+        self.fetch(id, &sink).await?;
+        let out = out.take();
+        if out.is_some() {
+            self.shared.with(|m| {
+                let c = m.client_mut(id);
+                c.waiting = c.waiting.saturating_sub(1);
+            });
+        }
+        Ok(out)
+    }
+
+    /// `AT+MQTTREAD=<id>`: reads one waiting message and lends it to `sink`; nothing when the
+    /// module had none.
+    async fn fetch(&self, id: ClientId, sink: &dyn Fn(Event<'_>)) -> Result<(), crate::Error> {
         let answer = self
             .transact(&Command::Read(id), Op::Read(id))
             .await?

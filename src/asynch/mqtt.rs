@@ -178,6 +178,8 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// [`publish`](Self::publish), choosing the payload's form.
+    ///
+    /// Cancel-safe in the same way as [`publish`](Self::publish).
     pub async fn publish_with(
         &self,
         id: ClientId,

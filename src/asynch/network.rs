@@ -47,11 +47,17 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT`: is the module there?
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn ping(&self) -> Result<(), Error> {
         self.transact(&Command::At, Op::Simple).await.map(drop)
     }
 
     /// `ATE1` / `ATE0`: echo on or off. The driver works either way.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn set_echo(&self, on: bool) -> Result<(), Error> {
         self.transact(&Command::Echo(on), Op::Simple)
             .await
@@ -72,18 +78,27 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+MQTTOPEN?`: the clients that can be opened.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn free_clients(&self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Open, Form::Read);
         self.collect(&cmd, Op::Collect, query::free_clients).await
     }
 
     /// `AT+MQTTCLOSE?`: the clients that can be closed.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn closable_clients(&self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Close, Form::Read);
         self.collect(&cmd, Op::Collect, query::free_clients).await
     }
 
     /// `AT+MQTTUSER?`: calls `f` for each client's stored user entry.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn stored_users(&self, mut f: impl FnMut(StoredUser<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::User, Form::Read);
         self.collect(&cmd, Op::Collect, |a| {
@@ -94,6 +109,9 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+MQTTWILL?`: calls `f` for each client's stored will.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn stored_wills(&self, mut f: impl FnMut(StoredWill<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::Will, Form::Read);
         self.collect(&cmd, Op::Collect, |a| {
@@ -104,12 +122,18 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+MQTTCONF?`: the receive mode in force.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn receive_mode(&self) -> Result<ReceiveMode, Error> {
         let cmd = Command::Mqtt(MqttCommand::Conf, Form::Read);
         self.collect(&cmd, Op::Collect, query::receive_mode).await
     }
 
     /// `AT+MQTTxxx=?`: what the module supports for `command`.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn capabilities(&self, command: MqttCommand) -> Result<Capabilities, Error> {
         let cmd = Command::Mqtt(command, Form::Test);
         self.collect(&cmd, Op::Collect, |a| query::capabilities(a, command))
@@ -117,6 +141,9 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+CSQ`: signal quality.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn signal_quality(&self) -> Result<SignalQuality, Error> {
         let cmd = Command::Query(Query::Csq);
         self.collect(&cmd, Op::Query(Query::Csq), query::signal)
@@ -124,12 +151,18 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+CPIN?`: the SIM's state.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn sim_state(&self) -> Result<SimState, Error> {
         let cmd = Command::Query(Query::Cpin);
         self.collect(&cmd, Op::Query(Query::Cpin), query::sim).await
     }
 
     /// `AT+COPS?`: the operator.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn operator(&self) -> Result<Operator, Error> {
         let cmd = Command::Query(Query::Cops);
         self.collect(&cmd, Op::Query(Query::Cops), query::operator)
@@ -137,6 +170,9 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+CREG?`, `AT+CGREG?` or `AT+CEREG?`: network registration.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn registration(&self, kind: RegistrationKind) -> Result<Registration, Error> {
         let q = match kind {
             RegistrationKind::Creg => Query::Creg,
@@ -150,6 +186,9 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `ATI`: calls `f` with each line of the module's identification.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn identify(&self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
         let cmd = Command::Query(Query::Ati);
         self.collect(&cmd, Op::Collect, |a| {
@@ -160,6 +199,9 @@ impl<W: Write> Client<'_, W> {
     }
 
     /// `AT+MIPCALL?`: the data call's address, or `None` when no call is up.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn data_call(&self) -> Result<Option<IpText>, Error> {
         let cmd = Command::Query(Query::MipCall);
         self.collect(&cmd, Op::Query(Query::MipCall), query::data_call)
@@ -234,6 +276,9 @@ impl<W: Write> Client<'_, W> {
     /// `AT+MQTTCLOSE?`: asks the module which clients are connected and takes that as their
     /// state (for clients with no operation under way), for example after the application
     /// restarted while the module kept a connection open. Returns the connected clients.
+    ///
+    /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
+    /// late answer is absorbed and never taken for another command's.
     pub async fn sync_states(&self) -> Result<ClientSet, Error> {
         let open = self.closable_clients().await?;
         self.shared.with(|m| m.sync_open(open));

@@ -280,7 +280,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             if let Some(id) = waiting {
                 let c = self.machine.client_mut(id);
                 c.waiting = c.waiting.saturating_sub(1);
-                return match self.read_message(id) {
+                return match self.fetch(id) {
                     Ok(true) => {
                         let out =
                             crate::proto::answer::items(self.rx().answer()).find_map(|i| match i {
@@ -314,8 +314,29 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         }
     }
 
+    /// `AT+MQTTREAD=<id>`; see
+    /// [`asynch::Client::read_message`](crate::asynch::Client::read_message).
+    pub fn read_message<T>(
+        &mut self,
+        id: ClientId,
+        f: impl FnOnce(crate::codec::Message<'_>) -> T,
+    ) -> Result<Option<T>, Error> {
+        if !self.fetch(id)? {
+            return Ok(None);
+        }
+        let msg = crate::proto::answer::items(self.rx().answer()).find_map(|i| match i {
+            crate::codec::Item::Read(m) if m.client == id => Some(m),
+            _ => None,
+        });
+        let out = msg.map(f);
+        self.rx().release_answer();
+        let c = self.machine.client_mut(id);
+        c.waiting = c.waiting.saturating_sub(1);
+        Ok(out)
+    }
+
     /// Sends `AT+MQTTREAD`; `Ok(true)` when the answer holds a message (kept for the caller).
-    fn read_message(&mut self, id: ClientId) -> Result<bool, Error> {
+    fn fetch(&mut self, id: ClientId) -> Result<bool, Error> {
         self.transact(&Command::Read(id), Op::Read(id))?;
         let has = crate::proto::answer::items(self.rx().answer())
             .any(|i| matches!(i, crate::codec::Item::Read(m) if m.client == id));

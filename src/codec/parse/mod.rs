@@ -11,6 +11,7 @@
 
 mod fields;
 mod mqtt;
+pub use mqtt::{MAX_READ_PAYLOAD, MAX_READ_TOPIC};
 mod network;
 
 use super::command::MqttCommand;

@@ -268,6 +268,14 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
     body(input, rest, (client, qos, tlen, plen), false)
 }
 
+/// The longest topic a `+MQTTREAD` header may announce (MQTT's own limit); a longer one marks
+/// the header as garbled.
+pub const MAX_READ_TOPIC: u32 = 65_535;
+/// The longest payload a `+MQTTREAD` header may announce; a longer one marks the header as
+/// garbled rather than making the parser wait for, or skip, that many bytes. Modules send at
+/// most a few KiB.
+pub const MAX_READ_PAYLOAD: u32 = 65_535;
+
 /// A `+MQTTREAD` header: client, QoS (as given), topic length, payload length.
 type Header = (crate::ClientId, u32, u32, u32);
 
@@ -292,6 +300,10 @@ fn body<'a>(
     let Some(qos) = QoS::new(qos) else {
         return ReadParse::NotRead;
     };
+    if tlen > MAX_READ_TOPIC || plen > MAX_READ_PAYLOAD {
+        // A garbled header: taking it at its word could mean skipping gigabytes.
+        return ReadParse::NotRead;
+    }
     let start = input
         .len()
         .saturating_sub(rest.len())
