@@ -22,6 +22,17 @@ pub struct Broker<'a> {
 }
 
 impl<'a> Broker<'a> {
+    /// `AT+MQTTOPEN` for client `id` to this broker.
+    pub(crate) fn command(&self, id: ClientId) -> Command<'a> {
+        Command::Open {
+            id,
+            host: self.host,
+            port: self.port,
+            clean_session: self.clean_session,
+            keepalive: self.keepalive,
+        }
+    }
+
     /// `host:port` with a clean session and a 60 s keepalive.
     pub const fn new(host: &'a str, port: u16) -> Self {
         Broker {
@@ -85,13 +96,7 @@ impl<W: Write> Client<'_, W> {
     /// late `+MQTTOPEN` result is absorbed (a late success moves the client to open, so
     /// [`state`](Self::state) follows the module).
     pub async fn open(&self, id: ClientId, broker: Broker<'_>) -> Result<(), Error> {
-        let cmd = Command::Open {
-            id,
-            host: broker.host,
-            port: broker.port,
-            clean_session: broker.clean_session,
-            keepalive: broker.keepalive,
-        };
+        let cmd = broker.command(id);
         self.transact_result(
             id,
             &cmd,
@@ -173,8 +178,13 @@ impl<W: Write> Client<'_, W> {
             payload,
             form: PayloadForm::Auto,
         };
-        self.transact_result(id, &cmd, publish_op(&cmd), self.config.get().result_timeout)
-            .await
+        self.transact_result(
+            id,
+            &cmd,
+            Op::publish(&cmd),
+            self.config.get().result_timeout,
+        )
+        .await
     }
 
     /// [`publish`](Self::publish), choosing the payload's form.
@@ -197,8 +207,13 @@ impl<W: Write> Client<'_, W> {
             payload,
             form,
         };
-        self.transact_result(id, &cmd, publish_op(&cmd), self.config.get().result_timeout)
-            .await
+        self.transact_result(
+            id,
+            &cmd,
+            Op::publish(&cmd),
+            self.config.get().result_timeout,
+        )
+        .await
     }
 
     /// `AT+MQTTCONF`: sets how the module reports messages. [`start`](Self::start) sets
@@ -209,17 +224,5 @@ impl<W: Write> Client<'_, W> {
         self.transact(&Command::Conf(mode), Op::Simple)
             .await
             .map(drop)
-    }
-}
-
-/// The op of publish command `cmd`: with a prompt and the payload after it (the data form),
-/// or not.
-fn publish_op(cmd: &Command<'_>) -> Op {
-    match *cmd {
-        Command::Publish { id, .. } => match cmd.data_payload() {
-            Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
-            None => Op::Async(id, ResultOf::Publish),
-        },
-        _ => Op::Simple,
     }
 }

@@ -50,13 +50,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
 
     /// `AT+MQTTOPEN`; see [`asynch::Client::open`](crate::asynch::Client::open).
     pub fn open(&mut self, id: ClientId, broker: Broker<'_>) -> Result<(), Error> {
-        let cmd = Command::Open {
-            id,
-            host: broker.host,
-            port: broker.port,
-            clean_session: broker.clean_session,
-            keepalive: broker.keepalive,
-        };
+        let cmd = broker.command(id);
         let t = self.config.open_timeout;
         self.transact_result(id, &cmd, Op::Async(id, ResultOf::Open), t)
     }
@@ -111,12 +105,8 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             payload,
             form,
         };
-        let op = match cmd.data_payload() {
-            Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
-            None => Op::Async(id, ResultOf::Publish),
-        };
         let t = self.config.result_timeout;
-        self.transact_result(id, &cmd, op, t)
+        self.transact_result(id, &cmd, Op::publish(&cmd), t)
     }
 
     /// `AT+MQTTCONF`; see

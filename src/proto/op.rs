@@ -27,6 +27,17 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// The op of a publish command: the data form when its payload goes after a prompt.
+    pub(crate) fn publish(cmd: &crate::codec::Command<'_>) -> Op {
+        match *cmd {
+            crate::codec::Command::Publish { id, .. } => match cmd.data_payload() {
+                Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
+                None => Op::Async(id, ResultOf::Publish),
+            },
+            _ => Op::Simple,
+        }
+    }
+
     /// Whether the lines between the command and its final result are kept for the caller.
     pub(crate) fn collects(self) -> bool {
         matches!(self, Op::Query(_) | Op::Collect | Op::Read(_))
