@@ -134,50 +134,25 @@ impl<'d, W: Write> Client<'d, W> {
         if self.shared.with(|m| m.settled()).unwrap_or(true) {
             return Ok(());
         }
-        let owed = self.shared.with(|m| m.owed_data).flatten();
-        let limit = if owed.is_some() {
-            self.config.get().data_mode_timeout
-        } else {
-            self.config.get().answer_timeout
-        };
-        let waited = with_timeout(
-            limit,
+        let config = self.config.get();
+        let limit = self
+            .shared
+            .with(|m| m.settle_limit(&config))
+            .unwrap_or(config.answer_timeout);
+        let settled = || {
             poll_fn(|cx| {
                 self.shared
                     .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
-            }),
-        )
-        .await;
-        if waited.is_err() {
-            let filler = self
-                .shared
-                .with(|m| if m.owed_prompt { m.owed_data } else { None })
-                .flatten();
-            if let Some(n) = filler {
+            })
+        };
+        if with_timeout(limit, settled()).await.is_err() {
+            if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
                 crate::log::note("completing an abandoned data publish with NUL bytes");
-                let zeros = [0u8; 32];
-                let mut left = usize::from(n);
-                while left > 0 {
-                    let k = left.min(zeros.len());
-                    w.write_all(zeros.get(..k).unwrap_or(&[]))
-                        .await
-                        .map_err(io)?;
-                    left = left.saturating_sub(k);
+                for chunk in crate::proto::filler(n) {
+                    w.write_all(chunk).await.map_err(io)?;
                 }
                 w.flush().await.map_err(io)?;
-                self.shared.with(|m| {
-                    m.owed_data = None;
-                    m.owed_prompt = false;
-                    m.stale_finals = m.stale_finals.saturating_add(1);
-                });
-                let _ = with_timeout(
-                    self.config.get().answer_timeout,
-                    poll_fn(|cx| {
-                        self.shared
-                            .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
-                    }),
-                )
-                .await;
+                let _ = with_timeout(config.answer_timeout, settled()).await;
             }
             self.shared.with(|m| m.force_settle());
         }

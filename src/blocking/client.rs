@@ -106,27 +106,14 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         if self.machine.settled() {
             return Ok(());
         }
-        let limit = if self.machine.owed_data.is_some() {
-            self.config.data_mode_timeout
-        } else {
-            self.config.answer_timeout
-        };
+        let limit = self.machine.settle_limit(&self.config);
         if self.pump(limit, |m| m.settled().then_some(()))?.is_none() {
-            if let (true, Some(n)) = (self.machine.owed_prompt, self.machine.owed_data) {
+            if let Some(n) = self.machine.take_filler() {
                 crate::log::note("completing an abandoned data publish with NUL bytes");
-                let zeros = [0u8; 32];
-                let mut left = usize::from(n);
-                while left > 0 {
-                    let k = left.min(zeros.len());
-                    self.port
-                        .write_all(zeros.get(..k).unwrap_or(&[]))
-                        .map_err(io)?;
-                    left = left.saturating_sub(k);
+                for chunk in crate::proto::filler(n) {
+                    self.port.write_all(chunk).map_err(io)?;
                 }
                 self.port.flush().map_err(io)?;
-                self.machine.owed_data = None;
-                self.machine.owed_prompt = false;
-                self.machine.stale_finals = self.machine.stale_finals.saturating_add(1);
                 let t = self.config.answer_timeout;
                 self.pump(t, |m| m.settled().then_some(()))?;
             }

@@ -112,6 +112,27 @@ impl Machine {
         self.stale_finals == 0 && self.owed_data.is_none()
     }
 
+    /// How long to wait for the answers owed to abandoned commands: a module left in data mode
+    /// may take its data-mode timeout to give up.
+    pub(crate) fn settle_limit(&self, config: &crate::Config) -> embassy_time::Duration {
+        if self.owed_data.is_some() {
+            config.data_mode_timeout
+        } else {
+            config.answer_timeout
+        }
+    }
+
+    /// After waiting in vain for a module left in data mode (it prompted for an abandoned data
+    /// publish): how many NUL bytes complete its payload. The final result they bring is then
+    /// owed, and the data is no longer.
+    pub(crate) fn take_filler(&mut self) -> Option<u16> {
+        let n = self.owed_data.filter(|_| self.owed_prompt)?;
+        self.owed_data = None;
+        self.owed_prompt = false;
+        self.stale_finals = self.stale_finals.saturating_add(1);
+        Some(n)
+    }
+
     /// Gives up on the answers owed to abandoned commands (after waiting for them in vain).
     pub(crate) fn force_settle(&mut self) {
         self.stale_finals = 0;

@@ -9,3 +9,14 @@ pub(crate) mod op;
 pub(crate) mod rx;
 
 pub use events::{Losses, EVENT_QUEUE, TEXT_SLOT};
+
+/// `n` NUL bytes, in chunks, to complete the payload of an abandoned data publish.
+pub(crate) fn filler(n: u16) -> impl Iterator<Item = &'static [u8]> {
+    const ZEROS: [u8; 32] = [0; 32];
+    let mut left = usize::from(n);
+    core::iter::from_fn(move || {
+        let k = left.min(ZEROS.len());
+        left = left.saturating_sub(k);
+        (k > 0).then(|| ZEROS.get(..k).unwrap_or(&[]))
+    })
+}
