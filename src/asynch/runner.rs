@@ -58,8 +58,12 @@ impl<R: Read> Runner<'_, R> {
                 self.rx.try_borrow_mut(),
                 self.shared.machine.try_borrow_mut(),
             ) else {
+                // Cannot happen: the client borrows these only inside synchronous sections,
+                // which never run while the runner does (one executor), and never across an
+                // await.
                 return;
             };
+            // Always all of them: the read asked for no more than the free space.
             rx.push(bytes);
             rx.process(&mut m)
         };
