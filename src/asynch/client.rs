@@ -9,7 +9,7 @@ use embassy_time::{with_timeout, Duration};
 use embedded_io_async::Write;
 
 use super::shared::{Rx, Shared};
-use crate::codec::{Command, WriteError};
+use crate::codec::{Command, ResultOf, WriteError};
 use crate::config::Config;
 use crate::error::{ConnState, Error};
 use crate::proto::machine::Wake;
@@ -71,18 +71,36 @@ impl Drop for CommandGuard<'_> {
     }
 }
 
-/// Gives up waiting for a result line if the operation ends early.
-struct ResultGuard<'a> {
+/// What an operation waits for after its command's final result.
+#[derive(Clone, Copy)]
+enum After {
+    /// Nothing.
+    Nothing,
+    /// The client's result line, this long.
+    Result(ClientId, Duration),
+    /// The data call's `+MIPCALL:` line saying it is up (`true`) or down, this long.
+    Call(bool, Duration),
+}
+
+/// Gives up waiting for what comes after the final result if the operation ends early.
+struct AfterGuard<'a> {
     shared: &'a Shared,
-    id: ClientId,
+    after: After,
     armed: bool,
 }
 
-impl Drop for ResultGuard<'_> {
+impl Drop for AfterGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let id = self.id;
-            self.shared.with(|m| m.abandon_result(id));
+            let after = self.after;
+            self.shared.with(|m| match after {
+                After::Result(id, _) => m.abandon_result(id),
+                After::Call(..) => {
+                    m.call.pending = false;
+                    m.call.outcome = None;
+                }
+                After::Nothing => {}
+            });
         }
     }
 }
@@ -261,26 +279,48 @@ impl<'d, W: Write> Client<'d, W> {
         Ok((done, answer))
     }
 
-    /// Sends a command that has a result line, and waits for both.
-    pub(crate) async fn transact_result(
-        &self,
-        id: ClientId,
-        cmd: &Command<'_>,
-        op: Op,
-        timeout: Duration,
-    ) -> Result<(), Error> {
+    /// Sends `cmd` as `op` and waits for its final result and, when `op` has one, for what
+    /// comes after it: a client's result line (holding the client's operation lock meanwhile)
+    /// or the data call's `+MIPCALL:` line. Every operation without an answer to read returns
+    /// this future, so that they all share one state machine.
+    pub(crate) async fn request(&self, cmd: Command<'_>, op: Op) -> Result<(), Error> {
         cmd.validate()?;
-        let _op = self.ops_lock(id).lock().await;
-        self.transact(cmd, op).await?;
-        let mut guard = ResultGuard {
+        let config = self.config.get();
+        let after = match op {
+            Op::Async(id, ResultOf::Open) => After::Result(id, config.open_timeout),
+            Op::Async(id, _) | Op::PublishData(id, _) => After::Result(id, config.result_timeout),
+            Op::Call => After::Call(
+                matches!(cmd, Command::MipCallUp { .. }),
+                config.call_timeout,
+            ),
+            _ => After::Nothing,
+        };
+        let _op = match after {
+            After::Result(id, _) => Some(self.ops_lock(id).lock().await),
+            _ => None,
+        };
+        self.transact(&cmd, op).await?;
+        let (slot, timeout) = match after {
+            After::Nothing => return Ok(()),
+            After::Result(id, timeout) => (Wake::client(id), timeout),
+            After::Call(_, timeout) => (Wake::CALL, timeout),
+        };
+        let mut guard = AfterGuard {
             shared: self.shared,
-            id,
+            after,
             armed: true,
         };
-        let slot = Wake::client(id);
         let r = with_timeout(
             timeout,
-            poll_fn(|cx| self.shared.poll(cx, slot, |m| m.take_result(id))),
+            poll_fn(|cx| {
+                self.shared.poll(cx, slot, |m| match after {
+                    After::Result(id, _) => m.take_result(id),
+                    After::Call(up, _) => m
+                        .take_call()
+                        .map(|o| o.and_then(|u| if u == up { Ok(()) } else { Err(Error::Failed) })),
+                    After::Nothing => Some(Ok(())),
+                })
+            }),
         )
         .await
         .map_err(|_| Error::ResultTimeout)?;

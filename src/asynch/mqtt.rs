@@ -5,6 +5,8 @@ use crate::codec::{Command, PayloadForm, ResultOf};
 use crate::error::Error;
 use crate::proto::op::Op;
 use crate::types::{ClientId, QoS, ReceiveMode};
+use core::future::Future;
+
 use embedded_io_async::Write;
 
 /// Broker connection settings for [`Client::open`].
@@ -44,40 +46,47 @@ impl<'a> Broker<'a> {
     }
 }
 
-impl<W: Write> Client<'_, W> {
+/// What every operation without an answer to read returns: the same future for all of them
+/// (see [`Client`]'s notes on futures).
+macro_rules! op_future {
+    ($($l:lifetime),*) => { impl Future<Output = Result<(), Error>> + use<$($l,)* W> };
+}
+pub(crate) use op_future;
+
+impl<'d, W: Write> Client<'d, W> {
     /// `AT+MQTTUSER`: sets user name, password and (optionally) the MQTT client identifier of
     /// client `id`, which must be closed. Without a client identifier the module uses its IMEI.
     ///
     /// Cancel-safe: dropped before the command went out, nothing happened; dropped after, the
     /// module's answer is absorbed when it comes and the setting may or may not have taken.
-    pub async fn set_user(
-        &self,
+    pub fn set_user<'a>(
+        &'a self,
         id: ClientId,
-        user: &str,
-        password: &str,
-        client_id: Option<&str>,
-    ) -> Result<(), Error> {
+        user: &'a str,
+        password: &'a str,
+        client_id: Option<&'a str>,
+    ) -> op_future!('a, 'd) {
         let cmd = Command::User {
             id,
             user,
             password,
             client_id,
         };
-        self.transact(&cmd, Op::Configure(id)).await.map(drop)
+        self.request(cmd, Op::Configure(id))
     }
 
     /// `AT+MQTTWILL`: sets the will of client `id`, which must be closed. The payload is text
     /// (printable ASCII without `"`, 0-1024 bytes): the command has no data form.
     ///
     /// Cancel-safe in the same way as [`set_user`](Self::set_user).
-    pub async fn set_will(
-        &self,
+    pub fn set_will<'a>(
+        &'a self,
         id: ClientId,
-        topic: &str,
+        topic: &'a str,
         qos: QoS,
         retain: bool,
-        payload: &str,
-    ) -> Result<(), Error> {
+        payload: &'a str,
+    ) -> op_future!('a, 'd) {
         let cmd = Command::Will {
             id,
             topic,
@@ -85,7 +94,7 @@ impl<W: Write> Client<'_, W> {
             retain,
             payload,
         };
-        self.transact(&cmd, Op::Configure(id)).await.map(drop)
+        self.request(cmd, Op::Configure(id))
     }
 
     /// `AT+MQTTOPEN`: connects client `id` (which must be closed) to a broker, and waits for
@@ -95,15 +104,8 @@ impl<W: Write> Client<'_, W> {
     /// Cancel-safe: if dropped after the command went out, the client counts as closed, and a
     /// late `+MQTTOPEN` result is absorbed (a late success moves the client to open, so
     /// [`state`](Self::state) follows the module).
-    pub async fn open(&self, id: ClientId, broker: Broker<'_>) -> Result<(), Error> {
-        let cmd = broker.command(id);
-        self.transact_result(
-            id,
-            &cmd,
-            Op::Async(id, ResultOf::Open),
-            self.config.get().open_timeout,
-        )
-        .await
+    pub fn open<'a>(&'a self, id: ClientId, broker: Broker<'a>) -> op_future!('a, 'd) {
+        self.request(broker.command(id), Op::Async(id, ResultOf::Open))
     }
 
     /// `AT+MQTTCLOSE`: disconnects client `id` (which must be open) and waits for
@@ -111,14 +113,8 @@ impl<W: Write> Client<'_, W> {
     ///
     /// Cancel-safe: if dropped after the command went out, the client stays open as far as the
     /// driver knows, and a late result line is absorbed (a late success closes it).
-    pub async fn close(&self, id: ClientId) -> Result<(), Error> {
-        self.transact_result(
-            id,
-            &Command::Close(id),
-            Op::Async(id, ResultOf::Close),
-            self.config.get().result_timeout,
-        )
-        .await
+    pub fn close(&self, id: ClientId) -> op_future!('_, 'd) {
+        self.request(Command::Close(id), Op::Async(id, ResultOf::Close))
     }
 
     /// `AT+MQTTSUB`: subscribes client `id` (which must be open) to `topic` and waits for
@@ -126,30 +122,18 @@ impl<W: Write> Client<'_, W> {
     ///
     /// Cancel-safe: if dropped after the command went out, its late answer and result line are
     /// absorbed; the subscription may or may not exist.
-    pub async fn subscribe(&self, id: ClientId, topic: &str, qos: QoS) -> Result<(), Error> {
+    pub fn subscribe<'a>(&'a self, id: ClientId, topic: &'a str, qos: QoS) -> op_future!('a, 'd) {
         let cmd = Command::Subscribe { id, topic, qos };
-        self.transact_result(
-            id,
-            &cmd,
-            Op::Async(id, ResultOf::Subscribe),
-            self.config.get().result_timeout,
-        )
-        .await
+        self.request(cmd, Op::Async(id, ResultOf::Subscribe))
     }
 
     /// `AT+MQTTUNSUB`: unsubscribes client `id` from `topic` and waits for
     /// `+MQTTUNSUB: <id>,<status>`.
     ///
     /// Cancel-safe like [`subscribe`](Self::subscribe).
-    pub async fn unsubscribe(&self, id: ClientId, topic: &str) -> Result<(), Error> {
+    pub fn unsubscribe<'a>(&'a self, id: ClientId, topic: &'a str) -> op_future!('a, 'd) {
         let cmd = Command::Unsubscribe { id, topic };
-        self.transact_result(
-            id,
-            &cmd,
-            Op::Async(id, ResultOf::Unsubscribe),
-            self.config.get().result_timeout,
-        )
-        .await
+        self.request(cmd, Op::Async(id, ResultOf::Unsubscribe))
     }
 
     /// `AT+MQTTPUB`: publishes `payload` on `topic` and waits for `+MQTTPUB: <id>,<status>`.
@@ -162,43 +146,29 @@ impl<W: Write> Client<'_, W> {
     /// driver waits (up to [`Config::data_mode_timeout`](crate::Config::data_mode_timeout)) for
     /// the module to leave data mode before the next command, then completes the payload with
     /// NUL bytes. Dropped while the payload is written, the same. Late answers are absorbed.
-    pub async fn publish(
-        &self,
+    pub fn publish<'a>(
+        &'a self,
         id: ClientId,
-        topic: &str,
-        payload: &[u8],
+        topic: &'a str,
+        payload: &'a [u8],
         qos: QoS,
         retain: bool,
-    ) -> Result<(), Error> {
-        let cmd = Command::Publish {
-            id,
-            topic,
-            qos,
-            retain,
-            payload,
-            form: PayloadForm::Auto,
-        };
-        self.transact_result(
-            id,
-            &cmd,
-            Op::publish(&cmd),
-            self.config.get().result_timeout,
-        )
-        .await
+    ) -> op_future!('a, 'd) {
+        self.publish_with(id, topic, payload, qos, retain, PayloadForm::Auto)
     }
 
     /// [`publish`](Self::publish), choosing the payload's form.
     ///
     /// Cancel-safe in the same way as [`publish`](Self::publish).
-    pub async fn publish_with(
-        &self,
+    pub fn publish_with<'a>(
+        &'a self,
         id: ClientId,
-        topic: &str,
-        payload: &[u8],
+        topic: &'a str,
+        payload: &'a [u8],
         qos: QoS,
         retain: bool,
         form: PayloadForm,
-    ) -> Result<(), Error> {
+    ) -> op_future!('a, 'd) {
         let cmd = Command::Publish {
             id,
             topic,
@@ -207,22 +177,14 @@ impl<W: Write> Client<'_, W> {
             payload,
             form,
         };
-        self.transact_result(
-            id,
-            &cmd,
-            Op::publish(&cmd),
-            self.config.get().result_timeout,
-        )
-        .await
+        self.request(cmd, Op::publish(&cmd))
     }
 
     /// `AT+MQTTCONF`: sets how the module reports messages. [`start`](Self::start) sets
     /// [`Config::receive_mode`](crate::Config::receive_mode); the driver handles both modes.
     ///
     /// Cancel-safe: a late answer is absorbed.
-    pub async fn set_receive_mode(&self, mode: ReceiveMode) -> Result<(), Error> {
-        self.transact(&Command::Conf(mode), Op::Simple)
-            .await
-            .map(drop)
+    pub fn set_receive_mode(&self, mode: ReceiveMode) -> op_future!('_, 'd) {
+        self.request(Command::Conf(mode), Op::Simple)
     }
 }

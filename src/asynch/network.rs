@@ -1,18 +1,19 @@
 //! Start-up, the data call, the network and MQTT queries, and raw commands.
 
-use embassy_time::with_timeout;
 use embedded_io_async::Write;
 
+use core::future::Future;
+
 use super::client::Client;
+use super::mqtt::op_future;
 use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
-use crate::proto::machine::Wake;
 use crate::proto::op::Op;
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::{ClientSet, ReceiveMode};
 
-impl<W: Write> Client<'_, W> {
+impl<'d, W: Write> Client<'d, W> {
     /// Start-up: sends `AT` until the module answers (up to
     /// [`Config::probe_attempts`](crate::Config::probe_attempts) times), then `ATE0` if
     /// [`Config::echo_off`](crate::Config::echo_off), then `AT+MQTTCONF` with
@@ -25,7 +26,7 @@ impl<W: Write> Client<'_, W> {
         let mut cmd = Command::At;
         // One command at a time: the probes, then echo off, then the receive mode.
         loop {
-            let done = self.transact(&cmd, Op::Simple).await;
+            let done = self.request(cmd, Op::Simple).await;
             cmd = match (cmd, done) {
                 (Command::At, Err(e)) => {
                     // Nothing answered: there are no answers to wait for before the next try.
@@ -50,18 +51,16 @@ impl<W: Write> Client<'_, W> {
     ///
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
-    pub async fn ping(&self) -> Result<(), Error> {
-        self.transact(&Command::At, Op::Simple).await.map(drop)
+    pub fn ping(&self) -> op_future!('_, 'd) {
+        self.request(Command::At, Op::Simple)
     }
 
     /// `ATE1` / `ATE0`: echo on or off. The driver works either way.
     ///
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
-    pub async fn set_echo(&self, on: bool) -> Result<(), Error> {
-        self.transact(&Command::Echo(on), Op::Simple)
-            .await
-            .map(drop)
+    pub fn set_echo(&self, on: bool) -> op_future!('_, 'd) {
+        self.request(Command::Echo(on), Op::Simple)
     }
 
     async fn collect<T>(
@@ -218,44 +217,20 @@ impl<W: Write> Client<'_, W> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        let cmd = Command::MipCallUp { apn, credentials };
-        match self.call(&cmd).await? {
-            true => Ok(self
-                .shared
-                .with(|m| query::text(&m.call.ip))
-                .unwrap_or_default()),
-            false => Err(Error::Failed),
-        }
+        self.request(Command::MipCallUp { apn, credentials }, Op::Call)
+            .await?;
+        Ok(self
+            .shared
+            .with(|m| query::text(&m.call.ip))
+            .unwrap_or_default())
     }
 
-    /// `AT+MIPCALL=0`: hangs the data call up.
+    /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
+    /// is [`Error::Failed`].
     ///
     /// Cancel-safe: a late answer is absorbed.
-    pub async fn detach(&self) -> Result<(), Error> {
-        match self.call(&Command::MipCallDown).await? {
-            false => Ok(()),
-            true => Err(Error::Failed),
-        }
-    }
-
-    async fn call(&self, cmd: &Command<'_>) -> Result<bool, Error> {
-        self.transact(cmd, Op::Call).await?;
-        struct Giveup<'a>(&'a crate::asynch::shared::Shared);
-        impl Drop for Giveup<'_> {
-            fn drop(&mut self) {
-                self.0.with(|m| {
-                    m.call.pending = false;
-                    m.call.outcome = None;
-                });
-            }
-        }
-        let _g = Giveup(self.shared);
-        with_timeout(
-            self.config.get().call_timeout,
-            core::future::poll_fn(|cx| self.shared.poll(cx, Wake::CALL, |m| m.take_call())),
-        )
-        .await
-        .map_err(|_| Error::ResultTimeout)?
+    pub fn detach(&self) -> op_future!('_, 'd) {
+        self.request(Command::MipCallDown, Op::Call)
     }
 
     /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between
