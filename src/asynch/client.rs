@@ -9,7 +9,7 @@ use embassy_time::{with_timeout, Duration};
 use embedded_io_async::Write;
 
 use super::shared::{Rx, Shared};
-use crate::codec::{Command, ResultOf, WriteError};
+use crate::codec::{Command, ResultOf};
 use crate::config::Config;
 use crate::error::{ConnState, Error};
 use crate::proto::machine::Wake;
@@ -21,6 +21,12 @@ use crate::types::ClientId;
 ///
 /// One command line is on the AT channel at a time; operations of the two module clients
 /// interleave while they wait for their result lines.
+///
+/// Operations that return no answer (`open`, `close`, `subscribe`, `publish`, `set_user`,
+/// `ping`, `detach`, ...) are plain functions returning `impl Future`: they all return the same
+/// future, so a firmware that awaits many of them carries one state machine for all, not one
+/// per operation. As with an `async fn`, nothing happens until the future is polled: arguments
+/// are checked and the command is sent on the first poll.
 pub struct Client<'d, W> {
     pub(crate) shared: &'d Shared,
     pub(crate) rx: &'d Rx,
@@ -31,13 +37,6 @@ pub struct Client<'d, W> {
 
 pub(crate) fn io<E: embedded_io::Error>(e: E) -> Error {
     Error::Io(e.kind())
-}
-
-fn write_error<E: embedded_io::Error>(e: WriteError<E>) -> Error {
-    match e {
-        WriteError::Encode(e) => Error::Invalid(e),
-        WriteError::Io(e) => io(e),
-    }
 }
 
 /// Undoes the bookkeeping of a command if its operation ends early (error, timeout, drop).
@@ -217,9 +216,10 @@ impl<'d, W: Write> Client<'d, W> {
             armed: true,
             keep_answer: op.collects(),
         };
-        cmd.write_async(&mut *w, self.config.get().line_end)
+        // Validated above.
+        cmd.write_checked_async(&mut *w, self.config.get().line_end)
             .await
-            .map_err(write_error)?;
+            .map_err(io)?;
         guard.writing = false;
         w.flush().await.map_err(io)?;
         crate::log::command(cmd, self.config.get().line_end);

@@ -303,10 +303,21 @@ impl<'a> Command<'a> {
         end: LineEnd,
     ) -> Result<(), WriteError<W::Error>> {
         self.validate().map_err(WriteError::Encode)?;
+        self.write_checked_async(w, end)
+            .await
+            .map_err(WriteError::Io)
+    }
+
+    /// [`write_async`](Self::write_async) for a command already validated.
+    pub(crate) async fn write_checked_async<W: embedded_io_async::Write>(
+        &self,
+        w: &mut W,
+        end: LineEnd,
+    ) -> Result<(), W::Error> {
         let mut num = [0u8; 10];
         let mut pieces = self.pieces(end);
         while let Some(bytes) = pieces.next(&mut num) {
-            w.write_all(bytes).await.map_err(WriteError::Io)?;
+            w.write_all(bytes).await?;
         }
         Ok(())
     }
