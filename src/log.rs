@@ -12,22 +12,16 @@ pub(crate) fn tx(bytes: &[u8]) {
 
 /// Logs a command line sent to the module (at most 160 bytes of it).
 #[inline]
-pub(crate) fn command(cmd: &crate::codec::Command<'_>, end: crate::codec::LineEnd) {
+pub(crate) fn command(line: &crate::codec::line::Line<'_>, end: crate::codec::LineEnd) {
     #[cfg(any(feature = "defmt", feature = "log"))]
     {
         let mut buf = [0u8; 160];
-        let n = match cmd.encode(&mut buf, end) {
-            Ok(n) => n,
-            Err(crate::codec::EncodeError::BufferTooSmall { .. }) => buf.len(),
-            Err(_) => 0,
-        };
-        if n == buf.len() {
-            // Too long for the buffer: log the start of it.
-            let _ = cmd.write(&mut Prefix(&mut buf, 0), end);
-        }
+        let mut prefix = Prefix(&mut buf, 0);
+        let _ = line.write(&mut prefix, end);
+        let n = prefix.1;
         tx(buf.get(..n).unwrap_or(&[]));
     }
-    let _ = (cmd, end);
+    let _ = (line, end);
 }
 
 /// Fills a buffer, dropping what does not fit.

@@ -1,7 +1,7 @@
 //! The client handle: the machinery every operation shares (the AT channel, the answer, the
 //! result line, and staying in step when an operation is dropped or times out).
 
-use core::future::poll_fn;
+use core::future::{poll_fn, Future};
 
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::mutex::{Mutex, MutexGuard};
@@ -9,6 +9,7 @@ use embassy_time::{with_timeout, Duration};
 use embedded_io_async::Write;
 
 use super::shared::{Rx, Shared};
+use crate::codec::line::Line;
 use crate::codec::{Command, ResultOf};
 use crate::config::Config;
 use crate::error::{ConnState, Error};
@@ -104,6 +105,9 @@ impl Drop for AfterGuard<'_> {
     }
 }
 
+/// What an exchange gives: the module's verdict, and a collecting command's kept answer.
+pub(crate) type Exchanged<'a, W> = (Result<(), Error>, Option<Answer<'a, W>>);
+
 /// The answer of a collecting command, kept in the receive buffer until this is dropped. It
 /// holds the AT channel meanwhile, so that no other command's answer mixes with it.
 pub(crate) struct Answer<'a, W> {
@@ -178,24 +182,37 @@ impl<'d, W: Write> Client<'d, W> {
 
     /// Sends `cmd` as `op` and waits for its final result (and, for a data publish, sends the
     /// payload after the prompt). For a collecting op, returns its kept answer.
-    pub(crate) async fn transact(
-        &self,
-        cmd: &Command<'_>,
+    ///
+    /// Builds the command's line here, where the command is known, so that only its template
+    /// and checks are compiled at each call.
+    #[inline(always)]
+    pub(crate) fn transact<'a>(
+        &'a self,
+        cmd: &Command<'a>,
         op: Op,
-    ) -> Result<Option<Answer<'_, W>>, Error> {
-        let (verdict, answer) = self.exchange(cmd, op).await?;
+    ) -> impl Future<Output = Result<Option<Answer<'a, W>>, Error>> + use<'a, 'd, W> {
+        self.transact_line(cmd.line(), op)
+    }
+
+    async fn transact_line(&self, line: Line<'_>, op: Op) -> Result<Option<Answer<'_, W>>, Error> {
+        let (verdict, answer) = self.exchange_line(line, op).await?;
         verdict?;
         Ok(answer)
     }
 
     /// [`transact`](Self::transact), giving the module's verdict (`OK` or its `ERROR`) beside
     /// the kept answer, which a collecting op keeps either way.
-    pub(crate) async fn exchange(
-        &self,
-        cmd: &Command<'_>,
+    #[inline(always)]
+    pub(crate) fn exchange<'a>(
+        &'a self,
+        cmd: &Command<'a>,
         op: Op,
-    ) -> Result<(Result<(), Error>, Option<Answer<'_, W>>), Error> {
-        cmd.validate()?;
+    ) -> impl Future<Output = Result<Exchanged<'a, W>, Error>> + use<'a, 'd, W> {
+        self.exchange_line(cmd.line(), op)
+    }
+
+    async fn exchange_line(&self, line: Line<'_>, op: Op) -> Result<Exchanged<'_, W>, Error> {
+        line.check()?;
         let mut w = self.writer.lock().await;
         if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
             // A command line was cut short by a dropped operation: end it, so that the module
@@ -216,14 +233,14 @@ impl<'d, W: Write> Client<'d, W> {
             armed: true,
             keep_answer: op.collects(),
         };
-        // Validated above.
-        cmd.write_checked_async(&mut *w, self.config.get().line_end)
+        // Checked above.
+        line.write_async(&mut *w, self.config.get().line_end)
             .await
             .map_err(io)?;
         guard.writing = false;
         w.flush().await.map_err(io)?;
-        crate::log::command(cmd, self.config.get().line_end);
-        if let Some(data) = cmd.data_payload() {
+        crate::log::command(&line, self.config.get().line_end);
+        if let Some(data) = line.data {
             guard.data_left = u16::try_from(data.len()).ok();
             let prompted = with_timeout(
                 self.config.get().prompt_timeout,
@@ -283,23 +300,32 @@ impl<'d, W: Write> Client<'d, W> {
     /// comes after it: a client's result line (holding the client's operation lock meanwhile)
     /// or the data call's `+MIPCALL:` line. Every operation without an answer to read returns
     /// this future, so that they all share one state machine.
-    pub(crate) async fn request(&self, cmd: Command<'_>, op: Op) -> Result<(), Error> {
-        cmd.validate()?;
+    #[inline(always)]
+    pub(crate) fn request<'a>(
+        &'a self,
+        cmd: Command<'a>,
+        op: Op,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
+        let up = matches!(cmd, Command::MipCallUp { .. });
+        self.request_line(cmd.line(), op, up)
+    }
+
+    /// [`request`](Self::request) for a command's line; `up`: a data call is brought up (not
+    /// hung up).
+    async fn request_line(&self, line: Line<'_>, op: Op, up: bool) -> Result<(), Error> {
+        line.check()?;
         let config = self.config.get();
         let after = match op {
             Op::Async(id, ResultOf::Open) => After::Result(id, config.open_timeout),
             Op::Async(id, _) | Op::PublishData(id, _) => After::Result(id, config.result_timeout),
-            Op::Call => After::Call(
-                matches!(cmd, Command::MipCallUp { .. }),
-                config.call_timeout,
-            ),
+            Op::Call => After::Call(up, config.call_timeout),
             _ => After::Nothing,
         };
         let _op = match after {
             After::Result(id, _) => Some(self.ops_lock(id).lock().await),
             _ => None,
         };
-        self.transact(&cmd, op).await?;
+        self.transact_line(line, op).await?;
         let (slot, timeout) = match after {
             After::Nothing => return Ok(()),
             After::Result(id, timeout) => (Wake::client(id), timeout),

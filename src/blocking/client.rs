@@ -3,7 +3,8 @@
 use embassy_time::{Duration, Instant};
 use embedded_io::{ErrorKind, Read, Write};
 
-use crate::codec::{Command, WriteError};
+use crate::codec::line::Line;
+use crate::codec::Command;
 use crate::config::Config;
 use crate::error::{ConnState, Error};
 use crate::event::Event;
@@ -124,8 +125,16 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
 
     /// Sends `cmd` as `op` and waits for its final result. For a collecting op the answer stays
     /// kept in the receive buffer; the caller reads it and calls `release_answer`.
+    ///
+    /// Builds the command's line here, where the command is known, so that only its template
+    /// and checks are compiled at each call.
+    #[inline(always)]
     pub(crate) fn transact(&mut self, cmd: &Command<'_>, op: Op) -> Result<(), Error> {
-        let r = self.transact_keep(cmd, op);
+        self.transact_line(cmd.line(), op)
+    }
+
+    fn transact_line(&mut self, line: Line<'_>, op: Op) -> Result<(), Error> {
+        let r = self.transact_keep_line(line, op);
         if r.is_err() {
             self.rx().release_answer();
         }
@@ -134,11 +143,16 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
 
     /// [`transact`](Self::transact), keeping a collecting op's answer also when the module
     /// answered `ERROR` (the caller releases it).
+    #[inline(always)]
     pub(crate) fn transact_keep(&mut self, cmd: &Command<'_>, op: Op) -> Result<(), Error> {
-        cmd.validate()?;
+        self.transact_keep_line(cmd.line(), op)
+    }
+
+    fn transact_keep_line(&mut self, line: Line<'_>, op: Op) -> Result<(), Error> {
+        line.check()?;
         self.settle()?;
         self.machine.begin(op)?;
-        let r = self.transact_inner(cmd);
+        let r = self.transact_inner(line);
         let verdict = matches!(r, Err(Error::Module(_) | Error::Refused(_)));
         if !op.collects() || (r.is_err() && !verdict) {
             self.rx().release_answer();
@@ -146,23 +160,20 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         r
     }
 
-    fn transact_inner(&mut self, cmd: &Command<'_>) -> Result<(), Error> {
+    fn transact_inner(&mut self, line: Line<'_>) -> Result<(), Error> {
         let abandon = |me: &mut Self, data_left: Option<u16>, e: Error| {
             me.machine.abandon(true, data_left);
             Err(e)
         };
-        if let Err(e) = cmd.write(&mut self.port, self.config.line_end) {
-            let e = match e {
-                WriteError::Encode(e) => Error::Invalid(e),
-                WriteError::Io(e) => io(e),
-            };
-            return abandon(self, None, e);
+        // Checked by the caller.
+        if let Err(e) = line.write(&mut self.port, self.config.line_end) {
+            return abandon(self, None, io(e));
         }
         if let Err(e) = self.port.flush() {
             return abandon(self, None, io(e));
         }
-        crate::log::command(cmd, self.config.line_end);
-        if let Some(data) = cmd.data_payload() {
+        crate::log::command(&line, self.config.line_end);
+        if let Some(data) = line.data {
             let size = u16::try_from(data.len()).ok();
             let t = self.config.prompt_timeout;
             let prompted = self.pump(t, |m| {
@@ -196,6 +207,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
     }
 
     /// Sends a command that has a result line, and waits for both.
+    #[inline(always)]
     pub(crate) fn transact_result(
         &mut self,
         id: ClientId,
@@ -203,7 +215,17 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         op: Op,
         timeout: Duration,
     ) -> Result<(), Error> {
-        self.transact(cmd, op)?;
+        self.transact_result_line(id, cmd.line(), op, timeout)
+    }
+
+    fn transact_result_line(
+        &mut self,
+        id: ClientId,
+        line: Line<'_>,
+        op: Op,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        self.transact_line(line, op)?;
         match self.pump(timeout, |m| m.take_result(id)) {
             Ok(Some(r)) => r,
             Ok(None) => {

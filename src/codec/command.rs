@@ -1,6 +1,6 @@
 //! Typed values for every command the driver sends.
 
-use super::validate::{self, EncodeError, Field, Rule};
+use super::validate::{self, EncodeError};
 use crate::types::{ClientId, QoS, ReceiveMode};
 
 /// How a publish payload goes on the wire.
@@ -200,107 +200,7 @@ pub fn is_text(payload: &[u8]) -> bool {
 impl<'a> Command<'a> {
     /// Checks every limit of PROTOCOL.md section 3. The encoders call this before writing.
     pub fn validate(&self) -> Result<(), EncodeError> {
-        use validate::{length, quoted, range};
-        match *self {
-            Command::MipCallUp { apn, credentials } => {
-                if let Some(apn) = apn {
-                    quoted(Field::Apn, apn.as_bytes(), 0, validate::MAX_APN)?;
-                }
-                if let Some((user, pass)) = credentials {
-                    quoted(Field::ApnUser, user.as_bytes(), 0, validate::MAX_APN)?;
-                    quoted(Field::ApnPassword, pass.as_bytes(), 0, validate::MAX_APN)?;
-                }
-                Ok(())
-            }
-            Command::User {
-                user,
-                password,
-                client_id,
-                ..
-            } => {
-                quoted(Field::User, user.as_bytes(), 0, validate::MAX_USER)?;
-                quoted(Field::Password, password.as_bytes(), 0, validate::MAX_USER)?;
-                if let Some(cid) = client_id {
-                    quoted(
-                        Field::ClientIdStr,
-                        cid.as_bytes(),
-                        1,
-                        validate::MAX_CLIENT_ID,
-                    )?;
-                }
-                Ok(())
-            }
-            Command::Open {
-                host,
-                port,
-                keepalive,
-                ..
-            } => {
-                quoted(Field::Host, host.as_bytes(), 1, validate::MAX_HOST)?;
-                range(Field::Port, port.into(), 1, 65535)?;
-                range(
-                    Field::Keepalive,
-                    keepalive.into(),
-                    1,
-                    validate::MAX_KEEPALIVE.into(),
-                )
-            }
-            Command::Subscribe { topic, .. } | Command::Unsubscribe { topic, .. } => {
-                quoted(Field::Topic, topic.as_bytes(), 1, validate::MAX_TOPIC)
-            }
-            Command::Publish {
-                topic,
-                payload,
-                form,
-                ..
-            } => {
-                quoted(Field::Topic, topic.as_bytes(), 1, validate::MAX_TOPIC)?;
-                length(Field::Payload, payload, 0, validate::MAX_PAYLOAD)?;
-                match form {
-                    PayloadForm::Auto => Ok(()),
-                    PayloadForm::Text => quoted(Field::Payload, payload, 0, validate::MAX_PAYLOAD)
-                        .map_err(|_| EncodeError::Invalid {
-                            field: Field::Payload,
-                            rule: Rule::NotText,
-                        }),
-                    PayloadForm::Data if payload.is_empty() => Err(EncodeError::Invalid {
-                        field: Field::Payload,
-                        rule: Rule::EmptyData,
-                    }),
-                    PayloadForm::Data => Ok(()),
-                }
-            }
-            Command::Will { topic, payload, .. } => {
-                quoted(Field::WillTopic, topic.as_bytes(), 1, validate::MAX_TOPIC)?;
-                quoted(
-                    Field::WillPayload,
-                    payload.as_bytes(),
-                    0,
-                    validate::MAX_PAYLOAD,
-                )
-            }
-            Command::Raw(body) => {
-                length(Field::Raw, body.as_bytes(), 0, validate::MAX_RAW)?;
-                match body.bytes().position(|b| !matches!(b, 0x20..=0x7e)) {
-                    Some(at) => Err(EncodeError::Invalid {
-                        field: Field::Raw,
-                        rule: Rule::ForbiddenByte {
-                            byte: body.as_bytes().get(at).copied().unwrap_or(0),
-                            at,
-                        },
-                    }),
-                    None => Ok(()),
-                }
-            }
-            Command::At
-            | Command::Echo(_)
-            | Command::Query(_)
-            | Command::MipCallDown
-            | Command::Close(_)
-            | Command::Conf(_)
-            | Command::Read(_)
-            | Command::Mqtt(..) => Ok(()),
-        }
+        self.line().check()
     }
 
     /// For a publish that goes in the data form: the bytes to send after the prompt.

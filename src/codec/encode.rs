@@ -1,7 +1,8 @@
 //! Encoding commands: into a caller's buffer, or piece by piece into a blocking or async writer,
 //! never needing a buffer as large as the whole command.
 
-use super::command::{uses_data_form, Command, Form, Query};
+use super::command::Command;
+use super::line::{Line, NUM, STR};
 use super::validate::EncodeError;
 
 /// What ends a command line.
@@ -24,24 +25,11 @@ impl LineEnd {
     }
 }
 
-/// In a [`Line`]'s template: the next number goes here.
-const NUM: u8 = 0x01;
-/// In a [`Line`]'s template: the next string goes here.
-const STR: u8 = 0x02;
-
-/// One command line: a template of literal bytes with a [`NUM`] or [`STR`] marker where each
-/// argument goes, the arguments in order, and the line end.
-struct Line<'a> {
-    template: &'static [u8],
-    nums: [u32; 4],
-    strs: [&'a [u8]; 3],
-    end: LineEnd,
-}
-
 /// The pieces of a [`Line`], in order: the literal runs of its template, its arguments, and the
 /// line end.
-struct Pieces<'a> {
+pub(crate) struct Pieces<'a> {
     line: Line<'a>,
+    end: LineEnd,
     /// Offset in the template; past its end once the line end has been given.
     at: usize,
     num: usize,
@@ -51,13 +39,13 @@ struct Pieces<'a> {
 impl<'a> Pieces<'a> {
     /// The next piece; a number is formatted into `buf`.
     #[inline(never)]
-    fn next<'b>(&mut self, buf: &'b mut [u8; 10]) -> Option<&'b [u8]>
+    pub(crate) fn next<'b>(&mut self, buf: &'b mut [u8; 10]) -> Option<&'b [u8]>
     where
         'a: 'b,
     {
         let rest = self.line.template.get(self.at..)?;
         let (piece, len): (&'b [u8], usize) = match rest.first() {
-            None => (self.line.end.bytes(), 1),
+            None => (self.end.bytes(), 1),
             Some(&NUM) => {
                 let n = self.line.nums.get(self.num).copied().unwrap_or(0);
                 self.num = self.num.saturating_add(1);
@@ -95,153 +83,53 @@ fn digits(n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(i..).unwrap_or(b"")
 }
 
-impl<'a> Command<'a> {
-    /// The command's line, to be written piece by piece.
-    #[inline(never)]
-    fn pieces(&self, end: LineEnd) -> Pieces<'a> {
-        let mut nums = [0u32; 4];
-        let mut strs: [&'a [u8]; 3] = [b""; 3];
-        let template: &'static [u8] = match *self {
-            Command::At => b"AT",
-            Command::Echo(on) => {
-                nums[0] = u32::from(on);
-                b"ATE\x01"
-            }
-            Command::Query(q) => match q {
-                Query::Cpin => b"AT+CPIN?",
-                Query::Csq => b"AT+CSQ",
-                Query::Cops => b"AT+COPS?",
-                Query::Creg => b"AT+CREG?",
-                Query::Cgreg => b"AT+CGREG?",
-                Query::Cereg => b"AT+CEREG?",
-                Query::MipCall => b"AT+MIPCALL?",
-                Query::Ati => b"ATI",
-            },
-            Command::MipCallUp { apn, credentials } => {
-                strs[0] = apn.unwrap_or("").as_bytes();
-                match credentials {
-                    Some((user, pass)) => {
-                        strs[1] = user.as_bytes();
-                        strs[2] = pass.as_bytes();
-                        b"AT+MIPCALL=1,\"\x02\",\"\x02\",\"\x02\""
-                    }
-                    None if apn.is_some() => b"AT+MIPCALL=1,\"\x02\"",
-                    None => b"AT+MIPCALL=1",
-                }
-            }
-            Command::MipCallDown => b"AT+MIPCALL=0",
-            Command::User {
-                id,
-                user,
-                password,
-                client_id,
-            } => {
-                nums[0] = id.number().into();
-                strs = [
-                    user.as_bytes(),
-                    password.as_bytes(),
-                    client_id.unwrap_or("").as_bytes(),
-                ];
-                if client_id.is_some() {
-                    b"AT+MQTTUSER=\x01,\"\x02\",\"\x02\",\"\x02\""
-                } else {
-                    b"AT+MQTTUSER=\x01,\"\x02\",\"\x02\""
-                }
-            }
-            Command::Open {
-                id,
-                host,
-                port,
-                clean_session,
-                keepalive,
-            } => {
-                nums = [
-                    id.number().into(),
-                    port.into(),
-                    clean_session.into(),
-                    keepalive.into(),
-                ];
-                strs[0] = host.as_bytes();
-                b"AT+MQTTOPEN=\x01,\"\x02\",\x01,\x01,\x01"
-            }
-            Command::Close(id) => {
-                nums[0] = id.number().into();
-                b"AT+MQTTCLOSE=\x01"
-            }
-            Command::Subscribe { id, topic, qos } => {
-                nums = [id.number().into(), qos.number().into(), 0, 0];
-                strs[0] = topic.as_bytes();
-                b"AT+MQTTSUB=\x01,\"\x02\",\x01"
-            }
-            Command::Unsubscribe { id, topic } => {
-                nums[0] = id.number().into();
-                strs[0] = topic.as_bytes();
-                b"AT+MQTTUNSUB=\x01,\"\x02\""
-            }
-            Command::Publish {
-                id,
-                topic,
-                qos,
-                retain,
-                payload,
-                form,
-            } => {
-                // The length is at most 1024 once validated.
-                let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
-                nums = [id.number().into(), qos.number().into(), retain.into(), len];
-                strs = [topic.as_bytes(), payload, b""];
-                if uses_data_form(payload, form) {
-                    b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\x01"
-                } else {
-                    b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\"\x02\""
-                }
-            }
-            Command::Conf(mode) => {
-                nums[0] = mode as u32;
-                b"AT+MQTTCONF=\x01"
-            }
-            Command::Read(id) => {
-                nums[0] = id.number().into();
-                b"AT+MQTTREAD=\x01"
-            }
-            Command::Will {
-                id,
-                topic,
-                qos,
-                retain,
-                payload,
-            } => {
-                nums = [id.number().into(), qos.number().into(), retain.into(), 0];
-                strs = [topic.as_bytes(), payload.as_bytes(), b""];
-                b"AT+MQTTWILL=\x01,\"\x02\",\x01,\x01,\"\x02\""
-            }
-            Command::Mqtt(cmd, form) => {
-                strs = [
-                    cmd.name().as_bytes(),
-                    match form {
-                        Form::Read => b"?",
-                        Form::Test => b"=?",
-                    },
-                    b"",
-                ];
-                b"AT\x02\x02"
-            }
-            Command::Raw(body) => {
-                strs[0] = body.as_bytes();
-                b"AT\x02"
-            }
-        };
+impl<'a> Line<'a> {
+    /// The line's pieces, in order, `end` last.
+    pub(crate) fn pieces(self, end: LineEnd) -> Pieces<'a> {
         Pieces {
-            line: Line {
-                template,
-                nums,
-                strs,
-                end,
-            },
+            line: self,
+            end,
             at: 0,
             num: 0,
             str: 0,
         }
+    }
+
+    /// Writes the line (validated by the caller) to an async writer, piece by piece. Does not
+    /// flush; if the future is dropped part way, part of the line may have been written.
+    pub(crate) async fn write_async<W: embedded_io_async::Write>(
+        self,
+        w: &mut W,
+        end: LineEnd,
+    ) -> Result<(), W::Error> {
+        let mut num = [0u8; 10];
+        let mut pieces = self.pieces(end);
+        while let Some(bytes) = pieces.next(&mut num) {
+            w.write_all(bytes).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the line (validated by the caller) to a blocking writer, piece by piece. Does not
+    /// flush.
+    pub(crate) fn write<W: embedded_io::Write>(
+        self,
+        w: &mut W,
+        end: LineEnd,
+    ) -> Result<(), W::Error> {
+        let mut num = [0u8; 10];
+        let mut pieces = self.pieces(end);
+        while let Some(bytes) = pieces.next(&mut num) {
+            w.write_all(bytes)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Command<'a> {
+    /// The command's pieces.
+    fn pieces(&self, end: LineEnd) -> Pieces<'a> {
+        self.line().pieces(end)
     }
 
     /// The length of the encoded command line, line end included (not the data of a data-form
@@ -284,13 +172,9 @@ impl<'a> Command<'a> {
         w: &mut W,
         end: LineEnd,
     ) -> Result<(), WriteError<W::Error>> {
-        self.validate().map_err(WriteError::Encode)?;
-        let mut num = [0u8; 10];
-        let mut pieces = self.pieces(end);
-        while let Some(bytes) = pieces.next(&mut num) {
-            w.write_all(bytes).map_err(WriteError::Io)?;
-        }
-        Ok(())
+        let line = self.line();
+        line.check().map_err(WriteError::Encode)?;
+        line.write(w, end).map_err(WriteError::Io)
     }
 
     /// Writes the command line to an async writer, piece by piece. Validates first: on an
@@ -302,24 +186,9 @@ impl<'a> Command<'a> {
         w: &mut W,
         end: LineEnd,
     ) -> Result<(), WriteError<W::Error>> {
-        self.validate().map_err(WriteError::Encode)?;
-        self.write_checked_async(w, end)
-            .await
-            .map_err(WriteError::Io)
-    }
-
-    /// [`write_async`](Self::write_async) for a command already validated.
-    pub(crate) async fn write_checked_async<W: embedded_io_async::Write>(
-        &self,
-        w: &mut W,
-        end: LineEnd,
-    ) -> Result<(), W::Error> {
-        let mut num = [0u8; 10];
-        let mut pieces = self.pieces(end);
-        while let Some(bytes) = pieces.next(&mut num) {
-            w.write_all(bytes).await?;
-        }
-        Ok(())
+        let line = self.line();
+        line.check().map_err(WriteError::Encode)?;
+        line.write_async(w, end).await.map_err(WriteError::Io)
     }
 }
 

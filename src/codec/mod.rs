@@ -5,6 +5,7 @@ pub mod command;
 pub mod decoder;
 pub mod encode;
 pub mod item;
+pub(crate) mod line;
 pub mod parse;
 pub mod validate;
 

@@ -147,52 +147,6 @@ pub const fn is_quotable(b: u8) -> bool {
     matches!(b, 0x20..=0x7e) && b != b'"'
 }
 
-fn invalid(field: Field, rule: Rule) -> EncodeError {
+pub(super) fn invalid(field: Field, rule: Rule) -> EncodeError {
     EncodeError::Invalid { field, rule }
-}
-
-/// Checks that `value` is `min..=max` bytes long and every byte is quotable.
-pub(crate) fn quoted(
-    field: Field,
-    value: &[u8],
-    min: usize,
-    max: usize,
-) -> Result<(), EncodeError> {
-    length(field, value, min, max)?;
-    match value.iter().position(|&b| !is_quotable(b)) {
-        Some(at) => Err(invalid(
-            field,
-            Rule::ForbiddenByte {
-                byte: value.get(at).copied().unwrap_or(0),
-                at,
-            },
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Checks that `value` is `min..=max` bytes long.
-pub(crate) fn length(
-    field: Field,
-    value: &[u8],
-    min: usize,
-    max: usize,
-) -> Result<(), EncodeError> {
-    let len = value.len();
-    if len < min {
-        Err(invalid(field, Rule::TooShort { min }))
-    } else if len > max {
-        Err(invalid(field, Rule::TooLong { max, len }))
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks that `value` is in `min..=max`.
-pub(crate) fn range(field: Field, value: u32, min: u32, max: u32) -> Result<(), EncodeError> {
-    if value < min || value > max {
-        Err(invalid(field, Rule::OutOfRange { min, max, value }))
-    } else {
-        Ok(())
-    }
 }

@@ -1,0 +1,303 @@
+//! A command as the encoder sees it: a template of literal bytes with a marker where each argument
+//! goes, the arguments, and the checks they must pass. [`Command::line`] builds it; everything
+//! else (checking, encoding, writing) works on the line, whatever the command.
+//!
+//! `Command::line` is inlined where a command is built, so that a firmware that sends a few kinds
+//! of command carries only their templates and checks, not a `match` over every command.
+
+use super::command::{uses_data_form, Command, Form, Query};
+use super::validate::{self, invalid, EncodeError, Field, Rule};
+
+/// In a [`Line`]'s template: the next number goes here.
+pub(super) const NUM: u8 = 0x01;
+/// In a [`Line`]'s template: the next string goes here.
+pub(super) const STR: u8 = 0x02;
+
+/// What an argument must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rules {
+    /// A string of `min..=max` bytes that can stand in a quoted AT string.
+    Quoted,
+    /// A string of `min..=max` bytes of printable ASCII, quotes allowed (a raw command).
+    Printable,
+    /// A publish payload in the text form: `min..=max` bytes, all quotable, else
+    /// [`Rule::NotText`].
+    Text,
+    /// A publish payload in the data form: at most `max` bytes and not empty
+    /// ([`Rule::EmptyData`]).
+    Data,
+    /// A number in `min..=max`.
+    Range,
+}
+
+/// One check: argument `arg` (a string index, or a number index for [`Rules::Range`]) is `field`
+/// and must follow `rules` with these bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Check {
+    field: Field,
+    rules: Rules,
+    arg: u8,
+    min: u16,
+    max: u16,
+}
+
+const fn check(field: Field, rules: Rules, arg: u8, min: usize, max: usize) -> Check {
+    // Every bound below is under 65 536.
+    Check {
+        field,
+        rules,
+        arg,
+        min: min as u16,
+        max: max as u16,
+    }
+}
+
+const TOPIC: Check = check(Field::Topic, Rules::Quoted, 0, 1, validate::MAX_TOPIC);
+const PAYLOAD_TEXT: Check = check(Field::Payload, Rules::Text, 1, 0, validate::MAX_PAYLOAD);
+const PAYLOAD_DATA: Check = check(Field::Payload, Rules::Data, 1, 1, validate::MAX_PAYLOAD);
+const USER: Check = check(Field::User, Rules::Quoted, 0, 0, validate::MAX_USER);
+const PASSWORD: Check = check(Field::Password, Rules::Quoted, 1, 0, validate::MAX_USER);
+const CLIENT_ID: Check = check(
+    Field::ClientIdStr,
+    Rules::Quoted,
+    2,
+    1,
+    validate::MAX_CLIENT_ID,
+);
+const HOST: Check = check(Field::Host, Rules::Quoted, 0, 1, validate::MAX_HOST);
+const PORT: Check = check(Field::Port, Rules::Range, 1, 1, 65535);
+const KEEPALIVE: Check = check(
+    Field::Keepalive,
+    Rules::Range,
+    3,
+    1,
+    validate::MAX_KEEPALIVE as usize,
+);
+const WILL_TOPIC: Check = check(Field::WillTopic, Rules::Quoted, 0, 1, validate::MAX_TOPIC);
+const WILL_PAYLOAD: Check = check(
+    Field::WillPayload,
+    Rules::Quoted,
+    1,
+    0,
+    validate::MAX_PAYLOAD,
+);
+const RAW: Check = check(Field::Raw, Rules::Printable, 0, 0, validate::MAX_RAW);
+const APN: Check = check(Field::Apn, Rules::Quoted, 0, 0, validate::MAX_APN);
+const APN_USER: Check = check(Field::ApnUser, Rules::Quoted, 1, 0, validate::MAX_APN);
+const APN_PASSWORD: Check = check(Field::ApnPassword, Rules::Quoted, 2, 0, validate::MAX_APN);
+
+/// One command line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Line<'a> {
+    pub(super) template: &'static [u8],
+    pub(super) nums: [u32; 4],
+    pub(super) strs: [&'a [u8]; 3],
+    checks: &'static [Check],
+    /// The bytes sent after the prompt (a publish in the data form).
+    pub(crate) data: Option<&'a [u8]>,
+}
+
+impl<'a> Line<'a> {
+    /// Checks every argument against the protocol's limits.
+    #[inline(never)]
+    pub(crate) fn check(&self) -> Result<(), EncodeError> {
+        for c in self.checks {
+            let s = self.strs.get(usize::from(c.arg)).copied().unwrap_or(b"");
+            let (min, max) = (usize::from(c.min), usize::from(c.max));
+            let len = s.len();
+            match c.rules {
+                Rules::Range => {
+                    let value = self.nums.get(usize::from(c.arg)).copied().unwrap_or(0);
+                    let (min, max) = (u32::from(c.min), u32::from(c.max));
+                    if value < min || value > max {
+                        return Err(invalid(c.field, Rule::OutOfRange { min, max, value }));
+                    }
+                    continue;
+                }
+                Rules::Data if len == 0 => return Err(invalid(c.field, Rule::EmptyData)),
+                _ if len > max => return Err(invalid(c.field, Rule::TooLong { max, len })),
+                _ if len < min => return Err(invalid(c.field, Rule::TooShort { min })),
+                _ => {}
+            }
+            let bad = match c.rules {
+                Rules::Quoted | Rules::Text => s.iter().position(|&b| !validate::is_quotable(b)),
+                Rules::Printable => s.iter().position(|&b| !matches!(b, 0x20..=0x7e)),
+                Rules::Data | Rules::Range => None,
+            };
+            if let Some(at) = bad {
+                let rule = match c.rules {
+                    Rules::Text => Rule::NotText,
+                    _ => Rule::ForbiddenByte {
+                        byte: s.get(at).copied().unwrap_or(0),
+                        at,
+                    },
+                };
+                return Err(invalid(c.field, rule));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Command<'a> {
+    /// The command's line. Inlined where the command is built, so that only its variant's
+    /// template and checks are compiled there.
+    #[inline(always)]
+    pub(crate) fn line(&self) -> Line<'a> {
+        let mut nums = [0u32; 4];
+        let mut strs: [&'a [u8]; 3] = [b""; 3];
+        let mut checks: &'static [Check] = &[];
+        let mut data = None;
+        let template: &'static [u8] = match *self {
+            Command::At => b"AT",
+            Command::Echo(on) => {
+                nums[0] = u32::from(on);
+                b"ATE\x01"
+            }
+            Command::Query(q) => match q {
+                Query::Cpin => b"AT+CPIN?",
+                Query::Csq => b"AT+CSQ",
+                Query::Cops => b"AT+COPS?",
+                Query::Creg => b"AT+CREG?",
+                Query::Cgreg => b"AT+CGREG?",
+                Query::Cereg => b"AT+CEREG?",
+                Query::MipCall => b"AT+MIPCALL?",
+                Query::Ati => b"ATI",
+            },
+            Command::MipCallUp { apn, credentials } => {
+                strs[0] = apn.unwrap_or("").as_bytes();
+                match credentials {
+                    Some((user, pass)) => {
+                        strs[1] = user.as_bytes();
+                        strs[2] = pass.as_bytes();
+                        checks = &[APN, APN_USER, APN_PASSWORD];
+                        b"AT+MIPCALL=1,\"\x02\",\"\x02\",\"\x02\""
+                    }
+                    None if apn.is_some() => {
+                        checks = &[APN];
+                        b"AT+MIPCALL=1,\"\x02\""
+                    }
+                    None => b"AT+MIPCALL=1",
+                }
+            }
+            Command::MipCallDown => b"AT+MIPCALL=0",
+            Command::User {
+                id,
+                user,
+                password,
+                client_id,
+            } => {
+                nums[0] = id.number().into();
+                strs = [
+                    user.as_bytes(),
+                    password.as_bytes(),
+                    client_id.unwrap_or("").as_bytes(),
+                ];
+                if client_id.is_some() {
+                    checks = &[USER, PASSWORD, CLIENT_ID];
+                    b"AT+MQTTUSER=\x01,\"\x02\",\"\x02\",\"\x02\""
+                } else {
+                    checks = &[USER, PASSWORD];
+                    b"AT+MQTTUSER=\x01,\"\x02\",\"\x02\""
+                }
+            }
+            Command::Open {
+                id,
+                host,
+                port,
+                clean_session,
+                keepalive,
+            } => {
+                nums = [
+                    id.number().into(),
+                    port.into(),
+                    clean_session.into(),
+                    keepalive.into(),
+                ];
+                strs[0] = host.as_bytes();
+                checks = &[HOST, PORT, KEEPALIVE];
+                b"AT+MQTTOPEN=\x01,\"\x02\",\x01,\x01,\x01"
+            }
+            Command::Close(id) => {
+                nums[0] = id.number().into();
+                b"AT+MQTTCLOSE=\x01"
+            }
+            Command::Subscribe { id, topic, qos } => {
+                nums = [id.number().into(), qos.number().into(), 0, 0];
+                strs[0] = topic.as_bytes();
+                checks = &[TOPIC];
+                b"AT+MQTTSUB=\x01,\"\x02\",\x01"
+            }
+            Command::Unsubscribe { id, topic } => {
+                nums[0] = id.number().into();
+                strs[0] = topic.as_bytes();
+                checks = &[TOPIC];
+                b"AT+MQTTUNSUB=\x01,\"\x02\""
+            }
+            Command::Publish {
+                id,
+                topic,
+                qos,
+                retain,
+                payload,
+                form,
+            } => {
+                // Checked to be at most 1024 bytes before it is sent.
+                let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+                nums = [id.number().into(), qos.number().into(), retain.into(), len];
+                strs = [topic.as_bytes(), payload, b""];
+                if uses_data_form(payload, form) {
+                    data = Some(payload);
+                    checks = &[TOPIC, PAYLOAD_DATA];
+                    b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\x01"
+                } else {
+                    checks = &[TOPIC, PAYLOAD_TEXT];
+                    b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\"\x02\""
+                }
+            }
+            Command::Conf(mode) => {
+                nums[0] = mode as u32;
+                b"AT+MQTTCONF=\x01"
+            }
+            Command::Read(id) => {
+                nums[0] = id.number().into();
+                b"AT+MQTTREAD=\x01"
+            }
+            Command::Will {
+                id,
+                topic,
+                qos,
+                retain,
+                payload,
+            } => {
+                nums = [id.number().into(), qos.number().into(), retain.into(), 0];
+                strs = [topic.as_bytes(), payload.as_bytes(), b""];
+                checks = &[WILL_TOPIC, WILL_PAYLOAD];
+                b"AT+MQTTWILL=\x01,\"\x02\",\x01,\x01,\"\x02\""
+            }
+            Command::Mqtt(cmd, form) => {
+                strs = [
+                    cmd.name().as_bytes(),
+                    match form {
+                        Form::Read => b"?",
+                        Form::Test => b"=?",
+                    },
+                    b"",
+                ];
+                b"AT\x02\x02"
+            }
+            Command::Raw(body) => {
+                strs[0] = body.as_bytes();
+                checks = &[RAW];
+                b"AT\x02"
+            }
+        };
+        Line {
+            template,
+            nums,
+            strs,
+            checks,
+            data,
+        }
+    }
+}
