@@ -149,3 +149,8 @@ pub enum ConnState {
     /// `AT+MQTTCLOSE` sent; waiting for its result.
     Closing,
 }
+
+// On 32-bit targets the error fits in two registers, so that `Result<_, Error>` is returned in
+// registers rather than through memory by every operation.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(core::mem::size_of::<Result<(), Error>>() <= 8);

@@ -23,7 +23,7 @@ pub(crate) enum Rules {
     /// A publish payload in the text form: `min..=max` bytes, all quotable, else
     /// [`Rule::NotText`].
     Text,
-    /// A publish payload in the data form: at most `max` bytes and not empty
+    /// A publish payload in the data form: at most `max` bytes, and not empty
     /// ([`Rule::EmptyData`]).
     Data,
     /// A number in `min..=max`.
@@ -31,7 +31,7 @@ pub(crate) enum Rules {
 }
 
 /// One check: argument `arg` (a string index, or a number index for [`Rules::Range`]) is `field`
-/// and must follow `rules` with these bounds.
+/// and must follow `rules` within `min..=max` (the field's [`bounds`](Field::bounds)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Check {
     field: Field,
@@ -41,50 +41,33 @@ pub(crate) struct Check {
     max: u16,
 }
 
-const fn check(field: Field, rules: Rules, arg: u8, min: usize, max: usize) -> Check {
-    // Every bound below is under 65 536.
+/// The check of argument `arg` as `field`, within the field's bounds.
+const fn check(field: Field, rules: Rules, arg: u8) -> Check {
+    let (min, max) = field.bounds();
     Check {
         field,
         rules,
         arg,
-        min: min as u16,
-        max: max as u16,
+        min,
+        max,
     }
 }
 
-const TOPIC: Check = check(Field::Topic, Rules::Quoted, 0, 1, validate::MAX_TOPIC);
-const PAYLOAD_TEXT: Check = check(Field::Payload, Rules::Text, 1, 0, validate::MAX_PAYLOAD);
-const PAYLOAD_DATA: Check = check(Field::Payload, Rules::Data, 1, 1, validate::MAX_PAYLOAD);
-const USER: Check = check(Field::User, Rules::Quoted, 0, 0, validate::MAX_USER);
-const PASSWORD: Check = check(Field::Password, Rules::Quoted, 1, 0, validate::MAX_USER);
-const CLIENT_ID: Check = check(
-    Field::ClientIdStr,
-    Rules::Quoted,
-    2,
-    1,
-    validate::MAX_CLIENT_ID,
-);
-const HOST: Check = check(Field::Host, Rules::Quoted, 0, 1, validate::MAX_HOST);
-const PORT: Check = check(Field::Port, Rules::Range, 1, 1, 65535);
-const KEEPALIVE: Check = check(
-    Field::Keepalive,
-    Rules::Range,
-    3,
-    1,
-    validate::MAX_KEEPALIVE as usize,
-);
-const WILL_TOPIC: Check = check(Field::WillTopic, Rules::Quoted, 0, 1, validate::MAX_TOPIC);
-const WILL_PAYLOAD: Check = check(
-    Field::WillPayload,
-    Rules::Quoted,
-    1,
-    0,
-    validate::MAX_PAYLOAD,
-);
-const RAW: Check = check(Field::Raw, Rules::Printable, 0, 0, validate::MAX_RAW);
-const APN: Check = check(Field::Apn, Rules::Quoted, 0, 0, validate::MAX_APN);
-const APN_USER: Check = check(Field::ApnUser, Rules::Quoted, 1, 0, validate::MAX_APN);
-const APN_PASSWORD: Check = check(Field::ApnPassword, Rules::Quoted, 2, 0, validate::MAX_APN);
+const TOPIC: Check = check(Field::Topic, Rules::Quoted, 0);
+const PAYLOAD_TEXT: Check = check(Field::Payload, Rules::Text, 1);
+const PAYLOAD_DATA: Check = check(Field::Payload, Rules::Data, 1);
+const USER: Check = check(Field::User, Rules::Quoted, 0);
+const PASSWORD: Check = check(Field::Password, Rules::Quoted, 1);
+const CLIENT_ID: Check = check(Field::ClientIdStr, Rules::Quoted, 2);
+const HOST: Check = check(Field::Host, Rules::Quoted, 0);
+const PORT: Check = check(Field::Port, Rules::Range, 1);
+const KEEPALIVE: Check = check(Field::Keepalive, Rules::Range, 3);
+const WILL_TOPIC: Check = check(Field::WillTopic, Rules::Quoted, 0);
+const WILL_PAYLOAD: Check = check(Field::WillPayload, Rules::Quoted, 1);
+const RAW: Check = check(Field::Raw, Rules::Printable, 0);
+const APN: Check = check(Field::Apn, Rules::Quoted, 0);
+const APN_USER: Check = check(Field::ApnUser, Rules::Quoted, 1);
+const APN_PASSWORD: Check = check(Field::ApnPassword, Rules::Quoted, 2);
 
 /// One command line.
 #[derive(Debug, Clone, Copy)]
@@ -103,20 +86,21 @@ impl<'a> Line<'a> {
     pub(crate) fn check(&self) -> Result<(), EncodeError> {
         for c in self.checks {
             let s = self.strs.get(usize::from(c.arg)).copied().unwrap_or(b"");
-            let (min, max) = (usize::from(c.min), usize::from(c.max));
+            let (min, max) = (c.min, c.max);
             let len = s.len();
             match c.rules {
                 Rules::Range => {
                     let value = self.nums.get(usize::from(c.arg)).copied().unwrap_or(0);
-                    let (min, max) = (u32::from(c.min), u32::from(c.max));
-                    if value < min || value > max {
-                        return Err(invalid(c.field, Rule::OutOfRange { min, max, value }));
+                    if value < u32::from(min) || value > u32::from(max) {
+                        return Err(invalid(c.field, Rule::OutOfRange { min, max }));
                     }
                     continue;
                 }
                 Rules::Data if len == 0 => return Err(invalid(c.field, Rule::EmptyData)),
-                _ if len > max => return Err(invalid(c.field, Rule::TooLong { max, len })),
-                _ if len < min => return Err(invalid(c.field, Rule::TooShort { min })),
+                _ if len > usize::from(max) => return Err(invalid(c.field, Rule::TooLong { max })),
+                _ if len < usize::from(min) => {
+                    return Err(invalid(c.field, Rule::TooShort { min }))
+                }
                 _ => {}
             }
             let bad = match c.rules {
@@ -129,7 +113,8 @@ impl<'a> Line<'a> {
                     Rules::Text => Rule::NotText,
                     _ => Rule::ForbiddenByte {
                         byte: s.get(at).copied().unwrap_or(0),
-                        at,
+                        // At most the field's maximum, checked above.
+                        at: u16::try_from(at).unwrap_or(u16::MAX),
                     },
                 };
                 return Err(invalid(c.field, rule));

@@ -35,7 +35,29 @@ pub enum Field {
     Raw,
 }
 
-/// The rule a field broke.
+impl Field {
+    /// The field's limits: its length in bytes for a string, its value for a number
+    /// ([`Field::Port`], [`Field::Keepalive`]), both ends included.
+    pub const fn bounds(self) -> (u16, u16) {
+        // Every limit is under 65 536.
+        let (min, max) = match self {
+            Field::User | Field::Password => (0, MAX_USER),
+            Field::ClientIdStr => (1, MAX_CLIENT_ID),
+            Field::Host => (1, MAX_HOST),
+            Field::Port => (1, 65_535),
+            Field::Keepalive => (1, MAX_KEEPALIVE as usize),
+            Field::Topic | Field::WillTopic => (1, MAX_TOPIC),
+            Field::Payload | Field::WillPayload => (0, MAX_PAYLOAD),
+            Field::Apn | Field::ApnUser | Field::ApnPassword => (0, MAX_APN),
+            Field::Raw => (0, MAX_RAW),
+        };
+        (min as u16, max as u16)
+    }
+}
+
+/// The rule a field broke. The bounds are the field's (see [`Field::bounds`]); the value at
+/// fault is the caller's own, so it is not repeated here: the error stays 8 bytes on 32-bit
+/// targets and `Result<_, Error>` is returned in registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -43,31 +65,27 @@ pub enum Rule {
     /// The value is shorter than `min` bytes.
     TooShort {
         /// The smallest length allowed.
-        min: usize,
+        min: u16,
     },
-    /// The value is `len` bytes long, more than `max`.
+    /// The value is longer than `max` bytes.
     TooLong {
         /// The greatest length allowed.
-        max: usize,
-        /// The length given.
-        len: usize,
+        max: u16,
     },
-    /// The number `value` is outside `min..=max`.
+    /// The number is outside `min..=max`.
     OutOfRange {
         /// The smallest value allowed.
-        min: u32,
+        min: u16,
         /// The greatest value allowed.
-        max: u32,
-        /// The value given.
-        value: u32,
+        max: u16,
     },
     /// The byte `byte` at offset `at` cannot be carried in a quoted AT string (a `"`, CR, LF or
     /// any byte outside printable ASCII).
     ForbiddenByte {
         /// The offending byte.
         byte: u8,
-        /// Its offset in the value.
-        at: usize,
+        /// Its offset in the value (lengths are checked first, so it is under 1 500).
+        at: u16,
     },
     /// The payload was forced into the text form but holds a byte the text form cannot carry.
     NotText,
@@ -100,10 +118,8 @@ impl core::fmt::Display for EncodeError {
             EncodeError::Invalid { field, rule } => {
                 write!(f, "{field:?}: ").and_then(|()| match rule {
                     Rule::TooShort { min } => write!(f, "shorter than {min} bytes"),
-                    Rule::TooLong { max, len } => write!(f, "{len} bytes, more than {max}"),
-                    Rule::OutOfRange { min, max, value } => {
-                        write!(f, "{value} is outside {min}..={max}")
-                    }
+                    Rule::TooLong { max } => write!(f, "longer than {max} bytes"),
+                    Rule::OutOfRange { min, max } => write!(f, "outside {min}..={max}"),
                     Rule::ForbiddenByte { byte, at } => {
                         write!(
                             f,
