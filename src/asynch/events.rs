@@ -161,7 +161,7 @@ impl<W: Write> Client<'_, W> {
             .await?
             .ok_or(crate::Error::UnexpectedAnswer)?;
         answer.read(|a| {
-            let msg = crate::proto::answer::items(a).find_map(|i| match i {
+            let msg = crate::proto::answer::read_items(a).find_map(|i| match i {
                 Item::Read(m) if m.client == id => Some(Some(m)),
                 Item::ReadEmpty(c) if c == id => Some(None),
                 _ => None,

@@ -292,9 +292,11 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
                 return match self.fetch(id) {
                     Ok(true) => {
                         let out =
-                            crate::proto::answer::items(self.rx().answer()).find_map(|i| match i {
-                                crate::codec::Item::Read(m) if m.client == id => Some(m),
-                                _ => None,
+                            crate::proto::answer::read_items(self.rx().answer()).find_map(|i| {
+                                match i {
+                                    crate::codec::Item::Read(m) if m.client == id => Some(m),
+                                    _ => None,
+                                }
                             });
                         let out = out.and_then(|m| lend(Event::Message(m)));
                         self.rx().release_answer();
@@ -333,7 +335,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         if !self.fetch(id)? {
             return Ok(None);
         }
-        let msg = crate::proto::answer::items(self.rx().answer()).find_map(|i| match i {
+        let msg = crate::proto::answer::read_items(self.rx().answer()).find_map(|i| match i {
             crate::codec::Item::Read(m) if m.client == id => Some(m),
             _ => None,
         });
@@ -347,7 +349,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
     /// Sends `AT+MQTTREAD`; `Ok(true)` when the answer holds a message (kept for the caller).
     fn fetch(&mut self, id: ClientId) -> Result<bool, Error> {
         self.transact(&Command::Read(id), Op::Read(id))?;
-        let has = crate::proto::answer::items(self.rx().answer())
+        let has = crate::proto::answer::read_items(self.rx().answer())
             .any(|i| matches!(i, crate::codec::Item::Read(m) if m.client == id));
         if !has {
             self.rx().release_answer();

@@ -82,6 +82,22 @@ impl Decoder {
     /// `capacity` bytes.
     #[inline]
     pub fn decode<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
+        self.decode_with::<true>(input, capacity)
+    }
+
+    /// [`decode`](Self::decode) as the driver's runner uses it: the answers only a query asks
+    /// for are left as lines (see [`parse_core`](super::parse::parse_core)).
+    #[inline]
+    pub(crate) fn decode_core<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
+        self.decode_with::<false>(input, capacity)
+    }
+
+    #[inline]
+    fn decode_with<'a, const FULL: bool>(
+        &mut self,
+        input: &'a [u8],
+        capacity: usize,
+    ) -> Decoded<'a> {
         // The common case, small enough to inline into a receive loop: a few more bytes of an
         // item that was incomplete.
         match self.mode {
@@ -89,7 +105,7 @@ impl Decoder {
             Mode::Parse(Resume::Line(scanned)) => {
                 if let Some(tail) = input.get(scanned..) {
                     match line_end(tail) {
-                        Some(at) => return self.line(input, scanned.saturating_add(at)),
+                        Some(at) => return self.line::<FULL>(input, scanned.saturating_add(at)),
                         None if input.len() < capacity => {
                             self.mode = Mode::Parse(Resume::Line(input.len()));
                             return Decoded::Incomplete;
@@ -108,21 +124,25 @@ impl Decoder {
             }
             _ => {}
         }
-        self.decode_any(input, capacity)
+        self.decode_any::<FULL>(input, capacity)
     }
 
     /// The line that ends at `end`.
     #[inline(never)]
-    fn line<'a>(&mut self, input: &'a [u8], end: usize) -> Decoded<'a> {
+    fn line<'a, const FULL: bool>(&mut self, input: &'a [u8], end: usize) -> Decoded<'a> {
         self.mode = Mode::Parse(Resume::Start);
         let line = input.get(..end).unwrap_or(input);
-        Decoded::Item(classify(line), end.saturating_add(1))
+        Decoded::Item(classify::<FULL>(line), end.saturating_add(1))
     }
 
     /// Everything but the common case: parses from the start of `input`, or drops the rest of
     /// an overlong item.
     #[inline(never)]
-    fn decode_any<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
+    fn decode_any<'a, const FULL: bool>(
+        &mut self,
+        input: &'a [u8],
+        capacity: usize,
+    ) -> Decoded<'a> {
         match self.mode {
             Mode::Parse(_) => {}
             Mode::SkipToLineEnd => {
@@ -153,7 +173,7 @@ impl Decoder {
                 return Decoded::Skipped { consumed: take };
             }
         }
-        let (parsed, resume) = parse_item(input);
+        let (parsed, resume) = parse_item::<FULL>(input);
         self.mode = Mode::Parse(Resume::Start);
         match parsed {
             Parsed::Item(item, n) => Decoded::Item(item, n),

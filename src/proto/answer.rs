@@ -1,9 +1,19 @@
 //! Reading the kept answer of a collecting command: the items it holds, and its raw lines.
 
+use crate::codec::parse::parse_core;
 use crate::codec::{parse, Item, Parsed};
 
-/// The items of a kept answer, echoes left out.
+/// The items of a kept answer, echoes left out, every kind parsed (for the queries).
 pub(crate) fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
+    items_with(answer, parse)
+}
+
+/// The items of a kept answer as the runner parses them (a message read), echoes left out.
+pub(crate) fn read_items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
+    items_with(answer, parse_core)
+}
+
+fn items_with(answer: &[u8], parse: fn(&[u8]) -> Parsed<'_>) -> impl Iterator<Item = Item<'_>> {
     let mut rest = answer;
     core::iter::from_fn(move || loop {
         match parse(rest) {

@@ -345,6 +345,15 @@ impl Machine {
                 self.on_restart(&mut wake);
                 Keep::Nothing
             }
+            // An answer only a query asks for, left unparsed by the runner (the query parses
+            // it): kept while a command collects, else its command was abandoned: dropped.
+            Item::Line(line) if crate::codec::parse::query_only(line) => {
+                if collecting {
+                    Keep::Answer
+                } else {
+                    Keep::Nothing
+                }
+            }
             Item::Malformed(line) => {
                 self.events.push_text(line, true);
                 wake.add(Wake::EVENTS);

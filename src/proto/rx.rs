@@ -121,7 +121,7 @@ impl RxBuf<[u8]> {
         loop {
             let capacity = self.buf.len().saturating_sub(self.kept_before());
             let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
-            let decoded = self.decoder.decode(input, capacity);
+            let decoded = self.decoder.decode_core(input, capacity);
             let consumed = decoded.consumed();
             match decoded {
                 Decoded::Incomplete => break,

@@ -51,7 +51,15 @@ pub(super) fn line_end(input: &[u8]) -> Option<usize> {
 /// Never needs bytes after the item it returns, never panics, and takes at least one byte with
 /// every item.
 pub fn parse(input: &[u8]) -> Parsed<'_> {
-    parse_item(input).0
+    parse_item::<true>(input).0
+}
+
+/// [`parse`] as the driver's runner uses it (`FULL` false): the answers only a query asks for
+/// (`+MQTTUSER:`, `+MQTTWILL:`, `+MQTTCONF:`, test-form ranges, `+CSQ`, `+CPIN`, `+COPS`) are
+/// left as [`Item::Line`], for the query that reads them to parse with [`parse`]. A firmware
+/// that makes no query then carries no parser for them.
+pub(crate) fn parse_core(input: &[u8]) -> Parsed<'_> {
+    parse_item::<false>(input).0
 }
 
 /// What is known about an incomplete item at the start of an input, for a later call on the
@@ -77,7 +85,7 @@ pub(super) enum Resume {
 
 /// [`parse`], and what a later call on the same bytes and more may take as known (always
 /// [`Resume::Start`] unless the answer is an `Incomplete` with no noise).
-pub(super) fn parse_item(input: &[u8]) -> (Parsed<'_>, Resume) {
+pub(super) fn parse_item<const FULL: bool>(input: &[u8]) -> (Parsed<'_>, Resume) {
     let noise = input
         .iter()
         .position(|&b| starts_line(b))
@@ -134,10 +142,10 @@ pub(super) fn parse_item(input: &[u8]) -> (Parsed<'_>, Resume) {
                     Resume::Start,
                 ),
             },
-            mqtt::ReadParse::NotRead => (line_item(rest, noise), Resume::Start),
+            mqtt::ReadParse::NotRead => (line_item::<FULL>(rest, noise), Resume::Start),
         };
     }
-    let parsed = line_item(rest, noise);
+    let parsed = line_item::<FULL>(rest, noise);
     // A line that cannot become a `+MQTTREAD` answer, whatever follows, has no line end in
     // the bytes seen so far.
     let resume = match parsed {
@@ -148,7 +156,7 @@ pub(super) fn parse_item(input: &[u8]) -> (Parsed<'_>, Resume) {
 }
 
 /// Parses the line at the start of `rest` (which starts a line).
-fn line_item(rest: &[u8], noise: usize) -> Parsed<'_> {
+fn line_item<const FULL: bool>(rest: &[u8], noise: usize) -> Parsed<'_> {
     let Some(end) = line_end(rest) else {
         return Parsed::Incomplete {
             noise,
@@ -156,11 +164,15 @@ fn line_item(rest: &[u8], noise: usize) -> Parsed<'_> {
         };
     };
     let line = rest.get(..end).unwrap_or(rest);
-    Parsed::Item(classify(line), noise.saturating_add(end).saturating_add(1))
+    Parsed::Item(
+        classify::<FULL>(line),
+        noise.saturating_add(end).saturating_add(1),
+    )
 }
 
-/// Classifies one complete line (no line end, first byte printable).
-pub(super) fn classify(line: &[u8]) -> Item<'_> {
+/// Classifies one complete line (no line end, first byte printable); see [`parse_core`] for
+/// `FULL`.
+pub(super) fn classify<const FULL: bool>(line: &[u8]) -> Item<'_> {
     match line {
         b"OK" => Item::Ok,
         b"ERROR" => Item::Error(ErrorCode::Plain),
@@ -171,7 +183,7 @@ pub(super) fn classify(line: &[u8]) -> Item<'_> {
                 None => Item::Malformed(line),
             }
         }
-        [b'+', ..] => plus_line(line),
+        [b'+', ..] => plus_line::<FULL>(line),
         _ => Item::Line(line),
     }
 }
@@ -227,29 +239,95 @@ const PREFIXES: [(&[u8], Prefix); 21] = [
     (b"+CEREG", Prefix::Registration(RegistrationKind::Cereg)),
 ];
 
+/// The name of a `+` line the parser knows, and its arguments (after the colon).
+fn split_plus(line: &[u8]) -> Option<(Prefix, &[u8])> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    let name = line.get(..colon)?;
+    let args = line.get(colon.saturating_add(1)..)?;
+    let &(_, prefix) = PREFIXES.iter().find(|(n, _)| *n == name)?;
+    Some((prefix, args))
+}
+
+/// Whether a line of this name and arguments is an answer only a query asks for.
+fn is_query_only(prefix: Prefix, args: &[u8]) -> bool {
+    match prefix {
+        Prefix::Csq | Prefix::Cpin | Prefix::Cops => true,
+        Prefix::Mqtt(MqttCommand::User | MqttCommand::Will | MqttCommand::Conf) => true,
+        Prefix::Mqtt(_) => fields::trim(args).first() == Some(&b'('),
+        _ => false,
+    }
+}
+
+/// Whether `line` is an answer only a query asks for, which [`parse_core`] leaves as a line.
+pub(crate) fn query_only(line: &[u8]) -> bool {
+    split_plus(line).is_some_and(|(prefix, args)| is_query_only(prefix, args))
+}
+
 /// A line that starts with `+`.
-fn plus_line(line: &[u8]) -> Item<'_> {
-    let Some(colon) = line.iter().position(|&b| b == b':') else {
+fn plus_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
+    let Some((prefix, args)) = split_plus(line) else {
         return Item::Line(line);
     };
-    let (name, args) = match (line.get(..colon), line.get(colon.saturating_add(1)..)) {
-        (Some(n), Some(a)) => (n, a),
-        _ => return Item::Line(line),
-    };
-    let Some(&(_, prefix)) = PREFIXES.iter().find(|(n, _)| *n == name) else {
-        return Item::Line(line);
-    };
+    // The arms that parse answers only a query asks for are compiled out of the runner's parser.
     let parsed = match prefix {
         Prefix::Message => mqtt::message(args).map(Item::Message),
         Prefix::Waiting => mqtt::waiting(args),
         Prefix::Break => mqtt::connection_break(args),
-        Prefix::Mqtt(command) => mqtt::line(command, args),
+        Prefix::Mqtt(_) if !FULL && is_query_only(prefix, args) => return Item::Line(line),
+        Prefix::Mqtt(command) => mqtt::line::<FULL>(command, args),
         Prefix::Cme => Some(network::cme(args)),
         Prefix::MipCall => network::mipcall(args),
+        Prefix::Csq | Prefix::Cpin | Prefix::Cops if !FULL => return Item::Line(line),
         Prefix::Csq => network::csq(args),
         Prefix::Cpin => Some(Item::SimState(fields::trim(args))),
         Prefix::Cops => network::cops(args),
         Prefix::Registration(kind) => network::registration(kind, args),
     };
     parsed.unwrap_or(Item::Malformed(line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runner's parser leaves exactly the answers only a query asks for as lines, and
+    /// `query_only` says which they are; everything else it parses as `parse` does.
+    #[test]
+    fn core_leaves_query_answers_as_lines() {
+        let answers: [&[u8]; 8] = [
+            b"+CSQ: 20,99\r\n",
+            b"+CPIN: READY\r\n",
+            b"+COPS: 0,0,\"Op\",7\r\n",
+            b"+MQTTUSER: 1,\"u\",\"p\"\r\n",
+            b"+MQTTWILL: 1,\"t\",0,0,\"w\"\r\n",
+            b"+MQTTCONF: 1\r\n",
+            b"+MQTTOPEN: (1-2),\"host\",(1-65535),(0,1),(1-300)\r\n",
+            b"+CSQ: garbled\r\n",
+        ];
+        for input in answers {
+            let line = input.strip_suffix(b"\r\n").unwrap();
+            assert_eq!(
+                parse_core(input),
+                Parsed::Item(Item::Line(line), line.len() + 1)
+            );
+            assert!(query_only(line), "{:?}", core::str::from_utf8(line));
+            assert!(!matches!(parse(input), Parsed::Item(Item::Line(_), _)));
+        }
+        let others: [&[u8]; 9] = [
+            b"OK\r\n",
+            b"+MQTTOPEN: 1,1\r\n",
+            b"+MQTTOPEN: 1,2\r\n",
+            b"+MQTTPUB: 2,0\r\n",
+            b"+MQTTMSGI: 1,1,3,4\r\n",
+            b"+MQTTBREAK: 1,2\r\n",
+            b"+MIPCALL: 10.0.0.1\r\n",
+            b"+CREG: 1\r\n",
+            b"+UNKNOWN: 1\r\n",
+        ];
+        for input in others {
+            assert_eq!(parse_core(input), parse(input));
+            let line = input.strip_suffix(b"\r\n").unwrap();
+            assert!(!query_only(line), "{:?}", core::str::from_utf8(line));
+        }
+    }
 }

@@ -16,8 +16,12 @@ pub(super) fn connection_break(args: &[u8]) -> Option<Item<'_>> {
 
 /// Parses the arguments (after the colon) of the line of MQTT command `command`: its result
 /// line, information line or test-form answer.
-pub(super) fn line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
-    if fields::trim(args).first() == Some(&b'(') {
+///
+/// Without `FULL` (the runner's parser, whose caller leaves these as lines), the information
+/// lines of `AT+MQTTUSER?`, `AT+MQTTWILL?`, `AT+MQTTCONF?` and the test-form answers are not
+/// parsed.
+pub(super) fn line<const FULL: bool>(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
+    if FULL && fields::trim(args).first() == Some(&b'(') {
         return Some(Item::Capabilities(capabilities(command, args)));
     }
     match command {
@@ -25,12 +29,12 @@ pub(super) fn line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
         MqttCommand::Sub => result(ResultOf::Subscribe, args),
         MqttCommand::Unsub => result(ResultOf::Unsubscribe, args),
         MqttCommand::Pub => result(ResultOf::Publish, args),
-        MqttCommand::User => user(args),
-        MqttCommand::Will => will(args),
-        MqttCommand::Conf => fields::only_num(args)
+        MqttCommand::User if FULL => user(args),
+        MqttCommand::Will if FULL => will(args),
+        MqttCommand::Conf if FULL => fields::only_num(args)
             .and_then(ReceiveMode::new)
             .map(Item::ConfInfo),
-        MqttCommand::Read => None,
+        MqttCommand::User | MqttCommand::Will | MqttCommand::Conf | MqttCommand::Read => None,
     }
 }
 
