@@ -194,7 +194,11 @@ impl<'d, W: Write> Client<'d, W> {
         self.transact_line(cmd.line(), op)
     }
 
-    async fn transact_line(&self, line: Line<'_>, op: Op) -> Result<Option<Answer<'_, W>>, Error> {
+    pub(crate) async fn transact_line(
+        &self,
+        line: Line<'_>,
+        op: Op,
+    ) -> Result<Option<Answer<'_, W>>, Error> {
         let (verdict, answer) = self.exchange_line(line, op).await?;
         verdict?;
         Ok(answer)

@@ -6,6 +6,7 @@ use core::future::Future;
 
 use super::client::Client;
 use super::mqtt::op_future;
+use crate::codec::line::Line;
 use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
@@ -63,14 +64,26 @@ impl<'d, W: Write> Client<'d, W> {
         self.request(Command::Echo(on), Op::Simple)
     }
 
-    async fn collect<T>(
+    /// Runs a collecting command and `f` over its answer. Builds the command's line here, where
+    /// the command is known.
+    #[inline(always)]
+    fn collect<'a, T, F: FnOnce(&[u8]) -> Option<T> + 'a>(
+        &'a self,
+        cmd: &Command<'a>,
+        op: Op,
+        f: F,
+    ) -> impl Future<Output = Result<T, Error>> + use<'a, 'd, T, F, W> {
+        self.collect_line(cmd.line(), op, f)
+    }
+
+    async fn collect_line<T>(
         &self,
-        cmd: &Command<'_>,
+        line: Line<'_>,
         op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
         let answer = self
-            .transact(cmd, op)
+            .transact_line(line, op)
             .await?
             .ok_or(Error::UnexpectedAnswer)?;
         answer.read(f)?.ok_or(Error::UnexpectedAnswer)

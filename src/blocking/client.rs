@@ -240,13 +240,23 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
     }
 
     /// Runs a collecting command and `f` over its answer.
+    #[inline(always)]
     pub(crate) fn collect<T>(
         &mut self,
         cmd: &Command<'_>,
         op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
-        let r = self.transact_keep(cmd, op);
+        self.collect_line(cmd.line(), op, f)
+    }
+
+    fn collect_line<T>(
+        &mut self,
+        line: Line<'_>,
+        op: Op,
+        f: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> Result<T, Error> {
+        let r = self.transact_keep_line(line, op);
         let out = r.as_ref().ok().map(|()| f(self.rx().answer()));
         self.rx().release_answer();
         r?;
