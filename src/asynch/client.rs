@@ -316,7 +316,7 @@ impl<'d, W: Write> Client<'d, W> {
 
     /// [`request`](Self::request) for a command's line; `up`: a data call is brought up (not
     /// hung up).
-    async fn request_line(&self, line: Line<'_>, op: Op, up: bool) -> Result<(), Error> {
+    pub(crate) async fn request_line(&self, line: Line<'_>, op: Op, up: bool) -> Result<(), Error> {
         line.check()?;
         let config = self.config.get();
         let after = match op {

@@ -177,7 +177,8 @@ impl<'d, W: Write> Client<'d, W> {
             payload,
             form,
         };
-        self.request(cmd, Op::publish(&cmd))
+        let line = cmd.line();
+        self.request_line(line, Op::publish(id, &line), false)
     }
 
     /// `AT+MQTTCONF`: sets how the module reports messages. [`start`](Self::start) sets

@@ -218,7 +218,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         self.transact_result_line(id, cmd.line(), op, timeout)
     }
 
-    fn transact_result_line(
+    pub(crate) fn transact_result_line(
         &mut self,
         id: ClientId,
         line: Line<'_>,

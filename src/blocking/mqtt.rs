@@ -106,7 +106,8 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             form,
         };
         let t = self.config.result_timeout;
-        self.transact_result(id, &cmd, Op::publish(&cmd), t)
+        let line = cmd.line();
+        self.transact_result_line(id, line, Op::publish(id, &line), t)
     }
 
     /// `AT+MQTTCONF`; see

@@ -27,14 +27,12 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    /// The op of a publish command: the data form when its payload goes after a prompt.
-    pub(crate) fn publish(cmd: &crate::codec::Command<'_>) -> Op {
-        match *cmd {
-            crate::codec::Command::Publish { id, .. } => match cmd.data_payload() {
-                Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
-                None => Op::Async(id, ResultOf::Publish),
-            },
-            _ => Op::Simple,
+    /// The op of client `id`'s publish whose line is `line`: the data form when its payload
+    /// goes after a prompt.
+    pub(crate) fn publish(id: ClientId, line: &crate::codec::line::Line<'_>) -> Op {
+        match line.data {
+            Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
+            None => Op::Async(id, ResultOf::Publish),
         }
     }
 
