@@ -1,22 +1,21 @@
 //! Reading the kept answer of a collecting command: the items it holds, and its raw lines.
 
-use crate::codec::parse::parse_core;
-use crate::codec::{parse, Item, Parsed};
+use crate::codec::parse::{parse_core, refine};
+use crate::codec::{Item, Parsed};
 
 /// The items of a kept answer, echoes left out, every kind parsed (for the queries).
 pub(crate) fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
-    items_with(answer, parse)
+    read_items(answer).map(|item| match item {
+        Item::Line(line) => refine(line),
+        other => other,
+    })
 }
 
 /// The items of a kept answer as the runner parses them (a message read), echoes left out.
 pub(crate) fn read_items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
-    items_with(answer, parse_core)
-}
-
-fn items_with(answer: &[u8], parse: fn(&[u8]) -> Parsed<'_>) -> impl Iterator<Item = Item<'_>> {
     let mut rest = answer;
     core::iter::from_fn(move || loop {
-        match parse(rest) {
+        match parse_core(rest) {
             Parsed::Item(item, n) => {
                 rest = rest.get(n..).unwrap_or(&[]);
                 if !matches!(item, Item::Echo(_)) {

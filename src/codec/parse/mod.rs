@@ -263,6 +263,24 @@ pub(crate) fn query_only(line: &[u8]) -> bool {
     split_plus(line).is_some_and(|(prefix, args)| is_query_only(prefix, args))
 }
 
+/// A line [`parse_core`] left as [`Item::Line`], parsed as [`parse`] would: an answer only a
+/// query asks for becomes its item (or [`Item::Malformed`]); any other line stays a line. The
+/// queries read their answers with this, so that a firmware that makes them carries these
+/// parsers once, beside the runner's.
+pub(crate) fn refine(line: &[u8]) -> Item<'_> {
+    let Some((prefix, args)) = split_plus(line) else {
+        return Item::Line(line);
+    };
+    let parsed = match prefix {
+        Prefix::Mqtt(command) if is_query_only(prefix, args) => mqtt::query_line(command, args),
+        Prefix::Csq => network::csq(args),
+        Prefix::Cpin => Some(Item::SimState(fields::trim(args))),
+        Prefix::Cops => network::cops(args),
+        _ => return Item::Line(line),
+    };
+    parsed.unwrap_or(Item::Malformed(line))
+}
+
 /// A line that starts with `+`.
 fn plus_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
     let Some((prefix, args)) = split_plus(line) else {
@@ -290,8 +308,9 @@ fn plus_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
 mod tests {
     use super::*;
 
-    /// The runner's parser leaves exactly the answers only a query asks for as lines, and
-    /// `query_only` says which they are; everything else it parses as `parse` does.
+    /// The runner's parser leaves exactly the answers only a query asks for as lines,
+    /// `query_only` says which they are and `refine` parses them as `parse` does; everything
+    /// else the runner's parser parses as `parse` does.
     #[test]
     fn core_leaves_query_answers_as_lines() {
         let answers: [&[u8]; 8] = [
@@ -312,6 +331,8 @@ mod tests {
             );
             assert!(query_only(line), "{:?}", core::str::from_utf8(line));
             assert!(!matches!(parse(input), Parsed::Item(Item::Line(_), _)));
+            // What the queries read them with gives what the whole parser gives.
+            assert_eq!(Parsed::Item(refine(line), line.len() + 1), parse(input));
         }
         let others: [&[u8]; 9] = [
             b"OK\r\n",
@@ -328,6 +349,9 @@ mod tests {
             assert_eq!(parse_core(input), parse(input));
             let line = input.strip_suffix(b"\r\n").unwrap();
             assert!(!query_only(line), "{:?}", core::str::from_utf8(line));
+            if let Parsed::Item(Item::Line(l), _) = parse_core(input) {
+                assert_eq!(refine(l), Item::Line(l));
+            }
         }
     }
 }

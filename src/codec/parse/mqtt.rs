@@ -21,20 +21,33 @@ pub(super) fn connection_break(args: &[u8]) -> Option<Item<'_>> {
 /// lines of `AT+MQTTUSER?`, `AT+MQTTWILL?`, `AT+MQTTCONF?` and the test-form answers are not
 /// parsed.
 pub(super) fn line<const FULL: bool>(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
-    if FULL && fields::trim(args).first() == Some(&b'(') {
-        return Some(Item::Capabilities(capabilities(command, args)));
+    if FULL {
+        if let Some(item) = query_line(command, args) {
+            return Some(item);
+        }
     }
     match command {
         MqttCommand::Open | MqttCommand::Close => open_or_close(command, args),
         MqttCommand::Sub => result(ResultOf::Subscribe, args),
         MqttCommand::Unsub => result(ResultOf::Unsubscribe, args),
         MqttCommand::Pub => result(ResultOf::Publish, args),
-        MqttCommand::User if FULL => user(args),
-        MqttCommand::Will if FULL => will(args),
-        MqttCommand::Conf if FULL => fields::only_num(args)
+        MqttCommand::User | MqttCommand::Will | MqttCommand::Conf | MqttCommand::Read => None,
+    }
+}
+
+/// The lines of MQTT command `command` that only a query asks for: the test-form answer, and
+/// the information lines of `AT+MQTTUSER?`, `AT+MQTTWILL?` and `AT+MQTTCONF?`.
+pub(super) fn query_line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
+    if fields::trim(args).first() == Some(&b'(') {
+        return Some(Item::Capabilities(capabilities(command, args)));
+    }
+    match command {
+        MqttCommand::User => user(args),
+        MqttCommand::Will => will(args),
+        MqttCommand::Conf => fields::only_num(args)
             .and_then(ReceiveMode::new)
             .map(Item::ConfInfo),
-        MqttCommand::User | MqttCommand::Will | MqttCommand::Conf | MqttCommand::Read => None,
+        _ => None,
     }
 }
 
