@@ -8,16 +8,14 @@ use embassy_sync::waitqueue::WakerRegistration;
 use crate::proto::machine::{Machine, Wake};
 use crate::proto::rx::RxBuf;
 
-/// The wakers of everyone who may wait.
+/// The wakers of everyone who may wait: one per [`Wake`] bit (the operation holding the
+/// channel, client 1's and client 2's result lines, events, settling, the data call), then the
+/// runner's.
 #[derive(Default)]
-pub(crate) struct Wakers {
-    command: WakerRegistration,
-    clients: [WakerRegistration; 2],
-    events: WakerRegistration,
-    settle: WakerRegistration,
-    call: WakerRegistration,
-    runner: WakerRegistration,
-}
+pub(crate) struct Wakers([WakerRegistration; 7]);
+
+/// The runner's place in [`Wakers`].
+const RUNNER: usize = 6;
 
 /// The driver state that is not the receive buffer.
 pub(crate) struct Shared {
@@ -43,29 +41,18 @@ impl Shared {
         let Ok(mut wk) = self.wakers.try_borrow_mut() else {
             return;
         };
-        if w.has(Wake::COMMAND) {
-            wk.command.wake();
-        }
-        if w.has(Wake::CLIENT1) {
-            wk.clients[0].wake();
-        }
-        if w.has(Wake::CLIENT2) {
-            wk.clients[1].wake();
-        }
-        if w.has(Wake::EVENTS) {
-            wk.events.wake();
-        }
-        if w.has(Wake::SETTLE) {
-            wk.settle.wake();
-        }
-        if w.has(Wake::CALL) {
-            wk.call.wake();
+        for (bit, reg) in wk.0.iter_mut().take(RUNNER).enumerate() {
+            if w.bit(bit) {
+                reg.wake();
+            }
         }
     }
 
     pub(crate) fn wake_runner(&self) {
         if let Ok(mut wk) = self.wakers.try_borrow_mut() {
-            wk.runner.wake();
+            if let Some(reg) = wk.0.get_mut(RUNNER) {
+                reg.wake();
+            }
         }
     }
 
@@ -83,30 +70,21 @@ impl Shared {
         Poll::Pending
     }
 
-    /// Registers the task of `cx` to be woken for `slot`.
+    /// Registers the task of `cx` to be woken for `slot` (its lowest bit).
     #[inline(never)]
     fn register(&self, cx: &mut Context<'_>, slot: Wake) {
-        if let Ok(mut wk) = self.wakers.try_borrow_mut() {
-            let reg = if slot.has(Wake::COMMAND) {
-                &mut wk.command
-            } else if slot.has(Wake::CLIENT1) {
-                &mut wk.clients[0]
-            } else if slot.has(Wake::CLIENT2) {
-                &mut wk.clients[1]
-            } else if slot.has(Wake::SETTLE) {
-                &mut wk.settle
-            } else if slot.has(Wake::CALL) {
-                &mut wk.call
-            } else {
-                &mut wk.events
-            };
-            reg.register(cx.waker());
-        }
+        self.register_at(cx, slot.first_bit());
     }
 
     pub(crate) fn register_runner(&self, cx: &mut Context<'_>) {
+        self.register_at(cx, RUNNER);
+    }
+
+    fn register_at(&self, cx: &mut Context<'_>, at: usize) {
         if let Ok(mut wk) = self.wakers.try_borrow_mut() {
-            wk.runner.register(cx.waker());
+            if let Some(reg) = wk.0.get_mut(at) {
+                reg.register(cx.waker());
+            }
         }
     }
 }

@@ -33,8 +33,18 @@ impl Wake {
         }
     }
 
-    pub(crate) fn has(self, w: Wake) -> bool {
-        self.0 & w.0 != 0
+    /// Whether bit `n` (0 for [`COMMAND`](Self::COMMAND), ...) is set.
+    pub(crate) fn bit(self, n: usize) -> bool {
+        self.0
+            .checked_shr(u32::try_from(n).unwrap_or(u32::MAX))
+            .unwrap_or(0)
+            & 1
+            != 0
+    }
+
+    /// The number of the lowest bit set (8 when none).
+    pub(crate) fn first_bit(self) -> usize {
+        self.0.trailing_zeros() as usize
     }
 
     pub(crate) fn add(&mut self, w: Wake) {
