@@ -180,23 +180,11 @@ impl<'d, W: Write> Client<'d, W> {
         Ok(())
     }
 
-    /// Sends `cmd` as `op` and waits for its final result (and, for a data publish, sends the
+    /// Sends `line` as `op` and waits for its final result (and, for a data publish, sends the
     /// payload after the prompt). For a collecting op, returns its kept answer.
-    ///
-    /// Builds the command's line here, where the command is known, so that only its template
-    /// and checks are compiled at each call.
-    #[inline(always)]
-    pub(crate) fn transact<'a>(
-        &'a self,
-        cmd: &Command<'a>,
-        op: Op,
-    ) -> impl Future<Output = Result<Option<Answer<'a, W>>, Error>> + use<'a, 'd, W> {
-        self.transact_line(cmd.line(), op)
-    }
-
     pub(crate) async fn transact_line(
         &self,
-        line: Line<'_>,
+        line: &Line<'_>,
         op: Op,
     ) -> Result<Option<Answer<'_, W>>, Error> {
         let (verdict, answer) = self.exchange_line(line, op).await?;
@@ -212,10 +200,14 @@ impl<'d, W: Write> Client<'d, W> {
         cmd: &Command<'a>,
         op: Op,
     ) -> impl Future<Output = Result<Exchanged<'a, W>, Error>> + use<'a, 'd, W> {
-        self.exchange_line(cmd.line(), op)
+        self.exchange_owned(cmd.line(), op)
     }
 
-    async fn exchange_line(&self, line: Line<'_>, op: Op) -> Result<Exchanged<'_, W>, Error> {
+    async fn exchange_owned(&self, line: Line<'_>, op: Op) -> Result<Exchanged<'_, W>, Error> {
+        self.exchange_line(&line, op).await
+    }
+
+    async fn exchange_line(&self, line: &Line<'_>, op: Op) -> Result<Exchanged<'_, W>, Error> {
         line.check()?;
         let mut w = self.writer.lock().await;
         if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
@@ -243,8 +235,8 @@ impl<'d, W: Write> Client<'d, W> {
             .map_err(io)?;
         guard.writing = false;
         w.flush().await.map_err(io)?;
-        crate::log::command(&line, self.config.get().line_end);
-        if let Some(data) = line.data {
+        crate::log::command(line, self.config.get().line_end);
+        if let Some(data) = line.data() {
             guard.data_left = u16::try_from(data.len()).ok();
             let prompted = with_timeout(
                 self.config.get().prompt_timeout,
@@ -329,7 +321,7 @@ impl<'d, W: Write> Client<'d, W> {
             After::Result(id, _) => Some(self.ops_lock(id).lock().await),
             _ => None,
         };
-        self.transact_line(line, op).await?;
+        self.transact_line(&line, op).await?;
         let (slot, timeout) = match after {
             After::Nothing => return Ok(()),
             After::Result(id, timeout) => (Wake::client(id), timeout),

@@ -156,8 +156,9 @@ impl<W: Write> Client<'_, W> {
     /// `AT+MQTTREAD=<id>`: reads one waiting message and lends it to `sink`; nothing when the
     /// module had none.
     async fn fetch(&self, id: ClientId, sink: &dyn Fn(Event<'_>)) -> Result<(), crate::Error> {
+        let line = Command::Read(id).line();
         let answer = self
-            .transact(&Command::Read(id), Op::Read(id))
+            .transact_line(&line, Op::Read(id))
             .await?
             .ok_or(crate::Error::UnexpectedAnswer)?;
         answer.read(|a| {

@@ -83,7 +83,7 @@ impl<'d, W: Write> Client<'d, W> {
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
         let answer = self
-            .transact_line(line, op)
+            .transact_line(&line, op)
             .await?
             .ok_or(Error::UnexpectedAnswer)?;
         answer.read(f)?.ok_or(Error::UnexpectedAnswer)

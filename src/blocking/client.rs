@@ -152,7 +152,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         line.check()?;
         self.settle()?;
         self.machine.begin(op)?;
-        let r = self.transact_inner(line);
+        let r = self.transact_inner(&line);
         let verdict = matches!(r, Err(Error::Module(_) | Error::Refused(_)));
         if !op.collects() || (r.is_err() && !verdict) {
             self.rx().release_answer();
@@ -160,7 +160,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         r
     }
 
-    fn transact_inner(&mut self, line: Line<'_>) -> Result<(), Error> {
+    fn transact_inner(&mut self, line: &Line<'_>) -> Result<(), Error> {
         let abandon = |me: &mut Self, data_left: Option<u16>, e: Error| {
             me.machine.abandon(true, data_left);
             Err(e)
@@ -172,8 +172,8 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         if let Err(e) = self.port.flush() {
             return abandon(self, None, io(e));
         }
-        crate::log::command(&line, self.config.line_end);
-        if let Some(data) = line.data {
+        crate::log::command(line, self.config.line_end);
+        if let Some(data) = line.data() {
             let size = u16::try_from(data.len()).ok();
             let t = self.config.prompt_timeout;
             let prompted = self.pump(t, |m| {

@@ -27,8 +27,8 @@ impl LineEnd {
 
 /// The pieces of a [`Line`], in order: the literal runs of its template, its arguments, and the
 /// line end.
-pub(crate) struct Pieces<'a> {
-    line: Line<'a>,
+pub(crate) struct Pieces<'l, 'a> {
+    line: &'l Line<'a>,
     end: LineEnd,
     /// Offset in the template; past its end once the line end has been given.
     at: usize,
@@ -36,7 +36,7 @@ pub(crate) struct Pieces<'a> {
     str: usize,
 }
 
-impl<'a> Pieces<'a> {
+impl<'a> Pieces<'_, 'a> {
     /// The next piece; a number is formatted into `buf`.
     #[inline(never)]
     pub(crate) fn next<'b>(&mut self, buf: &'b mut [u8; 10]) -> Option<&'b [u8]>
@@ -85,7 +85,7 @@ fn digits(n: u32, buf: &mut [u8; 10]) -> &[u8] {
 
 impl<'a> Line<'a> {
     /// The line's pieces, in order, `end` last.
-    pub(crate) fn pieces(self, end: LineEnd) -> Pieces<'a> {
+    pub(crate) fn pieces(&self, end: LineEnd) -> Pieces<'_, 'a> {
         Pieces {
             line: self,
             end,
@@ -98,7 +98,7 @@ impl<'a> Line<'a> {
     /// Writes the line (validated by the caller) to an async writer, piece by piece. Does not
     /// flush; if the future is dropped part way, part of the line may have been written.
     pub(crate) async fn write_async<W: embedded_io_async::Write>(
-        self,
+        &self,
         w: &mut W,
         end: LineEnd,
     ) -> Result<(), W::Error> {
@@ -113,7 +113,7 @@ impl<'a> Line<'a> {
     /// Writes the line (validated by the caller) to a blocking writer, piece by piece. Does not
     /// flush.
     pub(crate) fn write<W: embedded_io::Write>(
-        self,
+        &self,
         w: &mut W,
         end: LineEnd,
     ) -> Result<(), W::Error> {
@@ -127,17 +127,13 @@ impl<'a> Line<'a> {
 }
 
 impl<'a> Command<'a> {
-    /// The command's pieces.
-    fn pieces(&self, end: LineEnd) -> Pieces<'a> {
-        self.line().pieces(end)
-    }
-
     /// The length of the encoded command line, line end included (not the data of a data-form
     /// publish, which follows the prompt).
     pub fn encoded_len(&self, end: LineEnd) -> Result<usize, EncodeError> {
-        self.validate()?;
+        let line = self.line();
+        line.check()?;
         let mut buf = [0u8; 10];
-        let mut pieces = self.pieces(end);
+        let mut pieces = line.pieces(end);
         let mut len = 0usize;
         while let Some(piece) = pieces.next(&mut buf) {
             len = len.saturating_add(piece.len());
@@ -154,7 +150,8 @@ impl<'a> Command<'a> {
             .ok_or(EncodeError::BufferTooSmall { needed })?;
         let mut at = 0usize;
         let mut num = [0u8; 10];
-        let mut pieces = self.pieces(end);
+        let line = self.line();
+        let mut pieces = line.pieces(end);
         while let Some(bytes) = pieces.next(&mut num) {
             let next = at.saturating_add(bytes.len());
             if let Some(dst) = out.get_mut(at..next) {

@@ -76,11 +76,20 @@ pub(crate) struct Line<'a> {
     pub(super) nums: [u32; 4],
     pub(super) strs: [&'a [u8]; 3],
     checks: &'static [Check],
-    /// The bytes sent after the prompt (a publish in the data form).
-    pub(crate) data: Option<&'a [u8]>,
+    /// A publish in the data form: its payload, the second string, goes after the prompt.
+    data_form: bool,
 }
 
 impl<'a> Line<'a> {
+    /// The bytes sent after the prompt (a publish in the data form).
+    pub(crate) fn data(&self) -> Option<&'a [u8]> {
+        if self.data_form {
+            self.strs.get(1).copied()
+        } else {
+            None
+        }
+    }
+
     /// Checks every argument against the protocol's limits.
     #[inline(never)]
     pub(crate) fn check(&self) -> Result<(), EncodeError> {
@@ -132,7 +141,7 @@ impl<'a> Command<'a> {
         let mut nums = [0u32; 4];
         let mut strs: [&'a [u8]; 3] = [b""; 3];
         let mut checks: &'static [Check] = &[];
-        let mut data = None;
+        let mut data_form = false;
         let template: &'static [u8] = match *self {
             Command::At => b"AT",
             Command::Echo(on) => {
@@ -232,7 +241,7 @@ impl<'a> Command<'a> {
                 nums = [id.number().into(), qos.number().into(), retain.into(), len];
                 strs = [topic.as_bytes(), payload, b""];
                 if uses_data_form(payload, form) {
-                    data = Some(payload);
+                    data_form = true;
                     checks = &[TOPIC, PAYLOAD_DATA];
                     b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\x01"
                 } else {
@@ -282,7 +291,7 @@ impl<'a> Command<'a> {
             nums,
             strs,
             checks,
-            data,
+            data_form,
         }
     }
 }

@@ -30,7 +30,7 @@ impl Op {
     /// The op of client `id`'s publish whose line is `line`: the data form when its payload
     /// goes after a prompt.
     pub(crate) fn publish(id: ClientId, line: &crate::codec::line::Line<'_>) -> Op {
-        match line.data {
+        match line.data() {
             Some(data) => Op::PublishData(id, u16::try_from(data.len()).unwrap_or(u16::MAX)),
             None => Op::Async(id, ResultOf::Publish),
         }
