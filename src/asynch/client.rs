@@ -155,11 +155,11 @@ impl<'d, W: Write> Client<'d, W> {
         if self.shared.with(|m| m.settled()).unwrap_or(true) {
             return Ok(());
         }
-        let config = self.config.get();
+        let answer_timeout = self.config.get().answer_timeout;
         let limit = self
             .shared
-            .with(|m| m.settle_limit(&config))
-            .unwrap_or(config.answer_timeout);
+            .with(|m| m.settle_limit(&self.config.get()))
+            .unwrap_or(answer_timeout);
         let settled = || {
             poll_fn(|cx| {
                 self.shared
@@ -173,7 +173,7 @@ impl<'d, W: Write> Client<'d, W> {
                     w.write_all(chunk).await.map_err(io)?;
                 }
                 w.flush().await.map_err(io)?;
-                let _ = with_timeout(config.answer_timeout, settled()).await;
+                let _ = with_timeout(answer_timeout, settled()).await;
             }
             self.shared.with(|m| m.force_settle());
         }
