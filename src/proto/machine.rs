@@ -229,7 +229,7 @@ impl Machine {
             Op::PublishData(id, _) => Some((id, ResultOf::Publish)),
             _ => None,
         };
-        if inflight.op == Op::Call && !answered_ok {
+        if matches!(inflight.op, Op::Call) && !answered_ok {
             self.call.pending = false;
         }
         match client_op {
@@ -377,7 +377,7 @@ impl Machine {
             // does not know; inside any other answer (a message read, a typed query) such a
             // line is unsolicited.
             Item::Line(line)
-                if !collecting || !self.inflight.is_some_and(|i| i.op == Op::Collect) =>
+                if !collecting || !self.inflight.is_some_and(|i| matches!(i.op, Op::Collect)) =>
             {
                 self.events.push_text(line, false);
                 wake.add(Wake::EVENTS);
@@ -418,9 +418,9 @@ impl Machine {
                 // The open's own command may still be in flight with its OK received but not
                 // yet taken: the refusal then comes after OK, for the result line.
                 c.pending == Some(ResultOf::Open)
-                    && !self
-                        .inflight
-                        .is_some_and(|i| i.op == Op::Async(id, ResultOf::Open) && i.done.is_none())
+                    && !self.inflight.is_some_and(|i| {
+                        matches!(i.op, Op::Async(c, ResultOf::Open) if c == id) && i.done.is_none()
+                    })
             });
             if let Some(id) = waiting {
                 let c = self.client_mut(id);
@@ -539,7 +539,11 @@ impl Machine {
     }
 
     fn read_answer(&mut self, id: ClientId, collecting: bool, wake: &mut Wake) -> Keep {
-        if collecting && self.inflight.is_some_and(|i| i.op == Op::Read(id)) {
+        if collecting
+            && self
+                .inflight
+                .is_some_and(|i| matches!(i.op, Op::Read(c) if c == id))
+        {
             Keep::Answer
         } else {
             // A read answer no one waits for: its message is lost, and said so.
@@ -553,7 +557,7 @@ impl Machine {
         if collecting
             && self
                 .inflight
-                .is_some_and(|i| i.op == Op::Query(Query::MipCall))
+                .is_some_and(|i| matches!(i.op, Op::Query(Query::MipCall)))
         {
             return Keep::Answer;
         }
@@ -561,7 +565,7 @@ impl Machine {
             && self.call.outcome.is_none()
             && !self
                 .inflight
-                .is_some_and(|i| i.op == Op::Call && i.done.is_none());
+                .is_some_and(|i| matches!(i.op, Op::Call) && i.done.is_none());
         if dialling {
             self.call.outcome = Some(match call {
                 MipCall::Up(ip) => {
@@ -572,7 +576,7 @@ impl Machine {
                 MipCall::Down => Ok(false),
             });
             wake.add(Wake::CALL);
-        } else if call == MipCall::Down {
+        } else if matches!(call, MipCall::Down) {
             self.events.push(Queued::CallDown);
             wake.add(Wake::EVENTS);
         }
