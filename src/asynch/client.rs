@@ -105,12 +105,11 @@ impl Drop for AfterGuard<'_> {
     }
 }
 
-/// What an exchange gives: the module's verdict, and a collecting command's kept answer.
-pub(crate) type Exchanged<'a, W> = (Result<(), Error>, Option<Answer<'a, W>>);
-
 /// The answer of a collecting command, kept in the receive buffer until this is dropped. It
 /// holds the AT channel meanwhile, so that no other command's answer mixes with it.
 pub(crate) struct Answer<'a, W> {
+    /// The module's verdict: `OK`, or its `ERROR` (a raw command's lines are read either way).
+    pub(crate) verdict: Result<(), Error>,
     rx: &'a Rx,
     shared: &'a Shared,
     _channel: MutexGuard<'a, NoopRawMutex, W>,
@@ -181,33 +180,13 @@ impl<'d, W: Write> Client<'d, W> {
     }
 
     /// Sends `line` as `op` and waits for its final result (and, for a data publish, sends the
-    /// payload after the prompt). For a collecting op, returns its kept answer.
+    /// payload after the prompt). The module's `ERROR` is an error, except for a collecting op,
+    /// which gets its kept answer either way, the verdict in it.
     pub(crate) async fn transact_line(
         &self,
         line: &Line<'_>,
         op: Op,
     ) -> Result<Option<Answer<'_, W>>, Error> {
-        let (verdict, answer) = self.exchange_line(line, op).await?;
-        verdict?;
-        Ok(answer)
-    }
-
-    /// [`transact`](Self::transact), giving the module's verdict (`OK` or its `ERROR`) beside
-    /// the kept answer, which a collecting op keeps either way.
-    #[inline(always)]
-    pub(crate) fn exchange<'a>(
-        &'a self,
-        cmd: &Command<'a>,
-        op: Op,
-    ) -> impl Future<Output = Result<Exchanged<'a, W>, Error>> + use<'a, 'd, W> {
-        self.exchange_owned(cmd.line(), op)
-    }
-
-    async fn exchange_owned(&self, line: Line<'_>, op: Op) -> Result<Exchanged<'_, W>, Error> {
-        self.exchange_line(&line, op).await
-    }
-
-    async fn exchange_line(&self, line: &Line<'_>, op: Op) -> Result<Exchanged<'_, W>, Error> {
         line.check()?;
         let mut w = self.writer.lock().await;
         if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
@@ -284,12 +263,15 @@ impl<'d, W: Write> Client<'d, W> {
         .map_err(|_| Error::AnswerTimeout)?;
         guard.armed = false;
         guard.keep_answer = op.collects();
-        let answer = op.collects().then(|| Answer {
+        if !op.collects() {
+            return done.map(|()| None);
+        }
+        Ok(Some(Answer {
+            verdict: done,
             rx: self.rx,
             shared: self.shared,
             _channel: w,
-        });
-        Ok((done, answer))
+        }))
     }
 
     /// Sends `cmd` as `op` and waits for its final result and, when `op` has one, for what

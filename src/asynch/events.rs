@@ -161,6 +161,7 @@ impl<W: Write> Client<'_, W> {
             .transact_line(&line, Op::Read(id))
             .await?
             .ok_or(crate::Error::UnexpectedAnswer)?;
+        answer.verdict?;
         answer.read(|a| {
             let msg = crate::proto::answer::read_items(a).find_map(|i| match i {
                 Item::Read(m) if m.client == id => Some(Some(m)),

@@ -86,6 +86,7 @@ impl<'d, W: Write> Client<'d, W> {
             .transact_line(&line, op)
             .await?
             .ok_or(Error::UnexpectedAnswer)?;
+        answer.verdict?;
         answer.read(f)?.ok_or(Error::UnexpectedAnswer)
     }
 
@@ -254,11 +255,13 @@ impl<'d, W: Write> Client<'d, W> {
     /// so raw MQTT commands whose result lines come later are better sent through the typed
     /// calls. Cancel-safe: a late answer is absorbed.
     pub async fn raw(&self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        let (verdict, answer) = self.exchange(&Command::Raw(body), Op::Collect).await?;
-        if let Some(answer) = answer {
-            answer.read(|a| crate::proto::answer::lines(a).for_each(&mut f))?;
-        }
-        verdict
+        let line = Command::Raw(body).line();
+        let answer = self
+            .transact_line(&line, Op::Collect)
+            .await?
+            .ok_or(Error::UnexpectedAnswer)?;
+        answer.read(|a| crate::proto::answer::lines(a).for_each(&mut f))?;
+        answer.verdict
     }
 
     /// `AT+MQTTCLOSE?`: asks the module which clients are connected and takes that as their
