@@ -5,7 +5,7 @@ use core::future::poll_fn;
 
 use embedded_io_async::Write;
 
-use super::client::Client;
+use super::client::{Answer, Client};
 use crate::codec::{Command, Item, Message};
 use crate::event::Event;
 use crate::proto::events::Queued;
@@ -85,7 +85,10 @@ impl<W: Write> Client<'_, W> {
                         let c = m.client_mut(id);
                         c.waiting = c.waiting.saturating_sub(1);
                     });
-                    if let Err(error) = self.fetch(id, &sink).await {
+                    // `fetch`, without a future of its own.
+                    let line = Command::Read(id).line();
+                    let answer = self.transact_line(&line, Op::Read(id)).await;
+                    if let Err(error) = lend(answer, id, &sink) {
                         sink(Event::ReadFailed { client: id, error });
                     }
                 }
@@ -157,25 +160,32 @@ impl<W: Write> Client<'_, W> {
     /// module had none.
     async fn fetch(&self, id: ClientId, sink: &dyn Fn(Event<'_>)) -> Result<(), crate::Error> {
         let line = Command::Read(id).line();
-        let answer = self
-            .transact_line(&line, Op::Read(id))
-            .await?
-            .ok_or(crate::Error::UnexpectedAnswer)?;
-        answer.verdict?;
-        answer.read(|a| {
-            let msg = crate::proto::answer::read_items(a).find_map(|i| match i {
-                Item::Read(m) if m.client == id => Some(Some(m)),
-                Item::ReadEmpty(c) if c == id => Some(None),
-                _ => None,
-            });
-            match msg {
-                Some(Some(m)) => {
-                    sink(Event::Message(m));
-                    Ok(())
-                }
-                Some(None) => Ok(()),
-                None => Err(crate::Error::UnexpectedAnswer),
-            }
-        })?
+        lend(self.transact_line(&line, Op::Read(id)).await, id, sink)
     }
+}
+
+/// Lends the message of client `id` in the answer of `AT+MQTTREAD` to `sink`; nothing when the
+/// module had none.
+fn lend<W>(
+    answer: Result<Option<Answer<'_, W>>, crate::Error>,
+    id: ClientId,
+    sink: &dyn Fn(Event<'_>),
+) -> Result<(), crate::Error> {
+    let answer = answer?.ok_or(crate::Error::UnexpectedAnswer)?;
+    answer.verdict?;
+    answer.read(|a| {
+        let msg = crate::proto::answer::read_items(a).find_map(|i| match i {
+            Item::Read(m) if m.client == id => Some(Some(m)),
+            Item::ReadEmpty(c) if c == id => Some(None),
+            _ => None,
+        });
+        match msg {
+            Some(Some(m)) => {
+                sink(Event::Message(m));
+                Ok(())
+            }
+            Some(None) => Ok(()),
+            None => Err(crate::Error::UnexpectedAnswer),
+        }
+    })?
 }
