@@ -148,37 +148,6 @@ impl<'d, W: Write> Client<'d, W> {
         self.shared.with(|m| m.client(id).state).unwrap_or_default()
     }
 
-    /// Waits for the answers owed to abandoned commands, so that none is taken for the next
-    /// command's. Holds the channel meanwhile.
-    async fn settle(&self, w: &mut MutexGuard<'_, NoopRawMutex, W>) -> Result<(), Error> {
-        if self.shared.with(|m| m.settled()).unwrap_or(true) {
-            return Ok(());
-        }
-        let answer_timeout = self.config.get().answer_timeout;
-        let limit = self
-            .shared
-            .with(|m| m.settle_limit(&self.config.get()))
-            .unwrap_or(answer_timeout);
-        let settled = || {
-            poll_fn(|cx| {
-                self.shared
-                    .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
-            })
-        };
-        if with_timeout(limit, settled()).await.is_err() {
-            if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
-                crate::log::note("completing an abandoned data publish with NUL bytes");
-                for chunk in crate::proto::filler(n) {
-                    w.write_all(chunk).await.map_err(io)?;
-                }
-                w.flush().await.map_err(io)?;
-                let _ = with_timeout(answer_timeout, settled()).await;
-            }
-            self.shared.with(|m| m.force_settle());
-        }
-        Ok(())
-    }
-
     /// Sends `line` as `op` and waits for its final result (and, for a data publish, sends the
     /// payload after the prompt). The module's `ERROR` is an error, except for a collecting op,
     /// which gets its kept answer either way, the verdict in it.
@@ -195,7 +164,32 @@ impl<'d, W: Write> Client<'d, W> {
             w.write_all(b"\r").await.map_err(io)?;
             w.flush().await.map_err(io)?;
         }
-        self.settle(&mut w).await?;
+        // Wait for the answers owed to abandoned commands, so that none is taken for ours. A
+        // module left in data mode by an abandoned data publish gets NUL bytes for the rest.
+        if !self.shared.with(|m| m.settled()).unwrap_or(true) {
+            let answer_timeout = self.config.get().answer_timeout;
+            let limit = self
+                .shared
+                .with(|m| m.settle_limit(&self.config.get()))
+                .unwrap_or(answer_timeout);
+            let settled = || {
+                poll_fn(|cx| {
+                    self.shared
+                        .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
+                })
+            };
+            if with_timeout(limit, settled()).await.is_err() {
+                if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
+                    crate::log::note("completing an abandoned data publish with NUL bytes");
+                    for chunk in crate::proto::filler(n) {
+                        w.write_all(chunk).await.map_err(io)?;
+                    }
+                    w.flush().await.map_err(io)?;
+                    let _ = with_timeout(answer_timeout, settled()).await;
+                }
+                self.shared.with(|m| m.force_settle());
+            }
+        }
         self.shared
             .with(|m| m.begin(op))
             .unwrap_or(Err(Error::UnexpectedAnswer))?;
@@ -208,10 +202,12 @@ impl<'d, W: Write> Client<'d, W> {
             armed: true,
             keep_answer: op.collects(),
         };
-        // Checked above.
-        line.write_async(&mut *w, self.config.get().line_end)
-            .await
-            .map_err(io)?;
+        // Checked above; written piece by piece, without a future of its own.
+        let mut num = [0u8; 10];
+        let mut pieces = line.pieces(self.config.get().line_end);
+        while let Some(bytes) = pieces.next(&mut num) {
+            w.write_all(bytes).await.map_err(io)?;
+        }
         guard.writing = false;
         w.flush().await.map_err(io)?;
         crate::log::command(line, self.config.get().line_end);
