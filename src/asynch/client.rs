@@ -2,10 +2,12 @@
 //! result line, and staying in step when an operation is dropped or times out).
 
 use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::{Context, Poll};
 
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::mutex::{Mutex, MutexGuard};
-use embassy_time::{with_timeout, Duration};
+use embassy_time::{Duration, TimeoutError, Timer};
 use embedded_io_async::Write;
 
 use super::shared::{Rx, Shared};
@@ -34,6 +36,20 @@ pub struct Client<'d, W> {
     pub(crate) writer: Mutex<NoopRawMutex, W>,
     pub(crate) ops: [Mutex<NoopRawMutex, ()>; 2],
     pub(crate) config: core::cell::Cell<Config>,
+}
+
+/// `f` polled until it is ready, for at most `timeout`: `embassy_time::with_timeout` over a
+/// `poll_fn`, without a future of its own around them.
+#[inline(always)]
+fn with_timeout<T>(
+    timeout: Duration,
+    mut f: impl FnMut(&mut Context<'_>) -> Poll<T>,
+) -> impl Future<Output = Result<T, TimeoutError>> {
+    let mut timer = Timer::after(timeout);
+    poll_fn(move |cx| match f(cx) {
+        Poll::Ready(v) => Poll::Ready(Ok(v)),
+        Poll::Pending => Pin::new(&mut timer).poll(cx).map(|()| Err(TimeoutError)),
+    })
 }
 
 pub(crate) fn io<E: embedded_io::Error>(e: E) -> Error {
@@ -172,20 +188,18 @@ impl<'d, W: Write> Client<'d, W> {
                 .shared
                 .with(|m| m.settle_limit(&self.config.get()))
                 .unwrap_or(answer_timeout);
-            let settled = || {
-                poll_fn(|cx| {
-                    self.shared
-                        .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
-                })
+            let settled = |cx: &mut Context<'_>| {
+                self.shared
+                    .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
             };
-            if with_timeout(limit, settled()).await.is_err() {
+            if with_timeout(limit, settled).await.is_err() {
                 if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
                     crate::log::note("completing an abandoned data publish with NUL bytes");
                     for chunk in crate::proto::filler(n) {
                         w.write_all(chunk).await.map_err(io)?;
                     }
                     w.flush().await.map_err(io)?;
-                    let _ = with_timeout(answer_timeout, settled()).await;
+                    let _ = with_timeout(answer_timeout, settled).await;
                 }
                 self.shared.with(|m| m.force_settle());
             }
@@ -213,20 +227,17 @@ impl<'d, W: Write> Client<'d, W> {
         crate::log::command(line, self.config.get().line_end);
         if let Some(data) = line.data() {
             guard.data_left = u16::try_from(data.len()).ok();
-            let prompted = with_timeout(
-                self.config.get().prompt_timeout,
-                poll_fn(|cx| {
-                    self.shared.poll(cx, Wake::COMMAND, |m| {
-                        if m.prompted() {
-                            Some(Ok(()))
-                        } else {
-                            m.inflight
-                                .and_then(|i| i.done)
-                                .map(|d| d.and(Err(Error::UnexpectedAnswer)))
-                        }
-                    })
-                }),
-            )
+            let prompted = with_timeout(self.config.get().prompt_timeout, |cx| {
+                self.shared.poll(cx, Wake::COMMAND, |m| {
+                    if m.prompted() {
+                        Some(Ok(()))
+                    } else {
+                        m.inflight
+                            .and_then(|i| i.done)
+                            .map(|d| d.and(Err(Error::UnexpectedAnswer)))
+                    }
+                })
+            })
             .await;
             match prompted {
                 Err(_) => return Err(Error::PromptTimeout),
@@ -251,10 +262,9 @@ impl<'d, W: Write> Client<'d, W> {
             crate::log::tx(data);
             guard.data_left = None;
         }
-        let done = with_timeout(
-            self.config.get().answer_timeout,
-            poll_fn(|cx| self.shared.poll(cx, Wake::COMMAND, |m| m.take_done())),
-        )
+        let done = with_timeout(self.config.get().answer_timeout, |cx| {
+            self.shared.poll(cx, Wake::COMMAND, |m| m.take_done())
+        })
         .await
         .map_err(|_| Error::AnswerTimeout)?;
         guard.armed = false;
@@ -310,18 +320,15 @@ impl<'d, W: Write> Client<'d, W> {
             after,
             armed: true,
         };
-        let r = with_timeout(
-            timeout,
-            poll_fn(|cx| {
-                self.shared.poll(cx, slot, |m| match after {
-                    After::Result(id, _) => m.take_result(id),
-                    After::Call(up, _) => m
-                        .take_call()
-                        .map(|o| o.and_then(|u| if u == up { Ok(()) } else { Err(Error::Failed) })),
-                    After::Nothing => Some(Ok(())),
-                })
-            }),
-        )
+        let r = with_timeout(timeout, |cx| {
+            self.shared.poll(cx, slot, |m| match after {
+                After::Result(id, _) => m.take_result(id),
+                After::Call(up, _) => m
+                    .take_call()
+                    .map(|o| o.and_then(|u| if u == up { Ok(()) } else { Err(Error::Failed) })),
+                After::Nothing => Some(Ok(())),
+            })
+        })
         .await
         .map_err(|_| Error::ResultTimeout)?;
         guard.armed = false;
