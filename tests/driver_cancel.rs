@@ -287,6 +287,45 @@ fn next_event_dropped_while_reading_a_message() {
     assert_eq!(r, (None, Ok(()), vec![lost(0, 1, 0)]));
 }
 
+#[test]
+fn next_event_dropped_after_the_message_came_hands_it_out_next() {
+    // The message line came before the drop: it is held, not lost, and the next call hands it
+    // out; the read's late OK is absorbed before the ping's.
+    let script = r#"
+<< \r\n+MQTTMSGI: 1,1,1,2\r\n
+>> AT+MQTTREAD=1\r
+<< \r\n+MQTTREAD: 1,1,1,2\r\n"t","xy"\r\n
+.. 300
+<< \r\nOK\r\n
+>> AT\r
+<< \r\nOK\r\n
+"#;
+    let r = run!(script, patient(), |c| {
+        let first = cut_after(100, c.next_event(owned)).await;
+        let ping = c.ping().await;
+        (first, ping, events_until_quiet(c, 100).await)
+    });
+    assert_eq!(r, (None, Ok(()), vec![msg(ClientId::One, 1, b"t", b"xy")]));
+}
+
+#[test]
+fn read_message_dropped_after_the_message_came_leaves_it_to_next_event() {
+    let script = r#"
+<< \r\n+MQTTMSGI: 2,0,1,1\r\n
+.. 50
+>> AT+MQTTREAD=2\r
+<< \r\n+MQTTREAD: 2,0,1,1\r\n"t","z"\r\n
+.. 300
+<< \r\nOK\r\n
+"#;
+    let r = run!(script, patient(), |c| {
+        embassy_time::Timer::after_millis(20).await;
+        let first = cut_after(100, c.read_message(ClientId::Two, |m| m.payload.to_vec())).await;
+        (first, events_until_quiet(c, 500).await)
+    });
+    assert_eq!(r, (None, vec![msg(ClientId::Two, 0, b"t", b"z")]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The data publish, dropped.
 

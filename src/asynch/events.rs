@@ -5,8 +5,8 @@ use core::future::poll_fn;
 
 use embedded_io_async::Write;
 
-use super::client::{Answer, Client};
-use crate::codec::{Command, Item, Message};
+use super::client::Client;
+use crate::codec::{Command, Message};
 use crate::event::Event;
 use crate::proto::events::Queued;
 use crate::proto::machine::{Machine, Wake};
@@ -67,7 +67,8 @@ impl<W: Write> Client<'_, W> {
     /// by [`Event::Lost`]. Nothing is lost silently.
     ///
     /// Cancel-safe: dropped while waiting, nothing is lost. Dropped while a message is being
-    /// read, the read is abandoned and its late answer absorbed; that message is reported lost.
+    /// read: if the message had arrived, it is held and the next call hands it out; if not, the
+    /// read's late answer is absorbed and its message reported lost.
     pub async fn next_event<T>(&self, f: impl FnOnce(Event<'_>) -> T) -> T {
         // `f` is called in one place, through a sink that the non-generic code below calls.
         let f = Cell::new(Some(f));
@@ -85,11 +86,10 @@ impl<W: Write> Client<'_, W> {
                         let c = m.client_mut(id);
                         c.waiting = c.waiting.saturating_sub(1);
                     });
-                    // `fetch`, without a future of its own.
-                    let line = Command::Read(id).line();
-                    let answer = self.transact_line(&line, Op::Read(id)).await;
-                    if let Err(error) = lend(answer, id, &sink) {
-                        sink(Event::ReadFailed { client: id, error });
+                    match self.fetch(id).await {
+                        Ok(true) => self.hand_out(Ready::Held, &sink),
+                        Ok(false) => {}
+                        Err(error) => sink(Event::ReadFailed { client: id, error }),
                     }
                 }
                 what => self.hand_out(what, &sink),
@@ -100,7 +100,7 @@ impl<W: Write> Client<'_, W> {
         }
     }
 
-    /// Lends a queued event or the held mode-0 message to `sink`.
+    /// Lends a queued event or the held message to `sink`.
     fn hand_out(&self, what: Ready, sink: &dyn Fn(Event<'_>)) {
         match what {
             Ready::Queued => {
@@ -130,9 +130,10 @@ impl<W: Write> Client<'_, W> {
     /// this by itself for every `+MQTTMSGI`; call this to read at a time of your choosing (a
     /// read answers one announcement, so `next_event` will not read it again).
     ///
-    /// Cancel-safe: dropped before the command went out, nothing happened; dropped after, its
-    /// late answer is absorbed and the message it carried is lost (the module hands each message
-    /// out once).
+    /// Cancel-safe: dropped before the command went out, nothing happened; dropped after the
+    /// message arrived, it is held and [`next_event`](Self::next_event) hands it out; dropped
+    /// before, the late answer is absorbed and the message it carried is reported lost (the
+    /// module hands each message out once).
     pub async fn read_message<T>(
         &self,
         id: ClientId,
@@ -145,47 +146,25 @@ impl<W: Write> Client<'_, W> {
                 out.set(Some(f(m)));
             }
         };
-        self.fetch(id, &sink).await?;
-        let out = out.take();
-        if out.is_some() {
-            self.shared.with(|m| {
-                let c = m.client_mut(id);
-                c.waiting = c.waiting.saturating_sub(1);
-            });
-        }
-        Ok(out)
-    }
-
-    /// `AT+MQTTREAD=<id>`: reads one waiting message and lends it to `sink`; nothing when the
-    /// module had none.
-    async fn fetch(&self, id: ClientId, sink: &dyn Fn(Event<'_>)) -> Result<(), crate::Error> {
-        let line = Command::Read(id).line();
-        lend(self.transact_line(&line, Op::Read(id)).await, id, sink)
-    }
-}
-
-/// Lends the message of client `id` in the answer of `AT+MQTTREAD` to `sink`; nothing when the
-/// module had none.
-fn lend<W>(
-    answer: Result<Option<Answer<'_, W>>, crate::Error>,
-    id: ClientId,
-    sink: &dyn Fn(Event<'_>),
-) -> Result<(), crate::Error> {
-    let answer = answer?.ok_or(crate::Error::UnexpectedAnswer)?;
-    answer.verdict?;
-    answer.read(|a| {
-        let msg = crate::proto::answer::read_items(a).find_map(|i| match i {
-            Item::Read(m) if m.client == id => Some(Some(m)),
-            Item::ReadEmpty(c) if c == id => Some(None),
-            _ => None,
+        // The read answers one announcement, whatever comes of it.
+        self.shared.with(|m| {
+            let c = m.client_mut(id);
+            c.waiting = c.waiting.saturating_sub(1);
         });
-        match msg {
-            Some(Some(m)) => {
-                sink(Event::Message(m));
-                Ok(())
-            }
-            Some(None) => Ok(()),
-            None => Err(crate::Error::UnexpectedAnswer),
+        if self.fetch(id).await? {
+            self.hand_out(Ready::Held, &sink);
         }
-    })?
+        Ok(out.take())
+    }
+
+    /// `AT+MQTTREAD=<id>`: reads one waiting message into the receive buffer, where it is held
+    /// like a mode-0 message. `Ok(true)` when one came, `Ok(false)` when the module had none.
+    async fn fetch(&self, id: ClientId) -> Result<bool, crate::Error> {
+        let line = Command::Read(id).line();
+        self.transact_line(&line, Op::Read(id)).await?;
+        self.shared
+            .with(|m| m.read)
+            .flatten()
+            .ok_or(crate::Error::UnexpectedAnswer)
+    }
 }

@@ -280,18 +280,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
                 return Ok(lend(ev));
             }
             if self.machine.message_held {
-                self.machine.message_held = false;
-                let rx: &mut RxBuf<[u8]> = &mut self.rx;
-                let out = rx.message().and_then(|(h, topic, payload)| {
-                    lend(Event::Message(crate::codec::Message {
-                        client: h.client,
-                        qos: h.qos,
-                        topic,
-                        payload,
-                    }))
-                });
-                rx.message = None;
-                return Ok(out);
+                return Ok(self.take_message(|m| lend(Event::Message(m))).flatten());
             }
             let waiting = ClientId::ALL
                 .into_iter()
@@ -299,25 +288,13 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             if let Some(id) = waiting {
                 let c = self.machine.client_mut(id);
                 c.waiting = c.waiting.saturating_sub(1);
-                return match self.fetch(id) {
+                match self.fetch(id) {
                     Ok(true) => {
-                        let out =
-                            crate::proto::answer::read_items(self.rx().answer()).find_map(|i| {
-                                match i {
-                                    crate::codec::Item::Read(m) if m.client == id => Some(m),
-                                    _ => None,
-                                }
-                            });
-                        let out = out.and_then(|m| lend(Event::Message(m)));
-                        self.rx().release_answer();
-                        if out.is_none() {
-                            continue;
-                        }
-                        Ok(out)
+                        return Ok(self.take_message(|m| lend(Event::Message(m))).flatten())
                     }
                     Ok(false) => continue,
-                    Err(error) => Ok(lend(Event::ReadFailed { client: id, error })),
-                };
+                    Err(error) => return Ok(lend(Event::ReadFailed { client: id, error })),
+                }
             }
             let left = deadline.saturating_duration_since(Instant::now());
             let ready = self.pump(left, |m| {
@@ -342,28 +319,35 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         id: ClientId,
         f: impl FnOnce(crate::codec::Message<'_>) -> T,
     ) -> Result<Option<T>, Error> {
+        // The read answers one announcement, whatever comes of it.
+        let c = self.machine.client_mut(id);
+        c.waiting = c.waiting.saturating_sub(1);
         if !self.fetch(id)? {
             return Ok(None);
         }
-        let msg = crate::proto::answer::read_items(self.rx().answer()).find_map(|i| match i {
-            crate::codec::Item::Read(m) if m.client == id => Some(m),
-            _ => None,
-        });
-        let out = msg.map(f);
-        self.rx().release_answer();
-        let c = self.machine.client_mut(id);
-        c.waiting = c.waiting.saturating_sub(1);
-        Ok(out)
+        Ok(self.take_message(f))
     }
 
-    /// Sends `AT+MQTTREAD`; `Ok(true)` when the answer holds a message (kept for the caller).
+    /// Sends `AT+MQTTREAD`; `Ok(true)` when a message came (held in the receive buffer like a
+    /// mode-0 message), `Ok(false)` when the module had none.
     fn fetch(&mut self, id: ClientId) -> Result<bool, Error> {
         self.transact(&Command::Read(id), Op::Read(id))?;
-        let has = crate::proto::answer::read_items(self.rx().answer())
-            .any(|i| matches!(i, crate::codec::Item::Read(m) if m.client == id));
-        if !has {
-            self.rx().release_answer();
-        }
-        Ok(has)
+        self.machine.read.ok_or(Error::UnexpectedAnswer)
+    }
+
+    /// Lends the held message to `f`, and lets it go.
+    fn take_message<T>(&mut self, f: impl FnOnce(crate::codec::Message<'_>) -> T) -> Option<T> {
+        self.machine.message_held = false;
+        let rx: &mut RxBuf<[u8]> = &mut self.rx;
+        let out = rx.message().map(|(h, topic, payload)| {
+            f(crate::codec::Message {
+                client: h.client,
+                qos: h.qos,
+                topic,
+                payload,
+            })
+        });
+        rx.message = None;
+        out
     }
 }

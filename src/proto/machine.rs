@@ -93,8 +93,11 @@ pub(crate) struct Machine {
     pub(crate) owed_data: Option<u16>,
     /// The module prompted for the abandoned data publish.
     pub(crate) owed_prompt: bool,
-    /// A mode-0 message is held in the receive buffer.
+    /// A message is held in the receive buffer (mode 0, or the one the read in flight got).
     pub(crate) message_held: bool,
+    /// What the last `AT+MQTTREAD` got: `Some(true)` a message (held), `Some(false)` none,
+    /// `None` no answer line yet.
+    pub(crate) read: Option<bool>,
     /// A command line was cut short (its operation dropped while writing it): the next
     /// command is preceded by a line end.
     pub(crate) partial_line: bool,
@@ -170,6 +173,7 @@ impl Machine {
             Op::Configure(id) | Op::Async(id, _) | Op::PublishData(id, _) => {
                 self.client_mut(id).begin(id, op)?
             }
+            Op::Read(_) => self.read = None,
             Op::Call => {
                 self.call.pending = true;
                 self.call.outcome = None;
@@ -333,8 +337,8 @@ impl Machine {
                     Keep::Message
                 }
             }
-            Item::Read(m) => self.read_answer(m.client, collecting, &mut wake),
-            Item::ReadEmpty(c) => self.read_answer(c, collecting, &mut wake),
+            Item::Read(m) => self.read_answer(m.client, true, &mut wake),
+            Item::ReadEmpty(c) => self.read_answer(c, false, &mut wake),
             Item::MipCall(call) => self.mipcall(call, collecting, &mut wake),
             Item::Registration(r) => {
                 let answers = match (self.inflight.map(|i| i.op), r.kind) {
@@ -538,19 +542,29 @@ impl Machine {
         *wake = Wake(0xff);
     }
 
-    fn read_answer(&mut self, id: ClientId, collecting: bool, wake: &mut Wake) -> Keep {
-        if collecting
+    /// The answer line of `AT+MQTTREAD` for client `id`: a message, or none.
+    fn read_answer(&mut self, id: ClientId, message: bool, wake: &mut Wake) -> Keep {
+        let reading = self.read.is_none()
             && self
                 .inflight
-                .is_some_and(|i| matches!(i.op, Op::Read(c) if c == id))
-        {
-            Keep::Answer
-        } else {
-            // A read answer no one waits for: its message is lost, and said so.
-            self.events.lost_messages = self.events.lost_messages.saturating_add(1);
-            wake.add(Wake::EVENTS);
-            Keep::Nothing
+                .is_some_and(|i| matches!(i.op, Op::Read(c) if c == id) && i.done.is_none());
+        if reading && !(message && self.message_held) {
+            self.read = Some(message);
+            if message {
+                self.message_held = true;
+                return Keep::Message;
+            }
+            return Keep::Nothing;
         }
+        if reading {
+            // A mode-0 message is held already: this one cannot be kept.
+            self.read = Some(false);
+        }
+        // A read answer no one waits for (or with a message already held): its message is
+        // lost, and said so.
+        self.events.lost_messages = self.events.lost_messages.saturating_add(1);
+        wake.add(Wake::EVENTS);
+        Keep::Nothing
     }
 
     fn mipcall(&mut self, call: MipCall<'_>, collecting: bool, wake: &mut Wake) -> Keep {

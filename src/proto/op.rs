@@ -16,7 +16,8 @@ pub(crate) enum Op {
     Async(ClientId, ResultOf),
     /// `AT+MQTTPUB=` in the data form: a prompt, then `size` bytes, then `OK`.
     PublishData(ClientId, u16),
-    /// `AT+MQTTREAD=`: the message comes before `OK`.
+    /// `AT+MQTTREAD=`: the message comes before `OK`, and is held in the receive buffer like a
+    /// mode-0 message.
     Read(ClientId),
     /// `AT+MIPCALL=1` / `=0`: `+MIPCALL:` comes after `OK`.
     Call,
@@ -38,7 +39,7 @@ impl Op {
 
     /// Whether the lines between the command and its final result are kept for the caller.
     pub(crate) fn collects(self) -> bool {
-        matches!(self, Op::Query(_) | Op::Collect | Op::Read(_))
+        matches!(self, Op::Query(_) | Op::Collect)
     }
 }
 

@@ -136,7 +136,7 @@ impl RxBuf<[u8]> {
                     let (w, keep) = m.feed(&item);
                     wake.add(w);
                     let held = match (keep, &item) {
-                        (Keep::Message, Item::Message(msg)) => {
+                        (Keep::Message, Item::Message(msg) | Item::Read(msg)) => {
                             Some(held_message(msg, start, input))
                         }
                         _ => None,
