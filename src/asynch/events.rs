@@ -86,7 +86,10 @@ impl<W: Write> Client<'_, W> {
                         let c = m.client_mut(id);
                         c.waiting = c.waiting.saturating_sub(1);
                     });
-                    match self.fetch(id).await {
+                    // `fetch`, without a future of its own.
+                    let line = Command::Read(id).line();
+                    let got = self.transact_line(&line, Op::Read(id)).await;
+                    match got.and_then(|_| self.read_outcome()) {
                         Ok(true) => self.hand_out(Ready::Held, &sink),
                         Ok(false) => {}
                         Err(error) => sink(Event::ReadFailed { client: id, error }),
@@ -162,6 +165,11 @@ impl<W: Write> Client<'_, W> {
     async fn fetch(&self, id: ClientId) -> Result<bool, crate::Error> {
         let line = Command::Read(id).line();
         self.transact_line(&line, Op::Read(id)).await?;
+        self.read_outcome()
+    }
+
+    /// What the read that just ended got: a message (held), none, or no answer line at all.
+    fn read_outcome(&self) -> Result<bool, crate::Error> {
         self.shared
             .with(|m| m.read)
             .flatten()
