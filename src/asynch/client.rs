@@ -60,7 +60,6 @@ pub(crate) fn io<E: embedded_io::Error>(e: E) -> Error {
 struct CommandGuard<'a> {
     shared: &'a Shared,
     rx: &'a Rx,
-    sent: bool,
     /// The command line is being written: if dropped now, part of it may have gone out.
     writing: bool,
     data_left: Option<u16>,
@@ -71,9 +70,9 @@ struct CommandGuard<'a> {
 impl Drop for CommandGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let (sent, data_left, writing) = (self.sent, self.data_left, self.writing);
+            let (data_left, writing) = (self.data_left, self.writing);
             self.shared.with(|m| {
-                m.abandon(sent, data_left);
+                m.abandon(data_left);
                 m.partial_line |= writing;
             });
         }
@@ -210,7 +209,6 @@ impl<'d, W: Write> Client<'d, W> {
         let mut guard = CommandGuard {
             shared: self.shared,
             rx: self.rx,
-            sent: true,
             writing: true,
             data_left: None,
             armed: true,

@@ -162,7 +162,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
 
     fn transact_inner(&mut self, line: &Line<'_>) -> Result<(), Error> {
         let abandon = |me: &mut Self, data_left: Option<u16>, e: Error| {
-            me.machine.abandon(true, data_left);
+            me.machine.abandon(data_left);
             Err(e)
         };
         // Checked by the caller.

@@ -210,13 +210,13 @@ impl Machine {
         self.inflight.is_some_and(|i| i.prompt)
     }
 
-    /// The command in flight is given up (timeout or cancellation). `sent`: whether any byte of
-    /// it may have reached the module. `data_left`: payload bytes the module may still expect.
-    pub(crate) fn abandon(&mut self, sent: bool, data_left: Option<u16>) {
+    /// The command in flight is given up (timeout or cancellation) once some of it may have
+    /// reached the module. `data_left`: payload bytes the module may still expect.
+    pub(crate) fn abandon(&mut self, data_left: Option<u16>) {
         let Some(inflight) = self.inflight.take() else {
             return;
         };
-        if inflight.done.is_none() && sent {
+        if inflight.done.is_none() {
             match data_left {
                 Some(n) if n > 0 => {
                     self.owed_data = Some(n);
@@ -240,11 +240,9 @@ impl Machine {
             Some((id, r)) if !answered_ok => {
                 let c = self.client_mut(id);
                 c.undo();
-                if sent {
-                    // The module may still answer OK and then send the result line.
-                    if let Some(s) = c.stale_mut(r) {
-                        *s = s.saturating_add(1);
-                    }
+                // The module may still answer OK and then send the result line.
+                if let Some(s) = c.stale_mut(r) {
+                    *s = s.saturating_add(1);
                 }
             }
             _ => {}
