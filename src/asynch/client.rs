@@ -266,7 +266,6 @@ impl<'d, W: Write> Client<'d, W> {
         .await
         .map_err(|_| Error::AnswerTimeout)?;
         guard.armed = false;
-        guard.keep_answer = op.collects();
         if !op.collects() {
             return done.map(|()| None);
         }
