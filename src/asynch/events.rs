@@ -111,13 +111,8 @@ impl<W: Write> Client<'_, W> {
             }
             Ready::Held => {
                 if let Ok(mut rx) = self.rx.try_borrow_mut() {
-                    if let Some((h, topic, payload)) = rx.message() {
-                        sink(Event::Message(Message {
-                            client: h.client,
-                            qos: h.qos,
-                            topic,
-                            payload,
-                        }));
+                    if let Some(m) = rx.message() {
+                        sink(Event::Message(m));
                     }
                     rx.message = None;
                 }

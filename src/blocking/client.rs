@@ -339,14 +339,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
     fn take_message<T>(&mut self, f: impl FnOnce(crate::codec::Message<'_>) -> T) -> Option<T> {
         self.machine.message_held = false;
         let rx: &mut RxBuf<[u8]> = &mut self.rx;
-        let out = rx.message().map(|(h, topic, payload)| {
-            f(crate::codec::Message {
-                client: h.client,
-                qos: h.qos,
-                topic,
-                payload,
-            })
-        });
+        let out = rx.message().map(f);
         rx.message = None;
         out
     }

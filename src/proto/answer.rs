@@ -3,23 +3,18 @@
 use crate::codec::parse::{parse_core, refine};
 use crate::codec::{Item, Parsed};
 
-/// The items of a kept answer, echoes left out, every kind parsed (for the queries).
+/// The items of a kept answer, echoes left out, every kind parsed: what the runner left as a
+/// line because only a query asks for it is parsed here (for the queries).
 pub(crate) fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
-    read_items(answer).map(|item| match item {
-        Item::Line(line) => refine(line),
-        other => other,
-    })
-}
-
-/// The items of a kept answer as the runner parses them (a message read), echoes left out.
-pub(crate) fn read_items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
     let mut rest = answer;
     core::iter::from_fn(move || loop {
         match parse_core(rest) {
             Parsed::Item(item, n) => {
                 rest = rest.get(n..).unwrap_or(&[]);
-                if !matches!(item, Item::Echo(_)) {
-                    return Some(item);
+                match item {
+                    Item::Echo(_) => {}
+                    Item::Line(line) => return Some(refine(line)),
+                    item => return Some(item),
                 }
             }
             Parsed::Incomplete { .. } => return None,

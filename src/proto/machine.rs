@@ -548,18 +548,19 @@ impl Machine {
                 .is_some_and(|i| matches!(i.op, Op::Read(c) if c == id) && i.done.is_none());
         if reading && !(message && self.message_held) {
             self.read = Some(message);
-            if message {
-                self.message_held = true;
-                return Keep::Message;
-            }
-            return Keep::Nothing;
+            self.message_held |= message;
+            return if message {
+                Keep::Message
+            } else {
+                Keep::Nothing
+            };
         }
         if reading {
             // A mode-0 message is held already: this one cannot be kept.
             self.read = Some(false);
         }
-        // A read answer no one waits for (or with a message already held): its message is
-        // lost, and said so.
+        // A read answer no one waits for, or one that cannot be held: its message is lost, and
+        // said so.
         self.events.lost_messages = self.events.lost_messages.saturating_add(1);
         wake.add(Wake::EVENTS);
         Keep::Nothing

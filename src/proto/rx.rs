@@ -3,7 +3,7 @@
 use core::ops::Range;
 
 use super::machine::{Keep, Machine, Wake};
-use crate::codec::{Decoded, Decoder, Item};
+use crate::codec::{Decoded, Decoder, Item, Message};
 use crate::types::{ClientId, QoS};
 
 /// A message kept in the receive buffer until the application takes it.
@@ -44,9 +44,9 @@ impl<const N: usize> RxBuf<[u8; N]> {
     }
 }
 
-/// Where a mode-0 message's topic and payload lie in the buffer, `input` being the buffer from
+/// Where a held message's topic and payload lie in the buffer, `input` being the buffer from
 /// `start` on.
-fn held_message(msg: &crate::codec::Message<'_>, start: usize, input: &[u8]) -> HeldMessage {
+fn held_message(msg: &Message<'_>, start: usize, input: &[u8]) -> HeldMessage {
     let base = input.as_ptr() as usize;
     let range = |s: &[u8]| {
         let off = (s.as_ptr() as usize).saturating_sub(base);
@@ -194,13 +194,14 @@ impl RxBuf<[u8]> {
         self.answer = None;
     }
 
-    /// The held mode-0 message's topic and payload.
-    pub(crate) fn message(&self) -> Option<(&HeldMessage, &[u8], &[u8])> {
+    /// The held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
+    pub(crate) fn message(&self) -> Option<Message<'_>> {
         let m = self.message.as_ref()?;
-        Some((
-            m,
-            self.buf.get(m.topic.clone())?,
-            self.buf.get(m.payload.clone())?,
-        ))
+        Some(Message {
+            client: m.client,
+            qos: m.qos,
+            topic: self.buf.get(m.topic.clone())?,
+            payload: self.buf.get(m.payload.clone())?,
+        })
     }
 }
