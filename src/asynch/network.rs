@@ -226,17 +226,22 @@ impl<'d, W: Write> Client<'d, W> {
     /// is up answers `ERROR` ([`Error::Module`]).
     ///
     /// Cancel-safe: a late answer or `+MIPCALL:` line is absorbed; the call may be up.
-    pub async fn attach(
-        &self,
-        apn: Option<&str>,
-        credentials: Option<(&str, &str)>,
-    ) -> Result<IpText, Error> {
-        self.request(Command::MipCallUp { apn, credentials }, Op::Call)
-            .await?;
-        Ok(self
-            .shared
-            .with(|m| query::text(&m.call.ip))
-            .unwrap_or_default())
+    ///
+    /// Like the operations without an answer, it builds its command line where it is called
+    /// (so a firmware carries only the form it uses) and checks and sends it on the first poll.
+    pub fn attach<'a>(
+        &'a self,
+        apn: Option<&'a str>,
+        credentials: Option<(&'a str, &'a str)>,
+    ) -> impl Future<Output = Result<IpText, Error>> + use<'a, 'd, W> {
+        let request = self.request(Command::MipCallUp { apn, credentials }, Op::Call);
+        async move {
+            request.await?;
+            Ok(self
+                .shared
+                .with(|m| query::text(&m.call.ip))
+                .unwrap_or_default())
+        }
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
