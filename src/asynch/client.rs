@@ -214,57 +214,75 @@ impl<'d, W: Write> Client<'d, W> {
             armed: true,
             keep_answer: op.collects(),
         };
-        // Checked above; written piece by piece, without a future of its own.
+        // Checked above. The line, piece by piece, and for a data publish the payload after the
+        // prompt, go through one byte-exact write loop; one wait takes the prompt or the final
+        // result.
+        let payload = line.data();
         let mut num = [0u8; 10];
         let mut pieces = line.pieces(self.config.get().line_end);
-        while let Some(bytes) = pieces.next(&mut num) {
-            w.write_all(bytes).await.map_err(io)?;
-        }
-        guard.writing = false;
-        w.flush().await.map_err(io)?;
-        crate::log::command(line, self.config.get().line_end);
-        if let Some(data) = line.data() {
-            guard.data_left = u16::try_from(data.len()).ok();
-            let prompted = with_timeout(self.config.get().prompt_timeout, |cx| {
-                self.shared.poll(cx, Wake::COMMAND, |m| {
-                    if m.prompted() {
-                        Some(Ok(()))
-                    } else {
-                        m.inflight
-                            .and_then(|i| i.done)
-                            .map(|d| d.and(Err(Error::UnexpectedAnswer)))
+        let mut rest: &[u8] = &[];
+        let done = loop {
+            loop {
+                if rest.is_empty() {
+                    match pieces.next(&mut num) {
+                        // An empty piece (an empty string) is passed over.
+                        Some(piece) => {
+                            rest = piece;
+                            continue;
+                        }
+                        None => break,
                     }
-                })
-            })
-            .await;
-            match prompted {
-                Err(_) => return Err(Error::PromptTimeout),
-                Ok(Err(e)) => {
-                    guard.armed = false;
-                    self.shared.with(|m| m.take_done());
-                    return Err(e);
                 }
-                Ok(Ok(())) => {}
-            }
-            // Byte-exact progress: if dropped part-way, exactly what is left is owed.
-            let mut rest = data;
-            while !rest.is_empty() {
                 let n = w.write(rest).await.map_err(io)?;
                 if n == 0 {
                     return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
                 }
                 rest = rest.get(n..).unwrap_or(&[]);
-                guard.data_left = u16::try_from(rest.len()).ok();
+                if guard.data_left.is_some() {
+                    // Byte-exact progress: if dropped part-way, exactly what is left is owed.
+                    guard.data_left = u16::try_from(rest.len()).ok();
+                }
             }
+            let prompt = guard.writing && payload.is_some();
+            guard.writing = false;
             w.flush().await.map_err(io)?;
-            crate::log::tx(data);
-            guard.data_left = None;
-        }
-        let done = with_timeout(self.config.get().answer_timeout, |cx| {
-            self.shared.poll(cx, Wake::COMMAND, |m| m.take_done())
-        })
-        .await
-        .map_err(|_| Error::AnswerTimeout)?;
+            if prompt {
+                crate::log::command(line, self.config.get().line_end);
+                guard.data_left = payload.and_then(|p| u16::try_from(p.len()).ok());
+            } else if guard.data_left.take().is_some() {
+                crate::log::tx(payload.unwrap_or(&[]));
+            } else {
+                crate::log::command(line, self.config.get().line_end);
+            }
+            let config = self.config.get();
+            let timeout = if prompt {
+                config.prompt_timeout
+            } else {
+                config.answer_timeout
+            };
+            let got = with_timeout(timeout, |cx| {
+                self.shared.poll(cx, Wake::COMMAND, |m| {
+                    if prompt && m.prompted() {
+                        Some(None)
+                    } else {
+                        m.take_done().map(Some)
+                    }
+                })
+            })
+            .await;
+            match got {
+                Err(_) if prompt => return Err(Error::PromptTimeout),
+                Err(_) => return Err(Error::AnswerTimeout),
+                // The prompt: the payload goes next.
+                Ok(None) => rest = payload.unwrap_or(&[]),
+                // The final result instead of the prompt.
+                Ok(Some(done)) if prompt => {
+                    guard.armed = false;
+                    return done.and(Err(Error::UnexpectedAnswer));
+                }
+                Ok(Some(done)) => break done,
+            }
+        };
         guard.armed = false;
         if !op.collects() {
             return done.map(|()| None);
