@@ -64,7 +64,9 @@ impl<W: Write> Client<'_, W> {
     ///
     /// Other events wait in a queue of [`EVENT_QUEUE`](crate::proto::EVENT_QUEUE) entries (the
     /// text of at most one unknown line at a time); what does not fit is counted and reported
-    /// by [`Event::Lost`]. Nothing is lost silently.
+    /// by [`Event::Lost`]. Nothing is lost silently. Events are handed out in the order they
+    /// came: a message read with `AT+MQTTREAD` after the events that arrived before its answer
+    /// ended.
     ///
     /// Cancel-safe: dropped while waiting, nothing is lost. Dropped while a message is being
     /// read: if the message had arrived, it is held and the next call hands it out; if not, the
@@ -89,10 +91,10 @@ impl<W: Write> Client<'_, W> {
                     // `fetch`, without a future of its own.
                     let line = Command::Read(id).line();
                     let got = self.transact_line(&line, Op::Read(id)).await;
-                    match got.and_then(|_| self.read_outcome()) {
-                        Ok(true) => self.hand_out(Ready::Held, &sink),
-                        Ok(false) => {}
-                        Err(error) => sink(Event::ReadFailed { client: id, error }),
+                    // A message read is held: the next turn hands it out, after the events
+                    // that came before its answer ended.
+                    if let Err(error) = got.and_then(|_| self.read_outcome()) {
+                        sink(Event::ReadFailed { client: id, error });
                     }
                 }
                 what => self.hand_out(what, &sink),

@@ -288,11 +288,10 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             if let Some(id) = waiting {
                 let c = self.machine.client_mut(id);
                 c.waiting = c.waiting.saturating_sub(1);
+                // A message read is held: handed out after the events that came before its
+                // answer ended, in the next turn.
                 match self.fetch(id) {
-                    Ok(true) => {
-                        return Ok(self.take_message(|m| lend(Event::Message(m))).flatten())
-                    }
-                    Ok(false) => continue,
+                    Ok(_) => continue,
                     Err(error) => return Ok(lend(Event::ReadFailed { client: id, error })),
                 }
             }
