@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
-use embassy_sync::mutex::{Mutex, MutexGuard};
+use embassy_sync::mutex::Mutex;
 use embassy_time::{Duration, TimeoutError, Timer};
 use embedded_io_async::Write;
 
@@ -64,7 +64,6 @@ struct CommandGuard<'a> {
     writing: bool,
     data_left: Option<u16>,
     armed: bool,
-    keep_answer: bool,
 }
 
 impl Drop for CommandGuard<'_> {
@@ -76,12 +75,12 @@ impl Drop for CommandGuard<'_> {
                 m.partial_line |= writing;
             });
         }
-        if self.armed || !self.keep_answer {
-            if let Ok(mut rx) = self.rx.try_borrow_mut() {
-                rx.release_answer();
-            }
-            self.shared.wake_runner();
+        // Dropped while the command holds the channel (the guard is made after the channel's
+        // lock, so dropped before it): the kept answer, if any, is this command's.
+        if let Ok(mut rx) = self.rx.try_borrow_mut() {
+            rx.release_answer();
         }
+        self.shared.wake_runner();
         self.shared.wake(Wake::SETTLE);
     }
 }
@@ -120,32 +119,9 @@ impl Drop for AfterGuard<'_> {
     }
 }
 
-/// The answer of a collecting command, kept in the receive buffer until this is dropped. It
-/// holds the AT channel meanwhile, so that no other command's answer mixes with it.
-pub(crate) struct Answer<'a, W> {
-    /// The module's verdict: `OK`, or its `ERROR` (a raw command's lines are read either way).
-    pub(crate) verdict: Result<(), Error>,
-    rx: &'a Rx,
-    shared: &'a Shared,
-    _channel: MutexGuard<'a, NoopRawMutex, W>,
-}
-
-impl<W> Answer<'_, W> {
-    /// Runs `f` over the kept answer bytes.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&[u8]) -> T) -> Result<T, Error> {
-        let rx = self.rx.try_borrow().map_err(|_| Error::UnexpectedAnswer)?;
-        Ok(f(rx.answer()))
-    }
-}
-
-impl<W> Drop for Answer<'_, W> {
-    fn drop(&mut self) {
-        if let Ok(mut rx) = self.rx.try_borrow_mut() {
-            rx.release_answer();
-        }
-        self.shared.wake_runner();
-    }
-}
+/// Reads a collecting command's kept answer while the command holds the channel: the answer's
+/// bytes, and whether the module answered `OK`.
+pub(crate) type Reader<'r> = &'r mut dyn FnMut(&[u8], bool);
 
 impl<'d, W: Write> Client<'d, W> {
     /// The settings in force.
@@ -164,13 +140,15 @@ impl<'d, W: Write> Client<'d, W> {
     }
 
     /// Sends `line` as `op` and waits for its final result (and, for a data publish, sends the
-    /// payload after the prompt). The module's `ERROR` is an error, except for a collecting op,
-    /// which gets its kept answer either way, the verdict in it.
+    /// payload after the prompt). A collecting op's kept answer is read by `reader` before the
+    /// channel is released, also when the module answered `ERROR`; the result is then the
+    /// module's verdict.
     pub(crate) async fn transact_line(
         &self,
         line: &Line<'_>,
         op: Op,
-    ) -> Result<Option<Answer<'_, W>>, Error> {
+        reader: Option<Reader<'_>>,
+    ) -> Result<(), Error> {
         line.check()?;
         let mut w = self.writer.lock().await;
         if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
@@ -212,7 +190,6 @@ impl<'d, W: Write> Client<'d, W> {
             writing: true,
             data_left: None,
             armed: true,
-            keep_answer: op.collects(),
         };
         // Checked above. The line, piece by piece, and for a data publish the payload after the
         // prompt, go through one byte-exact write loop; one wait takes the prompt or the final
@@ -284,15 +261,13 @@ impl<'d, W: Write> Client<'d, W> {
             }
         };
         guard.armed = false;
-        if !op.collects() {
-            return done.map(|()| None);
+        if let Some(read) = reader {
+            match self.rx.try_borrow() {
+                Ok(rx) => read(rx.answer(), done.is_ok()),
+                Err(_) => return Err(Error::UnexpectedAnswer),
+            }
         }
-        Ok(Some(Answer {
-            verdict: done,
-            rx: self.rx,
-            shared: self.shared,
-            _channel: w,
-        }))
+        done
     }
 
     /// Sends `cmd` as `op` and waits for its final result and, when `op` has one, for what
@@ -324,7 +299,7 @@ impl<'d, W: Write> Client<'d, W> {
             After::Result(id, _) => Some(self.ops_lock(id).lock().await),
             _ => None,
         };
-        self.transact_line(&line, op).await?;
+        self.transact_line(&line, op, None).await?;
         let (slot, timeout) = match after {
             After::Nothing => return Ok(()),
             After::Result(id, timeout) => (Wake::client(id), timeout),

@@ -90,7 +90,7 @@ impl<W: Write> Client<'_, W> {
                     });
                     // `fetch`, without a future of its own.
                     let line = Command::Read(id).line();
-                    let got = self.transact_line(&line, Op::Read(id)).await;
+                    let got = self.transact_line(&line, Op::Read(id), None).await;
                     // A message read is held: the next turn hands it out, after the events
                     // that came before its answer ended.
                     if let Err(error) = got.and_then(|_| self.read_outcome()) {
@@ -161,7 +161,7 @@ impl<W: Write> Client<'_, W> {
     /// like a mode-0 message. `Ok(true)` when one came, `Ok(false)` when the module had none.
     async fn fetch(&self, id: ClientId) -> Result<bool, crate::Error> {
         let line = Command::Read(id).line();
-        self.transact_line(&line, Op::Read(id)).await?;
+        self.transact_line(&line, Op::Read(id), None).await?;
         self.read_outcome()
     }
 

@@ -82,12 +82,15 @@ impl<'d, W: Write> Client<'d, W> {
         op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
-        let answer = self
-            .transact_line(&line, op)
-            .await?
-            .ok_or(Error::UnexpectedAnswer)?;
-        answer.verdict?;
-        answer.read(f)?.ok_or(Error::UnexpectedAnswer)
+        let mut f = Some(f);
+        let mut out = None;
+        let mut read = |answer: &[u8], ok: bool| {
+            if let (true, Some(f)) = (ok, f.take()) {
+                out = f(answer);
+            }
+        };
+        self.transact_line(&line, op, Some(&mut read)).await?;
+        out.ok_or(Error::UnexpectedAnswer)
     }
 
     /// `AT+MQTTOPEN?`: the clients that can be opened.
@@ -261,12 +264,11 @@ impl<'d, W: Write> Client<'d, W> {
     /// calls. Cancel-safe: a late answer is absorbed.
     pub async fn raw(&self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
         let line = Command::Raw(body).line();
-        let answer = self
-            .transact_line(&line, Op::Collect)
-            .await?
-            .ok_or(Error::UnexpectedAnswer)?;
-        answer.read(|a| crate::proto::answer::lines(a).for_each(&mut f))?;
-        answer.verdict
+        let mut read = |answer: &[u8], _ok: bool| {
+            crate::proto::answer::lines(answer).for_each(&mut f);
+        };
+        self.transact_line(&line, Op::Collect, Some(&mut read))
+            .await
     }
 
     /// `AT+MQTTCLOSE?`: asks the module which clients are connected and takes that as their
