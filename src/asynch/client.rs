@@ -29,7 +29,8 @@ use crate::types::ClientId;
 /// `ping`, `detach`, ...) are plain functions returning `impl Future`: they all return the same
 /// future, so a firmware that awaits many of them carries one state machine for all, not one
 /// per operation. As with an `async fn`, nothing happens until the future is polled: arguments
-/// are checked and the command is sent on the first poll.
+/// are checked when the operation's turn comes (on the first poll, unless an operation of the
+/// same module client still waits for its result line), before a byte is sent.
 pub struct Client<'d, W> {
     pub(crate) shared: &'d Shared,
     pub(crate) rx: &'d Rx,
@@ -287,7 +288,6 @@ impl<'d, W: Write> Client<'d, W> {
     /// [`request`](Self::request) for a command's line; `up`: a data call is brought up (not
     /// hung up).
     pub(crate) async fn request_line(&self, line: Line<'_>, op: Op, up: bool) -> Result<(), Error> {
-        line.check()?;
         let config = self.config.get();
         let after = match op {
             Op::Async(id, ResultOf::Open) => After::Result(id, config.open_timeout),
