@@ -27,7 +27,8 @@ impl<'d, W: Write> Client<'d, W> {
         let mut cmd = Command::At;
         // One command at a time: the probes, then echo off, then the receive mode.
         loop {
-            let done = self.request(cmd, Op::Simple).await;
+            let line = cmd.line();
+            let done = self.transact_line(&line, Op::Simple, None).await;
             cmd = match (cmd, done) {
                 (Command::At, Err(e)) => {
                     // Nothing answered: there are no answers to wait for before the next try.
