@@ -238,14 +238,16 @@ impl<'d, W: Write> Client<'d, W> {
         apn: Option<&'a str>,
         credentials: Option<(&'a str, &'a str)>,
     ) -> impl Future<Output = Result<IpText, Error>> + use<'a, 'd, W> {
-        let request = self.request(Command::MipCallUp { apn, credentials }, Op::Call);
-        async move {
-            request.await?;
-            Ok(self
-                .shared
-                .with(|m| query::text(&m.call.ip))
-                .unwrap_or_default())
-        }
+        self.attach_line(Command::MipCallUp { apn, credentials }.line())
+    }
+
+    /// [`attach`](Self::attach) for its command's line.
+    async fn attach_line(&self, line: Line<'_>) -> Result<IpText, Error> {
+        self.request_line(line, Op::Call, true).await?;
+        Ok(self
+            .shared
+            .with(|m| query::text(&m.call.ip))
+            .unwrap_or_default())
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
