@@ -175,16 +175,18 @@ fn line_item<const FULL: bool>(rest: &[u8], noise: usize) -> Parsed<'_> {
 pub(super) fn classify<const FULL: bool>(line: &[u8]) -> Item<'_> {
     match line {
         b"OK" => Item::Ok,
-        b"ERROR" => Item::Error(ErrorCode::Plain),
         [b'A' | b'a', b'T' | b't', ..] => Item::Echo(line),
-        [b'E', b'R', b'R', b'O', b'R', b':', rest @ ..] => {
-            match fields::only_num(rest).and_then(|n| u16::try_from(n).ok()) {
-                Some(n) => Item::Error(ErrorCode::Code(n)),
-                None => Item::Malformed(line),
-            }
-        }
         [b'+', ..] => plus_line::<FULL>(line),
-        _ => Item::Line(line),
+        _ => match line.strip_prefix(b"ERROR") {
+            Some([]) => Item::Error(ErrorCode::Plain),
+            Some([b':', rest @ ..]) => {
+                match fields::only_num(rest).and_then(|n| u16::try_from(n).ok()) {
+                    Some(n) => Item::Error(ErrorCode::Code(n)),
+                    None => Item::Malformed(line),
+                }
+            }
+            _ => Item::Line(line),
+        },
     }
 }
 
