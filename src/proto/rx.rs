@@ -75,13 +75,7 @@ impl RxBuf<[u8]> {
 
     /// Drops bytes no longer needed, moving the rest to the front.
     pub(crate) fn compact(&mut self) {
-        let mut keep = self.pos;
-        if let Some((start, _)) = self.answer {
-            keep = keep.min(start);
-        }
-        if let Some(m) = &self.message {
-            keep = keep.min(m.start);
-        }
+        let keep = self.kept_before();
         if keep == 0 {
             return;
         }
