@@ -4,7 +4,7 @@
 
 use super::events::{Events, Queued};
 use super::op::{ClientSlot, Op};
-use crate::codec::{ErrorCode, Item, MipCall, Query, RegistrationKind, ResultOf};
+use crate::codec::{Item, MipCall, Query, RegistrationKind, ResultOf};
 use crate::error::{ConnState, Error};
 use crate::types::{BreakCause, ClientId};
 
@@ -26,6 +26,12 @@ impl Wake {
     /// The data-call operation.
     pub(crate) const CALL: Wake = Wake(32);
 
+    /// No one.
+    pub(crate) const NONE: Wake = Wake(0);
+    /// Everyone (the module restarted).
+    pub(crate) const ALL: Wake = Wake(0xff);
+
+    /// The operation of client `id` waiting for a result line.
     pub(crate) const fn client(id: ClientId) -> Wake {
         match id {
             ClientId::One => Wake::CLIENT1,
@@ -47,6 +53,12 @@ impl Wake {
         self.0.trailing_zeros() as usize
     }
 
+    /// This and `w`.
+    pub(crate) const fn with(self, w: Wake) -> Wake {
+        Wake(self.0 | w.0)
+    }
+
+    /// Adds `w`.
     pub(crate) fn add(&mut self, w: Wake) {
         self.0 |= w.0;
     }
@@ -281,63 +293,62 @@ impl Machine {
 
     /// Feeds one item. Says whom to wake and what the receive buffer must keep.
     pub(crate) fn feed(&mut self, item: &Item<'_>) -> (Wake, Keep) {
-        let mut wake = Wake::default();
         let collecting = self
             .inflight
             .is_some_and(|i| i.op.collects() && i.done.is_none());
-        let keep = match *item {
-            Item::Echo(_) => Keep::Nothing,
-            Item::Ok => self.final_result(Ok(()), None, &mut wake),
-            Item::Error(code) => self.final_result(Err(Error::from(code)), Some(code), &mut wake),
+        // What an answer line of a collecting command means for the buffer.
+        let answer = if collecting {
+            Keep::Answer
+        } else {
+            Keep::Nothing
+        };
+        match *item {
+            Item::Echo(_) => (Wake::NONE, Keep::Nothing),
+            Item::Ok => self.final_result(Ok(())),
+            Item::Error(code) => self.final_result(Err(Error::from(code))),
             Item::Prompt => {
-                match self.inflight.as_mut() {
+                let wake = match self.inflight.as_mut() {
                     Some(i) if matches!(i.op, Op::PublishData(..)) && !i.prompt => {
                         i.prompt = true;
-                        wake.add(Wake::COMMAND);
+                        Wake::COMMAND
                     }
                     _ if self.owed_data.is_some() => {
                         self.owed_prompt = true;
-                        wake.add(Wake::SETTLE);
+                        Wake::SETTLE
                     }
-                    _ => {}
-                }
-                Keep::Nothing
+                    _ => Wake::NONE,
+                };
+                (wake, Keep::Nothing)
             }
             Item::Result {
                 command,
                 client,
                 status,
-            } => {
-                self.result_line(command, client, status == 1, &mut wake);
-                Keep::Nothing
-            }
-            Item::Break { client, cause } => {
-                self.on_break(client, cause, &mut wake);
-                Keep::Nothing
-            }
+            } => (
+                self.result_line(command, client, status == 1),
+                Keep::Nothing,
+            ),
+            Item::Break { client, cause } => (self.on_break(client, cause), Keep::Nothing),
             Item::MessageWaiting { client, .. } => {
                 let c = self.client_mut(client);
                 match c.waiting.checked_add(1) {
                     Some(n) => c.waiting = n,
                     None => self.events.lost_messages = self.events.lost_messages.saturating_add(1),
                 }
-                wake.add(Wake::EVENTS);
-                Keep::Nothing
+                (Wake::EVENTS, Keep::Nothing)
             }
             Item::Message(_) => {
                 if self.message_held {
                     self.events.lost_messages = self.events.lost_messages.saturating_add(1);
-                    wake.add(Wake::EVENTS);
-                    Keep::Nothing
+                    (Wake::EVENTS, Keep::Nothing)
                 } else {
                     self.message_held = true;
-                    wake.add(Wake::EVENTS);
-                    Keep::Message
+                    (Wake::EVENTS, Keep::Message)
                 }
             }
-            Item::Read(m) => self.read_answer(m.client, true, &mut wake),
-            Item::ReadEmpty(c) => self.read_answer(c, false, &mut wake),
-            Item::MipCall(call) => self.mipcall(call, collecting, &mut wake),
+            Item::Read(m) => self.read_answer(m.client, true),
+            Item::ReadEmpty(c) => self.read_answer(c, false),
+            Item::MipCall(call) => self.mipcall(call, collecting),
             Item::Registration(r) => {
                 let answers = match (self.inflight.map(|i| i.op), r.kind) {
                     (Some(Op::Query(Query::Creg)), RegistrationKind::Creg)
@@ -346,34 +357,19 @@ impl Machine {
                     _ => false,
                 };
                 if answers && collecting {
-                    Keep::Answer
+                    (Wake::NONE, Keep::Answer)
                 } else {
                     self.events.push(Queued::Registration(r));
-                    wake.add(Wake::EVENTS);
-                    Keep::Nothing
+                    (Wake::EVENTS, Keep::Nothing)
                 }
             }
-            Item::Line(b"RDY") => {
-                self.on_restart(&mut wake);
-                Keep::Nothing
-            }
+            Item::Line(b"RDY") => (self.on_restart(), Keep::Nothing),
             // An answer only a query asks for, left unparsed by the runner (the query parses
             // it): kept while a command collects, else its command was abandoned: dropped.
-            Item::Line(line) if crate::codec::parse::query_only(line) => {
-                if collecting {
-                    Keep::Answer
-                } else {
-                    Keep::Nothing
-                }
-            }
+            Item::Line(line) if crate::codec::parse::query_only(line) => (Wake::NONE, answer),
             Item::Malformed(line) => {
                 self.events.push_text(line, true);
-                wake.add(Wake::EVENTS);
-                if collecting {
-                    Keep::Answer
-                } else {
-                    Keep::Nothing
-                }
+                (Wake::EVENTS, answer)
             }
             // Only a raw or `AT+MQTTxxx?` / `=?` command's answer is made of lines the driver
             // does not know; inside any other answer (a message read, a typed query) such a
@@ -382,37 +378,16 @@ impl Machine {
                 if !collecting || !self.inflight.is_some_and(|i| matches!(i.op, Op::Collect)) =>
             {
                 self.events.push_text(line, false);
-                wake.add(Wake::EVENTS);
-                Keep::Nothing
+                (Wake::EVENTS, Keep::Nothing)
             }
-            Item::FreeClients { .. }
-            | Item::UserInfo { .. }
-            | Item::WillInfo { .. }
-            | Item::ConfInfo(_)
-            | Item::Capabilities(_)
-            | Item::SignalQuality { .. }
-            | Item::SimState(_)
-            | Item::Operator { .. } => {
-                if collecting {
-                    Keep::Answer
-                } else {
-                    // An answer no one waits for (its command was abandoned): dropped.
-                    Keep::Nothing
-                }
-            }
-            _ if collecting => Keep::Answer,
-            _ => Keep::Nothing,
-        };
-        (wake, keep)
+            // Any other answer line: kept while a command collects; else no one waits for it
+            // (its command was abandoned): dropped.
+            _ => (Wake::NONE, answer),
+        }
     }
 
     /// `OK` or an error.
-    fn final_result(
-        &mut self,
-        result: Result<(), Error>,
-        code: Option<ErrorCode<'_>>,
-        wake: &mut Wake,
-    ) -> Keep {
+    fn final_result(&mut self, result: Result<(), Error>) -> (Wake, Keep) {
         // A broker refusal (700-704) after OK ends the open of a client waiting for its result.
         if let Err(Error::Refused(r)) = result {
             let waiting = ClientId::ALL.into_iter().find(|&id| {
@@ -428,46 +403,42 @@ impl Machine {
                 let c = self.client_mut(id);
                 c.outcome = Some(Err(Error::Refused(r)));
                 c.state = ConnState::Closed;
-                wake.add(Wake::client(id));
-                return Keep::Nothing;
+                return (Wake::client(id), Keep::Nothing);
             }
         }
-        let _ = code;
         if self.stale_finals > 0 {
             self.stale_finals = self.stale_finals.saturating_sub(1);
-            wake.add(Wake::SETTLE);
-            return Keep::Nothing;
+            return (Wake::SETTLE, Keep::Nothing);
         }
         if self.owed_data.is_some() {
             // The abandoned data publish ended (the module gave up waiting for data, or got it).
             self.owed_data = None;
             self.owed_prompt = false;
-            wake.add(Wake::SETTLE);
-            return Keep::Nothing;
+            return (Wake::SETTLE, Keep::Nothing);
         }
         match self.inflight.as_mut() {
             Some(i) if i.done.is_none() => {
                 i.done = Some(result);
-                wake.add(Wake::COMMAND);
-                if i.op.collects() {
+                let keep = if i.op.collects() {
                     Keep::AnswerEnd
                 } else {
                     Keep::Nothing
-                }
+                };
+                (Wake::COMMAND, keep)
             }
             // A final result nobody waits for: dropped.
-            _ => Keep::Nothing,
+            _ => (Wake::NONE, Keep::Nothing),
         }
     }
 
-    fn result_line(&mut self, r: ResultOf, id: ClientId, ok: bool, wake: &mut Wake) {
+    fn result_line(&mut self, r: ResultOf, id: ClientId, ok: bool) -> Wake {
         let c = self.client_mut(id);
         if r == ResultOf::Close && c.absorb_close {
             c.absorb_close = false;
             // The `+MQTTCLOSE` a break may be followed by is absorbed, but if it never came, the
             // result line of a later close is that close's own.
             if c.pending != Some(ResultOf::Close) {
-                return;
+                return Wake::NONE;
             }
         }
         if let Some(s) = c.stale_mut(r).filter(|s| **s > 0) {
@@ -476,19 +447,21 @@ impl Machine {
             if c.pending.is_none() {
                 c.settle(r, ok);
             }
-            return;
+            return Wake::NONE;
         }
         if c.pending == Some(r) && c.outcome.is_none() {
             c.settle(r, ok);
             c.outcome = Some(if ok { Ok(()) } else { Err(Error::Failed) });
-            wake.add(Wake::client(id));
-        } else if c.pending.is_none() {
+            return Wake::client(id);
+        }
+        if c.pending.is_none() {
             // Unexpected, but the state follows the module.
             c.settle(r, ok);
         }
+        Wake::NONE
     }
 
-    fn on_break(&mut self, id: ClientId, cause: BreakCause, wake: &mut Wake) {
+    fn on_break(&mut self, id: ClientId, cause: BreakCause) -> Wake {
         let c = self.client_mut(id);
         c.state = ConnState::Closed;
         c.absorb_close = true;
@@ -502,19 +475,19 @@ impl Machine {
                 });
             }
         }
+        let mut wake = Wake::client(id).with(Wake::EVENTS);
         if let Some(i) = self.inflight.as_mut() {
             if matches!(i.op, Op::PublishData(c, _) if c == id) && !i.prompt && i.done.is_none() {
                 // The prompt will not come.
                 i.done = Some(Err(Error::Break(cause)));
-                wake.add(Wake::COMMAND);
+                wake = wake.with(Wake::COMMAND);
             }
         }
         self.events.push(Queued::Break { client: id, cause });
-        wake.add(Wake::client(id));
-        wake.add(Wake::EVENTS);
+        wake
     }
 
-    fn on_restart(&mut self, wake: &mut Wake) {
+    fn on_restart(&mut self) -> Wake {
         for c in self.clients.iter_mut() {
             if c.pending.is_some() && c.outcome.is_none() {
                 c.outcome = Some(Err(Error::Restarted));
@@ -537,11 +510,11 @@ impl Machine {
         self.partial_line = false;
         self.events.clear();
         self.events.push(Queued::Restarted);
-        *wake = Wake(0xff);
+        Wake::ALL
     }
 
     /// The answer line of `AT+MQTTREAD` for client `id`: a message, or none.
-    fn read_answer(&mut self, id: ClientId, message: bool, wake: &mut Wake) -> Keep {
+    fn read_answer(&mut self, id: ClientId, message: bool) -> (Wake, Keep) {
         let reading = self.read.is_none()
             && self
                 .inflight
@@ -549,11 +522,12 @@ impl Machine {
         if reading && !(message && self.message_held) {
             self.read = Some(message);
             self.message_held |= message;
-            return if message {
+            let keep = if message {
                 Keep::Message
             } else {
                 Keep::Nothing
             };
+            return (Wake::NONE, keep);
         }
         if reading {
             // A mode-0 message is held already: this one cannot be kept.
@@ -562,24 +536,23 @@ impl Machine {
         // A read answer no one waits for, or one that cannot be held: its message is lost, and
         // said so.
         self.events.lost_messages = self.events.lost_messages.saturating_add(1);
-        wake.add(Wake::EVENTS);
-        Keep::Nothing
+        (Wake::EVENTS, Keep::Nothing)
     }
 
-    fn mipcall(&mut self, call: MipCall<'_>, collecting: bool, wake: &mut Wake) -> Keep {
+    fn mipcall(&mut self, call: MipCall<'_>, collecting: bool) -> (Wake, Keep) {
         if collecting
             && self
                 .inflight
                 .is_some_and(|i| matches!(i.op, Op::Query(Query::MipCall)))
         {
-            return Keep::Answer;
+            return (Wake::NONE, Keep::Answer);
         }
         let dialling = self.call.pending
             && self.call.outcome.is_none()
             && !self
                 .inflight
                 .is_some_and(|i| matches!(i.op, Op::Call) && i.done.is_none());
-        if dialling {
+        let wake = if dialling {
             self.call.outcome = Some(match call {
                 MipCall::Up(ip) => {
                     self.call.ip.clear();
@@ -588,12 +561,14 @@ impl Machine {
                 }
                 MipCall::Down => Ok(false),
             });
-            wake.add(Wake::CALL);
+            Wake::CALL
         } else if matches!(call, MipCall::Down) {
             self.events.push(Queued::CallDown);
-            wake.add(Wake::EVENTS);
-        }
-        Keep::Nothing
+            Wake::EVENTS
+        } else {
+            Wake::NONE
+        };
+        (wake, Keep::Nothing)
     }
 }
 
