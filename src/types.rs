@@ -127,6 +127,11 @@ impl ClientSet {
     /// The empty set.
     pub const EMPTY: ClientSet = ClientSet(0);
 
+    /// The set of these bits: 1 for client 1, 2 for client 2.
+    pub(crate) const fn from_bits(bits: u8) -> Self {
+        ClientSet(bits & 3)
+    }
+
     /// Whether `id` is in the set.
     pub const fn contains(self, id: ClientId) -> bool {
         self.0 & (1 << id.index()) != 0

@@ -82,21 +82,23 @@ fn open_or_close(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
     let a = f.num()?;
     let b = f.next_num();
     f.end()?;
-    let free = |clients| Some(Item::FreeClients { command, clients });
-    match (a, b) {
-        (0, None) => free(ClientSet::EMPTY),
-        (1, Some(2)) => free(
-            ClientSet::EMPTY
-                .with(crate::ClientId::One)
-                .with(crate::ClientId::Two),
-        ),
-        (n, None) => free(ClientSet::EMPTY.with(crate::ClientId::new(n)?)),
-        (n, Some(status)) => Some(Item::Result {
-            command: of,
-            client: crate::ClientId::new(n)?,
-            status: u8::try_from(status).ok()?,
-        }),
-    }
+    // A list's set, as bits: 0 none, 1 client 1, 2 client 2, 3 both.
+    let bits = match (a, b) {
+        (0..=2, None) => a,
+        (1, Some(2)) => 3,
+        (n, Some(status)) => {
+            return Some(Item::Result {
+                command: of,
+                client: crate::ClientId::new(n)?,
+                status: u8::try_from(status).ok()?,
+            })
+        }
+        _ => return None,
+    };
+    Some(Item::FreeClients {
+        command,
+        clients: ClientSet::from_bits(bits as u8),
+    })
 }
 
 /// `<id>,"<user>","<password>"[,"<client id>"]`.
