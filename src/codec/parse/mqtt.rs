@@ -246,12 +246,7 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
         // The header line has not ended. It may still be a complete inline message whose
         // payload holds no CR or LF, so try the inline layout below; else wait.
         return match header(input) {
-            // An empty inline message (`,0,0,""...`) becomes a malformed line once its line
-            // end arrives, so its answer is not settled.
-            Some((rest, h)) if rest.first() == Some(&b',') => match body(input, rest, h, true) {
-                ReadParse::Until(n) if h.2 == 0 && h.3 == 0 => ReadParse::Incomplete(Some(n)),
-                other => other,
-            },
+            Some((rest, h)) if rest.first() == Some(&b',') => body(input, rest, h, true),
             _ => ReadParse::Incomplete(None),
         };
     };
@@ -341,6 +336,10 @@ fn body<'a>(
         let got = input.get(start..).unwrap_or(&[]);
         return match got.first() {
             None => ReadParse::Incomplete(Some(needed)),
+            // An empty message (`,0,0,""...`, only ever read here before its header line
+            // ended) becomes a malformed line once its line end arrives, so its answer is not
+            // settled.
+            Some(b'"') if tlen == 0 && plen == 0 => ReadParse::Incomplete(Some(needed)),
             Some(b'"') => ReadParse::Until(needed),
             Some(_) => ReadParse::NotRead,
         };
