@@ -115,16 +115,15 @@ impl RxBuf<[u8]> {
         loop {
             let capacity = self.buf.len().saturating_sub(self.kept_before());
             let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
-            let decoded = self.decoder.decode_core(input, capacity);
-            let consumed = decoded.consumed();
-            match decoded {
+            let consumed = match self.decoder.decode_core(input, capacity) {
                 Decoded::Incomplete => break,
-                Decoded::Skipped { .. } => {}
-                Decoded::Overflow { .. } => {
+                Decoded::Skipped { consumed } => consumed,
+                Decoded::Overflow { consumed } => {
                     m.events.overlong = m.events.overlong.saturating_add(1);
                     wake.add(Wake::EVENTS);
+                    consumed
                 }
-                Decoded::Item(item, _) => {
+                Decoded::Item(item, consumed) => {
                     crate::log::rx(input.get(..consumed).unwrap_or(&[]));
                     let start = self.pos;
                     let (w, keep) = m.feed(&item);
@@ -136,8 +135,9 @@ impl RxBuf<[u8]> {
                         _ => None,
                     };
                     self.keep(keep, start, held);
+                    consumed
                 }
-            }
+            };
             self.pos = self.pos.saturating_add(consumed);
             if consumed == 0 {
                 break;
