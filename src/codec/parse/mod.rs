@@ -174,25 +174,18 @@ fn line_item<const FULL: bool>(rest: &[u8], noise: usize) -> Parsed<'_> {
 /// `FULL`.
 pub(super) fn classify<const FULL: bool>(line: &[u8]) -> Item<'_> {
     match line {
-        b"OK" => Item::Ok,
         [b'A' | b'a', b'T' | b't', ..] => Item::Echo(line),
-        [b'+', ..] => plus_line::<FULL>(line),
-        _ => match line.strip_prefix(b"ERROR") {
-            Some([]) => Item::Error(ErrorCode::Plain),
-            Some([b':', rest @ ..]) => {
-                match fields::only_num(rest).and_then(|n| u16::try_from(n).ok()) {
-                    Some(n) => Item::Error(ErrorCode::Code(n)),
-                    None => Item::Malformed(line),
-                }
-            }
-            _ => Item::Line(line),
-        },
+        _ => named_line::<FULL>(line),
     }
 }
 
-/// What the name of a `+` line (the text before its colon) says the line is.
+/// What the name of a line (the text before its colon, or the whole line) says the line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Prefix {
+    /// `OK`
+    Ok,
+    /// `ERROR`
+    Error,
     /// `+MQTTMSG`
     Message,
     /// `+MQTTMSGI`
@@ -215,8 +208,10 @@ enum Prefix {
     Registration(RegistrationKind),
 }
 
-/// The names of the `+` lines the parser knows.
-const PREFIXES: [(&[u8], Prefix); 21] = [
+/// The names of the lines the parser knows.
+const PREFIXES: [(&[u8], Prefix); 23] = [
+    (b"OK", Prefix::Ok),
+    (b"ERROR", Prefix::Error),
     (b"+MQTTMSG", Prefix::Message),
     (b"+MQTTMSGI", Prefix::Waiting),
     (b"+MQTTBREAK", Prefix::Break),
@@ -241,13 +236,26 @@ const PREFIXES: [(&[u8], Prefix); 21] = [
     (b"+CEREG", Prefix::Registration(RegistrationKind::Cereg)),
 ];
 
-/// The name of a `+` line the parser knows, and its arguments (after the colon).
-fn split_plus(line: &[u8]) -> Option<(Prefix, &[u8])> {
-    let colon = line.iter().position(|&b| b == b':')?;
-    let name = line.get(..colon)?;
-    let args = line.get(colon.saturating_add(1)..)?;
+/// The name of a line the parser knows, and its arguments (after the colon; `None` if the
+/// line has no colon).
+fn split_name(line: &[u8]) -> Option<(Prefix, Option<&[u8]>)> {
+    let (name, args) = match line.iter().position(|&b| b == b':') {
+        Some(colon) => (
+            line.get(..colon)?,
+            Some(line.get(colon.saturating_add(1)..)?),
+        ),
+        None => (line, None),
+    };
     let &(_, prefix) = PREFIXES.iter().find(|(n, _)| *n == name)?;
     Some((prefix, args))
+}
+
+/// The name of a line the parser knows, and its arguments (after the colon).
+fn split_plus(line: &[u8]) -> Option<(Prefix, &[u8])> {
+    match split_name(line)? {
+        (prefix, Some(args)) => Some((prefix, args)),
+        (_, None) => None,
+    }
 }
 
 /// Whether a line of this name and arguments is an answer only a query asks for.
@@ -283,13 +291,20 @@ pub(crate) fn refine(line: &[u8]) -> Item<'_> {
     parsed.unwrap_or(Item::Malformed(line))
 }
 
-/// A line that starts with `+`.
-fn plus_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
-    let Some((prefix, args)) = split_plus(line) else {
-        return Item::Line(line);
+/// A line that is not an echo: `OK`, `ERROR`, `ERROR: <n>`, a `+` line, or any other line.
+fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
+    let (prefix, args) = match split_name(line) {
+        Some((Prefix::Ok, None)) => return Item::Ok,
+        Some((Prefix::Error, None)) => return Item::Error(ErrorCode::Plain),
+        Some((prefix, Some(args))) if prefix != Prefix::Ok => (prefix, args),
+        _ => return Item::Line(line),
     };
     // The arms that parse answers only a query asks for are compiled out of the runner's parser.
     let parsed = match prefix {
+        Prefix::Ok => return Item::Line(line),
+        Prefix::Error => fields::only_num(args)
+            .and_then(|n| u16::try_from(n).ok())
+            .map(|n| Item::Error(ErrorCode::Code(n))),
         Prefix::Message => mqtt::message(args).map(Item::Message),
         Prefix::Waiting => mqtt::waiting(args),
         Prefix::Break => mqtt::connection_break(args),
