@@ -42,20 +42,20 @@ pub(super) fn cops(args: &[u8]) -> Option<Item<'_>> {
 /// `+MIPCALL: 0`, `+MIPCALL: <ip>`, `+MIPCALL: 1,<ip>` (the ip possibly quoted).
 pub(super) fn mipcall(args: &[u8]) -> Option<Item<'_>> {
     let args = fields::trim(args);
-    let call = match args {
-        b"0" => MipCall::Down,
-        b"1" => MipCall::Up(b""),
-        [b'1', b',', ip @ ..] => MipCall::Up(fields::unquote(fields::trim(ip))),
+    let ip = match args {
+        b"0" => return Some(Item::MipCall(MipCall::Down)),
+        b"1" => b"",
+        [b'1', b',', ip @ ..] => fields::trim(ip),
         ip if !ip.is_empty()
             && ip
                 .iter()
                 .all(|&b| b == b'.' || b == b'"' || b == b':' || b.is_ascii_hexdigit()) =>
         {
-            MipCall::Up(fields::unquote(ip))
+            ip
         }
         _ => return None,
     };
-    Some(Item::MipCall(call))
+    Some(Item::MipCall(MipCall::Up(fields::unquote(ip))))
 }
 
 /// `+CxREG: <n>,<stat>[,...]` (a query answer) or `+CxREG: <stat>[,"<lac>",...]` (unsolicited).
