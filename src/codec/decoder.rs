@@ -2,7 +2,7 @@
 //! that cannot fit.
 
 use super::item::Item;
-use super::parse::{classify, line_end, parse_item, Parsed, Resume};
+use super::parse::{classify, line_end, parse_item, Found, Resume};
 
 /// What [`Decoder::decode`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,14 +173,14 @@ impl Decoder {
                 return Decoded::Skipped { consumed: take };
             }
         }
-        let (parsed, resume) = parse_item::<FULL>(input);
         self.mode = Mode::Parse(Resume::Start);
-        match parsed {
-            Parsed::Item(item, n) => Decoded::Item(item, n),
-            Parsed::Incomplete { noise, .. } if noise > 0 => Decoded::Skipped { consumed: noise },
+        match parse_item(input) {
+            Found::Line(line, n) => Decoded::Item(classify::<FULL>(line), n),
+            Found::Item(item, n) => Decoded::Item(item, n),
+            Found::Incomplete { noise, .. } if noise > 0 => Decoded::Skipped { consumed: noise },
             // An empty input is never an overflow, even for a capacity of 0: that would take
             // nothing, and a caller decoding until `Incomplete` would spin.
-            Parsed::Incomplete { needed, .. }
+            Found::Incomplete { needed, .. }
                 if !input.is_empty()
                     && (input.len() >= capacity || needed.is_some_and(|n| n > capacity)) =>
             {
@@ -193,7 +193,7 @@ impl Decoder {
                     consumed: input.len(),
                 }
             }
-            Parsed::Incomplete { .. } => {
+            Found::Incomplete { resume, .. } => {
                 self.mode = Mode::Parse(resume);
                 Decoded::Incomplete
             }

@@ -51,7 +51,7 @@ pub(super) fn line_end(input: &[u8]) -> Option<usize> {
 /// Never needs bytes after the item it returns, never panics, and takes at least one byte with
 /// every item.
 pub fn parse(input: &[u8]) -> Parsed<'_> {
-    parse_item::<true>(input).0
+    parse_with::<true>(input)
 }
 
 /// [`parse`] as the driver's runner uses it (`FULL` false): the answers only a query asks for
@@ -59,7 +59,35 @@ pub fn parse(input: &[u8]) -> Parsed<'_> {
 /// left as [`Item::Line`], for the query that reads them to parse with [`parse`]. A firmware
 /// that makes no query then carries no parser for them.
 pub(crate) fn parse_core(input: &[u8]) -> Parsed<'_> {
-    parse_item::<false>(input).0
+    parse_with::<false>(input)
+}
+
+/// [`parse`], or [`parse_core`] when not `FULL`.
+fn parse_with<const FULL: bool>(input: &[u8]) -> Parsed<'_> {
+    match parse_item(input) {
+        Found::Line(line, len) => Parsed::Item(classify::<FULL>(line), len),
+        Found::Item(item, len) => Parsed::Item(item, len),
+        Found::Incomplete { noise, needed, .. } => Parsed::Incomplete { noise, needed },
+    }
+}
+
+/// What [`parse_item`] found at the start of an input.
+pub(super) enum Found<'a> {
+    /// A complete line (without its line end, for [`classify`] to classify) and the bytes it
+    /// takes (noise before it and its line end included).
+    Line(&'a [u8], usize),
+    /// A prompt or a message read by length, and the bytes it takes (noise included).
+    Item(Item<'a>, usize),
+    /// [`Parsed::Incomplete`], and what a later call on the same bytes and more may take as
+    /// known (always [`Resume::Start`] unless `noise` is 0).
+    Incomplete {
+        /// Leading bytes that are noise.
+        noise: usize,
+        /// Total bytes needed, if known.
+        needed: Option<usize>,
+        /// What is known of the item for a later call.
+        resume: Resume,
+    },
 }
 
 /// What is known about an incomplete item at the start of an input, for a later call on the
@@ -83,48 +111,34 @@ pub(super) enum Resume {
     },
 }
 
-/// [`parse`], and what a later call on the same bytes and more may take as known (always
-/// [`Resume::Start`] unless the answer is an `Incomplete` with no noise).
-pub(super) fn parse_item<const FULL: bool>(input: &[u8]) -> (Parsed<'_>, Resume) {
+/// The item at the start of `input`, its line left to classify.
+pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
     let noise = input
         .iter()
         .position(|&b| starts_line(b))
         .unwrap_or(input.len());
+    let incomplete = |needed, resume| Found::Incomplete {
+        noise,
+        needed,
+        resume,
+    };
     let Some(rest) = input.get(noise..).filter(|r| !r.is_empty()) else {
-        return (
-            Parsed::Incomplete {
-                noise,
-                needed: None,
-            },
-            Resume::Start,
-        );
+        return incomplete(None, Resume::Start);
     };
     if rest.first() == Some(&b'>') {
         let len = if rest.get(1) == Some(&b' ') { 2 } else { 1 };
-        return (
-            Parsed::Item(Item::Prompt, noise.saturating_add(len)),
-            Resume::Start,
-        );
+        return Found::Item(Item::Prompt, noise.saturating_add(len));
     }
     const READ: &[u8] = b"+MQTTREAD:";
     if rest.starts_with(READ) {
         return match mqtt::read(rest) {
-            mqtt::ReadParse::Done(item, len) => {
-                (Parsed::Item(item, noise.saturating_add(len)), Resume::Start)
+            mqtt::ReadParse::Done(item, len) => Found::Item(item, noise.saturating_add(len)),
+            mqtt::ReadParse::Incomplete(needed) => {
+                incomplete(needed.and_then(|n| n.checked_add(noise)), Resume::Start)
             }
-            mqtt::ReadParse::Incomplete(needed) => (
-                Parsed::Incomplete {
-                    noise,
-                    needed: needed.and_then(|n| n.checked_add(noise)),
-                },
-                Resume::Start,
-            ),
             mqtt::ReadParse::Until(needed) => match needed.checked_add(noise) {
-                Some(needed) => (
-                    Parsed::Incomplete {
-                        noise,
-                        needed: Some(needed),
-                    },
+                Some(needed) => incomplete(
+                    Some(needed),
                     if noise == 0 {
                         Resume::Until {
                             seen: input.len(),
@@ -134,40 +148,33 @@ pub(super) fn parse_item<const FULL: bool>(input: &[u8]) -> (Parsed<'_>, Resume)
                         Resume::Start
                     },
                 ),
-                None => (
-                    Parsed::Incomplete {
-                        noise,
-                        needed: None,
-                    },
-                    Resume::Start,
-                ),
+                None => incomplete(None, Resume::Start),
             },
-            mqtt::ReadParse::NotRead => (line_item::<FULL>(rest, noise), Resume::Start),
+            mqtt::ReadParse::NotRead => line_item(rest, noise, Resume::Start),
         };
     }
-    let parsed = line_item::<FULL>(rest, noise);
     // A line that cannot become a `+MQTTREAD` answer, whatever follows, has no line end in
     // the bytes seen so far.
-    let resume = match parsed {
-        Parsed::Incomplete { noise: 0, .. } if !READ.starts_with(rest) => Resume::Line(input.len()),
-        _ => Resume::Start,
+    let resume = if noise == 0 && !READ.starts_with(rest) {
+        Resume::Line(input.len())
+    } else {
+        Resume::Start
     };
-    (parsed, resume)
+    line_item(rest, noise, resume)
 }
 
-/// Parses the line at the start of `rest` (which starts a line).
-fn line_item<const FULL: bool>(rest: &[u8], noise: usize) -> Parsed<'_> {
+/// The line at the start of `rest` (which starts a line), or, if it has not ended,
+/// incomplete with `resume`.
+fn line_item(rest: &[u8], noise: usize, resume: Resume) -> Found<'_> {
     let Some(end) = line_end(rest) else {
-        return Parsed::Incomplete {
+        return Found::Incomplete {
             noise,
             needed: None,
+            resume,
         };
     };
     let line = rest.get(..end).unwrap_or(rest);
-    Parsed::Item(
-        classify::<FULL>(line),
-        noise.saturating_add(end).saturating_add(1),
-    )
+    Found::Line(line, noise.saturating_add(end).saturating_add(1))
 }
 
 /// Classifies one complete line (no line end, first byte printable); see [`parse_core`] for
