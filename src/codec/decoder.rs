@@ -37,23 +37,10 @@ impl Decoded<'_> {
     }
 }
 
-/// What the decoder is doing with the bytes at the start of its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-enum Mode {
-    /// Parsing; what is known of the incomplete item there from the last call.
-    Parse(Resume),
-    /// Dropping an overlong item up to and including the next CR or LF.
-    SkipToLineEnd,
-    /// Dropping this many more bytes of an overlong item.
-    SkipBytes(usize),
-}
-
-impl Default for Mode {
-    fn default() -> Self {
-        Mode::Parse(Resume::Start)
-    }
-}
+/// What the decoder is doing with the bytes at the start of its input: parsing (what is known
+/// of the incomplete item there from the last call: [`Resume`]), or dropping an overlong item
+/// ([`Resume::SkipToLineEnd`], [`Resume::SkipBytes`]).
+type Mode = Resume;
 
 /// The streaming decoder: [`parse`](super::parse()) for a buffer of fixed capacity.
 ///
@@ -64,17 +51,23 @@ impl Default for Mode {
 /// the buffer is full and the item at its start still is not complete, the item cannot fit: the
 /// decoder drops it (now, and the rest of it as it arrives) and reports [`Decoded::Overflow`]
 /// once. So a full buffer never stalls and never spins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Decoder {
     mode: Mode,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
 }
 
 impl Decoder {
     /// A decoder at the start of a stream.
     pub const fn new() -> Self {
         Decoder {
-            mode: Mode::Parse(Resume::Start),
+            mode: Resume::Start,
         }
     }
 
@@ -102,12 +95,12 @@ impl Decoder {
         // item that was incomplete.
         match self.mode {
             // The same line, more bytes: look for its end in the new ones only.
-            Mode::Parse(Resume::Line(scanned)) => {
+            Resume::Line(scanned) => {
                 if let Some(tail) = input.get(scanned..) {
                     match line_end(tail) {
                         Some(at) => return self.line::<FULL>(input, scanned.saturating_add(at)),
                         None if input.len() < capacity => {
-                            self.mode = Mode::Parse(Resume::Line(input.len()));
+                            self.mode = Resume::Line(input.len());
                             return Decoded::Incomplete;
                         }
                         None => {}
@@ -115,7 +108,7 @@ impl Decoder {
                 }
             }
             // The same message read by length, still short of its length.
-            Mode::Parse(Resume::Until { seen, needed })
+            Resume::Until { seen, needed }
                 if (seen..needed).contains(&input.len())
                     && input.len() < capacity
                     && needed <= capacity =>
@@ -130,7 +123,7 @@ impl Decoder {
     /// The line that ends at `end`.
     #[inline(never)]
     fn line<'a, const FULL: bool>(&mut self, input: &'a [u8], end: usize) -> Decoded<'a> {
-        self.mode = Mode::Parse(Resume::Start);
+        self.mode = Resume::Start;
         let line = input.get(..end).unwrap_or(input);
         Decoded::Item(classify::<FULL>(line), end.saturating_add(1))
     }
@@ -144,11 +137,11 @@ impl Decoder {
         capacity: usize,
     ) -> Decoded<'a> {
         match self.mode {
-            Mode::Parse(_) => {}
-            Mode::SkipToLineEnd => {
+            Resume::Start | Resume::Line(_) | Resume::Until { .. } => {}
+            Resume::SkipToLineEnd => {
                 return match line_end(input) {
                     Some(end) => {
-                        self.mode = Mode::Parse(Resume::Start);
+                        self.mode = Resume::Start;
                         Decoded::Skipped {
                             consumed: end.saturating_add(1),
                         }
@@ -159,21 +152,21 @@ impl Decoder {
                     },
                 };
             }
-            Mode::SkipBytes(n) => {
+            Resume::SkipBytes(n) => {
                 if input.is_empty() {
                     return Decoded::Incomplete;
                 }
                 let take = n.min(input.len());
                 let left = n.saturating_sub(take);
                 self.mode = if left == 0 {
-                    Mode::Parse(Resume::Start)
+                    Resume::Start
                 } else {
-                    Mode::SkipBytes(left)
+                    Resume::SkipBytes(left)
                 };
                 return Decoded::Skipped { consumed: take };
             }
         }
-        self.mode = Mode::Parse(Resume::Start);
+        self.mode = Resume::Start;
         match parse_item(input) {
             Found::Line(line, n) => Decoded::Item(classify::<FULL>(line), n),
             Found::Item(item, n) => Decoded::Item(item, n),
@@ -185,16 +178,16 @@ impl Decoder {
                     && (input.len() >= capacity || needed.is_some_and(|n| n > capacity)) =>
             {
                 self.mode = match needed {
-                    Some(n) if n > input.len() => Mode::SkipBytes(n.saturating_sub(input.len())),
-                    Some(_) => Mode::Parse(Resume::Start),
-                    None => Mode::SkipToLineEnd,
+                    Some(n) if n > input.len() => Resume::SkipBytes(n.saturating_sub(input.len())),
+                    Some(_) => Resume::Start,
+                    None => Resume::SkipToLineEnd,
                 };
                 Decoded::Overflow {
                     consumed: input.len(),
                 }
             }
             Found::Incomplete { resume, .. } => {
-                self.mode = Mode::Parse(resume);
+                self.mode = resume;
                 Decoded::Incomplete
             }
         }

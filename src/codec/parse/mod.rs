@@ -109,6 +109,11 @@ pub(super) enum Resume {
         /// The total length the item needs.
         needed: usize,
     },
+    /// Not parsing (the [`Decoder`](super::Decoder)'s own states): dropping an overlong item
+    /// up to and including the next CR or LF.
+    SkipToLineEnd,
+    /// Not parsing: dropping this many more bytes of an overlong item.
+    SkipBytes(usize),
 }
 
 /// The item at the start of `input`, its line left to classify.
