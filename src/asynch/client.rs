@@ -160,12 +160,12 @@ impl<'d, W: Write> Client<'d, W> {
         }
         // Wait for the answers owed to abandoned commands, so that none is taken for ours. A
         // module left in data mode by an abandoned data publish gets NUL bytes for the rest.
-        if !self.shared.with(|m| m.settled()).unwrap_or(true) {
+        let unsettled = self
+            .shared
+            .with(|m| (!m.settled()).then(|| m.settle_limit(&self.config.get())))
+            .flatten();
+        if let Some(limit) = unsettled {
             let answer_timeout = self.config.get().answer_timeout;
-            let limit = self
-                .shared
-                .with(|m| m.settle_limit(&self.config.get()))
-                .unwrap_or(answer_timeout);
             let settled = |cx: &mut Context<'_>| {
                 self.shared
                     .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
