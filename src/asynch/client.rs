@@ -287,42 +287,55 @@ impl<'d, W: Write> Client<'d, W> {
 
     /// [`request`](Self::request) for a command's line; `up`: a data call is brought up (not
     /// hung up).
-    pub(crate) async fn request_line(&self, line: Line<'_>, op: Op, up: bool) -> Result<(), Error> {
-        let config = self.config.get();
-        let after = match op {
-            Op::Async(id, ResultOf::Open) => After::Result(id, config.open_timeout),
-            Op::Async(id, _) | Op::PublishData(id, _) => After::Result(id, config.result_timeout),
-            Op::Call => After::Call(up, config.call_timeout),
-            _ => After::Nothing,
-        };
-        let _op = match after {
-            After::Result(id, _) => Some(self.ops_lock(id).lock().await),
-            _ => None,
-        };
-        self.transact_line(&line, op, None).await?;
-        let (slot, timeout) = match after {
-            After::Nothing => return Ok(()),
-            After::Result(id, timeout) => (Wake::client(id), timeout),
-            After::Call(_, timeout) => (Wake::CALL, timeout),
-        };
-        let mut guard = AfterGuard {
-            shared: self.shared,
-            after,
-            armed: true,
-        };
-        let r = with_timeout(timeout, |cx| {
-            self.shared.poll(cx, slot, |m| match after {
-                After::Result(id, _) => m.take_result(id),
-                After::Call(up, _) => m
-                    .take_call()
-                    .map(|o| o.and_then(|u| if u == up { Ok(()) } else { Err(Error::Failed) })),
-                After::Nothing => Some(Ok(())),
+    // Not an `async fn` on purpose (see the comment in the body).
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn request_line<'a>(
+        &'a self,
+        line: Line<'a>,
+        op: Op,
+        up: bool,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
+        // An async block rather than an `async fn`: its captures stay where they are, where an
+        // `async fn` copies its arguments (the line) once more when first polled.
+        async move {
+            let config = self.config.get();
+            let after = match op {
+                Op::Async(id, ResultOf::Open) => After::Result(id, config.open_timeout),
+                Op::Async(id, _) | Op::PublishData(id, _) => {
+                    After::Result(id, config.result_timeout)
+                }
+                Op::Call => After::Call(up, config.call_timeout),
+                _ => After::Nothing,
+            };
+            let _op = match after {
+                After::Result(id, _) => Some(self.ops_lock(id).lock().await),
+                _ => None,
+            };
+            self.transact_line(&line, op, None).await?;
+            let (slot, timeout) = match after {
+                After::Nothing => return Ok(()),
+                After::Result(id, timeout) => (Wake::client(id), timeout),
+                After::Call(_, timeout) => (Wake::CALL, timeout),
+            };
+            let mut guard = AfterGuard {
+                shared: self.shared,
+                after,
+                armed: true,
+            };
+            let r = with_timeout(timeout, |cx| {
+                self.shared.poll(cx, slot, |m| match after {
+                    After::Result(id, _) => m.take_result(id),
+                    After::Call(up, _) => m
+                        .take_call()
+                        .map(|o| o.and_then(|u| if u == up { Ok(()) } else { Err(Error::Failed) })),
+                    After::Nothing => Some(Ok(())),
+                })
             })
-        })
-        .await
-        .map_err(|_| Error::ResultTimeout)?;
-        guard.armed = false;
-        r
+            .await
+            .map_err(|_| Error::ResultTimeout)?;
+            guard.armed = false;
+            r
+        }
     }
 
     fn ops_lock(&self, id: ClientId) -> &Mutex<NoopRawMutex, ()> {
