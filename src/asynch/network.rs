@@ -242,12 +242,19 @@ impl<'d, W: Write> Client<'d, W> {
     }
 
     /// [`attach`](Self::attach) for its command's line.
-    async fn attach_line(&self, line: Line<'_>) -> Result<IpText, Error> {
-        self.request_line(line, Op::Call, true).await?;
-        Ok(self
-            .shared
-            .with(|m| query::text(&m.call.ip))
-            .unwrap_or_default())
+    // Not an `async fn`: an async block does not copy its captures (the line) when first polled.
+    #[allow(clippy::manual_async_fn)]
+    fn attach_line<'a>(
+        &'a self,
+        line: Line<'a>,
+    ) -> impl Future<Output = Result<IpText, Error>> + use<'a, 'd, W> {
+        async move {
+            self.request_line(line, Op::Call, true).await?;
+            Ok(self
+                .shared
+                .with(|m| query::text(&m.call.ip))
+                .unwrap_or_default())
+        }
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
