@@ -144,131 +144,135 @@ impl<'d, W: Write> Client<'d, W> {
     /// payload after the prompt). A collecting op's kept answer is read by `reader` before the
     /// channel is released, also when the module answered `ERROR`; the result is then the
     /// module's verdict.
-    pub(crate) async fn transact_line(
-        &self,
-        line: &Line<'_>,
+    // Not an `async fn`: an async block does not copy its captures when first polled.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn transact_line<'a>(
+        &'a self,
+        line: &'a Line<'a>,
         op: Op,
-        reader: Option<Reader<'_>>,
-    ) -> Result<(), Error> {
-        line.check()?;
-        let mut w = self.writer.lock().await;
-        if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
-            // A command line was cut short by a dropped operation: end it, so that the module
-            // answers it (with the final result counted as owed) and reads ours afresh.
-            w.write_all(b"\r").await.map_err(io)?;
-            w.flush().await.map_err(io)?;
-        }
-        // Wait for the answers owed to abandoned commands, so that none is taken for ours. A
-        // module left in data mode by an abandoned data publish gets NUL bytes for the rest.
-        let unsettled = self
-            .shared
-            .with(|m| (!m.settled()).then(|| m.settle_limit(&self.config.get())))
-            .flatten();
-        if let Some(limit) = unsettled {
-            let answer_timeout = self.config.get().answer_timeout;
-            let settled = |cx: &mut Context<'_>| {
-                self.shared
-                    .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
-            };
-            if with_timeout(limit, settled).await.is_err() {
-                if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
-                    crate::log::note("completing an abandoned data publish with NUL bytes");
-                    for chunk in crate::proto::filler(n) {
-                        w.write_all(chunk).await.map_err(io)?;
-                    }
-                    w.flush().await.map_err(io)?;
-                    let _ = with_timeout(answer_timeout, settled).await;
-                }
-                self.shared.with(|m| m.force_settle());
+        reader: Option<Reader<'a>>,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
+        async move {
+            line.check()?;
+            let mut w = self.writer.lock().await;
+            if self.shared.with(|m| core::mem::take(&mut m.partial_line)) == Some(true) {
+                // A command line was cut short by a dropped operation: end it, so that the module
+                // answers it (with the final result counted as owed) and reads ours afresh.
+                w.write_all(b"\r").await.map_err(io)?;
+                w.flush().await.map_err(io)?;
             }
-        }
-        self.shared
-            .with(|m| m.begin(op))
-            .unwrap_or(Err(Error::UnexpectedAnswer))?;
-        let mut guard = CommandGuard {
-            shared: self.shared,
-            rx: self.rx,
-            writing: true,
-            data_left: None,
-            armed: true,
-        };
-        // Checked above. The line, piece by piece, and for a data publish the payload after the
-        // prompt, go through one byte-exact write loop; one wait takes the prompt or the final
-        // result.
-        let payload = line.data();
-        let mut num = [0u8; 10];
-        let mut pieces = line.pieces(self.config.get().line_end);
-        let mut rest: &[u8] = &[];
-        let done = loop {
-            loop {
-                if rest.is_empty() {
-                    match pieces.next(&mut num) {
-                        // An empty piece (an empty string) is passed over.
-                        Some(piece) => {
-                            rest = piece;
-                            continue;
+            // Wait for the answers owed to abandoned commands, so that none is taken for ours. A
+            // module left in data mode by an abandoned data publish gets NUL bytes for the rest.
+            let unsettled = self
+                .shared
+                .with(|m| (!m.settled()).then(|| m.settle_limit(&self.config.get())))
+                .flatten();
+            if let Some(limit) = unsettled {
+                let answer_timeout = self.config.get().answer_timeout;
+                let settled = |cx: &mut Context<'_>| {
+                    self.shared
+                        .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
+                };
+                if with_timeout(limit, settled).await.is_err() {
+                    if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
+                        crate::log::note("completing an abandoned data publish with NUL bytes");
+                        for chunk in crate::proto::filler(n) {
+                            w.write_all(chunk).await.map_err(io)?;
                         }
-                        None => break,
+                        w.flush().await.map_err(io)?;
+                        let _ = with_timeout(answer_timeout, settled).await;
                     }
-                }
-                let n = w.write(rest).await.map_err(io)?;
-                if n == 0 {
-                    return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
-                }
-                rest = rest.get(n..).unwrap_or(&[]);
-                if guard.data_left.is_some() {
-                    // Byte-exact progress: if dropped part-way, exactly what is left is owed.
-                    guard.data_left = u16::try_from(rest.len()).ok();
+                    self.shared.with(|m| m.force_settle());
                 }
             }
-            let prompt = guard.writing && payload.is_some();
-            guard.writing = false;
-            w.flush().await.map_err(io)?;
-            if prompt {
-                crate::log::command(line, self.config.get().line_end);
-                guard.data_left = payload.and_then(|p| u16::try_from(p.len()).ok());
-            } else if guard.data_left.take().is_some() {
-                crate::log::tx(payload.unwrap_or(&[]));
-            } else {
-                crate::log::command(line, self.config.get().line_end);
-            }
-            let config = self.config.get();
-            let timeout = if prompt {
-                config.prompt_timeout
-            } else {
-                config.answer_timeout
+            self.shared
+                .with(|m| m.begin(op))
+                .unwrap_or(Err(Error::UnexpectedAnswer))?;
+            let mut guard = CommandGuard {
+                shared: self.shared,
+                rx: self.rx,
+                writing: true,
+                data_left: None,
+                armed: true,
             };
-            let got = with_timeout(timeout, |cx| {
-                self.shared.poll(cx, Wake::COMMAND, |m| {
-                    if prompt && m.prompted() {
-                        Some(None)
-                    } else {
-                        m.take_done().map(Some)
+            // Checked above. The line, piece by piece, and for a data publish the payload after the
+            // prompt, go through one byte-exact write loop; one wait takes the prompt or the final
+            // result.
+            let payload = line.data();
+            let mut num = [0u8; 10];
+            let mut pieces = line.pieces(self.config.get().line_end);
+            let mut rest: &[u8] = &[];
+            let done = loop {
+                loop {
+                    if rest.is_empty() {
+                        match pieces.next(&mut num) {
+                            // An empty piece (an empty string) is passed over.
+                            Some(piece) => {
+                                rest = piece;
+                                continue;
+                            }
+                            None => break,
+                        }
                     }
-                })
-            })
-            .await;
-            match got {
-                Err(_) if prompt => return Err(Error::PromptTimeout),
-                Err(_) => return Err(Error::AnswerTimeout),
-                // The prompt: the payload goes next.
-                Ok(None) => rest = payload.unwrap_or(&[]),
-                // The final result instead of the prompt.
-                Ok(Some(done)) if prompt => {
-                    guard.armed = false;
-                    return done.and(Err(Error::UnexpectedAnswer));
+                    let n = w.write(rest).await.map_err(io)?;
+                    if n == 0 {
+                        return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
+                    }
+                    rest = rest.get(n..).unwrap_or(&[]);
+                    if guard.data_left.is_some() {
+                        // Byte-exact progress: if dropped part-way, exactly what is left is owed.
+                        guard.data_left = u16::try_from(rest.len()).ok();
+                    }
                 }
-                Ok(Some(done)) => break done,
+                let prompt = guard.writing && payload.is_some();
+                guard.writing = false;
+                w.flush().await.map_err(io)?;
+                if prompt {
+                    crate::log::command(line, self.config.get().line_end);
+                    guard.data_left = payload.and_then(|p| u16::try_from(p.len()).ok());
+                } else if guard.data_left.take().is_some() {
+                    crate::log::tx(payload.unwrap_or(&[]));
+                } else {
+                    crate::log::command(line, self.config.get().line_end);
+                }
+                let config = self.config.get();
+                let timeout = if prompt {
+                    config.prompt_timeout
+                } else {
+                    config.answer_timeout
+                };
+                let got = with_timeout(timeout, |cx| {
+                    self.shared.poll(cx, Wake::COMMAND, |m| {
+                        if prompt && m.prompted() {
+                            Some(None)
+                        } else {
+                            m.take_done().map(Some)
+                        }
+                    })
+                })
+                .await;
+                match got {
+                    Err(_) if prompt => return Err(Error::PromptTimeout),
+                    Err(_) => return Err(Error::AnswerTimeout),
+                    // The prompt: the payload goes next.
+                    Ok(None) => rest = payload.unwrap_or(&[]),
+                    // The final result instead of the prompt.
+                    Ok(Some(done)) if prompt => {
+                        guard.armed = false;
+                        return done.and(Err(Error::UnexpectedAnswer));
+                    }
+                    Ok(Some(done)) => break done,
+                }
+            };
+            guard.armed = false;
+            if let Some(read) = reader {
+                match self.rx.try_borrow() {
+                    Ok(rx) => read(rx.answer(), done.is_ok()),
+                    Err(_) => return Err(Error::UnexpectedAnswer),
+                }
             }
-        };
-        guard.armed = false;
-        if let Some(read) = reader {
-            match self.rx.try_borrow() {
-                Ok(rx) => read(rx.answer(), done.is_ok()),
-                Err(_) => return Err(Error::UnexpectedAnswer),
-            }
+            done
         }
-        done
     }
 
     /// Sends `cmd` as `op` and waits for its final result and, when `op` has one, for what
