@@ -1,7 +1,7 @@
 //! Handing unsolicited events to the application.
 
 use core::cell::Cell;
-use core::future::poll_fn;
+use core::future::{poll_fn, Future};
 
 use embedded_io_async::Write;
 
@@ -71,36 +71,43 @@ impl<W: Write> Client<'_, W> {
     /// Cancel-safe: dropped while waiting, nothing is lost. Dropped while a message is being
     /// read: if the message had arrived, it is held and the next call hands it out; if not, the
     /// read's late answer is absorbed and its message reported lost.
-    pub async fn next_event<T>(&self, f: impl FnOnce(Event<'_>) -> T) -> T {
-        // `f` is called in one place, through a sink that the non-generic code below calls.
-        let f = Cell::new(Some(f));
-        let out = Cell::new(None);
-        let sink = |event: Event<'_>| {
-            if let Some(f) = f.take() {
-                out.set(Some(f(event)));
-            }
-        };
-        loop {
-            let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, |m| ready(m))).await;
-            match what {
-                Ready::Waiting(id) => {
-                    self.shared.with(|m| {
-                        let c = m.client_mut(id);
-                        c.waiting = c.waiting.saturating_sub(1);
-                    });
-                    // `fetch`, without a future of its own.
-                    let line = Command::Read(id).line();
-                    let got = self.transact_line(&line, Op::Read(id), None).await;
-                    // A message read is held: the next turn hands it out, after the events
-                    // that came before its answer ended.
-                    if let Err(error) = got.and_then(|_| self.read_outcome()) {
-                        sink(Event::ReadFailed { client: id, error });
-                    }
+    // Not an `async fn`: an async block does not copy its captures when first polled.
+    #[allow(clippy::manual_async_fn)]
+    pub fn next_event<'a, T: 'a>(
+        &'a self,
+        f: impl FnOnce(Event<'_>) -> T + 'a,
+    ) -> impl Future<Output = T> + 'a {
+        async move {
+            // `f` is called in one place, through a sink that the non-generic code below calls.
+            let f = Cell::new(Some(f));
+            let out = Cell::new(None);
+            let sink = |event: Event<'_>| {
+                if let Some(f) = f.take() {
+                    out.set(Some(f(event)));
                 }
-                what => self.hand_out(what, &sink),
-            }
-            if let Some(out) = out.take() {
-                return out;
+            };
+            loop {
+                let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, |m| ready(m))).await;
+                match what {
+                    Ready::Waiting(id) => {
+                        self.shared.with(|m| {
+                            let c = m.client_mut(id);
+                            c.waiting = c.waiting.saturating_sub(1);
+                        });
+                        // `fetch`, without a future of its own.
+                        let line = Command::Read(id).line();
+                        let got = self.transact_line(&line, Op::Read(id), None).await;
+                        // A message read is held: the next turn hands it out, after the events
+                        // that came before its answer ended.
+                        if let Err(error) = got.and_then(|_| self.read_outcome()) {
+                            sink(Event::ReadFailed { client: id, error });
+                        }
+                    }
+                    what => self.hand_out(what, &sink),
+                }
+                if let Some(out) = out.take() {
+                    return out;
+                }
             }
         }
     }
