@@ -11,7 +11,9 @@ use crate::types::{ClientId, QoS};
 pub(crate) struct HeldMessage {
     pub(crate) client: ClientId,
     pub(crate) qos: QoS,
+    /// Where the topic lies, from `start`.
     pub(crate) topic: Range<usize>,
+    /// Where the payload lies, from `start`.
     pub(crate) payload: Range<usize>,
     /// Where the item starts (nothing before it may be dropped while it is held).
     pub(crate) start: usize,
@@ -49,8 +51,7 @@ impl<const N: usize> RxBuf<[u8; N]> {
 fn held_message(msg: &Message<'_>, start: usize, input: &[u8]) -> HeldMessage {
     let base = input.as_ptr() as usize;
     let range = |s: &[u8]| {
-        let off = (s.as_ptr() as usize).saturating_sub(base);
-        let from = start.saturating_add(off);
+        let from = (s.as_ptr() as usize).saturating_sub(base);
         from..from.saturating_add(s.len())
     };
     HeldMessage {
@@ -60,10 +61,6 @@ fn held_message(msg: &Message<'_>, start: usize, input: &[u8]) -> HeldMessage {
         payload: range(msg.payload),
         start,
     }
-}
-
-fn shift(r: &Range<usize>, by: usize) -> Range<usize> {
-    r.start.saturating_sub(by)..r.end.saturating_sub(by)
 }
 
 impl RxBuf<[u8]> {
@@ -89,8 +86,6 @@ impl RxBuf<[u8]> {
             }
         }
         if let Some(m) = self.message.as_mut() {
-            m.topic = shift(&m.topic, keep);
-            m.payload = shift(&m.payload, keep);
             m.start = m.start.saturating_sub(keep);
         }
     }
@@ -191,11 +186,12 @@ impl RxBuf<[u8]> {
     /// The held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
     pub(crate) fn message(&self) -> Option<Message<'_>> {
         let m = self.message.as_ref()?;
+        let item = self.buf.get(m.start..)?;
         Some(Message {
             client: m.client,
             qos: m.qos,
-            topic: self.buf.get(m.topic.clone())?,
-            payload: self.buf.get(m.payload.clone())?,
+            topic: item.get(m.topic.clone())?,
+            payload: item.get(m.payload.clone())?,
         })
     }
 }
