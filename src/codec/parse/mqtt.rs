@@ -242,44 +242,48 @@ pub(super) enum ReadParse<'a> {
 /// Topic and payload are taken by their lengths, so the payload may hold any byte. The item ends
 /// at the closing quote; the line end after it is left as noise.
 pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
-    let Some(eol) = super::line_end(input) else {
+    // The header, where the message starts, and whether it is inline (after a comma).
+    let (h, rest, inline) = match super::line_end(input) {
         // The header line has not ended. It may still be a complete inline message whose
         // payload holds no CR or LF, so try the inline layout below; else wait.
-        return match header(input) {
-            Some((rest, h)) if rest.first() == Some(&b',') => body(input, rest, h, true),
-            _ => ReadParse::Incomplete(None),
-        };
+        None => match header(input) {
+            Some((rest, h)) if rest.first() == Some(&b',') => (h, rest, true),
+            _ => return ReadParse::Incomplete(None),
+        },
+        Some(eol) => {
+            let line = input.get(..eol).unwrap_or(input);
+            let Some((rest, h)) = header(line) else {
+                return ReadParse::NotRead;
+            };
+            let (client, _, tlen, plen) = h;
+            if tlen == 0 && plen == 0 {
+                return match Fields(rest).end() {
+                    Some(()) => ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1)),
+                    None => ReadParse::NotRead,
+                };
+            }
+            if rest.first() == Some(&b',') {
+                let offset = line.len().saturating_sub(rest.len());
+                (h, input.get(offset..).unwrap_or(&[]), true)
+            } else {
+                if Fields(rest).end().is_none() {
+                    return ReadParse::NotRead;
+                }
+                // The manual's layout: the message starts on the next line.
+                let after = input.get(eol..).unwrap_or(&[]);
+                let skip = after
+                    .iter()
+                    .position(|&b| b != b'\r' && b != b'\n')
+                    .unwrap_or(after.len());
+                let rest = after.get(skip..).unwrap_or(&[]);
+                if rest.is_empty() {
+                    return ReadParse::Incomplete(None);
+                }
+                (h, rest, false)
+            }
+        }
     };
-    let line = input.get(..eol).unwrap_or(input);
-    let Some((rest, h)) = header(line) else {
-        return ReadParse::NotRead;
-    };
-    let (client, qos, tlen, plen) = h;
-    if tlen == 0 && plen == 0 {
-        return match Fields(rest).end() {
-            Some(()) => ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1)),
-            None => ReadParse::NotRead,
-        };
-    }
-    if rest.first() == Some(&b',') {
-        let offset = line.len().saturating_sub(rest.len());
-        let rest = input.get(offset..).unwrap_or(&[]);
-        return body(input, rest, (client, qos, tlen, plen), true);
-    }
-    if Fields(rest).end().is_none() {
-        return ReadParse::NotRead;
-    }
-    // The manual's layout: the message starts on the next line.
-    let after = input.get(eol..).unwrap_or(&[]);
-    let skip = after
-        .iter()
-        .position(|&b| b != b'\r' && b != b'\n')
-        .unwrap_or(after.len());
-    let rest = after.get(skip..).unwrap_or(&[]);
-    if rest.is_empty() {
-        return ReadParse::Incomplete(None);
-    }
-    body(input, rest, (client, qos, tlen, plen), false)
+    body(input, rest, h, inline)
 }
 
 /// The longest topic a `+MQTTREAD` header may announce (MQTT's own limit); a longer one marks
