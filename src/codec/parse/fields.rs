@@ -1,8 +1,8 @@
 //! The fields of an information line, read one after the other with a [`Fields`] cursor.
-//! Numbers and quoted strings are read with nom; the spaces and commas between them by hand.
+//! Quoted strings are read with nom; numbers (as nom's `u32` reads them: at least one digit, no
+//! sign, `None` past `u32::MAX`), and the spaces and commas between fields, by hand.
 
 use nom::bytes::complete::take_till;
-use nom::character::complete::u32 as dec;
 use nom::IResult;
 
 use crate::types::{ClientId, QoS};
@@ -33,8 +33,19 @@ impl<'a> Fields<'a> {
     /// A decimal number, after optional spaces.
     #[inline(never)]
     pub(super) fn num(&mut self) -> Option<u32> {
-        let r: IResult<&[u8], u32, ()> = dec(skip_spaces(self.0));
-        let (rest, n) = r.ok()?;
+        let i = skip_spaces(self.0);
+        let len = i
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(i.len());
+        let (digits, rest) = i.split_at_checked(len)?;
+        if digits.is_empty() {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for &b in digits {
+            n = n.checked_mul(10)?.checked_add(u32::from(b & 0x0f))?;
+        }
         self.0 = rest;
         Some(n)
     }
@@ -117,5 +128,37 @@ pub(super) fn unquote(s: &[u8]) -> &[u8] {
     match s {
         [b'"', inner @ .., b'"'] => inner,
         _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `num` reads a number as nom's `u32` does, after optional spaces.
+    #[test]
+    fn num_reads_as_nom_does() {
+        let inputs: [&[u8]; 14] = [
+            b"",
+            b" ",
+            b"0",
+            b"007,",
+            b"  42 ",
+            b"4294967295",
+            b"4294967296",
+            b"99999999999",
+            b"12a",
+            b"+1",
+            b"-1",
+            b"a1",
+            b"\t 5,6",
+            b"1 2",
+        ];
+        for input in inputs {
+            let mut f = Fields(input);
+            let got = f.num().map(|n| (f.0, n));
+            let nom: IResult<&[u8], u32, ()> = nom::character::complete::u32(skip_spaces(input));
+            assert_eq!(got, nom.ok(), "{input:?}");
+        }
     }
 }
