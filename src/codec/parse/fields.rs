@@ -123,6 +123,11 @@ pub(super) fn trim(s: &[u8]) -> &[u8] {
     s.get(start..end).unwrap_or(&[])
 }
 
+/// Whether `s` starts, after spaces, with `(`: a test-form answer's range.
+pub(super) fn is_range(s: &[u8]) -> bool {
+    s.iter().find(|&&b| b != b' ') == Some(&b'(')
+}
+
 /// `s` without one pair of surrounding quotes, if it has them.
 pub(super) fn unquote(s: &[u8]) -> &[u8] {
     match s {

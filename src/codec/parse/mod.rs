@@ -275,7 +275,7 @@ fn is_query_only(prefix: Prefix, args: &[u8]) -> bool {
     match prefix {
         Prefix::Csq | Prefix::Cpin | Prefix::Cops => true,
         Prefix::Mqtt(MqttCommand::User | MqttCommand::Will | MqttCommand::Conf) => true,
-        Prefix::Mqtt(_) => fields::trim(args).first() == Some(&b'('),
+        Prefix::Mqtt(_) => fields::is_range(args),
         _ => false,
     }
 }

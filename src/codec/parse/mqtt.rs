@@ -38,7 +38,7 @@ pub(super) fn line<const FULL: bool>(command: MqttCommand, args: &[u8]) -> Optio
 /// The lines of MQTT command `command` that only a query asks for: the test-form answer, and
 /// the information lines of `AT+MQTTUSER?`, `AT+MQTTWILL?` and `AT+MQTTCONF?`.
 pub(super) fn query_line(command: MqttCommand, args: &[u8]) -> Option<Item<'_>> {
-    if fields::trim(args).first() == Some(&b'(') {
+    if fields::is_range(args) {
         return Some(Item::Capabilities(capabilities(command, args)));
     }
     match command {
