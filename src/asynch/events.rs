@@ -21,11 +21,7 @@ enum Ready {
 }
 
 fn ready(m: &Machine) -> Option<Ready> {
-    if !m.events.is_empty()
-        || m.events.lost_events > 0
-        || m.events.lost_messages > 0
-        || m.events.overlong > 0
-    {
+    if !m.events.is_empty() || m.events.any_lost() {
         return Some(Ready::Queued);
     }
     if m.message_held {

@@ -299,9 +299,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             let ready = self.pump(left, |m| {
                 (!m.events.is_empty()
                     || m.message_held
-                    || m.events.lost_events > 0
-                    || m.events.lost_messages > 0
-                    || m.events.overlong > 0
+                    || m.events.any_lost()
                     || m.clients.iter().any(|c| c.waiting > 0))
                 .then_some(())
             })?;

@@ -34,26 +34,24 @@ pub(crate) struct Events {
     queue: Deque<Queued, EVENT_QUEUE>,
     text: heapless::Vec<u8, TEXT_SLOT>,
     text_queued: bool,
-    /// Events dropped because the queue or the text slot was full.
-    pub(crate) lost_events: u16,
-    /// Messages lost: a mode-0 message arriving while another was still held, a read answer
-    /// no one waited for, or an announcement count that overflowed.
-    pub(crate) lost_messages: u16,
-    /// Lines longer than the receive buffer, dropped.
-    pub(crate) overlong: u16,
+    /// What was lost since the last report: events dropped because the queue or the text slot
+    /// was full; messages lost (a mode-0 message arriving while another was still held, a read
+    /// answer no one waited for, or an announcement count that overflowed); lines longer than
+    /// the receive buffer, dropped.
+    pub(crate) lost: Losses,
 }
 
 impl Events {
     pub(crate) fn push(&mut self, ev: Queued) {
         if self.queue.push_back(ev).is_err() {
-            self.lost_events = self.lost_events.saturating_add(1);
+            self.lost.events = self.lost.events.saturating_add(1);
         }
     }
 
     /// Queues a text event for `line`, truncated to [`TEXT_SLOT`] bytes.
     pub(crate) fn push_text(&mut self, line: &[u8], garbled: bool) {
         if self.text_queued || self.queue.is_full() {
-            self.lost_events = self.lost_events.saturating_add(1);
+            self.lost.events = self.lost.events.saturating_add(1);
             return;
         }
         self.text.clear();
@@ -80,18 +78,13 @@ impl Events {
 
     /// Takes the loss counters, if any is non-zero.
     pub(crate) fn take_losses(&mut self) -> Option<Losses> {
-        let l = Losses {
-            events: self.lost_events,
-            messages: self.lost_messages,
-            overlong_lines: self.overlong,
-        };
-        if l == Losses::default() {
-            return None;
-        }
-        self.lost_events = 0;
-        self.lost_messages = 0;
-        self.overlong = 0;
-        Some(l)
+        let l = core::mem::take(&mut self.lost);
+        (l != Losses::default()).then_some(l)
+    }
+
+    /// Whether anything was lost since the last report.
+    pub(crate) fn any_lost(&self) -> bool {
+        self.lost != Losses::default()
     }
 
     pub(crate) fn clear(&mut self) {

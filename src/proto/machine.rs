@@ -333,13 +333,13 @@ impl Machine {
                 let c = self.client_mut(client);
                 match c.waiting.checked_add(1) {
                     Some(n) => c.waiting = n,
-                    None => self.events.lost_messages = self.events.lost_messages.saturating_add(1),
+                    None => self.events.lost.messages = self.events.lost.messages.saturating_add(1),
                 }
                 (Wake::EVENTS, Keep::Nothing)
             }
             Item::Message(_) => {
                 if self.message_held {
-                    self.events.lost_messages = self.events.lost_messages.saturating_add(1);
+                    self.events.lost.messages = self.events.lost.messages.saturating_add(1);
                     (Wake::EVENTS, Keep::Nothing)
                 } else {
                     self.message_held = true;
@@ -535,7 +535,7 @@ impl Machine {
         }
         // A read answer no one waits for, or one that cannot be held: its message is lost, and
         // said so.
-        self.events.lost_messages = self.events.lost_messages.saturating_add(1);
+        self.events.lost.messages = self.events.lost.messages.saturating_add(1);
         (Wake::EVENTS, Keep::Nothing)
     }
 

@@ -114,7 +114,7 @@ impl RxBuf<[u8]> {
                 Decoded::Incomplete => break,
                 Decoded::Skipped { consumed } => consumed,
                 Decoded::Overflow { consumed } => {
-                    m.events.overlong = m.events.overlong.saturating_add(1);
+                    m.events.lost.overlong_lines = m.events.lost.overlong_lines.saturating_add(1);
                     wake.add(Wake::EVENTS);
                     consumed
                 }
