@@ -239,25 +239,23 @@ impl Machine {
                 _ => self.stale_finals = self.stale_finals.saturating_add(1),
             }
         }
-        let answered_ok = matches!(inflight.done, Some(Ok(())));
-        let client_op = match inflight.op {
-            Op::Async(id, r) => Some((id, r)),
-            Op::PublishData(id, _) => Some((id, ResultOf::Publish)),
-            _ => None,
-        };
-        if matches!(inflight.op, Op::Call) && !answered_ok {
-            self.call.pending = false;
+        if matches!(inflight.done, Some(Ok(()))) {
+            return;
         }
-        match client_op {
-            Some((id, r)) if !answered_ok => {
-                let c = self.client_mut(id);
-                c.undo();
-                // The module may still answer OK and then send the result line.
-                if let Some(s) = c.stale_mut(r) {
-                    *s = s.saturating_add(1);
-                }
+        let (id, r) = match inflight.op {
+            Op::Async(id, r) => (id, r),
+            Op::PublishData(id, _) => (id, ResultOf::Publish),
+            Op::Call => {
+                self.call.pending = false;
+                return;
             }
-            _ => {}
+            _ => return,
+        };
+        let c = self.client_mut(id);
+        c.undo();
+        // The module may still answer OK and then send the result line.
+        if let Some(s) = c.stale_mut(r) {
+            *s = s.saturating_add(1);
         }
     }
 
