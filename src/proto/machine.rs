@@ -274,11 +274,13 @@ impl Machine {
             c.pending = None;
             return;
         }
-        if let Some(r) = c.pending.take() {
+        if let Some(r) = c.pending {
             if let Some(s) = c.stale_mut(r) {
                 *s = s.saturating_add(1);
             }
-            c.undo_pending(r);
+            // With no outcome yet, nothing moved the state on since `begin`: Opening for an
+            // open, Closing for a close, Open for the others. `undo` turns it back.
+            c.undo();
         }
     }
 
@@ -567,16 +569,5 @@ impl Machine {
             Wake::NONE
         };
         (wake, Keep::Nothing)
-    }
-}
-
-impl ClientSlot {
-    /// Undoes the state change of a pending operation that gave up on its result line.
-    fn undo_pending(&mut self, r: ResultOf) {
-        match r {
-            ResultOf::Open => self.state = ConnState::Closed,
-            ResultOf::Close => self.state = ConnState::Open,
-            _ => {}
-        }
     }
 }
