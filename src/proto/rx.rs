@@ -1,22 +1,16 @@
 //! The receive buffer, and the loop that turns received bytes into items for the machine.
 
-use core::ops::Range;
-
 use super::machine::{Keep, Machine, Wake};
 use crate::codec::{Decoded, Decoder, Item, Message};
-use crate::types::{ClientId, QoS};
 
-/// A message kept in the receive buffer until the application takes it.
+/// A message kept in the receive buffer until the application takes it: where its item lies
+/// (noise before it included). [`RxBuf::message`] decodes it again.
 #[derive(Debug, Clone)]
 pub(crate) struct HeldMessage {
-    pub(crate) client: ClientId,
-    pub(crate) qos: QoS,
-    /// Where the topic lies, from `start`.
-    pub(crate) topic: Range<usize>,
-    /// Where the payload lies, from `start`.
-    pub(crate) payload: Range<usize>,
     /// Where the item starts (nothing before it may be dropped while it is held).
     pub(crate) start: usize,
+    /// How many bytes it takes.
+    pub(crate) len: usize,
 }
 
 /// The receive buffer: `buf[..fill]` holds received bytes, `buf[pos..fill]` those not parsed
@@ -43,23 +37,6 @@ impl<const N: usize> RxBuf<[u8; N]> {
             message: None,
             buf: [0; N],
         }
-    }
-}
-
-/// Where a held message's topic and payload lie in the buffer, `input` being the buffer from
-/// `start` on.
-fn held_message(msg: &Message<'_>, start: usize, input: &[u8]) -> HeldMessage {
-    let base = input.as_ptr() as usize;
-    let range = |s: &[u8]| {
-        let from = (s.as_ptr() as usize).saturating_sub(base);
-        from..from.saturating_add(s.len())
-    };
-    HeldMessage {
-        client: msg.client,
-        qos: msg.qos,
-        topic: range(msg.topic),
-        payload: range(msg.payload),
-        start,
     }
 }
 
@@ -123,13 +100,7 @@ impl RxBuf<[u8]> {
                     let start = self.pos;
                     let (w, keep) = m.feed(&item);
                     wake.add(w);
-                    let held = match (keep, &item) {
-                        (Keep::Message, Item::Message(msg) | Item::Read(msg)) => {
-                            Some(held_message(msg, start, input))
-                        }
-                        _ => None,
-                    };
-                    self.keep(keep, start, held);
+                    self.keep(keep, start, consumed);
                     consumed
                 }
             };
@@ -153,7 +124,8 @@ impl RxBuf<[u8]> {
         keep
     }
 
-    fn keep(&mut self, keep: Keep, start: usize, held: Option<HeldMessage>) {
+    /// What `keep` says of the item that starts at `start` and takes `len` bytes.
+    fn keep(&mut self, keep: Keep, start: usize, len: usize) {
         match keep {
             Keep::Nothing => {}
             Keep::Answer => {
@@ -165,7 +137,7 @@ impl RxBuf<[u8]> {
                 let s = self.answer.map_or(start, |(s, _)| s);
                 self.answer = Some((s, Some(start)));
             }
-            Keep::Message => self.message = held,
+            Keep::Message => self.message = Some(HeldMessage { start, len }),
         }
     }
 
@@ -186,12 +158,11 @@ impl RxBuf<[u8]> {
     /// The held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
     pub(crate) fn message(&self) -> Option<Message<'_>> {
         let m = self.message.as_ref()?;
-        let item = self.buf.get(m.start..)?;
-        Some(Message {
-            client: m.client,
-            qos: m.qos,
-            topic: item.get(m.topic.clone())?,
-            payload: item.get(m.payload.clone())?,
-        })
+        let item = self.buf.get(m.start..m.start.saturating_add(m.len))?;
+        // The item decodes as it did when it came: a mode-0 message or a read answer.
+        match Decoder::new().decode_core(item, item.len()) {
+            Decoded::Item(Item::Message(msg) | Item::Read(msg), _) => Some(msg),
+            _ => None,
+        }
     }
 }
