@@ -95,10 +95,11 @@ impl RxBuf<[u8]> {
                     wake.add(Wake::EVENTS);
                     consumed
                 }
-                Decoded::Item(item, consumed) => {
+                // By reference: the item is not copied out of what the decoder returned.
+                Decoded::Item(ref item, consumed) => {
                     crate::log::rx(input.get(..consumed).unwrap_or(&[]));
                     let start = self.pos;
-                    let (w, keep) = m.feed(&item);
+                    let (w, keep) = m.feed(item);
                     wake.add(w);
                     self.keep(keep, start, consumed);
                     consumed
