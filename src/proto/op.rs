@@ -116,10 +116,11 @@ impl ClientSlot {
 
     /// The command was refused (`ERROR`) or never answered: undo [`begin`](Self::begin).
     pub(crate) fn undo(&mut self) {
-        self.state = match self.state {
-            ConnState::Opening => ConnState::Closed,
-            ConnState::Closing => ConnState::Open,
-            s => s,
+        // Opening goes back to Closed, Closing to Open; Closed and Open stay.
+        self.state = if matches!(self.state, ConnState::Open | ConnState::Closing) {
+            ConnState::Open
+        } else {
+            ConnState::Closed
         };
         self.pending = None;
     }
