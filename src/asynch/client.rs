@@ -77,12 +77,12 @@ impl Drop for CommandGuard<'_> {
             });
         }
         // Dropped while the command holds the channel (the guard is made after the channel's
-        // lock, so dropped before it): the kept answer, if any, is this command's.
+        // lock, so dropped before it): the kept answer, if any, is this command's, and no one
+        // else waits to settle (only the holder of the channel does).
         if let Ok(mut rx) = self.rx.try_borrow_mut() {
             rx.release_answer();
         }
         self.shared.wake_runner();
-        self.shared.wake(Wake::SETTLE);
     }
 }
 
