@@ -256,11 +256,8 @@ impl<'d, W: Write> Client<'d, W> {
                     Err(_) => return Err(Error::AnswerTimeout),
                     // The prompt: the payload goes next.
                     Ok(None) => rest = payload.unwrap_or(&[]),
-                    // The final result instead of the prompt.
-                    Ok(Some(done)) if prompt => {
-                        guard.armed = false;
-                        return done.and(Err(Error::UnexpectedAnswer));
-                    }
+                    // The final result instead of the prompt is an error.
+                    Ok(Some(done)) if prompt => break done.and(Err(Error::UnexpectedAnswer)),
                     Ok(Some(done)) => break done,
                 }
             };
