@@ -167,22 +167,33 @@ impl<'d, W: Write> Client<'d, W> {
                 .shared
                 .with(|m| (!m.settled()).then(|| m.settle_limit(&self.config.get())))
                 .flatten();
-            if let Some(limit) = unsettled {
-                let answer_timeout = self.config.get().answer_timeout;
-                let settled = |cx: &mut Context<'_>| {
-                    self.shared
-                        .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
-                };
-                if with_timeout(limit, settled).await.is_err() {
-                    if let Some(n) = self.shared.with(|m| m.take_filler()).flatten() {
-                        crate::log::note("completing an abandoned data publish with NUL bytes");
-                        for chunk in crate::proto::filler(n) {
-                            w.write_all(chunk).await.map_err(io)?;
-                        }
-                        w.flush().await.map_err(io)?;
-                        let _ = with_timeout(answer_timeout, settled).await;
+            if let Some(mut limit) = unsettled {
+                let mut filled = false;
+                loop {
+                    let settled = with_timeout(limit, |cx| {
+                        self.shared
+                            .poll(cx, Wake::SETTLE, |m| m.settled().then_some(()))
+                    })
+                    .await;
+                    if settled.is_ok() {
+                        break;
                     }
-                    self.shared.with(|m| m.force_settle());
+                    match self.shared.with(|m| m.take_filler()).flatten() {
+                        Some(n) if !filled => {
+                            crate::log::note("completing an abandoned data publish with NUL bytes");
+                            for chunk in crate::proto::filler(n) {
+                                w.write_all(chunk).await.map_err(io)?;
+                            }
+                            w.flush().await.map_err(io)?;
+                            // Then the final result it brings, once more.
+                            limit = self.config.get().answer_timeout;
+                            filled = true;
+                        }
+                        _ => {
+                            self.shared.with(|m| m.force_settle());
+                            break;
+                        }
+                    }
                 }
             }
             self.shared
