@@ -30,6 +30,8 @@ impl<R: Read> Runner<'_, R> {
     /// Cancel-safe: dropping the future between reads loses nothing; bytes are only taken from
     /// the port by a read that completes.
     pub async fn run(&mut self) -> Error {
+        // Only the bytes a read fills are used: the chunk is zeroed once.
+        let mut chunk = [0u8; CHUNK];
         loop {
             let space = poll_fn(|cx| {
                 let space = self.rx.try_borrow_mut().map_or(0, |mut rx| rx.space());
@@ -41,7 +43,6 @@ impl<R: Read> Runner<'_, R> {
                 }
             })
             .await;
-            let mut chunk = [0u8; CHUNK];
             let want = chunk.get_mut(..space.min(CHUNK)).unwrap_or(&mut []);
             let n = match self.reader.read(want).await {
                 Ok(0) => return Error::Io(embedded_io::ErrorKind::BrokenPipe),
