@@ -71,7 +71,6 @@ impl Shared {
     }
 
     /// Registers the task of `cx` to be woken for `slot` (its lowest bit).
-    #[inline(never)]
     fn register(&self, cx: &mut Context<'_>, slot: Wake) {
         self.register_at(cx, slot.first_bit());
     }
@@ -80,6 +79,8 @@ impl Shared {
         self.register_at(cx, RUNNER);
     }
 
+    /// Registers the task of `cx` in the waker at `at`. Not inlined: every wait calls it.
+    #[inline(never)]
     fn register_at(&self, cx: &mut Context<'_>, at: usize) {
         if let Ok(mut wk) = self.wakers.try_borrow_mut() {
             if let Some(reg) = wk.0.get_mut(at) {
