@@ -20,17 +20,21 @@ enum Ready {
     Waiting(ClientId),
 }
 
-fn ready(m: &Machine) -> Option<Ready> {
+/// What is ready to hand out. A waiting message is counted as read when this says so (the
+/// read follows at once).
+fn ready(m: &mut Machine) -> Option<Ready> {
     if !m.events.is_empty() || m.events.any_lost() {
         return Some(Ready::Queued);
     }
     if m.message_held {
         return Some(Ready::Held);
     }
-    ClientId::ALL
+    let id = ClientId::ALL
         .into_iter()
-        .find(|&id| m.client(id).waiting > 0)
-        .map(Ready::Waiting)
+        .find(|&id| m.client(id).waiting > 0)?;
+    let c = m.client_mut(id);
+    c.waiting = c.waiting.saturating_sub(1);
+    Some(Ready::Waiting(id))
 }
 
 /// Turns a queued event into an [`Event`], borrowing its text from the machine.
@@ -83,13 +87,9 @@ impl<W: Write> Client<'_, W> {
                 }
             };
             loop {
-                let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, |m| ready(m))).await;
+                let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, ready)).await;
                 match what {
                     Ready::Waiting(id) => {
-                        self.shared.with(|m| {
-                            let c = m.client_mut(id);
-                            c.waiting = c.waiting.saturating_sub(1);
-                        });
                         // `fetch`, without a future of its own.
                         let line = Command::Read(id).line();
                         let got = self.transact_line(&line, Op::Read(id), None).await;
