@@ -242,45 +242,49 @@ pub(super) enum ReadParse<'a> {
 /// Topic and payload are taken by their lengths, so the payload may hold any byte. The item ends
 /// at the closing quote; the line end after it is left as noise.
 pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
-    // The header, where the message starts, and whether it is inline (after a comma).
-    let (h, rest, inline) = match super::line_end(input) {
-        // The header line has not ended. It may still be a complete inline message whose
-        // payload holds no CR or LF, so try the inline layout below; else wait.
-        None => match header(input) {
-            Some((rest, h)) if rest.first() == Some(&b',') => (h, rest, true),
-            _ => return ReadParse::Incomplete(None),
-        },
-        Some(eol) => {
-            let line = input.get(..eol).unwrap_or(input);
-            let Some((rest, h)) = header(line) else {
+    let eol = super::line_end(input);
+    // The header line, or all of the input if it has not ended: it may still be a complete
+    // inline message whose payload holds no CR or LF.
+    let line = match eol {
+        Some(eol) => input.get(..eol).unwrap_or(input),
+        None => input,
+    };
+    let Some((rest, h)) = header(line) else {
+        return match eol {
+            Some(_) => ReadParse::NotRead,
+            None => ReadParse::Incomplete(None),
+        };
+    };
+    // Inline: the message follows a comma on the header line. Either way, `body` reads it.
+    let inline = rest.first() == Some(&b',');
+    let rest = match eol {
+        Some(eol) if !inline => {
+            if Fields(rest).end().is_none() {
                 return ReadParse::NotRead;
-            };
+            }
             let (client, _, tlen, plen) = h;
             if tlen == 0 && plen == 0 {
-                return match Fields(rest).end() {
-                    Some(()) => ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1)),
-                    None => ReadParse::NotRead,
-                };
+                return ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1));
             }
-            if rest.first() == Some(&b',') {
-                let offset = line.len().saturating_sub(rest.len());
-                (h, input.get(offset..).unwrap_or(&[]), true)
-            } else {
-                if Fields(rest).end().is_none() {
-                    return ReadParse::NotRead;
-                }
-                // The manual's layout: the message starts on the next line.
-                let after = input.get(eol..).unwrap_or(&[]);
-                let skip = after
-                    .iter()
-                    .position(|&b| b != b'\r' && b != b'\n')
-                    .unwrap_or(after.len());
-                let rest = after.get(skip..).unwrap_or(&[]);
-                if rest.is_empty() {
-                    return ReadParse::Incomplete(None);
-                }
-                (h, rest, false)
+            // The manual's layout: the message starts on the next line.
+            let after = input.get(eol..).unwrap_or(&[]);
+            let skip = after
+                .iter()
+                .position(|&b| b != b'\r' && b != b'\n')
+                .unwrap_or(after.len());
+            let rest = after.get(skip..).unwrap_or(&[]);
+            if rest.is_empty() {
+                return ReadParse::Incomplete(None);
             }
+            rest
+        }
+        // Lengths 0,0 and more after them on an ended line: not the empty answer, and no
+        // message to read either.
+        Some(_) if h.2 == 0 && h.3 == 0 => return ReadParse::NotRead,
+        None if !inline => return ReadParse::Incomplete(None),
+        _ => {
+            let offset = line.len().saturating_sub(rest.len());
+            input.get(offset..).unwrap_or(&[])
         }
     };
     body(input, rest, h, inline)
