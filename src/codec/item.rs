@@ -29,6 +29,40 @@ pub enum Item<'a> {
         /// The status as sent: 1 is success, 0 (or anything else) failure.
         status: u8,
     },
+    /// `+MQTTMSG: <id>,<qos>,"<topic>","<payload>"` (receive mode 0). The payload runs to the
+    /// last `"` of the line.
+    Message(Message<'a>),
+    /// `+MQTTMSGI: <id>,<qos>,<topic length>,<payload length>` (receive mode 1): a message waits
+    /// to be read with `AT+MQTTREAD`.
+    MessageWaiting {
+        /// The client that received it.
+        client: ClientId,
+        /// Its QoS.
+        qos: QoS,
+        /// Topic length in bytes.
+        topic_len: usize,
+        /// Payload length in bytes.
+        payload_len: usize,
+    },
+    /// The answer of `AT+MQTTREAD=<id>`: a message read by length, in either layout.
+    Read(Message<'a>),
+    /// `+MQTTREAD: <id>,0,0,0`: nothing was waiting.
+    ReadEmpty(ClientId),
+    /// `+MQTTBREAK: <id>,<cause>`: the connection dropped.
+    Break {
+        /// The client whose connection dropped.
+        client: ClientId,
+        /// Why.
+        cause: BreakCause,
+    },
+    /// `+MIPCALL: ...`: the data call's state.
+    MipCall(MipCall<'a>),
+    /// `+CREG:`, `+CGREG:` or `+CEREG:`.
+    Registration(Registration),
+    /// A line with a known prefix whose fields did not parse. Reported, never trusted.
+    Malformed(&'a [u8]),
+    /// Any other line, such as `RDY`, `+SIM READY` or the text of `ATI`.
+    Line(&'a [u8]),
     /// `+MQTTOPEN: <ids>` (after `AT+MQTTOPEN?`: the clients that can be opened) or
     /// `+MQTTCLOSE: <ids>` (after `AT+MQTTCLOSE?`: the clients that can be closed). `0` lists none.
     FreeClients {
@@ -65,34 +99,6 @@ pub enum Item<'a> {
     ConfInfo(ReceiveMode),
     /// The answer to a test (`=?`) form, such as `+MQTTUSER: (1,2),128,128,23`.
     Capabilities(Capabilities),
-    /// `+MQTTMSG: <id>,<qos>,"<topic>","<payload>"` (receive mode 0). The payload runs to the
-    /// last `"` of the line.
-    Message(Message<'a>),
-    /// `+MQTTMSGI: <id>,<qos>,<topic length>,<payload length>` (receive mode 1): a message waits
-    /// to be read with `AT+MQTTREAD`.
-    MessageWaiting {
-        /// The client that received it.
-        client: ClientId,
-        /// Its QoS.
-        qos: QoS,
-        /// Topic length in bytes.
-        topic_len: usize,
-        /// Payload length in bytes.
-        payload_len: usize,
-    },
-    /// The answer of `AT+MQTTREAD=<id>`: a message read by length, in either layout.
-    Read(Message<'a>),
-    /// `+MQTTREAD: <id>,0,0,0`: nothing was waiting.
-    ReadEmpty(ClientId),
-    /// `+MQTTBREAK: <id>,<cause>`: the connection dropped.
-    Break {
-        /// The client whose connection dropped.
-        client: ClientId,
-        /// Why.
-        cause: BreakCause,
-    },
-    /// `+MIPCALL: ...`: the data call's state.
-    MipCall(MipCall<'a>),
     /// `+CSQ: <rssi>,<ber>`.
     SignalQuality {
         /// 0-31, or 99 for unknown.
@@ -111,12 +117,6 @@ pub enum Item<'a> {
         /// Access technology, if given (7 is LTE).
         act: Option<u8>,
     },
-    /// `+CREG:`, `+CGREG:` or `+CEREG:`.
-    Registration(Registration),
-    /// A line with a known prefix whose fields did not parse. Reported, never trusted.
-    Malformed(&'a [u8]),
-    /// Any other line, such as `RDY`, `+SIM READY` or the text of `ATI`.
-    Line(&'a [u8]),
 }
 
 /// The error codes of a final result.
