@@ -121,7 +121,7 @@ impl Decoder {
     }
 
     /// The line that ends at `end`.
-    #[inline(never)]
+    #[inline]
     fn line<'a, const FULL: bool>(&mut self, input: &'a [u8], end: usize) -> Decoded<'a> {
         self.mode = Resume::Start;
         let line = input.get(..end).unwrap_or(input);
