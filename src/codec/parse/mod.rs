@@ -135,32 +135,36 @@ pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
         return Found::Item(Item::Prompt, noise.saturating_add(len));
     }
     const READ: &[u8] = b"+MQTTREAD:";
-    if rest.starts_with(READ) {
-        return match mqtt::read(rest) {
-            mqtt::ReadParse::Done(item, len) => Found::Item(item, noise.saturating_add(len)),
-            mqtt::ReadParse::Incomplete(needed) => {
-                incomplete(needed.and_then(|n| n.checked_add(noise)), Resume::Start)
+    let resume = if rest.starts_with(READ) {
+        match mqtt::read(rest) {
+            mqtt::ReadParse::Done(item, len) => {
+                return Found::Item(item, noise.saturating_add(len))
             }
-            mqtt::ReadParse::Until(needed) => match needed.checked_add(noise) {
-                Some(needed) => incomplete(
-                    Some(needed),
-                    if noise == 0 {
-                        Resume::Until {
-                            seen: input.len(),
-                            needed,
-                        }
-                    } else {
-                        Resume::Start
-                    },
-                ),
-                None => incomplete(None, Resume::Start),
-            },
-            mqtt::ReadParse::NotRead => line_item(rest, noise, Resume::Start),
-        };
-    }
-    // A line that cannot become a `+MQTTREAD` answer, whatever follows, has no line end in
-    // the bytes seen so far.
-    let resume = if noise == 0 && !READ.starts_with(rest) {
+            mqtt::ReadParse::Incomplete(needed) => {
+                return incomplete(needed.and_then(|n| n.checked_add(noise)), Resume::Start)
+            }
+            mqtt::ReadParse::Until(needed) => {
+                return match needed.checked_add(noise) {
+                    Some(needed) => incomplete(
+                        Some(needed),
+                        if noise == 0 {
+                            Resume::Until {
+                                seen: input.len(),
+                                needed,
+                            }
+                        } else {
+                            Resume::Start
+                        },
+                    ),
+                    None => incomplete(None, Resume::Start),
+                }
+            }
+            // Not a message: a line.
+            mqtt::ReadParse::NotRead => Resume::Start,
+        }
+    } else if noise == 0 && !READ.starts_with(rest) {
+        // A line that cannot become a `+MQTTREAD` answer, whatever follows, has no line end
+        // in the bytes seen so far.
         Resume::Line(input.len())
     } else {
         Resume::Start
@@ -170,6 +174,7 @@ pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
 
 /// The line at the start of `rest` (which starts a line), or, if it has not ended,
 /// incomplete with `resume`.
+#[inline(never)]
 fn line_item(rest: &[u8], noise: usize, resume: Resume) -> Found<'_> {
     let Some(end) = line_end(rest) else {
         return Found::Incomplete {
