@@ -70,15 +70,15 @@ impl RxBuf<[u8]> {
     /// Appends received bytes (as many as fit; returns how many).
     pub(crate) fn push(&mut self, bytes: &[u8]) -> usize {
         self.compact();
-        let n = bytes.len().min(self.buf.len().saturating_sub(self.fill));
-        let end = self.fill.saturating_add(n);
-        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.fill..end), bytes.get(..n)) {
+        let Some(free) = self.buf.get_mut(self.fill..) else {
+            return 0;
+        };
+        let n = bytes.len().min(free.len());
+        if let (Some(dst), Some(src)) = (free.get_mut(..n), bytes.get(..n)) {
             dst.copy_from_slice(src);
-            self.fill = end;
-            n
-        } else {
-            0
         }
+        self.fill = self.fill.saturating_add(n);
+        n
     }
 
     /// Parses everything complete and feeds it to the machine; says whom to wake.
