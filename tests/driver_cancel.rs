@@ -288,6 +288,34 @@ fn next_event_dropped_while_reading_a_message() {
 }
 
 #[test]
+fn next_event_dropped_while_waiting_for_the_channel_leaves_the_announcement() {
+    // The announcement comes while the subscribe holds the channel; next_event, waiting for the
+    // channel to read it, is dropped there. Nothing was sent for it, so the next call reads it.
+    let script = format!(
+        "{OPEN1}{}",
+        r#"
+>> AT+MQTTSUB=1,"t",0\r
+<< \r\n+MQTTMSGI: 1,0,1,1\r\n
+.. 100
+<< \r\nOK\r\n
+<< \r\n+MQTTSUB: 1,1\r\n
+>> AT+MQTTREAD=1\r
+<< \r\n+MQTTREAD: 1,0,1,1\r\n"t","x"\r\n\r\nOK\r\n
+"#
+    );
+    let r = run!(&script, patient(), |c| {
+        c.open(ClientId::One, Broker::new("broker", 1883))
+            .await
+            .unwrap();
+        let sub = c.subscribe(ClientId::One, "t", QoS::AtMostOnce);
+        let first = cut_after(50, c.next_event(owned));
+        let (sub, first) = futures::join!(sub, first);
+        (sub, first, events_until_quiet(c, 300).await)
+    });
+    assert_eq!(r, (Ok(()), None, vec![msg(ClientId::One, 0, b"t", b"x")]));
+}
+
+#[test]
 fn next_event_dropped_after_the_message_came_hands_it_out_next() {
     // The message line came before the drop: it is held, not lost, and the next call hands it
     // out; the read's late OK is absorbed before the ping's.

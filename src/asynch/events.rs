@@ -20,21 +20,18 @@ enum Ready {
     Waiting(ClientId),
 }
 
-/// What is ready to hand out. A waiting message is counted as read when this says so (the
-/// read follows at once).
-fn ready(m: &mut Machine) -> Option<Ready> {
+/// What is ready to hand out.
+fn ready(m: &Machine) -> Option<Ready> {
     if !m.events.is_empty() || m.events.any_lost() {
         return Some(Ready::Queued);
     }
     if m.message_held {
         return Some(Ready::Held);
     }
-    let id = ClientId::ALL
+    ClientId::ALL
         .into_iter()
-        .find(|&id| m.client(id).waiting > 0)?;
-    let c = m.client_mut(id);
-    c.waiting = c.waiting.saturating_sub(1);
-    Some(Ready::Waiting(id))
+        .find(|&id| m.client(id).waiting > 0)
+        .map(Ready::Waiting)
 }
 
 /// Turns a queued event into an [`Event`], borrowing its text from the machine.
@@ -87,7 +84,7 @@ impl<W: Write> Client<'_, W> {
                 }
             };
             loop {
-                let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, ready)).await;
+                let what = poll_fn(|cx| self.shared.poll(cx, Wake::EVENTS, |m| ready(m))).await;
                 match what {
                     Ready::Waiting(id) => {
                         // `fetch`, without a future of its own.
@@ -149,11 +146,7 @@ impl<W: Write> Client<'_, W> {
                 out.set(Some(f(m)));
             }
         };
-        // The read answers one announcement, whatever comes of it.
-        self.shared.with(|m| {
-            let c = m.client_mut(id);
-            c.waiting = c.waiting.saturating_sub(1);
-        });
+        // The read answers one announcement when it goes out (see `Machine::begin`).
         if self.fetch(id).await? {
             self.hand_out(Ready::Held, &sink);
         }

@@ -286,8 +286,6 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
                 .into_iter()
                 .find(|&id| self.machine.client(id).waiting > 0);
             if let Some(id) = waiting {
-                let c = self.machine.client_mut(id);
-                c.waiting = c.waiting.saturating_sub(1);
                 // A message read is held: handed out after the events that came before its
                 // answer ended, in the next turn.
                 match self.fetch(id) {
@@ -316,9 +314,7 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         id: ClientId,
         f: impl FnOnce(crate::codec::Message<'_>) -> T,
     ) -> Result<Option<T>, Error> {
-        // The read answers one announcement, whatever comes of it.
-        let c = self.machine.client_mut(id);
-        c.waiting = c.waiting.saturating_sub(1);
+        // The read answers one announcement when it goes out (see `Machine::begin`).
         if !self.fetch(id)? {
             return Ok(None);
         }

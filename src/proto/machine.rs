@@ -185,7 +185,13 @@ impl Machine {
             Op::Configure(id) | Op::Async(id, _) | Op::PublishData(id, _) => {
                 self.client_mut(id).begin(id, op)?
             }
-            Op::Read(_) => self.read = None,
+            Op::Read(id) => {
+                self.read = None;
+                // The read answers one announcement, whatever comes of it; counted when it goes
+                // out, so that a read dropped before then leaves the announcement waiting.
+                let c = self.client_mut(id);
+                c.waiting = c.waiting.saturating_sub(1);
+            }
             Op::Call => {
                 self.call.pending = true;
                 self.call.outcome = None;
