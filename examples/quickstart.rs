@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use embedded_io_adapters::tokio_1::FromTokio;
-use fibocom_mqtt::asynch::{self, Broker, State};
+use fibocom_mqtt::asynch::{self, State};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, Event, QoS};
 use fibocom_sim::broker::{Broker as MqttBroker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
@@ -76,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn demo<W: embedded_io_async::Write>(
-    c: &asynch::Client<'_, W>,
+    c: &asynch::Control<'_, W>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let id = ClientId::One;
     c.start().await?;
@@ -136,7 +137,7 @@ async fn demo<W: embedded_io_async::Write>(
             }),
         )
         .await
-        .map_err(|_| "no message came back within 10 s")?;
+        .map_err(|_| "no message came back within 10 s")??;
         println!("{line}");
     }
 

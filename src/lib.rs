@@ -7,21 +7,28 @@
 //!
 //! - [`codec`]: typed commands that check every limit before a byte is written and encode
 //!   themselves piece by piece, and a streaming nom parser for what the module sends. Sans-IO.
-//! - [`proto`]: the protocol state, sans-IO: the two module clients' state machines
-//!   (Closed, Opening, Open, Closing), the one command line in flight, and the matching of
-//!   every answer, result line and unsolicited line to whoever it belongs to.
-//! - [`asynch`] and [`blocking`]: thin drivers over that state, with `embassy-time` timeouts.
+//! - [`proto`]: the protocol core, sans-IO: the whole exchange with the module. Operations are
+//!   started on it; it says what to write (a command line, a data payload, the filler after a
+//!   cancelled one) and until when to wait, it is fed what the module sends and the time, and
+//!   it says what became of each operation. The two module clients' state machines (Closed,
+//!   Opening, Open, Closing), the one command on the AT channel, and the matching of every
+//!   answer, result line and unsolicited line to whoever it belongs to live here, once.
+//! - [`asynch`] and [`blocking`]: thin drivers that only move bytes and time between the port
+//!   and the core.
+//!
+//! "Client" always means one of the module's two MQTT clients ([`ClientId`]); the driver's
+//! handle is [`asynch::Control`] (async) or [`blocking::Modem`] (blocking).
 //!
 //! # Async, in the embassy style
 //!
 //! A [`State`](asynch::State) the application keeps (in a static), a [`Runner`](asynch::Runner)
 //! that owns the receive half of the port and runs in its own task, and a
-//! [`Client`](asynch::Client) whose `&self` methods any task on the same executor may call.
+//! [`Control`](asynch::Control) whose `&self` methods any task on the same executor may call.
 //!
 //! ```no_run
 //! use embassy_futures::select::select;
-//! use fibocom_mqtt::asynch::{self, Broker, State};
-//! use fibocom_mqtt::{ClientId, Config, Event, QoS};
+//! use fibocom_mqtt::asynch::{self, State};
+//! use fibocom_mqtt::{Broker, ClientId, Config, Event, QoS};
 //!
 //! async fn app<R, W>(rx: R, tx: W) -> Result<(), fibocom_mqtt::Error>
 //! where
@@ -29,18 +36,19 @@
 //!     W: embedded_io_async::Write,
 //! {
 //!     let mut state = State::<1536>::new();
-//!     let (mut runner, client) = asynch::new(&mut state, rx, tx, Config::default());
+//!     let (mut runner, control) = asynch::new(&mut state, rx, tx, Config::default());
 //!     let work = async {
-//!         client.start().await?; // AT until it answers, ATE0, AT+MQTTCONF=1
-//!         client.attach(Some("internet"), None).await?; // AT+MIPCALL=1,"internet"
+//!         control.start().await?; // AT until it answers, ATE0, AT+MQTTCONF=1
+//!         control.attach(Some("internet"), None).await?; // AT+MIPCALL=1,"internet"
 //!         let id = ClientId::One;
-//!         client.set_user(id, "user", "secret", Some("device-42")).await?;
-//!         client.open(id, Broker::new("broker.example.com", 1883)).await?;
-//!         client.subscribe(id, "cmd/#", QoS::AtLeastOnce).await?;
-//!         client.publish(id, "telemetry", b"{\"t\":21.5}", QoS::AtLeastOnce, false).await?;
+//!         control.set_user(id, "user", "secret", Some("device-42")).await?;
+//!         control.open(id, Broker::new("broker.example.com", 1883)).await?;
+//!         control.subscribe(id, "cmd/#", QoS::AtLeastOnce).await?;
+//!         control.publish(id, "telemetry", b"{\"t\":21.5}", QoS::AtLeastOnce, false).await?;
 //!         loop {
-//!             // Messages are lent from the receive buffer: copy what you keep.
-//!             let broke = client
+//!             // Messages are lent from the receive buffer: copy what you keep. An error here
+//!             // means the port failed (the runner stopped).
+//!             let broke = control
 //!                 .next_event(|event| match event {
 //!                     Event::Message(m) => {
 //!                         let _ = (m.topic, m.payload);
@@ -49,9 +57,9 @@
 //!                     Event::Break { .. } => true,
 //!                     _ => false,
 //!                 })
-//!                 .await;
+//!                 .await?;
 //!             if broke {
-//!                 client.open(id, Broker::new("broker.example.com", 1883)).await?;
+//!                 control.open(id, Broker::new("broker.example.com", 1883)).await?;
 //!             }
 //!         }
 //!     };
@@ -69,13 +77,12 @@
 //! (the port's `read` must give up with a `TimedOut` error after a while; see [`blocking`]).
 //!
 //! ```no_run
-//! use fibocom_mqtt::asynch::Broker;
-//! use fibocom_mqtt::blocking::Client;
-//! use fibocom_mqtt::{ClientId, Config, Event, QoS};
+//! use fibocom_mqtt::blocking::Modem;
+//! use fibocom_mqtt::{Broker, ClientId, Config, Event, QoS};
 //! use embassy_time::Duration;
 //!
 //! fn app<P: embedded_io::Read + embedded_io::Write>(port: P) -> Result<(), fibocom_mqtt::Error> {
-//!     let mut modem = Client::<_, 1536>::new(port, Config::default());
+//!     let mut modem = Modem::<_, 1536>::new(port, Config::default());
 //!     modem.start()?;
 //!     let id = ClientId::One;
 //!     modem.open(id, Broker::new("broker.example.com", 1883))?;
@@ -143,6 +150,7 @@
 
 pub mod asynch;
 pub mod blocking;
+mod broker;
 pub mod codec;
 mod config;
 mod error;
@@ -154,6 +162,7 @@ mod query;
 pub mod scripted;
 mod types;
 
+pub use broker::Broker;
 pub use config::Config;
 pub use error::{ConnState, Error, ModuleError, Refusal};
 pub use event::Event;

@@ -78,6 +78,16 @@ pub(crate) fn note(what: &str) {
     let _ = what;
 }
 
+/// Logs a change of the connection's state.
+#[inline]
+pub(crate) fn state(what: &str) {
+    #[cfg(feature = "defmt")]
+    defmt::info!("{=str}", what);
+    #[cfg(feature = "log")]
+    log::info!("{}", what);
+    let _ = what;
+}
+
 #[cfg(feature = "log")]
 struct Escaped<'a>(&'a [u8]);
 

@@ -7,9 +7,9 @@ mod halmock;
 
 use common::*;
 use embassy_time::{Duration, Instant};
-use fibocom_mqtt::asynch::Broker;
-use fibocom_mqtt::blocking::Client;
+use fibocom_mqtt::blocking::Modem;
 use fibocom_mqtt::codec::{MqttCommand, PayloadForm};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{
     BreakCause, ClientId, ClientSet, ConnState, Error, ModuleError, QoS, Refusal, SimState,
 };
@@ -19,7 +19,7 @@ macro_rules! blocking {
     ($script:expr, $config:expr, |$c:ident| $body:expr) => {{
         let s = fibocom_mqtt::scripted::Script::new($script);
         let out = {
-            let mut client = Client::<_, 1536>::new(s.port(), $config);
+            let mut client = Modem::<_, 1536>::new(s.port(), $config);
             let $c = &mut client;
             $body
         };
@@ -505,10 +505,10 @@ mod hal {
 
     pub fn client(
         expectations: &[Transaction<u8>],
-    ) -> (Client<HalSerial<Mock<u8>>, 1536>, Mock<u8>) {
+    ) -> (Modem<HalSerial<Mock<u8>>, 1536>, Mock<u8>) {
         let mock = Mock::new(expectations);
         let handle = mock.clone();
-        (Client::new(HalSerial(mock), fast()), handle)
+        (Modem::new(HalSerial(mock), fast()), handle)
     }
 }
 
@@ -601,9 +601,9 @@ fn driver_state_for_two_clients_is_under_1_kib() {
     use core::mem::size_of;
     type Port<'a, 's> = fibocom_mqtt::scripted::Port<'a, 's>;
     let async_state = size_of::<fibocom_mqtt::asynch::State<0>>();
-    let blocking_client = size_of::<Client<Port<'static, 'static>, 0>>() - size_of::<Port>();
+    let blocking_client = size_of::<Modem<Port<'static, 'static>, 0>>() - size_of::<Port>();
     println!("asynch::State<0> (receive buffer excluded): {async_state} bytes");
-    println!("blocking::Client<P, 0> minus the port: {blocking_client} bytes");
+    println!("blocking::Modem<P, 0> minus the port: {blocking_client} bytes");
     assert!(async_state < 1024, "{async_state}");
     assert!(blocking_client < 1024, "{blocking_client}");
     // The receive buffer adds exactly its size.

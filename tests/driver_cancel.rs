@@ -7,7 +7,7 @@ use core::cell::Cell;
 use core::future::{poll_fn, Future};
 use core::task::Poll;
 use embassy_time::Duration;
-use fibocom_mqtt::asynch::Broker;
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, ConnState, Error, ModuleError, QoS};
 
 /// Answer timeout 500 ms, result timeouts 1 s: long enough that a late answer always comes

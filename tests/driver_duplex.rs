@@ -1,8 +1,9 @@
 //! The async driver over one `Read + Write` port (`asynch::new_duplex`).
 
 use embedded_io_async::{ErrorType, Read, Write};
-use fibocom_mqtt::asynch::{self, Broker, DuplexState};
+use fibocom_mqtt::asynch::{self, DuplexState};
 use fibocom_mqtt::scripted::{PortError, Reader, Script, Writer};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, QoS};
 use futures::future::{select, Either};
 

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use fibocom_mqtt::asynch::Broker;
 use fibocom_mqtt::codec::{Registration, RegistrationKind};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, ConnState, Error, ModuleError, QoS};
 
 fn creg(stat: u8) -> Ev {
@@ -25,7 +25,7 @@ fn mode_1_message_manual_layout_binary_payload() {
 >> AT+MQTTREAD=2\r
 << \r\n+MQTTREAD: 2,2,5,8\r\n"x/y/z","a",\r\n\0"b"\r\n\r\nOK\r\n
 "#;
-    let ev = run!(script, fast(), |c| c.next_event(owned).await);
+    let ev = run!(script, fast(), |c| c.next_event(owned).await.unwrap());
     assert_eq!(ev, msg(ClientId::Two, 2, b"x/y/z", b"a\",\r\n\0\"b"));
 }
 
@@ -36,7 +36,7 @@ fn mode_1_message_inline_layout() {
 >> AT+MQTTREAD=1\r
 << \r\n+MQTTREAD: 1,0,3,5,"a/b","\r\n,"""\r\n\r\nOK\r\n
 "#;
-    let ev = run!(script, fast(), |c| c.next_event(owned).await);
+    let ev = run!(script, fast(), |c| c.next_event(owned).await.unwrap());
     assert_eq!(ev, msg(ClientId::One, 0, b"a/b", b"\r\n,\"\""));
 }
 
@@ -47,7 +47,7 @@ fn mode_1_message_with_echo_on() {
 >> AT+MQTTREAD=1\r
 << AT+MQTTREAD=1\r\r\n+MQTTREAD: 1,1,1,2\r\n"t","OK"\r\n\r\nOK\r\n
 "#;
-    let ev = run!(script, fast(), |c| c.next_event(owned).await);
+    let ev = run!(script, fast(), |c| c.next_event(owned).await.unwrap());
     assert_eq!(ev, msg(ClientId::One, 1, b"t", b"OK"));
 }
 
@@ -65,7 +65,7 @@ fn mode_1_empty_read_delivers_nothing() {
     let (first, second) = run!(script, fast(), |c| {
         // The empty read happens within the first 200 ms, and nothing is delivered.
         let first = event_within(c, 200).await;
-        (first, c.next_event(owned).await)
+        (first, c.next_event(owned).await.unwrap())
     });
     assert_eq!(first, None);
     assert_eq!(second, msg(ClientId::One, 0, b"t", b"x"));
@@ -81,7 +81,10 @@ fn mode_1_two_announcements_two_reads() {
 << \r\n+MQTTREAD: 2,1,1,1\r\n"b","2"\r\n\r\nOK\r\n
 "#;
     let evs = run!(script, fast(), |c| {
-        vec![c.next_event(owned).await, c.next_event(owned).await]
+        vec![
+            c.next_event(owned).await.unwrap(),
+            c.next_event(owned).await.unwrap(),
+        ]
     });
     assert_eq!(
         evs,
@@ -99,7 +102,7 @@ fn mode_1_read_refused_is_reported() {
 >> AT+MQTTREAD=1\r
 << \r\nERROR\r\n
 "#;
-    let ev = run!(script, fast(), |c| c.next_event(owned).await);
+    let ev = run!(script, fast(), |c| c.next_event(owned).await.unwrap());
     assert_eq!(
         ev,
         Ev::ReadFailed {
@@ -129,10 +132,11 @@ fn mode_1_message_announced_while_a_subscribe_waits() {
         c.open(ClientId::One, Broker::new("broker", 1883))
             .await
             .unwrap();
-        futures::join!(
+        let (sub, ev) = futures::join!(
             c.subscribe(ClientId::One, "t", QoS::AtMostOnce),
             c.next_event(owned)
-        )
+        );
+        (sub, ev.unwrap())
     });
     assert_eq!(r, (Ok(()), msg(ClientId::One, 0, b"t", b"abc")));
 }
@@ -157,8 +161,8 @@ fn mode_0_message_is_held_and_delivered() {
 << \r\n+MQTTMSG: 2, 0, "test1", "123"\r\n
 "#;
     let evs = run!(script, fast(), |c| {
-        let first = c.next_event(owned).await;
-        let second = c.next_event(owned).await;
+        let first = c.next_event(owned).await.unwrap();
+        let second = c.next_event(owned).await.unwrap();
         vec![first, second]
     });
     assert_eq!(
@@ -198,7 +202,7 @@ fn mode_0_held_message_does_not_stop_commands() {
     let r = run!(script, fast(), |c| {
         sleep(50).await;
         let q = c.signal_quality().await.map(|s| (s.rssi, s.ber));
-        (q, c.next_event(owned).await)
+        (q, c.next_event(owned).await.unwrap())
     });
     assert_eq!(r, (Ok((12, 3)), msg(ClientId::One, 0, b"a", b"held")));
 }
@@ -295,7 +299,7 @@ fn break_without_a_close_line_does_not_swallow_a_later_close() {
         c.open(ClientId::One, Broker::new("broker", 1883))
             .await
             .unwrap();
-        let ev = c.next_event(owned).await;
+        let ev = c.next_event(owned).await.unwrap();
         let reopen = c.open(ClientId::One, Broker::new("broker", 1883)).await;
         let close = c.close(ClientId::One).await;
         (ev, reopen, close)
@@ -332,7 +336,7 @@ fn break_while_idle_and_while_closing() {
         c.open(ClientId::Two, Broker::new("broker", 1883))
             .await
             .unwrap();
-        let first = c.next_event(owned).await;
+        let first = c.next_event(owned).await.unwrap();
         let two = c.state(ClientId::Two);
         // A break while closing: the close is done.
         let close = c.close(ClientId::One).await;
@@ -460,7 +464,7 @@ fn restart_fails_the_command_in_flight() {
 "#;
     let r = run!(script, fast(), |c| {
         let q = c.signal_quality().await.map(|s| s.rssi);
-        let ev = c.next_event(owned).await;
+        let ev = c.next_event(owned).await.unwrap();
         (q, ev, c.ping().await)
     });
     assert_eq!(r, (Err(Error::Restarted), Ev::Restarted, Ok(())));
@@ -482,7 +486,7 @@ fn unknown_and_garbled_lines() {
     let evs = run!(script, fast(), |c| {
         let mut out = Vec::new();
         for _ in 0..4 {
-            out.push(c.next_event(owned).await);
+            out.push(c.next_event(owned).await.unwrap());
         }
         out
     });
@@ -505,7 +509,7 @@ fn unknown_and_garbled_lines() {
 fn a_long_unknown_line_is_cut_to_the_text_slot() {
     let long = "+X".to_string() + &"y".repeat(100);
     let script = format!("<< \\r\\n{long}\\r\\n\n");
-    let ev = run!(&script, fast(), |c| c.next_event(owned).await);
+    let ev = run!(&script, fast(), |c| c.next_event(owned).await.unwrap());
     assert_eq!(
         ev,
         Ev::Unsolicited(long.as_bytes()[..fibocom_mqtt::proto::TEXT_SLOT].to_vec())
@@ -568,7 +572,7 @@ fn losses_are_reported_once_and_reset() {
         sleep(100).await;
         let mut first = Vec::new();
         for _ in 0..9 {
-            first.push(c.next_event(owned).await);
+            first.push(c.next_event(owned).await.unwrap());
         }
         sleep(300).await;
         let second = events_until_quiet(c, 100).await;
@@ -702,7 +706,7 @@ fn lines_without_a_leading_crlf() {
             .await
             .unwrap();
         let sub = c.subscribe(ClientId::One, "t", QoS::AtMostOnce).await;
-        (sub, c.next_event(owned).await)
+        (sub, c.next_event(owned).await.unwrap())
     });
     assert_eq!(r, (Ok(()), msg(ClientId::One, 0, b"t", b"z")));
 }

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use fibocom_mqtt::asynch::Broker;
 use fibocom_mqtt::codec::{EncodeError, Field, PayloadForm, Rule};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, ConnState, Error, ModuleError, QoS, Refusal};
 
 fn invalid(field: Field, rule: Rule) -> Error {

@@ -2,8 +2,8 @@
 
 mod common;
 use common::*;
-use fibocom_mqtt::asynch::Broker;
 use fibocom_mqtt::codec::{MqttCommand, PayloadForm};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, ClientSet, ConnState, QoS, ReceiveMode};
 
 #[test]

@@ -1,6 +1,6 @@
 mod common;
 use common::*;
-use fibocom_mqtt::asynch::Broker;
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, QoS};
 
 #[test]
@@ -40,6 +40,7 @@ fn message_in_mode_1_is_read_and_lent() {
             other => panic!("unexpected {other:?}"),
         })
         .await
+        .unwrap()
     });
     assert_eq!(
         got,
@@ -100,7 +101,7 @@ fn blocking_read_message() {
 << \r\n+MQTTREAD: 1,2,3,2\r\n"a/b","\r\n"\r\n\r\nOK\r\n
 "#,
     );
-    let mut client = fibocom_mqtt::blocking::Client::<_, 256>::new(script.port(), fast());
+    let mut client = fibocom_mqtt::blocking::Modem::<_, 256>::new(script.port(), fast());
     let got = client.read_message(ClientId::One, |m| {
         (m.qos, m.topic.to_vec(), m.payload.to_vec())
     });

@@ -6,7 +6,7 @@ use e2e::*;
 
 use std::time::Duration;
 
-use fibocom_mqtt::asynch::Broker;
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::ClientId::{One, Two};
 use fibocom_mqtt::{BreakCause, ConnState, Error, QoS};
 use fibocom_sim::{Control, ErrorForm, PromptStyle, ReadLayout, RefusalTiming};

@@ -4,8 +4,8 @@
 use std::time::Duration as StdDuration;
 
 use embassy_time::Duration;
-use fibocom_mqtt::asynch::Broker;
-use fibocom_mqtt::blocking::Client;
+use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, Config, ConnState, Error, IpText, QoS};
 
 use crate::args::{BrokerArgs, DeviceArgs};
@@ -16,7 +16,7 @@ use crate::Fail;
 pub const RX: usize = 4096;
 
 /// The driver over the link.
-pub type Driver = Client<Port, RX>;
+pub type Driver = Modem<Port, RX>;
 
 /// How long the module may take to answer `OK` or `ERROR` (the manual says under 1 s).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
@@ -81,7 +81,7 @@ impl Module {
         let id = ClientId::new(u32::from(dev.modem_client))
             .ok_or_else(|| Fail::new("--modem-client must be 1 or 2"))?;
         Ok(Module {
-            client: Client::new(port, config),
+            client: Modem::new(port, config),
             id,
             device,
         })

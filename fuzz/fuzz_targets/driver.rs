@@ -22,8 +22,8 @@ use std::rc::Rc;
 
 use embassy_time::{Duration, Instant, MockDriver};
 use embedded_io::{ErrorKind, ErrorType, Read, Write};
-use fibocom_mqtt::asynch::Broker;
-use fibocom_mqtt::blocking::Client;
+use fibocom_mqtt::Broker;
+use fibocom_mqtt::blocking::Modem;
 use fibocom_mqtt::codec::{MqttCommand, PayloadForm, RegistrationKind};
 use fibocom_mqtt::{ClientId, Config, QoS, ReceiveMode};
 use libfuzzer_sys::fuzz_target;
@@ -249,7 +249,7 @@ fn announced(wire: &Rc<RefCell<Wire>>) -> u64 {
 fuzz_target!(|data: &[u8]| {
     MockDriver::get().reset();
     let wire = Rc::new(RefCell::new(Wire::default()));
-    let mut c: Client<Port, 1536> = Client::new(Port(wire.clone()), config());
+    let mut c: Modem<Port, 1536> = Modem::new(Port(wire.clone()), config());
     let mut input = Input(data);
     let mut calls = 0;
     while !input.is_empty() && calls < 64 {

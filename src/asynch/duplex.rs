@@ -5,13 +5,13 @@ use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::pipe::Pipe;
 use embedded_io_async::{ErrorType, Read, Write};
 
-use super::{Client, Runner, State};
+use super::{Control, Runner, State};
 use crate::config::Config;
 
-/// How many command bytes may wait between the client and the port.
+/// How many command bytes may wait between the control handle and the port.
 pub const DUPLEX_PIPE: usize = 64;
 
-/// [`State`] plus the small pipe that carries the client's command bytes to the runner, for a
+/// [`State`] plus the small pipe that carries the command bytes to the runner, for a
 /// port that is one `Read + Write` value (see [`new_duplex`]).
 pub struct DuplexState<const N: usize> {
     state: State<N>,
@@ -34,7 +34,7 @@ impl<const N: usize> Default for DuplexState<N> {
     }
 }
 
-/// The runner's side of a duplex port: it reads from the port, and writes what the client put
+/// The runner's side of a duplex port: it reads from the port, and writes what the control handle put
 /// in the pipe whenever there is some.
 pub struct Duplex<'d, P> {
     port: P,
@@ -60,7 +60,7 @@ impl<P: Read + Write> Read for Duplex<'_, P> {
     }
 }
 
-/// Makes the runner and the client from one port that both reads and writes. The client's
+/// Makes the runner and the control handle from one port that both reads and writes. The
 /// command bytes go through a [`DUPLEX_PIPE`]-byte pipe that the runner writes to the port, so
 /// the runner must be running for commands to go out (it always is in normal use).
 ///
@@ -73,7 +73,7 @@ pub fn new_duplex<'d, P, const N: usize>(
     config: Config,
 ) -> (
     Runner<'d, Duplex<'d, P>>,
-    Client<'d, &'d Pipe<NoopRawMutex, DUPLEX_PIPE>>,
+    Control<'d, &'d Pipe<NoopRawMutex, DUPLEX_PIPE>>,
 )
 where
     P: Read + Write,

@@ -1,13 +1,15 @@
 //! The async driver, in the embassy style: a [`State`] in a static, a [`Runner`] task that owns
-//! the receive side, and a [`Client`] whose `&self` methods any task may call.
+//! the receive side, and a [`Control`] whose `&self` methods any task may call.
 //!
 //! The port comes as separate read and write halves ([`new`], what embassy's
 //! `BufferedUart::split` gives) or as one `Read + Write` value ([`new_duplex`]).
+//!
+//! None of these types is `Send`: the runner and the tasks that use the [`Control`] run on one
+//! executor (one thread).
 
-mod client;
+mod control;
 mod duplex;
 mod events;
-pub(crate) use events::queued_event;
 mod mqtt;
 mod network;
 mod runner;
@@ -16,26 +18,27 @@ mod state;
 
 use embassy_sync::mutex::Mutex;
 
-pub use client::Client;
+pub use control::Control;
 pub use duplex::{new_duplex, Duplex, DuplexState, DUPLEX_PIPE};
-pub use mqtt::Broker;
 pub use runner::Runner;
 pub use state::State;
 
 use crate::config::Config;
 
-/// Makes the runner and the client from separate read and write halves of the port (what
-/// embassy's `BufferedUart::split` gives).
+/// Makes the runner and the control handle from separate read and write halves of the port
+/// (what embassy's `BufferedUart::split` gives). The state starts afresh: this is also how the
+/// driver is built again after the port failed.
 pub fn new<'d, R, W, const N: usize>(
     state: &'d mut State<N>,
     reader: R,
     writer: W,
     config: Config,
-) -> (Runner<'d, R>, Client<'d, W>)
+) -> (Runner<'d, R>, Control<'d, W>)
 where
     R: embedded_io_async::Read,
     W: embedded_io_async::Write,
 {
+    state.reset(config);
     let state: &'d State<N> = state;
     let rx: &'d shared::Rx = &state.rx;
     (
@@ -44,12 +47,11 @@ where
             rx,
             reader,
         },
-        Client {
+        Control {
             shared: &state.shared,
             rx,
             writer: Mutex::new(writer),
             ops: [Mutex::new(()), Mutex::new(())],
-            config: core::cell::Cell::new(config),
         },
     )
 }

@@ -1,61 +1,34 @@
 //! The MQTT operations.
 
-use super::client::Client;
-use crate::codec::{Command, PayloadForm, ResultOf};
-use crate::error::Error;
-use crate::proto::op::Op;
-use crate::types::{ClientId, QoS, ReceiveMode};
 use core::future::Future;
 
 use embedded_io_async::Write;
 
-/// Broker connection settings for [`Client::open`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Broker<'a> {
-    /// Host name or dotted IPv4 address, 1-255 bytes.
-    pub host: &'a str,
-    /// Port, 1-65535.
-    pub port: u16,
-    /// Clean session.
-    pub clean_session: bool,
-    /// Keepalive interval in seconds, 1-300.
-    pub keepalive: u16,
-}
-
-impl<'a> Broker<'a> {
-    /// `AT+MQTTOPEN` for client `id` to this broker.
-    pub(crate) fn command(&self, id: ClientId) -> Command<'a> {
-        Command::Open {
-            id,
-            host: self.host,
-            port: self.port,
-            clean_session: self.clean_session,
-            keepalive: self.keepalive,
-        }
-    }
-
-    /// `host:port` with a clean session and a 60 s keepalive.
-    pub const fn new(host: &'a str, port: u16) -> Self {
-        Broker {
-            host,
-            port,
-            clean_session: true,
-            keepalive: 60,
-        }
-    }
-}
+use super::control::Control;
+use crate::broker::Broker;
+use crate::codec::{Command, PayloadForm, ResultOf};
+use crate::error::Error;
+use crate::proto::op::Op;
+use crate::types::{ClientId, QoS, ReceiveMode};
 
 /// What every operation without an answer to read returns: the same future for all of them
-/// (see [`Client`]'s notes on futures).
+/// (see [`Control`]'s notes on futures).
 macro_rules! op_future {
     ($($l:lifetime),*) => { impl Future<Output = Result<(), Error>> + use<$($l,)* W> };
 }
 pub(crate) use op_future;
 
-impl<'d, W: Write> Client<'d, W> {
+impl<'d, W: Write> Control<'d, W> {
+    /// Sends `cmd` as `op` and waits for its end. Every operation without an answer to read
+    /// returns this future, so that they all share one state machine.
+    pub(crate) fn request<'a>(&'a self, cmd: Command<'a>, op: Op) -> op_future!('a, 'd) {
+        let line = cmd.line();
+        async move { self.run(&line, op, None).await.map(|_| ()) }
+    }
+
     /// `AT+MQTTUSER`: sets user name, password and (optionally) the MQTT client identifier of
-    /// client `id`, which must be closed. Without a client identifier the module uses its IMEI.
+    /// module client `id`, which must be closed. Without an identifier the module uses its
+    /// IMEI.
     ///
     /// Cancel-safe: dropped before the command went out, nothing happened; dropped after, the
     /// module's answer is absorbed when it comes and the setting may or may not have taken.
@@ -64,19 +37,19 @@ impl<'d, W: Write> Client<'d, W> {
         id: ClientId,
         user: &'a str,
         password: &'a str,
-        client_id: Option<&'a str>,
+        identifier: Option<&'a str>,
     ) -> op_future!('a, 'd) {
         let cmd = Command::User {
             id,
             user,
             password,
-            client_id,
+            client_id: identifier,
         };
         self.request(cmd, Op::Configure(id))
     }
 
-    /// `AT+MQTTWILL`: sets the will of client `id`, which must be closed. The payload is text
-    /// (printable ASCII without `"`, 0-1024 bytes): the command has no data form.
+    /// `AT+MQTTWILL`: sets the will of module client `id`, which must be closed. The payload is
+    /// text (printable ASCII without `"`, 0-1024 bytes).
     ///
     /// Cancel-safe in the same way as [`set_user`](Self::set_user).
     pub fn set_will<'a>(
@@ -97,9 +70,10 @@ impl<'d, W: Write> Client<'d, W> {
         self.request(cmd, Op::Configure(id))
     }
 
-    /// `AT+MQTTOPEN`: connects client `id` (which must be closed) to a broker, and waits for
-    /// `+MQTTOPEN: <id>,<status>`. Status 0 is [`Error::Failed`]; `ERROR: 700`-`704` (before or
-    /// after `OK`) is [`Error::Refused`]; a `+MQTTBREAK` meanwhile is [`Error::Break`].
+    /// `AT+MQTTOPEN`: connects module client `id` (which must be closed) to a broker, and waits
+    /// for `+MQTTOPEN: <id>,<status>`. Status 0 is [`Error::Failed`]; `ERROR: 700`-`704`
+    /// (before or after `OK`) is [`Error::Refused`]; a `+MQTTBREAK` meanwhile is
+    /// [`Error::Break`].
     ///
     /// Cancel-safe: if dropped after the command went out, the client counts as closed, and a
     /// late `+MQTTOPEN` result is absorbed (a late success moves the client to open, so
@@ -108,7 +82,7 @@ impl<'d, W: Write> Client<'d, W> {
         self.request(broker.command(id), Op::Async(id, ResultOf::Open))
     }
 
-    /// `AT+MQTTCLOSE`: disconnects client `id` (which must be open) and waits for
+    /// `AT+MQTTCLOSE`: disconnects module client `id` (which must be open) and waits for
     /// `+MQTTCLOSE: <id>,<status>`.
     ///
     /// Cancel-safe: if dropped after the command went out, the client stays open as far as the
@@ -117,7 +91,7 @@ impl<'d, W: Write> Client<'d, W> {
         self.request(Command::Close(id), Op::Async(id, ResultOf::Close))
     }
 
-    /// `AT+MQTTSUB`: subscribes client `id` (which must be open) to `topic` and waits for
+    /// `AT+MQTTSUB`: subscribes module client `id` (which must be open) to `topic` and waits for
     /// `+MQTTSUB: <id>,<status>`.
     ///
     /// Cancel-safe: if dropped after the command went out, its late answer and result line are
@@ -127,7 +101,7 @@ impl<'d, W: Write> Client<'d, W> {
         self.request(cmd, Op::Async(id, ResultOf::Subscribe))
     }
 
-    /// `AT+MQTTUNSUB`: unsubscribes client `id` from `topic` and waits for
+    /// `AT+MQTTUNSUB`: unsubscribes module client `id` from `topic` and waits for
     /// `+MQTTUNSUB: <id>,<status>`.
     ///
     /// Cancel-safe like [`subscribe`](Self::subscribe).
@@ -177,8 +151,7 @@ impl<'d, W: Write> Client<'d, W> {
             payload,
             form,
         };
-        let line = cmd.line();
-        self.request_line(line, Op::publish(id, &line), false)
+        self.request(cmd, Op::Async(id, ResultOf::Publish))
     }
 
     /// `AT+MQTTCONF`: sets how the module reports messages. [`start`](Self::start) sets

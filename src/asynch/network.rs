@@ -2,19 +2,18 @@
 
 use embedded_io_async::Write;
 
-use core::future::Future;
-
-use super::client::Client;
+use super::control::Control;
 use super::mqtt::op_future;
-use crate::codec::line::Line;
 use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
 use crate::proto::op::Op;
+use crate::proto::startup::{Next, Startup};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::{ClientSet, ReceiveMode};
+use core::future::Future;
 
-impl<'d, W: Write> Client<'d, W> {
+impl<'d, W: Write> Control<'d, W> {
     /// Start-up: sends `AT` until the module answers (up to
     /// [`Config::probe_attempts`](crate::Config::probe_attempts) times), then `ATE0` if
     /// [`Config::echo_off`](crate::Config::echo_off), then `AT+MQTTCONF` with
@@ -23,29 +22,14 @@ impl<'d, W: Write> Client<'d, W> {
     ///
     /// Cancel-safe: each step absorbs late answers of the one before.
     pub async fn start(&self) -> Result<(), Error> {
-        let mut tries = self.config.get().probe_attempts.max(1);
-        let mut cmd = Command::At;
-        // One command at a time: the probes, then echo off, then the receive mode.
+        let mut startup = Startup::new(self.config());
         loop {
-            let line = cmd.line();
-            let done = self.transact_line(&line, Op::Simple, None).await;
-            cmd = match (cmd, done) {
-                (Command::At, Err(e)) => {
-                    // Nothing answered: there are no answers to wait for before the next try.
-                    self.shared.with(|m| m.force_settle());
-                    tries = tries.saturating_sub(1);
-                    if tries == 0 {
-                        return Err(e);
-                    }
-                    Command::At
-                }
-                (_, Err(e)) => return Err(e),
-                (Command::At, Ok(_)) if self.config.get().echo_off => Command::Echo(false),
-                (Command::At | Command::Echo(_), Ok(_)) => {
-                    Command::Conf(self.config.get().receive_mode)
-                }
-                (_, Ok(_)) => return Ok(()),
-            };
+            let line = startup.command().line();
+            let outcome = self.run(&line, Op::Simple, None).await.map(|_| ());
+            match self.shared.with(|x| startup.answered(outcome, x))? {
+                Next::Continue => {}
+                Next::Done(_) => return Ok(()),
+            }
         }
     }
 
@@ -65,24 +49,14 @@ impl<'d, W: Write> Client<'d, W> {
         self.request(Command::Echo(on), Op::Simple)
     }
 
-    /// Runs a collecting command and `f` over its answer. Builds the command's line here, where
-    /// the command is known.
-    #[inline(always)]
-    fn collect<'a, T, F: FnOnce(&[u8]) -> Option<T> + 'a>(
-        &'a self,
-        cmd: &Command<'a>,
-        op: Op,
-        f: F,
-    ) -> impl Future<Output = Result<T, Error>> + use<'a, 'd, T, F, W> {
-        self.collect_line(cmd.line(), op, f)
-    }
-
-    async fn collect_line<T>(
+    /// Runs a collecting command and `f` over its answer.
+    async fn collect<T>(
         &self,
-        line: Line<'_>,
+        cmd: &Command<'_>,
         op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
+        let line = cmd.line();
         let mut f = Some(f);
         let mut out = None;
         let mut read = |answer: &[u8], ok: bool| {
@@ -90,7 +64,7 @@ impl<'d, W: Write> Client<'d, W> {
                 out = f(answer);
             }
         };
-        self.transact_line(&line, op, Some(&mut read)).await?;
+        self.run(&line, op, Some(&mut read)).await?;
         out.ok_or(Error::UnexpectedAnswer)
     }
 
@@ -230,31 +204,14 @@ impl<'d, W: Write> Client<'d, W> {
     /// is up answers `ERROR` ([`Error::Module`]).
     ///
     /// Cancel-safe: a late answer or `+MIPCALL:` line is absorbed; the call may be up.
-    ///
-    /// Like the operations without an answer, it builds its command line where it is called
-    /// (so a firmware carries only the form it uses) and checks and sends it on the first poll.
-    pub fn attach<'a>(
-        &'a self,
-        apn: Option<&'a str>,
-        credentials: Option<(&'a str, &'a str)>,
-    ) -> impl Future<Output = Result<IpText, Error>> + use<'a, 'd, W> {
-        self.attach_line(Command::MipCallUp { apn, credentials }.line())
-    }
-
-    /// [`attach`](Self::attach) for its command's line.
-    // Not an `async fn`: an async block does not copy its captures (the line) when first polled.
-    #[allow(clippy::manual_async_fn)]
-    fn attach_line<'a>(
-        &'a self,
-        line: Line<'a>,
-    ) -> impl Future<Output = Result<IpText, Error>> + use<'a, 'd, W> {
-        async move {
-            self.request_line(line, Op::Call, true).await?;
-            Ok(self
-                .shared
-                .with(|m| query::text(&m.call.ip))
-                .unwrap_or_default())
-        }
+    pub async fn attach(
+        &self,
+        apn: Option<&str>,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<IpText, Error> {
+        let line = Command::MipCallUp { apn, credentials }.line();
+        self.run(&line, Op::Call { up: true }, None).await?;
+        Ok(self.shared.with(|x| query::text(x.ip())))
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
@@ -262,7 +219,7 @@ impl<'d, W: Write> Client<'d, W> {
     ///
     /// Cancel-safe: a late answer is absorbed.
     pub fn detach(&self) -> op_future!('_, 'd) {
-        self.request(Command::MipCallDown, Op::Call)
+        self.request(Command::MipCallDown, Op::Call { up: false })
     }
 
     /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between
@@ -277,8 +234,9 @@ impl<'d, W: Write> Client<'d, W> {
         let mut read = |answer: &[u8], _ok: bool| {
             crate::proto::answer::lines(answer).for_each(&mut f);
         };
-        self.transact_line(&line, Op::Collect, Some(&mut read))
+        self.run(&line, Op::Collect, Some(&mut read))
             .await
+            .map(|_| ())
     }
 
     /// `AT+MQTTCLOSE?`: asks the module which clients are connected and takes that as their
@@ -289,7 +247,7 @@ impl<'d, W: Write> Client<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn sync_states(&self) -> Result<ClientSet, Error> {
         let open = self.closable_clients().await?;
-        self.shared.with(|m| m.sync_open(open));
+        self.shared.with(|x| x.sync_open(open));
         Ok(open)
     }
 }

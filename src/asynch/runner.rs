@@ -1,8 +1,9 @@
-//! The runner: owns the receive side of the port and turns bytes into progress.
+//! The runner: owns the receive side of the port and feeds what it reads to the exchange.
 
 use core::future::poll_fn;
 use core::task::Poll;
 
+use embassy_time::Instant;
 use embedded_io_async::Read;
 
 use super::shared::{Rx, Shared};
@@ -12,7 +13,7 @@ use crate::error::Error;
 const CHUNK: usize = 64;
 
 /// Owns the receive half of the port. Run [`Runner::run`] in a task of its own, on the same
-/// executor as the tasks that use the [`Client`](super::Client).
+/// executor as the tasks that use the [`Control`](super::Control).
 pub struct Runner<'d, R> {
     pub(crate) shared: &'d Shared,
     pub(crate) rx: &'d Rx,
@@ -20,21 +21,29 @@ pub struct Runner<'d, R> {
 }
 
 impl<R: Read> Runner<'_, R> {
-    /// Reads from the module and dispatches what it says, until the port fails or ends.
+    /// Reads from the module and feeds what it says to the driver, until the port fails or
+    /// ends.
     ///
-    /// Returns the port's error ([`Error::Io`]); calling `run` again resumes where it stopped,
-    /// nothing lost. While the application holds no message the runner never stops reading;
-    /// while the receive buffer is full of kept data (an answer or a mode-0 message not yet
-    /// taken), it waits, and the port's own buffering applies back-pressure.
+    /// Returns the port's error ([`Error::Io`]; end of file is
+    /// [`BrokenPipe`](embedded_io::ErrorKind::BrokenPipe)). The link is then down: every
+    /// operation waiting, and every [`next_event`](super::Control::next_event), ends at once
+    /// with that error, and so does every later call, until the driver is built again with
+    /// [`new`](super::new) (which starts the [`State`](super::State) afresh).
+    ///
+    /// While the application holds no message the runner never stops reading; while the
+    /// receive buffer is full of kept data (an answer or a message not yet taken), it waits,
+    /// and the port's own buffering applies back-pressure.
     ///
     /// Cancel-safe: dropping the future between reads loses nothing; bytes are only taken from
     /// the port by a read that completes.
     pub async fn run(&mut self) -> Error {
-        // Only the bytes a read fills are used: the chunk is zeroed once.
         let mut chunk = [0u8; CHUNK];
         loop {
+            if let Some(e) = self.shared.with(|x| x.link_error()) {
+                return e;
+            }
             let space = poll_fn(|cx| {
-                let space = self.rx.try_borrow_mut().map_or(0, |mut rx| rx.space());
+                let space = self.rx.borrow_mut().space();
                 if space > 0 {
                     Poll::Ready(space)
                 } else {
@@ -44,30 +53,21 @@ impl<R: Read> Runner<'_, R> {
             })
             .await;
             let want = chunk.get_mut(..space.min(CHUNK)).unwrap_or(&mut []);
-            let n = match self.reader.read(want).await {
-                Ok(0) => return Error::Io(embedded_io::ErrorKind::BrokenPipe),
-                Ok(n) => n,
-                Err(e) => return Error::Io(embedded_io::Error::kind(&e)),
+            let kind = match self.reader.read(want).await {
+                Ok(0) => embedded_io::ErrorKind::BrokenPipe,
+                Ok(n) => {
+                    let bytes = chunk.get(..n).unwrap_or(&[]);
+                    self.shared.with_rx(self.rx, |x, rx| {
+                        // Always all of them: the read asked for no more than the free space.
+                        rx.push(bytes);
+                        rx.process(x, Instant::now());
+                    });
+                    continue;
+                }
+                Err(e) => embedded_io::Error::kind(&e),
             };
-            self.ingest(chunk.get(..n).unwrap_or(&[]));
+            self.shared.with(|x| x.link_failed(kind));
+            return Error::Io(kind);
         }
-    }
-
-    fn ingest(&mut self, bytes: &[u8]) {
-        let wake = {
-            let (Ok(mut rx), Ok(mut m)) = (
-                self.rx.try_borrow_mut(),
-                self.shared.machine.try_borrow_mut(),
-            ) else {
-                // Cannot happen: the client borrows these only inside synchronous sections,
-                // which never run while the runner does (one executor), and never across an
-                // await.
-                return;
-            };
-            // Always all of them: the read asked for no more than the free space.
-            rx.push(bytes);
-            rx.process(&mut m)
-        };
-        self.shared.wake(wake);
     }
 }

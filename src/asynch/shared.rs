@@ -1,94 +1,101 @@
-//! What the runner and the client share: the protocol state, the receive buffer and the wakers.
+//! What the runner and the handle share: the exchange, the receive buffer and the wakers.
 
 use core::cell::RefCell;
-use core::task::{Context, Poll};
+use core::task::Context;
 
 use embassy_sync::waitqueue::WakerRegistration;
 
-use crate::proto::machine::{Machine, Wake};
+use crate::proto::exchange::Exchange;
 use crate::proto::rx::RxBuf;
+use crate::proto::wake::{Waiter, Wake};
 
-/// The wakers of everyone who may wait: one per [`Wake`] bit (the operation holding the
-/// channel, client 1's and client 2's result lines, events, settling, the data call), then the
-/// runner's.
+/// One waker per party that may wait.
 #[derive(Default)]
-pub(crate) struct Wakers([WakerRegistration; 7]);
-
-/// The runner's place in [`Wakers`].
-const RUNNER: usize = 6;
+struct Wakers {
+    channel: WakerRegistration,
+    client_one: WakerRegistration,
+    client_two: WakerRegistration,
+    call: WakerRegistration,
+    events: WakerRegistration,
+    runner: WakerRegistration,
+}
 
 /// The driver state that is not the receive buffer.
 pub(crate) struct Shared {
-    pub(crate) machine: RefCell<Machine>,
-    pub(crate) wakers: RefCell<Wakers>,
+    exchange: RefCell<Exchange>,
+    wakers: RefCell<Wakers>,
 }
 
 impl Shared {
     pub(crate) fn new() -> Self {
         Shared {
-            machine: RefCell::new(Machine::default()),
+            exchange: RefCell::new(Exchange::default()),
             wakers: RefCell::new(Wakers::default()),
         }
     }
 
-    /// Runs `f` on the machine. Returns `None` only if the machine is already borrowed, which
-    /// the driver never does across a call that could re-enter.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Machine) -> T) -> Option<T> {
-        self.machine.try_borrow_mut().ok().map(|mut m| f(&mut m))
-    }
-
-    pub(crate) fn wake(&self, w: Wake) {
-        let Ok(mut wk) = self.wakers.try_borrow_mut() else {
-            return;
+    /// Runs `f` on the exchange, then wakes whoever its changes concern. The exchange is never
+    /// borrowed across an await or a call out of the driver, so a second borrow is a bug: it
+    /// panics.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Exchange) -> T) -> T {
+        let (out, wake) = {
+            let mut x = self.exchange.borrow_mut();
+            let out = f(&mut x);
+            (out, x.take_wake())
         };
-        for (bit, reg) in wk.0.iter_mut().take(RUNNER).enumerate() {
-            if w.bit(bit) {
-                reg.wake();
-            }
-        }
+        self.wake(wake);
+        out
     }
 
-    pub(crate) fn wake_runner(&self) {
-        if let Ok(mut wk) = self.wakers.try_borrow_mut() {
-            if let Some(reg) = wk.0.get_mut(RUNNER) {
-                reg.wake();
-            }
-        }
-    }
-
-    /// Polls `f` on the machine; registers for `slot` while it says pending.
-    pub(crate) fn poll<T>(
+    /// Runs `f` on the exchange and the receive buffer together (the runner feeding bytes).
+    pub(crate) fn with_rx<T>(
         &self,
-        cx: &mut Context<'_>,
-        slot: Wake,
-        f: impl FnOnce(&mut Machine) -> Option<T>,
-    ) -> Poll<T> {
-        if let Some(Some(v)) = self.with(f) {
-            return Poll::Ready(v);
-        }
-        self.register(cx, slot);
-        Poll::Pending
+        rx: &Rx,
+        f: impl FnOnce(&mut Exchange, &mut RxBuf<[u8]>) -> T,
+    ) -> T {
+        self.with(|x| f(x, &mut rx.borrow_mut()))
     }
 
-    /// Registers the task of `cx` to be woken for `slot` (its lowest bit).
-    fn register(&self, cx: &mut Context<'_>, slot: Wake) {
-        self.register_at(cx, slot.first_bit());
-    }
-
-    pub(crate) fn register_runner(&self, cx: &mut Context<'_>) {
-        self.register_at(cx, RUNNER);
-    }
-
-    /// Registers the task of `cx` in the waker at `at`. Not inlined: every wait calls it.
-    #[inline(never)]
-    fn register_at(&self, cx: &mut Context<'_>, at: usize) {
-        if let Ok(mut wk) = self.wakers.try_borrow_mut() {
-            if let Some(reg) = wk.0.get_mut(at) {
-                reg.register(cx.waker());
+    fn wake(&self, w: Wake) {
+        let mut guard = self.wakers.borrow_mut();
+        let wk = &mut *guard;
+        let regs = [
+            (w.channel, &mut wk.channel),
+            (w.client_one, &mut wk.client_one),
+            (w.client_two, &mut wk.client_two),
+            (w.call, &mut wk.call),
+            (w.events, &mut wk.events),
+        ];
+        for (yes, reg) in regs {
+            if yes {
+                reg.wake();
             }
         }
+    }
+
+    /// Wakes the runner (the receive buffer has room again).
+    pub(crate) fn wake_runner(&self) {
+        self.wakers.borrow_mut().runner.wake();
+    }
+
+    /// Registers the task of `cx` to be woken for `waiter`.
+    pub(crate) fn register(&self, cx: &Context<'_>, waiter: Waiter) {
+        let mut wk = self.wakers.borrow_mut();
+        let reg = match waiter {
+            Waiter::Channel => &mut wk.channel,
+            Waiter::Result(crate::ClientId::One) => &mut wk.client_one,
+            Waiter::Result(crate::ClientId::Two) => &mut wk.client_two,
+            Waiter::Call => &mut wk.call,
+            Waiter::Events => &mut wk.events,
+        };
+        reg.register(cx.waker());
+    }
+
+    /// Registers the runner's task.
+    pub(crate) fn register_runner(&self, cx: &Context<'_>) {
+        self.wakers.borrow_mut().runner.register(cx.waker());
     }
 }
 
-/// The receive buffer as the runner and the client see it, whatever its size.
+/// The receive buffer as the runner and the handle see it, whatever its size.
 pub(crate) type Rx = RefCell<RxBuf<[u8]>>;

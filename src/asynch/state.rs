@@ -3,6 +3,7 @@
 use core::cell::RefCell;
 
 use super::shared::Shared;
+use crate::config::Config;
 use crate::proto::rx::RxBuf;
 
 /// Everything the async driver needs besides the port: keep it in a static (for example a
@@ -23,6 +24,15 @@ impl<const N: usize> State<N> {
             shared: Shared::new(),
             rx: RefCell::new(RxBuf::new()),
         }
+    }
+
+    /// Starts afresh with `config`.
+    pub(crate) fn reset(&mut self, config: Config) {
+        self.shared = Shared::new();
+        self.shared
+            .with(|x| *x = crate::proto::exchange::Exchange::new(config));
+        let rx: &mut RxBuf<[u8]> = self.rx.get_mut();
+        rx.clear();
     }
 }
 

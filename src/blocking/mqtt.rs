@@ -1,35 +1,35 @@
 //! The MQTT operations, blocking. Each does what the async operation of the same name does
-//! (see [`asynch::Client`](crate::asynch::Client)); there is no cancellation, only timeouts,
+//! (see [`asynch::Control`](crate::asynch::Control)); there is no cancellation, only timeouts,
 //! after which late answers are absorbed in the same way.
 
 use embedded_io::{Read, Write};
 
-use super::Client;
-use crate::asynch::Broker;
+use super::Modem;
+use crate::broker::Broker;
 use crate::codec::{Command, PayloadForm, ResultOf};
 use crate::error::Error;
 use crate::proto::op::Op;
 use crate::types::{ClientId, QoS, ReceiveMode};
 
-impl<P: Read + Write, const N: usize> Client<P, N> {
-    /// `AT+MQTTUSER`; see [`asynch::Client::set_user`](crate::asynch::Client::set_user).
+impl<P: Read + Write, const N: usize> Modem<P, N> {
+    /// `AT+MQTTUSER`; see [`asynch::Control::set_user`](crate::asynch::Control::set_user).
     pub fn set_user(
         &mut self,
         id: ClientId,
         user: &str,
         password: &str,
-        client_id: Option<&str>,
+        identifier: Option<&str>,
     ) -> Result<(), Error> {
         let cmd = Command::User {
             id,
             user,
             password,
-            client_id,
+            client_id: identifier,
         };
-        self.transact(&cmd, Op::Configure(id))
+        self.request(&cmd, Op::Configure(id))
     }
 
-    /// `AT+MQTTWILL`; see [`asynch::Client::set_will`](crate::asynch::Client::set_will).
+    /// `AT+MQTTWILL`; see [`asynch::Control::set_will`](crate::asynch::Control::set_will).
     pub fn set_will(
         &mut self,
         id: ClientId,
@@ -45,37 +45,33 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             retain,
             payload,
         };
-        self.transact(&cmd, Op::Configure(id))
+        self.request(&cmd, Op::Configure(id))
     }
 
-    /// `AT+MQTTOPEN`; see [`asynch::Client::open`](crate::asynch::Client::open).
+    /// `AT+MQTTOPEN`; see [`asynch::Control::open`](crate::asynch::Control::open).
     pub fn open(&mut self, id: ClientId, broker: Broker<'_>) -> Result<(), Error> {
         let cmd = broker.command(id);
-        let t = self.config.open_timeout;
-        self.transact_result(id, &cmd, Op::Async(id, ResultOf::Open), t)
+        self.request(&cmd, Op::Async(id, ResultOf::Open))
     }
 
-    /// `AT+MQTTCLOSE`; see [`asynch::Client::close`](crate::asynch::Client::close).
+    /// `AT+MQTTCLOSE`; see [`asynch::Control::close`](crate::asynch::Control::close).
     pub fn close(&mut self, id: ClientId) -> Result<(), Error> {
-        let t = self.config.result_timeout;
-        self.transact_result(id, &Command::Close(id), Op::Async(id, ResultOf::Close), t)
+        self.request(&Command::Close(id), Op::Async(id, ResultOf::Close))
     }
 
-    /// `AT+MQTTSUB`; see [`asynch::Client::subscribe`](crate::asynch::Client::subscribe).
+    /// `AT+MQTTSUB`; see [`asynch::Control::subscribe`](crate::asynch::Control::subscribe).
     pub fn subscribe(&mut self, id: ClientId, topic: &str, qos: QoS) -> Result<(), Error> {
         let cmd = Command::Subscribe { id, topic, qos };
-        let t = self.config.result_timeout;
-        self.transact_result(id, &cmd, Op::Async(id, ResultOf::Subscribe), t)
+        self.request(&cmd, Op::Async(id, ResultOf::Subscribe))
     }
 
-    /// `AT+MQTTUNSUB`; see [`asynch::Client::unsubscribe`](crate::asynch::Client::unsubscribe).
+    /// `AT+MQTTUNSUB`; see [`asynch::Control::unsubscribe`](crate::asynch::Control::unsubscribe).
     pub fn unsubscribe(&mut self, id: ClientId, topic: &str) -> Result<(), Error> {
         let cmd = Command::Unsubscribe { id, topic };
-        let t = self.config.result_timeout;
-        self.transact_result(id, &cmd, Op::Async(id, ResultOf::Unsubscribe), t)
+        self.request(&cmd, Op::Async(id, ResultOf::Unsubscribe))
     }
 
-    /// `AT+MQTTPUB`; see [`asynch::Client::publish`](crate::asynch::Client::publish).
+    /// `AT+MQTTPUB`; see [`asynch::Control::publish`](crate::asynch::Control::publish).
     pub fn publish(
         &mut self,
         id: ClientId,
@@ -105,14 +101,12 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             payload,
             form,
         };
-        let t = self.config.result_timeout;
-        let line = cmd.line();
-        self.transact_result_line(id, line, Op::publish(id, &line), t)
+        self.request(&cmd, Op::Async(id, ResultOf::Publish))
     }
 
     /// `AT+MQTTCONF`; see
-    /// [`asynch::Client::set_receive_mode`](crate::asynch::Client::set_receive_mode).
+    /// [`asynch::Control::set_receive_mode`](crate::asynch::Control::set_receive_mode).
     pub fn set_receive_mode(&mut self, mode: ReceiveMode) -> Result<(), Error> {
-        self.transact(&Command::Conf(mode), Op::Simple)
+        self.request(&Command::Conf(mode), Op::Simple)
     }
 }

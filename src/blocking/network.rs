@@ -1,52 +1,39 @@
 //! Start-up, the data call, queries and raw commands, blocking. Each does what the async call
-//! of the same name does (see [`asynch::Client`](crate::asynch::Client)).
+//! of the same name does (see [`asynch::Control`](crate::asynch::Control)).
 
 use embedded_io::{Read, Write};
 
-use super::Client;
+use super::Modem;
 use crate::codec::{
     Capabilities, Command, Form, MqttCommand, Query, Registration, RegistrationKind,
 };
 use crate::error::Error;
 use crate::proto::op::Op;
+use crate::proto::startup::{Next, Startup};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::ClientSet;
 
-impl<P: Read + Write, const N: usize> Client<P, N> {
-    /// Start-up; see [`asynch::Client::start`](crate::asynch::Client::start).
+impl<P: Read + Write, const N: usize> Modem<P, N> {
+    /// Start-up; see [`asynch::Control::start`](crate::asynch::Control::start).
     pub fn start(&mut self) -> Result<(), Error> {
-        let mut last = Error::AnswerTimeout;
-        let mut alive = false;
-        for _ in 0..self.config.probe_attempts.max(1) {
-            match self.transact(&Command::At, Op::Simple) {
-                Ok(()) => {
-                    alive = true;
-                    break;
-                }
-                Err(e) => {
-                    last = e;
-                    self.machine.force_settle();
-                }
+        let mut startup = Startup::new(self.exchange.config);
+        loop {
+            let outcome = self.request(&startup.command(), Op::Simple);
+            match startup.answered(outcome, &mut self.exchange)? {
+                Next::Continue => {}
+                Next::Done(_) => return Ok(()),
             }
         }
-        if !alive {
-            return Err(last);
-        }
-        if self.config.echo_off {
-            self.transact(&Command::Echo(false), Op::Simple)?;
-        }
-        let mode = self.config.receive_mode;
-        self.set_receive_mode(mode)
     }
 
     /// `AT`.
     pub fn ping(&mut self) -> Result<(), Error> {
-        self.transact(&Command::At, Op::Simple)
+        self.request(&Command::At, Op::Simple)
     }
 
     /// `ATE1` / `ATE0`.
     pub fn set_echo(&mut self, on: bool) -> Result<(), Error> {
-        self.transact(&Command::Echo(on), Op::Simple)
+        self.request(&Command::Echo(on), Op::Simple)
     }
 
     /// `AT+MQTTOPEN?`: the clients that can be opened.
@@ -135,54 +122,39 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
         self.collect(&Command::Query(q), Op::Query(q), query::data_call)
     }
 
-    /// `AT+MIPCALL=1...`; see [`asynch::Client::attach`](crate::asynch::Client::attach).
+    /// `AT+MIPCALL=1...`; see [`asynch::Control::attach`](crate::asynch::Control::attach).
     pub fn attach(
         &mut self,
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        match self.call(&Command::MipCallUp { apn, credentials })? {
-            true => Ok(query::text(&self.machine.call.ip)),
-            false => Err(Error::Failed),
-        }
+        self.request(
+            &Command::MipCallUp { apn, credentials },
+            Op::Call { up: true },
+        )?;
+        Ok(query::text(self.exchange.ip()))
     }
 
     /// `AT+MIPCALL=0`.
     pub fn detach(&mut self) -> Result<(), Error> {
-        match self.call(&Command::MipCallDown)? {
-            false => Ok(()),
-            true => Err(Error::Failed),
-        }
+        self.request(&Command::MipCallDown, Op::Call { up: false })
     }
 
-    fn call(&mut self, cmd: &Command<'_>) -> Result<bool, Error> {
-        self.transact(cmd, Op::Call)?;
-        let t = self.config.call_timeout;
-        let r = self.pump(t, |m| m.take_call());
-        if !matches!(r, Ok(Some(_))) {
-            self.machine.call.pending = false;
-        }
-        r?.ok_or(Error::ResultTimeout)?
-    }
-
-    /// Sends `AT<body>`; see [`asynch::Client::raw`](crate::asynch::Client::raw): `f` sees the
+    /// Sends `AT<body>`; see [`asynch::Control::raw`](crate::asynch::Control::raw): `f` sees the
     /// answer's lines also when the module answers `ERROR`.
     pub fn raw(&mut self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        let r = self.transact_keep(&Command::Raw(body), Op::Collect);
-        if matches!(r, Ok(()) | Err(Error::Module(_) | Error::Refused(_))) {
-            let rx: &crate::proto::rx::RxBuf<[u8]> = &self.rx;
-            crate::proto::answer::lines(rx.answer()).for_each(&mut f);
-        }
-        let rx: &mut crate::proto::rx::RxBuf<[u8]> = &mut self.rx;
-        rx.release_answer();
-        r
+        let mut read = |answer: &[u8], _ok: bool| {
+            crate::proto::answer::lines(answer).for_each(&mut f);
+        };
+        self.run(&Command::Raw(body).line(), Op::Collect, Some(&mut read))
+            .map(|_| ())
     }
 
     /// `AT+MQTTCLOSE?`; see
-    /// [`asynch::Client::sync_states`](crate::asynch::Client::sync_states).
+    /// [`asynch::Control::sync_states`](crate::asynch::Control::sync_states).
     pub fn sync_states(&mut self) -> Result<ClientSet, Error> {
         let open = self.closable_clients()?;
-        self.machine.sync_open(open);
+        self.exchange.sync_open(open);
         Ok(open)
     }
 }

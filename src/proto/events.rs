@@ -3,6 +3,7 @@
 use heapless::Deque;
 
 use crate::codec::Registration;
+use crate::event::Event;
 use crate::types::{BreakCause, ClientId};
 
 /// An event as queued: small and copyable. Text and messages stay in the receive buffer or the
@@ -21,6 +22,44 @@ pub(crate) enum Queued {
     Text {
         garbled: bool,
     },
+}
+
+/// An event taken out of the queue, owning its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Taken {
+    Break {
+        client: ClientId,
+        cause: BreakCause,
+    },
+    Restarted,
+    Registration(Registration),
+    CallDown,
+    Text {
+        garbled: bool,
+        text: heapless::Vec<u8, TEXT_SLOT>,
+    },
+    Lost(Losses),
+}
+
+impl Taken {
+    /// The event, as the application sees it.
+    pub(crate) fn event(&self) -> Event<'_> {
+        match self {
+            Taken::Break { client, cause } => Event::Break {
+                client: *client,
+                cause: *cause,
+            },
+            Taken::Restarted => Event::Restarted,
+            Taken::Registration(r) => Event::Registration(*r),
+            Taken::CallDown => Event::DataCallDown,
+            Taken::Text {
+                garbled: true,
+                text,
+            } => Event::Garbled(text),
+            Taken::Text { text, .. } => Event::Unsolicited(text),
+            Taken::Lost(l) => Event::Lost(*l),
+        }
+    }
 }
 
 /// How many events can wait.
@@ -62,14 +101,25 @@ impl Events {
         self.push(Queued::Text { garbled });
     }
 
-    pub(crate) fn pop(&mut self) -> Option<Queued> {
-        self.queue.pop_front()
-    }
-
-    /// The text of the text event just popped; frees the slot.
-    pub(crate) fn text(&mut self) -> &[u8] {
-        self.text_queued = false;
-        &self.text
+    /// Takes the next event to hand out (a loss report first), with its text copied out, so
+    /// that it can be lent to the application while the exchange is not borrowed.
+    pub(crate) fn take(&mut self) -> Option<Taken> {
+        if let Some(l) = self.take_losses() {
+            return Some(Taken::Lost(l));
+        }
+        Some(match self.queue.pop_front()? {
+            Queued::Break { client, cause } => Taken::Break { client, cause },
+            Queued::Restarted => Taken::Restarted,
+            Queued::Registration(r) => Taken::Registration(r),
+            Queued::CallDown => Taken::CallDown,
+            Queued::Text { garbled } => {
+                self.text_queued = false;
+                Taken::Text {
+                    garbled,
+                    text: core::mem::take(&mut self.text),
+                }
+            }
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -77,7 +127,7 @@ impl Events {
     }
 
     /// Takes the loss counters, if any is non-zero.
-    pub(crate) fn take_losses(&mut self) -> Option<Losses> {
+    fn take_losses(&mut self) -> Option<Losses> {
         let l = core::mem::take(&mut self.lost);
         (l != Losses::default()).then_some(l)
     }

@@ -1,16 +1,32 @@
-//! The protocol state, sans-IO: per-client state machines, the one command in flight, the
-//! matching of answers to requests, the event queue and the receive buffer. Both drivers (async
-//! and blocking) drive this same code.
+//! The protocol core, sans-IO: the whole exchange with the module, fed received bytes and the
+//! time, saying what to write and what became of each operation. Both drivers (async and
+//! blocking) only move bytes and time between the port and this; no protocol decision is made
+//! anywhere else.
+//!
+//! - [`exchange`]: operations, the AT channel, deadlines, and the port's failure.
+//! - `feed`: what each line the module sends means.
+//! - `client`, `channel`: the state of one module client, and of the AT channel.
+//! - `startup`: the start-up sequence.
+//! - `rx`: the receive buffer, which lends held messages and kept answers.
+//! - `events`: the queue of unsolicited events and the loss counters.
 
 pub(crate) mod answer;
+pub(crate) mod channel;
+pub(crate) mod client;
 pub(crate) mod events;
-pub(crate) mod machine;
+pub(crate) mod exchange;
+pub(crate) mod feed;
 pub(crate) mod op;
 pub(crate) mod rx;
+pub(crate) mod startup;
+pub(crate) mod wake;
+
+#[cfg(test)]
+mod tests;
 
 pub use events::{Losses, EVENT_QUEUE, TEXT_SLOT};
 
-/// `n` NUL bytes, in chunks, to complete the payload of an abandoned data publish.
+/// `n` NUL bytes, in chunks, to end the data of an abandoned data command.
 pub(crate) fn filler(n: u16) -> impl Iterator<Item = &'static [u8]> {
     const ZEROS: [u8; 32] = [0; 32];
     let mut left = usize::from(n);

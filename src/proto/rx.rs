@@ -1,16 +1,30 @@
 //! The receive buffer, and the loop that turns received bytes into items for the machine.
 
-use super::machine::{Keep, Machine, Wake};
-use crate::codec::{Decoded, Decoder, Item, Message};
+use embassy_time::Instant;
 
-/// A message kept in the receive buffer until the application takes it: where its item lies
-/// (noise before it included). [`RxBuf::message`] decodes it again.
+use super::exchange::Exchange;
+use super::feed::Keep;
+use crate::codec::{Decoded, Decoder, Item, Message};
+use crate::types::{ClientId, QoS};
+
+/// A message held in the receive buffer until the application takes it: its client and QoS,
+/// and where its topic and payload lie.
 #[derive(Debug, Clone)]
 pub(crate) struct HeldMessage {
-    /// Where the item starts (nothing before it may be dropped while it is held).
-    pub(crate) start: usize,
-    /// How many bytes it takes.
-    pub(crate) len: usize,
+    client: ClientId,
+    qos: QoS,
+    /// Where the item starts (nothing from here on may be dropped while it is held).
+    start: usize,
+    /// The topic's bytes, from `start`.
+    topic: (usize, usize),
+    /// The payload's bytes, from `start`.
+    payload: (usize, usize),
+}
+
+/// Where `part` lies in `whole`, as (offset from `base`, length).
+fn span(base: &[u8], part: &[u8]) -> (usize, usize) {
+    let at = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    (at, part.len())
 }
 
 /// The receive buffer: `buf[..fill]` holds received bytes, `buf[pos..fill]` those not parsed
@@ -23,7 +37,7 @@ pub(crate) struct RxBuf<B: ?Sized> {
     pub(crate) decoder: Decoder,
     /// The answer of the collecting command in flight: start, and end once its final came.
     pub(crate) answer: Option<(usize, Option<usize>)>,
-    pub(crate) message: Option<HeldMessage>,
+    message: Option<HeldMessage>,
     pub(crate) buf: B,
 }
 
@@ -41,6 +55,15 @@ impl<const N: usize> RxBuf<[u8; N]> {
 }
 
 impl RxBuf<[u8]> {
+    /// Empties the buffer.
+    pub(crate) fn clear(&mut self) {
+        self.fill = 0;
+        self.pos = 0;
+        self.decoder = Decoder::new();
+        self.answer = None;
+        self.message = None;
+    }
+
     /// Free space at the end, after compaction.
     pub(crate) fn space(&mut self) -> usize {
         self.compact();
@@ -81,9 +104,8 @@ impl RxBuf<[u8]> {
         n
     }
 
-    /// Parses everything complete and feeds it to the machine; says whom to wake.
-    pub(crate) fn process(&mut self, m: &mut Machine) -> Wake {
-        let mut wake = Wake::default();
+    /// Parses everything complete and feeds it to the exchange, as received at `now`.
+    pub(crate) fn process(&mut self, x: &mut Exchange, now: Instant) {
         loop {
             let capacity = self.buf.len().saturating_sub(self.kept_before());
             let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
@@ -91,17 +113,36 @@ impl RxBuf<[u8]> {
                 Decoded::Incomplete => break,
                 Decoded::Skipped { consumed } => consumed,
                 Decoded::Overflow { consumed } => {
-                    m.events.lost.overlong_lines = m.events.lost.overlong_lines.saturating_add(1);
-                    wake.add(Wake::EVENTS);
+                    x.events.lost.overlong_lines = x.events.lost.overlong_lines.saturating_add(1);
+                    x.wake_mut().events = true;
                     consumed
                 }
-                // By reference: the item is not copied out of what the decoder returned.
                 Decoded::Item(ref item, consumed) => {
                     crate::log::rx(input.get(..consumed).unwrap_or(&[]));
                     let start = self.pos;
-                    let (w, keep) = m.feed(item);
-                    wake.add(w);
-                    self.keep(keep, start, consumed);
+                    match x.handle(item, now, self.message.is_some()) {
+                        Keep::Nothing => {}
+                        Keep::Answer => {
+                            if self.answer.is_none() {
+                                self.answer = Some((start, None));
+                            }
+                        }
+                        Keep::AnswerEnd => {
+                            let s = self.answer.map_or(start, |(s, _)| s);
+                            self.answer = Some((s, Some(start)));
+                        }
+                        Keep::Message => {
+                            if let Item::Message(m) | Item::Read(m) = item {
+                                self.message = Some(HeldMessage {
+                                    client: m.client,
+                                    qos: m.qos,
+                                    start,
+                                    topic: span(input, m.topic),
+                                    payload: span(input, m.payload),
+                                });
+                            }
+                        }
+                    }
                     consumed
                 }
             };
@@ -110,7 +151,6 @@ impl RxBuf<[u8]> {
                 break;
             }
         }
-        wake
     }
 
     /// How many bytes at the front are kept, shrinking the space an item may use.
@@ -123,23 +163,6 @@ impl RxBuf<[u8]> {
             keep = keep.min(m.start);
         }
         keep
-    }
-
-    /// What `keep` says of the item that starts at `start` and takes `len` bytes.
-    fn keep(&mut self, keep: Keep, start: usize, len: usize) {
-        match keep {
-            Keep::Nothing => {}
-            Keep::Answer => {
-                if self.answer.is_none() {
-                    self.answer = Some((start, None));
-                }
-            }
-            Keep::AnswerEnd => {
-                let s = self.answer.map_or(start, |(s, _)| s);
-                self.answer = Some((s, Some(start)));
-            }
-            Keep::Message => self.message = Some(HeldMessage { start, len }),
-        }
     }
 
     /// The kept answer of the collecting command that just finished, if any.
@@ -156,14 +179,28 @@ impl RxBuf<[u8]> {
         self.answer = None;
     }
 
+    /// Whether a message is held.
+    pub(crate) fn holds_message(&self) -> bool {
+        self.message.is_some()
+    }
+
     /// The held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
     pub(crate) fn message(&self) -> Option<Message<'_>> {
         let m = self.message.as_ref()?;
-        let item = self.buf.get(m.start..m.start.saturating_add(m.len))?;
-        // The item decodes as it did when it came: a mode-0 message or a read answer.
-        match Decoder::new().decode_core(item, item.len()) {
-            Decoded::Item(Item::Message(msg) | Item::Read(msg), _) => Some(msg),
-            _ => None,
-        }
+        let part = |(at, len): (usize, usize)| {
+            let from = m.start.checked_add(at)?;
+            self.buf.get(from..from.checked_add(len)?)
+        };
+        Some(Message {
+            client: m.client,
+            qos: m.qos,
+            topic: part(m.topic)?,
+            payload: part(m.payload)?,
+        })
+    }
+
+    /// Lets the held message go.
+    pub(crate) fn release_message(&mut self) {
+        self.message = None;
     }
 }

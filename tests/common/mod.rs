@@ -129,21 +129,21 @@ pub fn lost(events: u16, messages: u16, overlong_lines: u16) -> Ev {
 
 /// The next event, or `None` if none comes within `ms` milliseconds.
 pub async fn event_within<W: embedded_io_async::Write>(
-    c: &fibocom_mqtt::asynch::Client<'_, W>,
+    c: &fibocom_mqtt::asynch::Control<'_, W>,
     ms: u64,
 ) -> Option<Ev> {
     use futures::future::{select, Either};
     let next = core::pin::pin!(c.next_event(owned));
     let timer = core::pin::pin!(embassy_time::Timer::after_millis(ms));
     match select(next, timer).await {
-        Either::Left((ev, _)) => Some(ev),
+        Either::Left((ev, _)) => Some(ev.expect("the link is up")),
         Either::Right(((), _)) => None,
     }
 }
 
 /// Every event that comes until none came for `quiet_ms` milliseconds.
 pub async fn events_until_quiet<W: embedded_io_async::Write>(
-    c: &fibocom_mqtt::asynch::Client<'_, W>,
+    c: &fibocom_mqtt::asynch::Control<'_, W>,
     quiet_ms: u64,
 ) -> Vec<Ev> {
     let mut out = Vec::new();

@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use embedded_io_adapters::tokio_1::FromTokio;
-use fibocom_mqtt::asynch::{self, Broker, State};
+use fibocom_mqtt::asynch::{self, State};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, Config, Event, QoS, Refusal};
 use fibocom_sim::broker::{Broker as InProcessBroker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
@@ -42,7 +43,7 @@ pub const BODY_LIMIT: Duration = Duration::from_secs(120);
 pub const QUIET: Duration = Duration::from_millis(400);
 
 /// The driver's client over the simulator's TCP link.
-pub type Dut<'d> = asynch::Client<'d, FromTokio<tokio::net::tcp::OwnedWriteHalf>>;
+pub type Dut<'d> = asynch::Control<'d, FromTokio<tokio::net::tcp::OwnedWriteHalf>>;
 
 /// Which broker the simulator relays to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,7 +347,10 @@ pub fn msg(client: ClientId, qos: QoS, topic: &str, payload: &[u8]) -> Ev {
 
 /// The next event, or `None` if none comes within `d`.
 pub async fn event_within(c: &Dut<'_>, d: Duration) -> Option<Ev> {
-    tokio::time::timeout(d, c.next_event(owned)).await.ok()
+    tokio::time::timeout(d, c.next_event(owned))
+        .await
+        .ok()
+        .map(|r| r.expect("the link is up"))
 }
 
 /// The next event; fails the test if none comes within [`STEP`].

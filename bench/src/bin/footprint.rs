@@ -10,8 +10,9 @@
 
 use core::mem::{size_of, size_of_val};
 
-use fibocom_mqtt::asynch::{self, Broker, State};
+use fibocom_mqtt::asynch::{self, State};
 use fibocom_mqtt::codec::Decoder;
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, QoS, RX_BUFFER_MIN};
 
 /// A port that holds nothing.
@@ -67,7 +68,7 @@ fn main() {
 
     let state0 = size_of::<State<0>>();
     let state_n = size_of::<State<N>>();
-    let client = size_of::<asynch::Client<'static, NoPort>>();
+    let client = size_of::<asynch::Control<'static, NoPort>>();
     let runner = size_of::<asynch::Runner<'static, NoPort>>();
     println!("async driver (embassy style):");
     row("State<0>: driver state for two clients, no buffer", state0);
@@ -85,14 +86,14 @@ fn main() {
         BUDGET as isize - total as isize
     );
 
-    let blocking0 = size_of::<fibocom_mqtt::blocking::Client<NoPort, 0>>();
-    let blocking_n = size_of::<fibocom_mqtt::blocking::Client<NoPort, N>>();
+    let blocking0 = size_of::<fibocom_mqtt::blocking::Modem<NoPort, 0>>();
+    let blocking_n = size_of::<fibocom_mqtt::blocking::Modem<NoPort, N>>();
     println!("blocking driver:");
     row(
-        "blocking::Client<P, 0>: everything but the buffer",
+        "blocking::Modem<P, 0>: everything but the buffer",
         blocking0,
     );
-    row(&format!("blocking::Client<P, {N}>"), blocking_n);
+    row(&format!("blocking::Modem<P, {N}>"), blocking_n);
     println!(
         "  budget: {} ({} B to spare)",
         if blocking0 < BUDGET { "met" } else { "MISSED" },

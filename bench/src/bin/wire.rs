@@ -19,15 +19,16 @@ use std::error::Error;
 use std::time::{Duration, Instant};
 
 use embedded_io_adapters::tokio_1::FromTokio;
-use fibocom_mqtt::asynch::{self, Broker, State};
+use fibocom_mqtt::asynch::{self, State};
 use fibocom_mqtt::codec::{Command, LineEnd, PayloadForm};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, Event, QoS};
 use fibocom_sim::broker::{Broker as MqttBroker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
 use futures::future::{select, Either};
 
 type Res<T> = Result<T, Box<dyn Error>>;
-type Client<'a> = asynch::Client<'a, FromTokio<tokio::net::tcp::OwnedWriteHalf>>;
+type Client<'a> = asynch::Control<'a, FromTokio<tokio::net::tcp::OwnedWriteHalf>>;
 
 /// The topic of the publishes measured.
 const TOPIC: &str = "dev/42/telemetry";
@@ -256,7 +257,7 @@ async fn per_operation(c: &Client<'_>, sim: &Simulator) -> Res<()> {
         }),
     )
     .await?;
-    if got != Some(1024) {
+    if got != Ok(Some(1024)) {
         return Err(format!("expected a 1024-byte message, got {got:?}").into());
     }
     report(

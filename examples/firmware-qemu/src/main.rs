@@ -24,7 +24,8 @@ use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use cortex_m_semihosting::hprintln;
 use embassy_executor::Spawner;
 use embassy_time::{with_timeout, Duration, Instant};
-use fibocom_mqtt::asynch::{self, Broker, Client, Runner, State};
+use fibocom_mqtt::asynch::{self, Control, Runner, State};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, Event, QoS};
 use static_cell::StaticCell;
 
@@ -158,7 +159,7 @@ async fn main(spawner: Spawner) {
     exit(code);
 }
 
-async fn run(c: &Client<'static, UartTx>) -> Result<(), Failure> {
+async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
     let id = ClientId::One;
     c.start().await.step("start")?;
     hprintln!("firmware: module ready");

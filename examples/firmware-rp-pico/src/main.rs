@@ -30,7 +30,8 @@ use embassy_rp::uart::{
     self, BufferedInterruptHandler, BufferedUart, BufferedUartRx, BufferedUartTx,
 };
 use embassy_time::{Duration, Instant, Timer};
-use fibocom_mqtt::asynch::{self, Broker, Client, Runner, State};
+use fibocom_mqtt::asynch::{self, Control, Runner, State};
+use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, ConnState, Error, Event, QoS};
 use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
@@ -69,7 +70,7 @@ static UART_TX: StaticCell<[u8; 256]> = StaticCell::new();
 static UART_RX: StaticCell<[u8; 1024]> = StaticCell::new();
 
 /// The module's client, as the application uses it.
-type Module = Client<'static, BufferedUartTx>;
+type Module = Control<'static, BufferedUartTx>;
 
 /// Reads the module's output for the driver. The UART reports framing, parity, break and
 /// overrun errors; the runner returns on one, and running it again resumes.

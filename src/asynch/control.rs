@@ -1,0 +1,211 @@
+//! The handle the application calls, and the one loop every operation runs: it moves bytes
+//! and time between the port and the exchange, which decides everything else.
+//!
+//! Cancellation: an operation's future may be dropped at any await. Its guard then tells the
+//! exchange, which absorbs whatever the module still sends for it (a late `OK`, result line or
+//! prompt) and, if part of a command line or of its data went out, completes it before the next
+//! command. So the driver stays in step whatever is dropped, whenever. Each operation's
+//! documentation says what a drop means for its effect on the module.
+
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::Poll;
+
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::mutex::Mutex;
+use embassy_time::{Instant, Timer};
+use embedded_io_async::Write;
+
+use super::shared::{Rx, Shared};
+use crate::codec::line::Line;
+use crate::config::Config;
+use crate::error::{ConnState, Error};
+use crate::proto::exchange::{Step, Ticket, Tx};
+use crate::proto::op::{answered, Op, Reader, Reply};
+use crate::types::ClientId;
+
+/// The handle the application calls (what embassy calls a `Control`). Its methods take `&self`:
+/// share it between tasks of the runner's executor (for example from a `StaticCell`). It is not
+/// `Send`: the runner and every task using it run on one executor.
+///
+/// One command line is on the AT channel at a time; operations of the two module clients
+/// interleave while they wait for their result lines, and a second operation of the same
+/// module client waits for the first to end.
+///
+/// The operations that return no answer (`open`, `close`, `subscribe`, `publish`, `set_user`,
+/// `ping`, `detach`, ...) are plain functions returning `impl Future`, all the same future. As
+/// with an `async fn`, nothing happens until it is polled; arguments are checked on the first
+/// poll, before a byte is sent.
+pub struct Control<'d, W> {
+    pub(crate) shared: &'d Shared,
+    pub(crate) rx: &'d Rx,
+    pub(crate) writer: Mutex<NoopRawMutex, W>,
+    pub(crate) ops: [Mutex<NoopRawMutex, ()>; 2],
+}
+
+fn io<E: embedded_io::Error>(e: E) -> Error {
+    Error::Io(e.kind())
+}
+
+/// Abandons the operation if its future is dropped (or it fails) before it is over.
+struct Guard<'a> {
+    shared: &'a Shared,
+    rx: &'a Rx,
+    ticket: Ticket,
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        let ticket = &mut self.ticket;
+        let on_channel = ticket.on_channel();
+        self.shared.with(|x| x.abandon(ticket));
+        if on_channel {
+            // The kept answer, if any, is this command's.
+            self.rx.borrow_mut().release_answer();
+            self.shared.wake_runner();
+        }
+    }
+}
+
+impl<'d, W: Write> Control<'d, W> {
+    /// The settings in force.
+    pub fn config(&self) -> Config {
+        self.shared.with(|x| x.config)
+    }
+
+    /// Changes the settings; operations started from now on use them.
+    pub fn set_config(&self, config: Config) {
+        self.shared.with(|x| x.config = config);
+    }
+
+    /// The state of module client `id`, as the driver tracks it.
+    pub fn state(&self, id: ClientId) -> ConnState {
+        self.shared.with(|x| x.state(id))
+    }
+
+    /// The port's error, once the runner stopped on it: every operation then fails with it.
+    pub fn link_error(&self) -> Option<Error> {
+        self.shared.with(|x| x.link_error())
+    }
+
+    /// Runs one operation: `line` as `op`, to its end (its final result and, for an operation
+    /// that has one, its result line or `+MIPCALL:` line). A collecting op's kept answer is
+    /// read by `reader` before the channel is released, also when the module answered `ERROR`.
+    pub(crate) async fn run(
+        &self,
+        line: &Line<'_>,
+        op: Op,
+        reader: Option<Reader<'_>>,
+    ) -> Result<Reply, Error> {
+        {
+            line.check()?;
+            let data = line.data();
+            let _client = match op {
+                Op::Async(id, _) => Some(self.ops_lock(id).lock().await),
+                _ => None,
+            };
+            let mut writer = Some(self.writer.lock().await);
+            let size = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
+            let ticket = self.shared.with(|x| x.start(op, size))?;
+            let mut guard = Guard {
+                shared: self.shared,
+                rx: self.rx,
+                ticket,
+            };
+            let mut reader = reader;
+            loop {
+                let Some(step) = self.wait(&mut guard.ticket).await else {
+                    // Answered: the channel is free for others while the result line is awaited.
+                    writer = None;
+                    continue;
+                };
+                let tx = match step {
+                    Step::Write(tx) => tx,
+                    Step::Done(r) => {
+                        if op.collects() {
+                            if let (true, Some(read)) = (answered(&r), reader.take()) {
+                                read(self.rx.borrow().answer(), r.is_ok());
+                            }
+                            self.rx.borrow_mut().release_answer();
+                            self.shared.wake_runner();
+                        }
+                        return r;
+                    }
+                };
+                let Some(w) = writer.as_mut() else {
+                    return Err(Error::UnexpectedAnswer);
+                };
+                let end = self.config().line_end;
+                match tx {
+                    Tx::Line => {
+                        let mut num = [0u8; 10];
+                        let mut pieces = line.pieces(end);
+                        while let Some(piece) = pieces.next(&mut num) {
+                            w.write_all(piece).await.map_err(io)?;
+                        }
+                        crate::log::command(line, end);
+                    }
+                    Tx::Data { from } => {
+                        let data = data.unwrap_or(&[]);
+                        let mut rest = data.get(usize::from(from)..).unwrap_or(&[]);
+                        while !rest.is_empty() {
+                            let n = w.write(rest).await.map_err(io)?;
+                            if n == 0 {
+                                return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
+                            }
+                            rest = rest.get(n..).unwrap_or(&[]);
+                            // Byte-exact: if dropped part-way, exactly what is left is owed.
+                            self.shared.with(|x| x.data_sent(n, Instant::now()));
+                        }
+                        crate::log::tx(data);
+                    }
+                    Tx::LineEnd => w.write_all(b"\r").await.map_err(io)?,
+                    Tx::Filler(n) => {
+                        for chunk in crate::proto::filler(n) {
+                            w.write_all(chunk).await.map_err(io)?;
+                        }
+                    }
+                }
+                w.flush().await.map_err(io)?;
+                self.shared.with(|x| x.sent(tx, Instant::now()));
+            }
+        }
+    }
+
+    /// Waits until the exchange has a step for the operation of `ticket`: woken by input, or
+    /// at its deadline. `None` as soon as the operation leaves the AT channel, so that the
+    /// caller releases it.
+    async fn wait(&self, ticket: &mut Ticket) -> Option<Step> {
+        let mut timer: Option<(Instant, Timer)> = None;
+        let on_channel = ticket.on_channel();
+        poll_fn(|cx| loop {
+            let (step, deadline) = self.shared.with(|x| {
+                let step = x.poll(ticket, Instant::now());
+                (step, x.deadline(ticket))
+            });
+            if step.is_some() || on_channel != ticket.on_channel() {
+                return Poll::Ready(step);
+            }
+            self.shared.register(cx, ticket.waiter());
+            let Some(deadline) = deadline else {
+                return Poll::Pending;
+            };
+            let t = match &mut timer {
+                Some((at, t)) if *at == deadline => t,
+                slot => &mut slot.insert((deadline, Timer::at(deadline))).1,
+            };
+            if Pin::new(t).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            // The deadline passed: poll again, and the exchange acts on it.
+        })
+        .await
+    }
+
+    fn ops_lock(&self, id: ClientId) -> &Mutex<NoopRawMutex, ()> {
+        match id {
+            ClientId::One => &self.ops[0],
+            ClientId::Two => &self.ops[1],
+        }
+    }
+}

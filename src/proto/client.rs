@@ -1,0 +1,229 @@
+//! One module client as the driver tracks it: its connection state and its operation.
+
+use crate::codec::ResultOf;
+use crate::error::{ConnState, Error};
+use crate::types::{BreakCause, ClientId};
+use embassy_time::Instant;
+
+/// The client's operation that has a result line (one at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ClientOp {
+    /// None.
+    #[default]
+    Idle,
+    /// Its command is on the channel (no final result yet).
+    Sent(ResultOf),
+    /// The command was answered `OK`; its result line is awaited until `deadline`.
+    Waiting {
+        /// Whose result line.
+        of: ResultOf,
+        /// When to give up.
+        deadline: Instant,
+    },
+    /// The outcome, until the operation takes it.
+    Finished(Result<(), Error>),
+}
+
+/// The driver's view of one module client.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Client {
+    pub(crate) state: ConnState,
+    pub(crate) op: ClientOp,
+    /// Result lines still owed to operations that gave up, per [`ResultOf`].
+    late: [u8; 5],
+    /// A `+MQTTCLOSE: <id>,1` after `+MQTTBREAK` is absorbed.
+    absorb_close: bool,
+    /// Messages announced by `+MQTTMSGI` and not yet read.
+    pub(crate) waiting: u16,
+}
+
+const fn slot(r: ResultOf) -> usize {
+    match r {
+        ResultOf::Open => 0,
+        ResultOf::Close => 1,
+        ResultOf::Subscribe => 2,
+        ResultOf::Unsubscribe => 3,
+        ResultOf::Publish => 4,
+    }
+}
+
+impl Client {
+    /// Checks that a command of this client may go out now, and moves the state on for it:
+    /// `r` is the result line it will have, `None` for user and will (only while closed).
+    pub(crate) fn begin(&mut self, id: ClientId, r: Option<ResultOf>) -> Result<(), Error> {
+        let needs = match r {
+            None | Some(ResultOf::Open) => ConnState::Closed,
+            Some(_) => ConnState::Open,
+        };
+        if r.is_some() && self.op != ClientOp::Idle {
+            return Err(Error::Busy(id));
+        }
+        if self.state != needs {
+            return Err(Error::WrongState {
+                client: id,
+                state: self.state,
+            });
+        }
+        if let Some(r) = r {
+            self.op = ClientOp::Sent(r);
+            self.state = match r {
+                ResultOf::Open => ConnState::Opening,
+                ResultOf::Close => ConnState::Closing,
+                _ => self.state,
+            };
+        }
+        Ok(())
+    }
+
+    /// The command was refused (`ERROR`) or never answered: undoes [`begin`](Self::begin).
+    pub(crate) fn undo(&mut self) {
+        self.state = match self.state {
+            ConnState::Opening => ConnState::Closed,
+            ConnState::Closing => ConnState::Open,
+            s => s,
+        };
+        self.op = ClientOp::Idle;
+    }
+
+    /// The command was answered `OK`: its result line is awaited until `deadline`.
+    pub(crate) fn answered(&mut self, deadline: Instant) {
+        if let ClientOp::Sent(of) = self.op {
+            self.op = ClientOp::Waiting { of, deadline };
+        }
+    }
+
+    /// The operation gives up (dropped or timed out) before its outcome came: its late result
+    /// line is absorbed when it comes, and the state is put back.
+    pub(crate) fn give_up(&mut self) {
+        match self.op {
+            ClientOp::Sent(of) | ClientOp::Waiting { of, .. } => {
+                self.owe(of);
+                self.undo();
+            }
+            ClientOp::Finished(_) | ClientOp::Idle => self.op = ClientOp::Idle,
+        }
+    }
+
+    fn owe(&mut self, r: ResultOf) {
+        if let Some(n) = self.late.get_mut(slot(r)) {
+            *n = n.saturating_add(1);
+        }
+    }
+
+    /// The outcome, once it came; the client is then free for its next operation.
+    pub(crate) fn take_outcome(&mut self) -> Option<Result<(), Error>> {
+        match self.op {
+            ClientOp::Finished(r) => {
+                self.op = ClientOp::Idle;
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+
+    /// Ends the operation waiting for its result with `r`. Returns whether one waited.
+    pub(crate) fn finish(&mut self, r: Result<(), Error>) -> bool {
+        match self.op {
+            ClientOp::Sent(_) | ClientOp::Waiting { .. } => {
+                self.op = ClientOp::Finished(r);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A result line for `r` with status `ok`. Returns whether it ended the client's
+    /// operation (someone must be woken).
+    pub(crate) fn result_line(&mut self, r: ResultOf, ok: bool) -> bool {
+        if r == ResultOf::Close && self.absorb_close {
+            self.absorb_close = false;
+            // The `+MQTTCLOSE` a break may be followed by is absorbed, unless a close of the
+            // client's own waits for it.
+            if !matches!(
+                self.op,
+                ClientOp::Waiting {
+                    of: ResultOf::Close,
+                    ..
+                }
+            ) {
+                return false;
+            }
+        }
+        if let Some(n) = self.late.get_mut(slot(r)).filter(|n| **n > 0) {
+            // Late: its operation gave up. Dropped, but the state follows the module.
+            *n = n.saturating_sub(1);
+            if self.op == ClientOp::Idle {
+                self.settle(r, ok);
+            }
+            return false;
+        }
+        match self.op {
+            ClientOp::Waiting { of, .. } if of == r => {
+                self.settle(r, ok);
+                self.op = ClientOp::Finished(if ok { Ok(()) } else { Err(Error::Failed) });
+                true
+            }
+            ClientOp::Idle => {
+                // Unexpected, but the state follows the module.
+                self.settle(r, ok);
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// What a result line for `r` says of the connection.
+    fn settle(&mut self, r: ResultOf, ok: bool) {
+        self.state = match (r, ok) {
+            (ResultOf::Open, true) => ConnState::Open,
+            (ResultOf::Open, false) | (ResultOf::Close, true) => ConnState::Closed,
+            (ResultOf::Close, false) if self.state == ConnState::Closing => ConnState::Open,
+            _ => self.state,
+        };
+    }
+
+    /// `+MQTTBREAK`: the connection dropped. Returns whether an operation was ended.
+    pub(crate) fn on_break(&mut self, cause: BreakCause) -> bool {
+        self.state = ConnState::Closed;
+        self.absorb_close = true;
+        self.late = [0; 5];
+        let outcome = match self.op {
+            ClientOp::Sent(ResultOf::Close)
+            | ClientOp::Waiting {
+                of: ResultOf::Close,
+                ..
+            } => Ok(()),
+            _ => Err(Error::Break(cause)),
+        };
+        self.finish(outcome)
+    }
+
+    /// The module restarted: closed, nothing owed; a waiting operation fails.
+    pub(crate) fn on_restart(&mut self) {
+        let op = self.op;
+        *self = Client {
+            op,
+            ..Client::default()
+        };
+        self.finish(Err(Error::Restarted));
+    }
+
+    /// The result deadline, while one is awaited.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self.op {
+            ClientOp::Waiting { deadline, .. } => Some(deadline),
+            _ => None,
+        }
+    }
+
+    /// Whether an `ERROR: 70x` after `OK` is this client's open's refusal.
+    pub(crate) fn awaits_open(&self) -> bool {
+        matches!(
+            self.op,
+            ClientOp::Waiting {
+                of: ResultOf::Open,
+                ..
+            }
+        )
+    }
+}

@@ -1,0 +1,660 @@
+//! The exchange, sans-IO: operations are started on it, it says what to write and until when
+//! to wait, it is fed what the module sends and the time, and it says what became of each
+//! operation. Both drivers only move bytes and time between the port and this.
+//!
+//! An operation's life, as its driver sees it:
+//!
+//! 1. [`Exchange::start`] gives a [`Ticket`] (the driver holds the channel, one at a time).
+//! 2. [`Exchange::poll`] says what to do: write something ([`Tx`]), wait (until
+//!    [`Exchange::deadline`], or until woken by input), or it is done with its result.
+//! 3. After writing, the driver says so ([`Exchange::sent`], [`Exchange::data_sent`]).
+//! 4. If the operation ends early (dropped, or the port failed), [`Exchange::abandon`] leaves
+//!    the exchange in step: whatever the module still owes that command is absorbed later.
+
+use embassy_time::{Duration, Instant};
+use embedded_io::ErrorKind;
+
+use super::channel::{Command, Owed, Phase, ReadAnswer};
+use super::client::Client;
+use super::events::Events;
+use super::op::{Op, Reply};
+use super::wake::{Waiter, Wake};
+use crate::codec::ResultOf;
+use crate::config::Config;
+use crate::error::{ConnState, Error};
+use crate::types::{ClientId, ClientSet};
+
+/// What to write next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tx {
+    /// The operation's command line.
+    Line,
+    /// The operation's data (after the prompt), from byte `from` on.
+    Data {
+        /// Where to go on from.
+        from: u16,
+    },
+    /// A line end, to end a command line an abandoned operation cut short.
+    LineEnd,
+    /// This many NUL bytes, to end the data of an abandoned data command.
+    Filler(u16),
+}
+
+/// What the driver of an operation does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Write this, then say so.
+    Write(Tx),
+    /// The operation is over.
+    Done(Result<Reply, Error>),
+}
+
+/// Where an operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Holding the AT channel.
+    Channel,
+    /// Waiting for client `id`'s result line (the channel is free for others).
+    Result(ClientId),
+    /// Waiting for the data call's `+MIPCALL:` line.
+    Call,
+    /// Over.
+    Over,
+}
+
+/// An operation under way, held by its driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ticket {
+    op: Op,
+    stage: Stage,
+}
+
+impl Ticket {
+    /// The waker the operation waits on now.
+    pub(crate) fn waiter(&self) -> Waiter {
+        match self.stage {
+            Stage::Channel | Stage::Over => Waiter::Channel,
+            Stage::Result(id) => Waiter::Result(id),
+            Stage::Call => Waiter::Call,
+        }
+    }
+
+    /// Whether the operation still holds the AT channel.
+    pub(crate) fn on_channel(&self) -> bool {
+        self.stage == Stage::Channel
+    }
+}
+
+/// The data call (`AT+MIPCALL=1` / `=0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Call {
+    /// No operation of the call is under way.
+    #[default]
+    Idle,
+    /// Its command was answered `OK`; the `+MIPCALL:` line is awaited until `deadline`.
+    Waiting {
+        /// Whether the call is brought up (else hung up).
+        up: bool,
+        /// When to give up.
+        deadline: Instant,
+    },
+    /// The outcome, until the operation takes it.
+    Finished(Result<(), Error>),
+}
+
+/// What is ready for the application (see [`Exchange::ready`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ready {
+    /// A queued event or a loss report.
+    Event,
+    /// The message held in the receive buffer.
+    Message,
+    /// A message announced for client `id` waits to be read with `AT+MQTTREAD`.
+    Read(ClientId),
+    /// The port failed: nothing more will come.
+    LinkDown(Error),
+}
+
+/// The whole protocol state.
+#[derive(Debug, Default)]
+pub(crate) struct Exchange {
+    pub(crate) config: Config,
+    clients: [Client; 2],
+    channel: Option<Command>,
+    pub(crate) owed: Owed,
+    call: Call,
+    /// The address of the last call brought up.
+    ip: heapless::Vec<u8, 46>,
+    pub(crate) events: Events,
+    /// The port failed (error or end of file): every operation fails with this.
+    dead: Option<ErrorKind>,
+    wake: Wake,
+}
+
+fn after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d).unwrap_or(Instant::MAX)
+}
+
+impl Exchange {
+    /// A fresh exchange with `config`.
+    pub(crate) fn new(config: Config) -> Self {
+        Exchange {
+            config,
+            ..Exchange::default()
+        }
+    }
+
+    pub(crate) fn client(&self, id: ClientId) -> &Client {
+        match id {
+            ClientId::One => &self.clients[0],
+            ClientId::Two => &self.clients[1],
+        }
+    }
+
+    pub(crate) fn client_mut(&mut self, id: ClientId) -> &mut Client {
+        match id {
+            ClientId::One => &mut self.clients[0],
+            ClientId::Two => &mut self.clients[1],
+        }
+    }
+
+    /// The state of client `id`.
+    pub(crate) fn state(&self, id: ClientId) -> ConnState {
+        self.client(id).state
+    }
+
+    /// Whom to wake since the last call; cleared.
+    pub(crate) fn take_wake(&mut self) -> Wake {
+        core::mem::take(&mut self.wake)
+    }
+
+    /// The address of the last data call brought up.
+    pub(crate) fn ip(&self) -> &[u8] {
+        &self.ip
+    }
+
+    /// Whether a message is announced and not read yet, for some client.
+    pub(crate) fn announced(&self) -> Option<ClientId> {
+        ClientId::ALL
+            .into_iter()
+            .find(|&id| self.client(id).waiting > 0)
+    }
+
+    /// Takes `open` as the set of connected clients, for clients with no operation under way.
+    pub(crate) fn sync_open(&mut self, open: ClientSet) {
+        for id in ClientId::ALL {
+            let c = self.client_mut(id);
+            if c.op == super::client::ClientOp::Idle {
+                c.state = if open.contains(id) {
+                    ConnState::Open
+                } else {
+                    ConnState::Closed
+                };
+            }
+        }
+    }
+
+    /// The port failed (`kind`; end of file is [`ErrorKind::BrokenPipe`]): every waiting
+    /// operation ends with it, and so does every later one.
+    pub(crate) fn link_failed(&mut self, kind: ErrorKind) {
+        if self.dead.is_none() {
+            crate::log::state("the serial port failed: the link is down");
+        }
+        self.dead = Some(kind);
+        self.wake = Wake::ALL;
+    }
+
+    /// The port's error, once it failed.
+    pub(crate) fn link_error(&self) -> Option<Error> {
+        self.dead.map(Error::Io)
+    }
+
+    /// Starts `op`, whose line carries `data` bytes after the prompt (if any). The caller holds
+    /// the AT channel until the ticket leaves it ([`Ticket::on_channel`]).
+    pub(crate) fn start(&mut self, op: Op, data: Option<u16>) -> Result<Ticket, Error> {
+        if let Some(e) = self.link_error() {
+            return Err(e);
+        }
+        assert!(self.channel.is_none(), "two operations on the AT channel");
+        self.channel = Some(Command {
+            op,
+            data,
+            read: ReadAnswer::Nothing,
+            phase: Phase::Settling {
+                deadline: None,
+                filled: false,
+            },
+        });
+        Ok(Ticket {
+            op,
+            stage: Stage::Channel,
+        })
+    }
+
+    /// Until when the operation of `t` waits, if it has a deadline now.
+    pub(crate) fn deadline(&self, t: &Ticket) -> Option<Instant> {
+        match t.stage {
+            Stage::Channel => match self.channel?.phase {
+                Phase::Settling { deadline, .. } => deadline,
+                Phase::Prompt { deadline } | Phase::Final { deadline } => Some(deadline),
+                _ => None,
+            },
+            Stage::Result(id) => self.client(id).deadline(),
+            Stage::Call => match self.call {
+                Call::Waiting { deadline, .. } => Some(deadline),
+                _ => None,
+            },
+            Stage::Over => None,
+        }
+    }
+
+    /// What the driver of `t` does next at time `now`; `None`: wait for input or the deadline.
+    pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
+        if let Some(e) = self.link_error() {
+            if t.stage != Stage::Over {
+                self.abandon(t);
+            }
+            return Some(Step::Done(Err(e)));
+        }
+        loop {
+            match t.stage {
+                Stage::Channel => match self.poll_channel(now)? {
+                    Step::Done(Ok(Reply::Done)) => match t.op {
+                        Op::Async(id, _) => t.stage = Stage::Result(id),
+                        Op::Call { .. } => t.stage = Stage::Call,
+                        _ => {
+                            t.stage = Stage::Over;
+                            return Some(Step::Done(Ok(Reply::Done)));
+                        }
+                    },
+                    Step::Done(r) => {
+                        t.stage = Stage::Over;
+                        return Some(Step::Done(r));
+                    }
+                    write => return Some(write),
+                },
+                Stage::Result(id) => {
+                    let c = self.client_mut(id);
+                    if let Some(r) = c.take_outcome() {
+                        t.stage = Stage::Over;
+                        return Some(Step::Done(r.map(|()| Reply::Done)));
+                    }
+                    if c.deadline().is_some_and(|d| now >= d) {
+                        c.give_up();
+                        t.stage = Stage::Over;
+                        return Some(Step::Done(Err(Error::ResultTimeout)));
+                    }
+                    return None;
+                }
+                Stage::Call => {
+                    let r = match self.call {
+                        Call::Finished(r) => r,
+                        Call::Waiting { deadline, .. } if now >= deadline => {
+                            Err(Error::ResultTimeout)
+                        }
+                        Call::Waiting { .. } => return None,
+                        Call::Idle => Err(Error::UnexpectedAnswer),
+                    };
+                    self.call = Call::Idle;
+                    t.stage = Stage::Over;
+                    return Some(Step::Done(r.map(|()| Reply::Done)));
+                }
+                // Polled again after it was over: it stays over.
+                Stage::Over => return Some(Step::Done(Err(Error::UnexpectedAnswer))),
+            }
+        }
+    }
+
+    /// The channel stage of [`poll`](Self::poll).
+    fn poll_channel(&mut self, now: Instant) -> Option<Step> {
+        let config = self.config;
+        loop {
+            let Some(cmd) = self.channel.as_mut() else {
+                return Some(Step::Done(Err(Error::UnexpectedAnswer)));
+            };
+            match cmd.phase {
+                Phase::Settling { deadline, filled } => match self.owed {
+                    Owed::CutLine => return Some(Step::Write(Tx::LineEnd)),
+                    Owed::Nothing => {
+                        let op = cmd.op;
+                        if let Err(e) = self.begin(op) {
+                            self.channel = None;
+                            return Some(Step::Done(Err(e)));
+                        }
+                        if let Some(cmd) = self.channel.as_mut() {
+                            cmd.phase = Phase::Line { prompted: false };
+                        }
+                        return Some(Step::Write(Tx::Line));
+                    }
+                    owed => {
+                        let limit = match owed {
+                            Owed::Data { .. } => config.data_mode_timeout,
+                            _ => config.answer_timeout,
+                        };
+                        let deadline = deadline.unwrap_or_else(|| after(now, limit));
+                        cmd.phase = Phase::Settling {
+                            deadline: Some(deadline),
+                            filled,
+                        };
+                        if now < deadline {
+                            return None;
+                        }
+                        match owed {
+                            Owed::Data {
+                                left,
+                                prompted: true,
+                            } if !filled => return Some(Step::Write(Tx::Filler(left))),
+                            _ => {
+                                crate::log::note("no answer owed came: going on");
+                                self.owed = Owed::Nothing;
+                            }
+                        }
+                    }
+                },
+                // Being written: the driver says when it is out.
+                Phase::Line { .. } => return None,
+                Phase::Prompt { deadline } | Phase::Final { deadline } if now >= deadline => {
+                    let prompt = matches!(cmd.phase, Phase::Prompt { .. });
+                    let mut t = Ticket {
+                        op: cmd.op,
+                        stage: Stage::Channel,
+                    };
+                    self.abandon(&mut t);
+                    return Some(Step::Done(Err(if prompt {
+                        Error::PromptTimeout
+                    } else {
+                        Error::AnswerTimeout
+                    })));
+                }
+                Phase::Prompt { .. } | Phase::Final { .. } => return None,
+                Phase::Data { left } => {
+                    let size = cmd.data.unwrap_or(0);
+                    return Some(Step::Write(Tx::Data {
+                        from: size.saturating_sub(left),
+                    }));
+                }
+                Phase::Done(r) => {
+                    self.channel = None;
+                    self.wake.channel = true;
+                    return Some(Step::Done(r));
+                }
+            }
+        }
+    }
+
+    /// The operation's command goes out: checks the state it needs, and moves it on.
+    fn begin(&mut self, op: Op) -> Result<(), Error> {
+        match op {
+            Op::Configure(id) => self.client_mut(id).begin(id, None),
+            Op::Async(id, r) => self.client_mut(id).begin(id, Some(r)),
+            Op::Read(id) => {
+                // The read answers one announcement, whatever comes of it; counted when it goes
+                // out, so that a read dropped before then leaves the announcement waiting.
+                let c = self.client_mut(id);
+                c.waiting = c.waiting.saturating_sub(1);
+                Ok(())
+            }
+            Op::Call { .. } => {
+                self.call = Call::Idle;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `tx` was written in full at time `now`.
+    pub(crate) fn sent(&mut self, tx: Tx, now: Instant) {
+        let config = self.config;
+        match tx {
+            Tx::LineEnd => self.owed = Owed::Finals(1),
+            Tx::Filler(_) => {
+                crate::log::note("ended an abandoned data command with NUL bytes");
+                self.owed = Owed::Finals(1);
+                if let Some(cmd) = self.channel.as_mut() {
+                    cmd.phase = Phase::Settling {
+                        deadline: Some(after(now, config.answer_timeout)),
+                        filled: true,
+                    };
+                }
+            }
+            Tx::Line => {
+                let Some(cmd) = self.channel.as_mut() else {
+                    return;
+                };
+                if let Phase::Line { prompted } = cmd.phase {
+                    cmd.phase = match cmd.data {
+                        Some(left) if prompted => Phase::Data { left },
+                        Some(_) => Phase::Prompt {
+                            deadline: after(now, config.prompt_timeout),
+                        },
+                        None => Phase::Final {
+                            deadline: after(now, config.answer_timeout),
+                        },
+                    };
+                }
+                self.end_of_data(now);
+            }
+            Tx::Data { .. } => {}
+        }
+    }
+
+    /// `n` more bytes of the data were written at time `now`.
+    pub(crate) fn data_sent(&mut self, n: usize, now: Instant) {
+        if let Some(cmd) = self.channel.as_mut() {
+            if let Phase::Data { left } = cmd.phase {
+                let n = u16::try_from(n).unwrap_or(u16::MAX);
+                cmd.phase = Phase::Data {
+                    left: left.saturating_sub(n),
+                };
+            }
+        }
+        self.end_of_data(now);
+    }
+
+    /// All the data is out: the final result is awaited.
+    fn end_of_data(&mut self, now: Instant) {
+        let timeout = self.config.answer_timeout;
+        if let Some(cmd) = self.channel.as_mut() {
+            if cmd.phase == (Phase::Data { left: 0 }) {
+                cmd.phase = Phase::Final {
+                    deadline: after(now, timeout),
+                };
+            }
+        }
+    }
+
+    /// The operation of `t` ends early (dropped, timed out, or its port write failed). What
+    /// the module may still send for it is absorbed when it comes.
+    pub(crate) fn abandon(&mut self, t: &mut Ticket) {
+        let stage = core::mem::replace(&mut t.stage, Stage::Over);
+        match stage {
+            Stage::Channel => {
+                let Some(cmd) = self.channel.take() else {
+                    return;
+                };
+                self.wake.channel = true;
+                match cmd.phase {
+                    Phase::Settling { .. } | Phase::Done(Err(_)) => return,
+                    Phase::Line { .. } => self.owed = Owed::CutLine,
+                    Phase::Prompt { .. } => {
+                        self.owed = Owed::Data {
+                            left: cmd.data.unwrap_or(0),
+                            prompted: false,
+                        }
+                    }
+                    Phase::Data { left } => {
+                        self.owed = Owed::Data {
+                            left,
+                            prompted: true,
+                        }
+                    }
+                    Phase::Final { .. } => self.owed.add_final(),
+                    Phase::Done(Ok(_)) => {}
+                }
+                self.give_up(cmd.op);
+            }
+            Stage::Result(id) => self.client_mut(id).give_up(),
+            Stage::Call => self.call = Call::Idle,
+            Stage::Over => {}
+        }
+    }
+
+    /// The part of `op` that outlives its command (a result line, a `+MIPCALL:` line) is no
+    /// longer awaited.
+    fn give_up(&mut self, op: Op) {
+        match op {
+            Op::Async(id, _) => self.client_mut(id).give_up(),
+            Op::Call { .. } => self.call = Call::Idle,
+            _ => {}
+        }
+    }
+
+    /// The command on the channel, if it awaits its final result.
+    pub(crate) fn unanswered(&self) -> Option<&Command> {
+        self.channel.as_ref().filter(|c| c.unanswered())
+    }
+
+    pub(crate) fn channel_mut(&mut self) -> Option<&mut Command> {
+        self.channel.as_mut()
+    }
+
+    /// A final result for the command on the channel (or owed to an abandoned one).
+    pub(crate) fn final_result(&mut self, result: Result<(), Error>, now: Instant) -> bool {
+        // A broker refusal (700-704) after OK ends the open of a client waiting for its result.
+        if let Err(Error::Refused(r)) = result {
+            if let Some(id) = ClientId::ALL
+                .into_iter()
+                .find(|&id| self.client(id).awaits_open())
+            {
+                let c = self.client_mut(id);
+                c.finish(Err(Error::Refused(r)));
+                c.state = ConnState::Closed;
+                self.wake.client(id);
+                return false;
+            }
+        }
+        if self.owed.absorb_final() {
+            self.wake.channel = true;
+            return false;
+        }
+        let config = self.config;
+        let Some(cmd) = self.channel.as_mut().filter(|c| c.unanswered()) else {
+            // A final result nobody waits for: dropped.
+            return false;
+        };
+        let before_data = cmd.data.is_some()
+            && matches!(
+                cmd.phase,
+                Phase::Line { prompted: false } | Phase::Prompt { .. }
+            );
+        let r = match (result, cmd.op) {
+            // The final result instead of the prompt.
+            (Ok(()), _) if before_data => Err(Error::UnexpectedAnswer),
+            (Ok(()), Op::Read(_)) => match cmd.read {
+                ReadAnswer::Nothing => Err(Error::UnexpectedAnswer),
+                got => Ok(Reply::Read(got == ReadAnswer::Message)),
+            },
+            (r, _) => r.map(|()| Reply::Done),
+        };
+        cmd.phase = Phase::Done(r);
+        let (op, collects) = (cmd.op, cmd.op.collects());
+        self.wake.channel = true;
+        match (r, op) {
+            (Ok(_), Op::Async(id, of)) => {
+                let t = match of {
+                    ResultOf::Open => config.open_timeout,
+                    _ => config.result_timeout,
+                };
+                self.client_mut(id).answered(after(now, t));
+            }
+            (Ok(_), Op::Call { up }) => {
+                self.call = Call::Waiting {
+                    up,
+                    deadline: after(now, config.call_timeout),
+                }
+            }
+            // Refused: no result line follows.
+            (Err(_), Op::Async(id, _)) => self.client_mut(id).undo(),
+            (Err(_), Op::Call { .. }) => self.call = Call::Idle,
+            _ => {}
+        }
+        collects
+    }
+
+    /// The data prompt.
+    pub(crate) fn prompt(&mut self) {
+        if let Some(cmd) = self.channel.as_mut().filter(|c| c.data.is_some()) {
+            match cmd.phase {
+                Phase::Line { prompted: false } => cmd.phase = Phase::Line { prompted: true },
+                Phase::Prompt { .. } => {
+                    cmd.phase = Phase::Data {
+                        left: cmd.data.unwrap_or(0),
+                    }
+                }
+                _ => return,
+            }
+            self.wake.channel = true;
+        } else if let Owed::Data { left, .. } = self.owed {
+            self.owed = Owed::Data {
+                left,
+                prompted: true,
+            };
+            self.wake.channel = true;
+        }
+    }
+
+    /// A `+MIPCALL:` line: the outcome of the data call awaited, if one is.
+    pub(crate) fn call_line(&mut self, ip: Option<&[u8]>) -> bool {
+        let Call::Waiting { up, .. } = self.call else {
+            return false;
+        };
+        self.call = Call::Finished(match (ip, up) {
+            (Some(ip), true) => {
+                self.ip.clear();
+                let _ = self.ip.extend_from_slice(ip.get(..46).unwrap_or(ip));
+                Ok(())
+            }
+            (None, false) => Ok(()),
+            _ => Err(Error::Failed),
+        });
+        self.wake.call = true;
+        true
+    }
+
+    /// The module restarted: everything waiting fails, nothing is owed any more.
+    pub(crate) fn on_restart(&mut self) {
+        crate::log::state("the module restarted: both clients are closed");
+        for c in self.clients.iter_mut() {
+            c.on_restart();
+        }
+        if let Some(cmd) = self.channel.as_mut().filter(|c| c.unanswered()) {
+            cmd.phase = Phase::Done(Err(Error::Restarted));
+        }
+        if let Call::Waiting { .. } = self.call {
+            self.call = Call::Finished(Err(Error::Restarted));
+        }
+        self.owed = Owed::Nothing;
+        self.events.clear();
+        self.events.push(super::events::Queued::Restarted);
+        self.wake = Wake::ALL;
+    }
+
+    /// What is ready for the application, given whether a message is held in the receive
+    /// buffer.
+    pub(crate) fn ready(&self, held: bool) -> Option<Ready> {
+        if !self.events.is_empty() || self.events.any_lost() {
+            return Some(Ready::Event);
+        }
+        if held {
+            return Some(Ready::Message);
+        }
+        if let Some(e) = self.link_error() {
+            return Some(Ready::LinkDown(e));
+        }
+        self.announced().map(Ready::Read)
+    }
+
+    pub(crate) fn wake_mut(&mut self) -> &mut Wake {
+        &mut self.wake
+    }
+}

@@ -1,0 +1,191 @@
+//! What each item the module sends means: whom it answers, what it changes, whom to wake.
+
+use embassy_time::Instant;
+
+use super::channel::ReadAnswer;
+use super::events::Queued;
+use super::exchange::Exchange;
+use super::op::Op;
+use crate::codec::{Item, MipCall, Query, RegistrationKind};
+use crate::error::Error;
+use crate::types::ClientId;
+
+/// What the receive buffer does with the item just fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Nothing to keep.
+    Nothing,
+    /// The item is part of the answer of a collecting command: keep it.
+    Answer,
+    /// The final result of a collecting command: the answer ends where this item starts.
+    AnswerEnd,
+    /// A message (mode 0, or the one a read got): hold it until the application takes it.
+    Message,
+}
+
+impl Exchange {
+    /// Feeds one item received at `now`; `held`: a message is held in the receive buffer
+    /// already. Says what the receive buffer keeps; whom to wake is in
+    /// [`take_wake`](Exchange::take_wake).
+    pub(crate) fn handle(&mut self, item: &Item<'_>, now: Instant, held: bool) -> Keep {
+        let collecting = self.unanswered().filter(|c| c.op.collects()).map(|c| c.op);
+        // What an answer line of a collecting command means for the buffer.
+        let answer = if collecting.is_some() {
+            Keep::Answer
+        } else {
+            Keep::Nothing
+        };
+        match *item {
+            Item::Echo(_) => Keep::Nothing,
+            Item::Ok => self.final_keep(Ok(()), now),
+            Item::Error(code) => self.final_keep(Err(Error::from(code)), now),
+            Item::Prompt => {
+                self.prompt();
+                Keep::Nothing
+            }
+            Item::Result {
+                command,
+                client,
+                status,
+            } => {
+                if self.client_mut(client).result_line(command, status == 1) {
+                    self.wake_mut().client(client);
+                }
+                Keep::Nothing
+            }
+            Item::Break { client, cause } => {
+                crate::log::state("a client's connection dropped");
+                if self.client_mut(client).on_break(cause) {
+                    self.wake_mut().client(client);
+                }
+                // A data publish of that client waiting for its prompt: it will not come.
+                if let Some(cmd) = self.channel_mut() {
+                    if matches!(cmd.op, Op::Async(c, _) if c == client)
+                        && cmd.data.is_some()
+                        && matches!(
+                            cmd.phase,
+                            super::channel::Phase::Line { prompted: false }
+                                | super::channel::Phase::Prompt { .. }
+                        )
+                    {
+                        cmd.phase = super::channel::Phase::Done(Err(Error::Break(cause)));
+                        self.wake_mut().channel = true;
+                    }
+                }
+                self.events.push(Queued::Break { client, cause });
+                self.wake_mut().events = true;
+                Keep::Nothing
+            }
+            Item::MessageWaiting { client, .. } => {
+                let c = self.client_mut(client);
+                match c.waiting.checked_add(1) {
+                    Some(n) => c.waiting = n,
+                    None => self.events.lost.messages = self.events.lost.messages.saturating_add(1),
+                }
+                self.wake_mut().events = true;
+                Keep::Nothing
+            }
+            Item::Message(_) => {
+                self.wake_mut().events = true;
+                if held {
+                    self.events.lost.messages = self.events.lost.messages.saturating_add(1);
+                    Keep::Nothing
+                } else {
+                    Keep::Message
+                }
+            }
+            Item::Read(m) => self.read_answer(m.client, true, held),
+            Item::ReadEmpty(c) => self.read_answer(c, false, held),
+            Item::MipCall(call) => {
+                if collecting == Some(Op::Query(Query::MipCall)) {
+                    return Keep::Answer;
+                }
+                let ip = match call {
+                    MipCall::Up(ip) => Some(ip),
+                    MipCall::Down => None,
+                };
+                if !self.call_line(ip) && ip.is_none() {
+                    crate::log::state("the data call went down");
+                    self.events.push(Queued::CallDown);
+                    self.wake_mut().events = true;
+                }
+                Keep::Nothing
+            }
+            Item::Registration(r) => {
+                let answers = match (collecting, r.kind) {
+                    (Some(Op::Query(Query::Creg)), RegistrationKind::Creg)
+                    | (Some(Op::Query(Query::Cgreg)), RegistrationKind::Cgreg)
+                    | (Some(Op::Query(Query::Cereg)), RegistrationKind::Cereg) => r.mode.is_some(),
+                    _ => false,
+                };
+                if answers {
+                    Keep::Answer
+                } else {
+                    self.events.push(Queued::Registration(r));
+                    self.wake_mut().events = true;
+                    Keep::Nothing
+                }
+            }
+            Item::Line(b"RDY") => {
+                self.on_restart();
+                Keep::Nothing
+            }
+            // An answer only a query asks for, left unparsed by the runner (the query parses
+            // it): kept while a command collects, else its command was abandoned: dropped.
+            Item::Line(line) if crate::codec::parse::query_only(line) => answer,
+            Item::Malformed(line) => {
+                self.events.push_text(line, true);
+                self.wake_mut().events = true;
+                answer
+            }
+            // Only a raw or `AT+MQTTxxx?` / `=?` command's answer is made of lines the driver
+            // does not know; inside any other answer (a message read, a typed query) such a
+            // line is unsolicited.
+            Item::Line(line) if collecting != Some(Op::Collect) => {
+                self.events.push_text(line, false);
+                self.wake_mut().events = true;
+                Keep::Nothing
+            }
+            // Any other answer line: kept while a command collects; else no one waits for it
+            // (its command was abandoned): dropped.
+            _ => answer,
+        }
+    }
+
+    /// `OK` or an error, and what the receive buffer does with it.
+    fn final_keep(&mut self, result: Result<(), Error>, now: Instant) -> Keep {
+        if self.final_result(result, now) {
+            Keep::AnswerEnd
+        } else {
+            Keep::Nothing
+        }
+    }
+
+    /// The answer line of `AT+MQTTREAD` for client `id`: a message, or none.
+    fn read_answer(&mut self, id: ClientId, message: bool, held: bool) -> Keep {
+        let reading = self
+            .channel_mut()
+            .filter(|c| c.awaits(Op::Read(id)) && c.read == ReadAnswer::Nothing);
+        if let Some(cmd) = reading {
+            if !(message && held) {
+                cmd.read = if message {
+                    ReadAnswer::Message
+                } else {
+                    ReadAnswer::Empty
+                };
+                return if message {
+                    Keep::Message
+                } else {
+                    Keep::Nothing
+                };
+            }
+            // A mode-0 message is held already: this one cannot be kept.
+            cmd.read = ReadAnswer::Empty;
+        }
+        // A read answer no one waits for, or one that cannot be held: its message is lost,
+        // and said so.
+        self.events.lost.messages = self.events.lost.messages.saturating_add(1);
+        self.wake_mut().events = true;
+        Keep::Nothing
+    }
+}
