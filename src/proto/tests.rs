@@ -1,1 +1,276 @@
+//! The exchange on its own: fed items and the time, no port, no executor.
 
+use embassy_time::{Duration, Instant};
+
+use super::exchange::{Exchange, Ready, Step, Ticket, Tx};
+use super::op::{Op, Reply};
+use super::rx::RxBuf;
+use crate::codec::ResultOf;
+use crate::config::Config;
+use crate::error::{ConnState, Error};
+use crate::types::ClientId;
+
+const ONE: ClientId = ClientId::One;
+
+fn t0() -> Instant {
+    Instant::from_secs(1000)
+}
+
+fn ms(n: u64) -> Instant {
+    t0() + Duration::from_millis(n)
+}
+
+/// An exchange and a receive buffer, fed bytes as the runner would.
+struct Fixture {
+    x: Exchange,
+    rx: RxBuf<[u8; 512]>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            x: Exchange::new(Config::default()),
+            rx: RxBuf::new(),
+        }
+    }
+
+    /// Client 1 open, as after a successful `AT+MQTTOPEN`.
+    fn opened() -> Self {
+        let mut f = Fixture::new();
+        let mut t = f.start(Op::Async(ONE, ResultOf::Open), None);
+        f.send_line(&mut t);
+        f.recv(b"\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n", 10);
+        assert_eq!(f.poll(&mut t, 10), Some(Step::Done(Ok(Reply::Done))));
+        assert_eq!(f.x.state(ONE), ConnState::Open);
+        f
+    }
+
+    fn start(&mut self, op: Op, data: Option<u16>) -> Ticket {
+        self.x.start(op, data).expect("starts")
+    }
+
+    fn poll(&mut self, t: &mut Ticket, at: u64) -> Option<Step> {
+        self.x.poll(t, ms(at))
+    }
+
+    /// Polls once, expects the command line, and says it went out at time 0.
+    fn send_line(&mut self, t: &mut Ticket) {
+        assert_eq!(self.poll(t, 0), Some(Step::Write(Tx::Line)));
+        self.x.sent(Tx::Line, t0());
+    }
+
+    fn recv(&mut self, bytes: &[u8], at: u64) {
+        let rx: &mut RxBuf<[u8]> = &mut self.rx;
+        assert_eq!(rx.push(bytes), bytes.len());
+        rx.process(&mut self.x, ms(at));
+    }
+}
+
+#[test]
+fn a_simple_command_is_written_then_answered() {
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Simple, None);
+    f.send_line(&mut t);
+    assert_eq!(f.poll(&mut t, 1), None, "waits for the final result");
+    assert_eq!(f.x.deadline(&t), Some(ms(5000)), "the answer timeout");
+    f.recv(b"\r\nOK\r\n", 2);
+    assert_eq!(f.poll(&mut t, 2), Some(Step::Done(Ok(Reply::Done))));
+}
+
+#[test]
+fn no_answer_times_out_and_the_late_ok_is_absorbed() {
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Simple, None);
+    f.send_line(&mut t);
+    assert_eq!(
+        f.poll(&mut t, 5000),
+        Some(Step::Done(Err(Error::AnswerTimeout)))
+    );
+    // The next command waits for the late answer before its line goes out.
+    let mut next = f.start(Op::Simple, None);
+    assert_eq!(f.poll(&mut next, 5001), None);
+    f.recv(b"\r\nOK\r\n", 5002);
+    assert_eq!(f.poll(&mut next, 5002), Some(Step::Write(Tx::Line)));
+    f.x.sent(Tx::Line, ms(5002));
+    f.recv(b"\r\nERROR\r\n", 5003);
+    assert!(matches!(
+        f.poll(&mut next, 5003),
+        Some(Step::Done(Err(Error::Module(_))))
+    ));
+}
+
+#[test]
+fn an_open_waits_for_its_result_line_off_the_channel() {
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Open), None);
+    f.send_line(&mut t);
+    assert_eq!(f.x.state(ONE), ConnState::Opening);
+    f.recv(b"\r\nOK\r\n", 5);
+    assert_eq!(f.poll(&mut t, 5), None);
+    assert!(!t.on_channel(), "the channel is free for others");
+    assert_eq!(f.x.deadline(&t), Some(ms(5 + 40_000)), "the open timeout");
+    // Another command runs meanwhile.
+    let mut ping = f.start(Op::Simple, None);
+    f.send_line(&mut ping);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n", 7);
+    assert_eq!(f.poll(&mut ping, 7), Some(Step::Done(Ok(Reply::Done))));
+    assert_eq!(f.poll(&mut t, 7), Some(Step::Done(Err(Error::Failed))));
+    assert_eq!(f.x.state(ONE), ConnState::Closed);
+}
+
+#[test]
+fn a_refusal_after_ok_ends_the_open() {
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Open), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n\r\n+CME ERROR: 704\r\n", 5);
+    assert_eq!(
+        f.poll(&mut t, 5),
+        Some(Step::Done(Err(Error::Refused(
+            crate::error::Refusal::NotAuthorized
+        ))))
+    );
+    assert_eq!(f.x.state(ONE), ConnState::Closed);
+}
+
+#[test]
+fn a_data_publish_writes_its_data_after_the_prompt() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Publish), Some(4));
+    f.send_line(&mut t);
+    assert_eq!(f.poll(&mut t, 1), None, "waits for the prompt");
+    assert_eq!(f.x.deadline(&t), Some(ms(5000)), "the prompt timeout");
+    f.recv(b"\r\n> ", 2);
+    assert_eq!(f.poll(&mut t, 2), Some(Step::Write(Tx::Data { from: 0 })));
+    f.x.data_sent(3, ms(2));
+    assert_eq!(f.poll(&mut t, 2), Some(Step::Write(Tx::Data { from: 3 })));
+    f.x.data_sent(1, ms(3));
+    f.x.sent(Tx::Data { from: 3 }, ms(3));
+    assert_eq!(f.poll(&mut t, 3), None, "waits for OK");
+    f.recv(b"\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n", 4);
+    assert_eq!(f.poll(&mut t, 4), Some(Step::Done(Ok(Reply::Done))));
+}
+
+#[test]
+fn a_publish_dropped_during_its_data_is_completed_with_nul_bytes() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Publish), Some(10));
+    f.send_line(&mut t);
+    f.recv(b"\r\n>", 1);
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Write(Tx::Data { from: 0 })));
+    f.x.data_sent(4, ms(1));
+    f.x.abandon(&mut t);
+    // The next command first waits for the module to leave data mode, then sends the rest.
+    let mut next = f.start(Op::Simple, None);
+    assert_eq!(f.poll(&mut next, 2), None);
+    let limit = Config::default().data_mode_timeout.as_millis();
+    assert_eq!(f.x.deadline(&next), Some(ms(2 + limit)));
+    assert_eq!(
+        f.poll(&mut next, 2 + limit),
+        Some(Step::Write(Tx::Filler(6)))
+    );
+    f.x.sent(Tx::Filler(6), ms(2 + limit));
+    f.recv(b"\r\nOK\r\n", 3 + limit);
+    assert_eq!(f.poll(&mut next, 3 + limit), Some(Step::Write(Tx::Line)));
+}
+
+#[test]
+fn a_line_cut_short_is_ended_before_the_next() {
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Simple, None);
+    assert_eq!(f.poll(&mut t, 0), Some(Step::Write(Tx::Line)));
+    f.x.abandon(&mut t);
+    let mut next = f.start(Op::Simple, None);
+    assert_eq!(f.poll(&mut next, 1), Some(Step::Write(Tx::LineEnd)));
+    f.x.sent(Tx::LineEnd, ms(1));
+    assert_eq!(f.poll(&mut next, 1), None, "waits for the cut line's answer");
+    f.recv(b"\r\nERROR\r\n", 2);
+    assert_eq!(f.poll(&mut next, 2), Some(Step::Write(Tx::Line)));
+}
+
+#[test]
+fn a_result_timeout_then_the_late_line_is_absorbed() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Subscribe), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n", 1);
+    assert_eq!(f.poll(&mut t, 1), None);
+    assert_eq!(
+        f.poll(&mut t, 1 + 35_000),
+        Some(Step::Done(Err(Error::ResultTimeout)))
+    );
+    let mut again = f.start(Op::Async(ONE, ResultOf::Subscribe), None);
+    f.send_line(&mut again);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTSUB: 1,0\r\n", 2);
+    assert_eq!(f.poll(&mut again, 2), None, "the late line is not ours");
+    f.recv(b"\r\n+MQTTSUB: 1,1\r\n", 3);
+    assert_eq!(f.poll(&mut again, 3), Some(Step::Done(Ok(Reply::Done))));
+}
+
+#[test]
+fn a_break_ends_the_waiting_operation_and_is_an_event() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Publish), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTBREAK: 1,2\r\n", 1);
+    assert!(matches!(
+        f.poll(&mut t, 1),
+        Some(Step::Done(Err(Error::Break(_))))
+    ));
+    assert_eq!(f.x.state(ONE), ConnState::Closed);
+    assert_eq!(f.x.ready(false), Some(Ready::Event));
+}
+
+#[test]
+fn a_restart_fails_everything_waiting() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Simple, None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nRDY\r\n", 1);
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(Error::Restarted))));
+    assert_eq!(f.x.state(ONE), ConnState::Closed);
+}
+
+#[test]
+fn a_dead_link_ends_every_operation_and_refuses_new_ones() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Subscribe), None);
+    f.send_line(&mut t);
+    f.x.link_failed(embedded_io::ErrorKind::BrokenPipe);
+    let down = Error::Io(embedded_io::ErrorKind::BrokenPipe);
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(down))));
+    assert_eq!(f.x.start(Op::Simple, None), Err(down));
+    assert_eq!(f.x.ready(false), Some(Ready::LinkDown(down)));
+}
+
+#[test]
+fn an_announced_message_is_read_and_held() {
+    let mut f = Fixture::opened();
+    f.recv(b"\r\n+MQTTMSGI: 1,0,1,2\r\n", 1);
+    assert_eq!(f.x.ready(false), Some(Ready::Read(ONE)));
+    let mut t = f.start(Op::Read(ONE), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\n+MQTTREAD: 1,0,1,2\r\n\"t\",\"hi\"\r\n\r\nOK\r\n", 2);
+    assert_eq!(f.poll(&mut t, 2), Some(Step::Done(Ok(Reply::Read(true)))));
+    let rx: &RxBuf<[u8]> = &f.rx;
+    let m = rx.message().expect("held");
+    assert_eq!((m.topic, m.payload), (&b"t"[..], &b"hi"[..]));
+    assert_eq!(f.x.ready(true), Some(Ready::Message));
+    assert_eq!(f.x.ready(false), None, "the announcement was answered");
+}
+
+#[test]
+fn state_checks_come_when_the_line_would_go_out() {
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Publish), None);
+    assert_eq!(
+        f.poll(&mut t, 0),
+        Some(Step::Done(Err(Error::WrongState {
+            client: ONE,
+            state: ConnState::Closed
+        })))
+    );
+    // Nothing went out: the channel is free.
+    let mut ping = f.start(Op::Simple, None);
+    assert_eq!(f.poll(&mut ping, 0), Some(Step::Write(Tx::Line)));
+}
