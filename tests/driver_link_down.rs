@@ -159,7 +159,10 @@ fn async_waiting_operation_and_next_event_end_with_the_port_error() {
         assert_eq!(ran, down, "the runner says why it stopped");
         assert_eq!(open, Err(down), "the open waiting for its result line");
         assert_eq!(event, Err(down), "the event wait");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "promptly");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "promptly"
+        );
         // Later calls fail at once, without writing.
         let before = port.written.borrow().len();
         let later = futures::executor::block_on(async {

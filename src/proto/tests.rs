@@ -183,7 +183,11 @@ fn a_line_cut_short_is_ended_before_the_next() {
     let mut next = f.start(Op::Simple, None);
     assert_eq!(f.poll(&mut next, 1), Some(Step::Write(Tx::LineEnd)));
     f.x.sent(Tx::LineEnd, ms(1));
-    assert_eq!(f.poll(&mut next, 1), None, "waits for the cut line's answer");
+    assert_eq!(
+        f.poll(&mut next, 1),
+        None,
+        "waits for the cut line's answer"
+    );
     f.recv(b"\r\nERROR\r\n", 2);
     assert_eq!(f.poll(&mut next, 2), Some(Step::Write(Tx::Line)));
 }

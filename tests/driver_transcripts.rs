@@ -1,0 +1,266 @@
+//! One table of transcripts, each run through both drivers: the same calls must write the same
+//! bytes and end the same way, async or blocking.
+
+use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS};
+
+mod common;
+use common::fast;
+
+const ONE: ClientId = ClientId::One;
+const TWO: ClientId = ClientId::Two;
+
+/// A call either driver can make.
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    Start,
+    Ping,
+    User(ClientId),
+    Open(ClientId),
+    Close(ClientId),
+    Sub(ClientId, &'static str),
+    Unsub(ClientId, &'static str),
+    Pub(ClientId, &'static str, &'static [u8], QoS),
+    Attach,
+    Detach,
+}
+
+/// A case: the transcript, the calls made one after the other, what each returns, and the
+/// state of client 1 at the end.
+struct Case {
+    name: &'static str,
+    script: &'static str,
+    calls: &'static [(Call, Result<(), Error>)],
+    end: ConnState,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "start-up with echo on",
+        script: r#"
+>> AT\r
+<< AT\r\r\nOK\r\n
+>> ATE0\r
+<< ATE0\r\r\nOK\r\n
+>> AT+MQTTCONF=1\r
+<< \r\nOK\r\n
+"#,
+        calls: &[(Call::Start, Ok(()))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "open, subscribe, publish both forms, close",
+        script: r#"
+>> AT+MQTTUSER=1,"u","p","dev"\r
+<< \r\nOK\r\n
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n
+<< \r\n+MQTTOPEN: 1,1\r\n
+>> AT+MQTTSUB=1,"cmd/#",1\r
+<< \r\nOK\r\n\r\n+MQTTSUB: 1,1\r\n
+>> AT+MQTTPUB=1,"t",1,0,"hi"\r
+<< \r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n
+>> AT+MQTTPUB=1,"t",0,0,2\r
+<< \r\n> 
+>> \0\r
+<< \r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n
+>> AT+MQTTUNSUB=1,"cmd/#"\r
+<< \r\nOK\r\n\r\n+MQTTUNSUB: 1,1\r\n
+>> AT+MQTTCLOSE=1\r
+<< \r\nOK\r\n\r\n+MQTTCLOSE: 1,1\r\n
+"#,
+        calls: &[
+            (Call::User(ONE), Ok(())),
+            (Call::Open(ONE), Ok(())),
+            (Call::Sub(ONE, "cmd/#"), Ok(())),
+            (Call::Pub(ONE, "t", b"hi", QoS::AtLeastOnce), Ok(())),
+            (Call::Pub(ONE, "t", b"\0\r", QoS::AtMostOnce), Ok(())),
+            (Call::Unsub(ONE, "cmd/#"), Ok(())),
+            (Call::Close(ONE), Ok(())),
+        ],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "an open that fails with status 0",
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n
+.. 20
+<< \r\n+MQTTOPEN: 1,0\r\n
+"#,
+        calls: &[(Call::Open(ONE), Err(Error::Failed))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a broker refusal after OK",
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n\r\n+CME ERROR: 703\r\n
+"#,
+        calls: &[(
+            Call::Open(ONE),
+            Err(Error::Refused(fibocom_mqtt::Refusal::BadCredentials)),
+        )],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a publish on a closed client is refused before a byte is sent",
+        script: "",
+        calls: &[(
+            Call::Pub(ONE, "t", b"x", QoS::AtMostOnce),
+            Err(Error::WrongState {
+                client: ONE,
+                state: ConnState::Closed,
+            }),
+        )],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a break while a publish waits for its result",
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+>> AT+MQTTPUB=1,"t",1,0,"x"\r
+<< \r\nOK\r\n\r\n+MQTTBREAK: 1,1\r\n\r\n+MQTTCLOSE: 1,1\r\n
+>> AT\r
+<< \r\nOK\r\n
+"#,
+        calls: &[
+            (Call::Open(ONE), Ok(())),
+            (
+                Call::Pub(ONE, "t", b"x", QoS::AtLeastOnce),
+                Err(Error::Break(fibocom_mqtt::BreakCause::Broker)),
+            ),
+            (Call::Ping, Ok(())),
+        ],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "result lines routed by client id, unsolicited lines between",
+        script: r#"
+>> AT+MQTTOPEN=2,"broker",1883,1,60\r
+<< \r\n+SIM READY\r\n\r\nOK\r\n\r\n+CREG: 1\r\n\r\n+MQTTOPEN: 2,1\r\n
+>> AT+MQTTSUB=2,"a",1\r
+<< \r\nOK\r\n\r\n+MQTTSUB: 1,0\r\n\r\n+MQTTSUB: 2,1\r\n
+"#,
+        calls: &[(Call::Open(TWO), Ok(())), (Call::Sub(TWO, "a"), Ok(()))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "the data call up and down",
+        script: r#"
+>> AT+MIPCALL=1\r
+<< \r\nOK\r\n\r\n+MIPCALL: 10.0.0.7\r\n
+>> AT+MIPCALL=0\r
+<< \r\nOK\r\n\r\n+MIPCALL: 0\r\n
+"#,
+        calls: &[(Call::Attach, Ok(())), (Call::Detach, Ok(()))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a data call that fails",
+        script: r#"
+>> AT+MIPCALL=1\r
+<< \r\nOK\r\n\r\n+MIPCALL: 0\r\n
+"#,
+        calls: &[(Call::Attach, Err(Error::Failed))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "the final result in place of the data prompt",
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+>> AT+MQTTPUB=1,"t",0,0,1\r
+<< \r\nERROR\r\n
+"#,
+        calls: &[
+            (Call::Open(ONE), Ok(())),
+            (
+                Call::Pub(ONE, "t", b"\"", QoS::AtMostOnce),
+                Err(Error::Module(fibocom_mqtt::ModuleError { code: None })),
+            ),
+        ],
+        end: ConnState::Open,
+    },
+];
+
+/// Runs `call` on the async driver.
+async fn call_async<W: embedded_io_async::Write>(
+    c: &fibocom_mqtt::asynch::Control<'_, W>,
+    call: Call,
+) -> Result<(), Error> {
+    let broker = Broker::new("broker", 1883);
+    match call {
+        Call::Start => c.start().await,
+        Call::Ping => c.ping().await,
+        Call::User(id) => c.set_user(id, "u", "p", Some("dev")).await,
+        Call::Open(id) => c.open(id, broker).await,
+        Call::Close(id) => c.close(id).await,
+        Call::Sub(id, t) => c.subscribe(id, t, QoS::AtLeastOnce).await,
+        Call::Unsub(id, t) => c.unsubscribe(id, t).await,
+        Call::Pub(id, t, p, q) => c.publish(id, t, p, q, false).await,
+        Call::Attach => c.attach(None, None).await.map(|_| ()),
+        Call::Detach => c.detach().await,
+    }
+}
+
+/// Runs `call` on the blocking driver.
+fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
+    m: &mut Modem<P, 1536>,
+    call: Call,
+) -> Result<(), Error> {
+    let broker = Broker::new("broker", 1883);
+    match call {
+        Call::Start => m.start(),
+        Call::Ping => m.ping(),
+        Call::User(id) => m.set_user(id, "u", "p", Some("dev")),
+        Call::Open(id) => m.open(id, broker),
+        Call::Close(id) => m.close(id),
+        Call::Sub(id, t) => m.subscribe(id, t, QoS::AtLeastOnce),
+        Call::Unsub(id, t) => m.unsubscribe(id, t),
+        Call::Pub(id, t, p, q) => m.publish(id, t, p, q, false),
+        Call::Attach => m.attach(None, None).map(|_| ()),
+        Call::Detach => m.detach(),
+    }
+}
+
+fn expected(case: &Case) -> Vec<Result<(), Error>> {
+    case.calls.iter().map(|(_, r)| *r).collect()
+}
+
+#[test]
+fn every_transcript_through_the_async_driver() {
+    for case in CASES {
+        let (got, end) = run!(case.script, fast(), |c| {
+            let mut got = Vec::new();
+            for (call, _) in case.calls {
+                got.push(call_async(c, *call).await);
+            }
+            (got, c.state(ONE))
+        });
+        assert_eq!(got, expected(case), "async: {}", case.name);
+        assert_eq!(end, case.end, "async: {}", case.name);
+    }
+}
+
+#[test]
+fn every_transcript_through_the_blocking_driver() {
+    for case in CASES {
+        let s = fibocom_mqtt::scripted::Script::new(case.script);
+        let (got, end) = {
+            let mut m = Modem::<_, 1536>::new(s.port(), fast());
+            let got: Vec<_> = case
+                .calls
+                .iter()
+                .map(|(call, _)| call_blocking(&mut m, *call))
+                .collect();
+            (got, m.state(ONE))
+        };
+        if let Err(e) = s.finish() {
+            panic!("blocking: {}: script not played exactly: {e}", case.name);
+        }
+        assert_eq!(got, expected(case), "blocking: {}", case.name);
+        assert_eq!(end, case.end, "blocking: {}", case.name);
+    }
+}
