@@ -49,6 +49,21 @@ const CASES: &[Case] = &[
         end: ConnState::Closed,
     },
     Case {
+        name: "start-up on firmware without AT+MQTTCONF goes on in mode 0",
+        script: r#"
+>> AT\r
+<< \r\nOK\r\n
+>> ATE0\r
+<< \r\nOK\r\n
+>> AT+MQTTCONF=1\r
+<< \r\nERROR\r\n
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+"#,
+        calls: &[(Call::Start, Ok(())), (Call::Open(ONE), Ok(()))],
+        end: ConnState::Open,
+    },
+    Case {
         name: "open, subscribe, publish both forms, close",
         script: r#"
 >> AT+MQTTUSER=1,"u","p","dev"\r

@@ -83,6 +83,14 @@ impl<'d, W: Write> Control<'d, W> {
         self.shared.with(|x| x.state(id))
     }
 
+    /// How the module reports messages, as [`start`](Self::start) left it: the configured
+    /// mode, or [`ReceiveMode::Direct`](crate::ReceiveMode::Direct) (mode 0) on firmware that
+    /// has no `AT+MQTTCONF` (it answered `ERROR`), where payloads holding CR or LF cannot be
+    /// received. `None` before start-up and after the module restarted.
+    pub fn receive_mode_in_force(&self) -> Option<crate::ReceiveMode> {
+        self.shared.with(|x| x.receive_mode)
+    }
+
     /// The port's error, once the runner stopped on it: every operation then fails with it.
     pub fn link_error(&self) -> Option<Error> {
         self.shared.with(|x| x.link_error())

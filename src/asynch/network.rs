@@ -20,6 +20,10 @@ impl<'d, W: Write> Control<'d, W> {
     /// [`Config::receive_mode`](crate::Config::receive_mode). Run it again after
     /// [`Event::Restarted`](crate::Event::Restarted).
     ///
+    /// Firmware older than the manual's V1.0.2 has no `AT+MQTTCONF` and answers `ERROR` to
+    /// `AT+MQTTCONF=1`: start-up then goes on in receive mode 0 (`+MQTTMSG`, which the driver
+    /// also handles), and [`receive_mode_in_force`](Self::receive_mode_in_force) says so.
+    ///
     /// Cancel-safe: each step absorbs late answers of the one before.
     pub async fn start(&self) -> Result<(), Error> {
         let mut startup = Startup::new(self.config());

@@ -51,6 +51,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         self.exchange.state(id)
     }
 
+    /// How the module reports messages, as [`start`](Self::start) left it; see
+    /// [`asynch::Control::receive_mode_in_force`](crate::asynch::Control::receive_mode_in_force).
+    pub fn receive_mode_in_force(&self) -> Option<crate::ReceiveMode> {
+        self.exchange.receive_mode
+    }
+
     /// The port's error, once a read failed or ended: every operation then fails with it,
     /// until the driver is built again.
     pub fn link_error(&self) -> Option<Error> {

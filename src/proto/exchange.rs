@@ -128,6 +128,9 @@ pub(crate) struct Exchange {
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
+    /// How the module reports messages, as start-up left it (`None` before start-up, and after
+    /// the module restarted).
+    pub(crate) receive_mode: Option<crate::types::ReceiveMode>,
     wake: Wake,
 }
 
@@ -634,6 +637,7 @@ impl Exchange {
             self.call = Call::Finished(Err(Error::Restarted));
         }
         self.owed = Owed::Nothing;
+        self.receive_mode = None;
         self.events.clear();
         self.events.push(super::events::Queued::Restarted);
         self.wake = Wake::ALL;

@@ -52,7 +52,8 @@ impl Startup {
         }
     }
 
-    /// The outcome of [`command`](Self::command), on exchange `x`.
+    /// The outcome of [`command`](Self::command), on exchange `x`. When start-up is over, the
+    /// receive mode in force is noted on the exchange.
     pub(crate) fn answered(
         &mut self,
         outcome: Result<(), Error>,
@@ -68,7 +69,20 @@ impl Startup {
             (Stage::Probe(n), Err(_)) => Stage::Probe(n.saturating_sub(1)),
             (Stage::Probe(_), Ok(())) if self.config.echo_off => Stage::EchoOff,
             (Stage::Probe(_) | Stage::EchoOff, Ok(())) => Stage::Mode(mode),
-            (Stage::Mode(m), Ok(())) => return Ok(Next::Done(m)),
+            (Stage::Mode(m), Ok(())) => {
+                x.receive_mode = Some(m);
+                return Ok(Next::Done(m));
+            }
+            // Firmware older than the manual's V1.0.2 has no AT+MQTTCONF: it answers ERROR and
+            // reports messages only as `+MQTTMSG` (mode 0), which the driver also handles.
+            (Stage::Mode(ReceiveMode::Buffered), Err(Error::Module(_))) => {
+                crate::log::state(
+                    "AT+MQTTCONF=1 refused: the module receives in mode 0 (+MQTTMSG); \
+                     payloads holding CR or LF cannot be received",
+                );
+                x.receive_mode = Some(ReceiveMode::Direct);
+                return Ok(Next::Done(ReceiveMode::Direct));
+            }
             (_, Err(e)) => return Err(e),
         };
         Ok(Next::Continue)
