@@ -191,6 +191,7 @@ async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
             let Ok(outcome) = with_timeout(left, c.next_event(on_event)).await else {
                 break;
             };
+            let outcome = outcome.step("waiting for a message")?;
             match outcome {
                 Outcome::Received => {
                     c.close(id).await.step("close")?;

@@ -165,12 +165,13 @@ async fn session(
                 // This session works: the next failure is retried soon.
                 *backoff = BACKOFF_MIN;
             }
-            Either::Second(Action::Led(on)) => {
+            Either::Second(Err(e)) => return e,
+            Either::Second(Ok(Action::Led(on))) => {
                 info!("LED {}", if on { "on" } else { "off" });
                 led.set_level(if on { Level::High } else { Level::Low });
             }
-            Either::Second(Action::End(e)) => return e,
-            Either::Second(Action::None) => {}
+            Either::Second(Ok(Action::End(e))) => return e,
+            Either::Second(Ok(Action::None)) => {}
         }
     }
 }
