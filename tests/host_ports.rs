@@ -182,3 +182,73 @@ fn open_locks_the_device_and_names_what_went_wrong() {
         "{baud:?}"
     );
 }
+
+/// The blocking driver over a host port against the simulator: start-up, data call, open,
+/// subscribe, a
+/// quiet stretch, then its own message back.
+fn round_trip<P: Read + Write>(port: P) {
+    let mut modem = Client::<_, 1536>::new(port, Config::default());
+    modem.start().unwrap();
+    modem.attach(None, None).unwrap();
+    let id = ClientId::One;
+    modem
+        .open(id, fibocom_mqtt::asynch::Broker::new("broker", 1883))
+        .unwrap();
+    modem
+        .subscribe(id, "host/#", fibocom_mqtt::QoS::AtLeastOnce)
+        .unwrap();
+    assert_eq!(
+        modem.poll_event(Duration::from_millis(300), |_| ()),
+        Ok(None)
+    );
+    modem
+        .publish(
+            id,
+            "host/x",
+            b"\x00\"hi\"\r\n",
+            fibocom_mqtt::QoS::AtLeastOnce,
+            false,
+        )
+        .unwrap();
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "no message came back");
+        let got = modem
+            .poll_event(Duration::from_secs(1), |ev| match ev {
+                Event::Message(m) => Some((m.topic.to_vec(), m.payload.to_vec())),
+                _ => None,
+            })
+            .unwrap();
+        if let Some(Some((topic, payload))) = got {
+            assert_eq!(topic, b"host/x");
+            assert_eq!(payload, b"\x00\"hi\"\r\n");
+            break;
+        }
+    }
+    modem.close(id).unwrap();
+}
+
+fn simulator(link: fibocom_sim::Link) -> (fibocom_sim::broker::Broker, fibocom_sim::Simulator) {
+    let broker = fibocom_sim::broker::Broker::start(Default::default()).unwrap();
+    let sim = fibocom_sim::Simulator::start(
+        fibocom_sim::SimConfig {
+            broker: broker.addr().to_string(),
+            ..Default::default()
+        },
+        link,
+    )
+    .unwrap();
+    (broker, sim)
+}
+
+#[test]
+fn blocking_driver_over_a_serial_port_against_the_simulator() {
+    let (_broker, sim) = simulator(fibocom_sim::Link::Pty);
+    round_trip(SerialPort::open(sim.pty_path().unwrap(), 115_200).unwrap());
+}
+
+#[test]
+fn blocking_driver_over_a_tcp_port_against_the_simulator() {
+    let (_broker, sim) = simulator(fibocom_sim::Link::Tcp("127.0.0.1:0".parse().unwrap()));
+    round_trip(TcpPort::connect(sim.tcp_addr().unwrap(), StdDuration::from_secs(5)).unwrap());
+}
