@@ -5,7 +5,7 @@ use embassy_time::Duration;
 use crate::codec::LineEnd;
 use crate::types::ReceiveMode;
 
-/// Driver settings. [`Config::default`] gives the timings of docs/protocol.md (Timing).
+/// Driver settings. [`Config::default`] gives the timings of docs/protocol.md section 7.
 ///
 /// The struct is `#[non_exhaustive]`, so outside this crate it is built from
 /// [`Config::default`] (or [`Config::with_timeouts`]) and changed with its `const` setters:
