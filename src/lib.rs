@@ -66,7 +66,8 @@
 //! # Blocking
 //!
 //! The same operations over `embedded_io::{Read, Write}`, for bare-metal loops and Linux
-//! (the port's `read` must give up with a `TimedOut` error after a while; see [`blocking`]).
+//! (the port's `read` must give up with a `TimedOut` error after a while; see [`blocking`]; on
+//! Linux the ports of the `host` module, feature `std`, do).
 //!
 //! ```no_run
 //! use fibocom_mqtt::asynch::Broker;
