@@ -5,7 +5,36 @@ use embassy_time::Duration;
 use crate::codec::LineEnd;
 use crate::types::ReceiveMode;
 
-/// Driver settings. [`Config::default`] gives the timings of PROTOCOL.md section 7.
+/// Driver settings. [`Config::default`] gives the timings of docs/protocol.md section 7.
+///
+/// The struct is `#[non_exhaustive]`, so outside this crate it is built from
+/// [`Config::default`] (or [`Config::with_timeouts`]) and changed with its `const` setters:
+///
+/// ```
+/// use embassy_time::Duration;
+/// use fibocom_mqtt::{Config, ReceiveMode};
+///
+/// const CONFIG: Config = Config::new()
+///     .answer_timeout(Duration::from_secs(2))
+///     .open_timeout(Duration::from_secs(20))
+///     .receive_mode(ReceiveMode::Direct)
+///     .probe_attempts(3);
+/// assert_eq!(CONFIG.answer_timeout, Duration::from_secs(2));
+/// assert_eq!(CONFIG.result_timeout, Config::default().result_timeout);
+///
+/// let mut config = Config::default().echo_off(false);
+/// config.prompt_timeout = Duration::from_secs(1); // the fields stay public
+/// # let _ = config;
+/// ```
+///
+/// A struct literal does not compile outside the crate, even with `..Default::default()`:
+///
+/// ```compile_fail
+/// let config = fibocom_mqtt::Config {
+///     answer_timeout: embassy_time::Duration::from_secs(2),
+///     ..Default::default()
+/// };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -39,6 +68,27 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        Config::new()
+    }
+}
+
+/// A `const fn` setter for each field.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub const fn $name(mut self, $name: $ty) -> Self {
+                self.$name = $name;
+                self
+            }
+        )*
+    };
+}
+
+impl Config {
+    /// The default settings, in a `const` context ([`Config::default`] gives the same).
+    pub const fn new() -> Self {
         Config {
             line_end: LineEnd::Cr,
             answer_timeout: Duration::from_secs(5),
@@ -52,20 +102,39 @@ impl Default for Config {
             probe_attempts: 10,
         }
     }
-}
 
-impl Config {
+    setters! {
+        /// Sets [`line_end`](Self::line_end).
+        line_end: LineEnd;
+        /// Sets [`answer_timeout`](Self::answer_timeout).
+        answer_timeout: Duration;
+        /// Sets [`prompt_timeout`](Self::prompt_timeout).
+        prompt_timeout: Duration;
+        /// Sets [`open_timeout`](Self::open_timeout).
+        open_timeout: Duration;
+        /// Sets [`result_timeout`](Self::result_timeout).
+        result_timeout: Duration;
+        /// Sets [`call_timeout`](Self::call_timeout).
+        call_timeout: Duration;
+        /// Sets [`data_mode_timeout`](Self::data_mode_timeout).
+        data_mode_timeout: Duration;
+        /// Sets [`receive_mode`](Self::receive_mode).
+        receive_mode: ReceiveMode;
+        /// Sets [`echo_off`](Self::echo_off).
+        echo_off: bool;
+        /// Sets [`probe_attempts`](Self::probe_attempts).
+        probe_attempts: u8;
+    }
+
     /// The default settings with every timeout scaled to `answer` for the OK/ERROR answer and
     /// `result` for everything else: handy for tests and simulators.
-    pub fn with_timeouts(answer: Duration, result: Duration) -> Self {
-        Config {
-            answer_timeout: answer,
-            prompt_timeout: answer,
-            open_timeout: result,
-            result_timeout: result,
-            call_timeout: result,
-            data_mode_timeout: result,
-            ..Config::default()
-        }
+    pub const fn with_timeouts(answer: Duration, result: Duration) -> Self {
+        Config::new()
+            .answer_timeout(answer)
+            .prompt_timeout(answer)
+            .open_timeout(result)
+            .result_timeout(result)
+            .call_timeout(result)
+            .data_mode_timeout(result)
     }
 }

@@ -74,7 +74,8 @@
 //! # Blocking
 //!
 //! The same operations over `embedded_io::{Read, Write}`, for bare-metal loops and Linux
-//! (the port's `read` must give up with a `TimedOut` error after a while; see [`blocking`]).
+//! (the port's `read` must give up with a `TimedOut` error after a while; see [`blocking`]; on
+//! Linux the ports of the `host` module, feature `std`, do).
 //!
 //! ```no_run
 //! use fibocom_mqtt::blocking::Modem;
@@ -131,7 +132,9 @@
 //! - `defmt`: `defmt::Format` on public types, and every AT line logged at trace level.
 //! - `log`: every AT line logged at trace level through the `log` crate.
 //! - `scripted`: the `scripted` module, a transcript-driven serial port for testing firmware.
-#![no_std]
+//! - `std`: the `host` module, serial and TCP ports for Linux hosts. Without it the crate is
+//!   `no_std`.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -155,6 +158,8 @@ pub mod codec;
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "std")]
+pub mod host;
 mod log;
 pub mod proto;
 mod query;

@@ -1,5 +1,5 @@
 //! Command encoding: exact bytes of every command, the three ways of writing agree, and every
-//! limit of PROTOCOL.md section 3 at its boundary.
+//! limit of docs/protocol.md section 3 at its boundary.
 
 use embassy_futures::block_on;
 use fibocom_mqtt::codec::command::is_text;

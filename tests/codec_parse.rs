@@ -1,6 +1,6 @@
-//! The streaming parser and the bounded-buffer decoder: every form of PROTOCOL.md, table-driven,
-//! with the bytes each item takes; noise; partial input; overlong items; and the exchanges of the
-//! manual's section 3, byte for byte.
+//! The streaming parser and the bounded-buffer decoder: every form of docs/protocol.md,
+//! table-driven, with the bytes each item takes; noise; partial input; overlong items; and the
+//! exchanges of the manual's section 3, byte for byte.
 
 use fibocom_mqtt::codec::{
     parse, Command, Decoded, Decoder, ErrorCode, Item, LineEnd, Message, MipCall, MqttCommand,

@@ -8,6 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "fibocom-mqtt",
+    version,
     disable_help_flag = true,
     disable_help_subcommand = true,
     after_help = "The device is a serial port (-D /dev/ttyUSB2) or a TCP link to one \
@@ -44,7 +45,7 @@ pub enum Command {
     Info,
 }
 
-/// The serial device, the module's data call and the AT trace.
+/// The serial device and the AT trace: options of every command.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Device")]
 pub struct DeviceArgs {
@@ -60,32 +61,28 @@ pub struct DeviceArgs {
     /// Line rate of a serial device (ignored for a pseudo-terminal or TCP).
     #[arg(long, default_value_t = 115_200, value_name = "N", global = true)]
     pub baud: u32,
+    /// Debug: print every AT line sent and received to stderr, with a timestamp.
+    #[arg(short = 'd', long = "debug", visible_alias = "at-trace", global = true)]
+    pub at_trace: bool,
+}
+
+/// The module's side of a connection: which of its clients, and its data call (`pub`, `sub`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Module")]
+pub struct ModemArgs {
     /// Which of the module's two MQTT clients to use.
-    #[arg(long = "modem-client", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2", global = true)]
+    #[arg(long = "modem-client", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2")]
     pub modem_client: u8,
     /// Dial the data call with this APN (default: use the call that is up, or dial one with
     /// the module's default APN).
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME")]
     pub apn: Option<String>,
     /// User name for the APN.
-    #[arg(
-        long = "apn-user",
-        value_name = "USER",
-        requires = "apn",
-        global = true
-    )]
+    #[arg(long = "apn-user", value_name = "USER", requires = "apn")]
     pub apn_user: Option<String>,
     /// Password for the APN.
-    #[arg(
-        long = "apn-pass",
-        value_name = "PASS",
-        requires = "apn",
-        global = true
-    )]
+    #[arg(long = "apn-pass", value_name = "PASS", requires = "apn")]
     pub apn_pass: Option<String>,
-    /// Print every AT line sent and received to stderr, with a timestamp.
-    #[arg(long = "at-trace", global = true)]
-    pub at_trace: bool,
 }
 
 /// The broker connection (mosquitto's names).
@@ -124,7 +121,8 @@ pub struct BrokerArgs {
     /// Topic of the will message.
     #[arg(long = "will-topic", value_name = "TOPIC")]
     pub will_topic: Option<String>,
-    /// Payload of the will message (printable ASCII without '"').
+    /// Payload of the will message (printable ASCII without '"': the module takes the will as
+    /// quoted text).
     #[arg(long = "will-payload", requires = "will_topic", value_name = "TEXT")]
     pub will_payload: Option<String>,
     /// QoS of the will message.
@@ -147,6 +145,9 @@ pub struct PubArgs {
     /// The broker connection.
     #[command(flatten)]
     pub broker: BrokerArgs,
+    /// The module's client and data call.
+    #[command(flatten)]
+    pub modem: ModemArgs,
     /// Where the message comes from.
     #[command(flatten)]
     pub source: Source,
@@ -180,9 +181,24 @@ pub struct SubArgs {
     /// Topic filter to subscribe to (repeatable).
     #[arg(short = 't', long = "topic", required = true, value_name = "TOPIC")]
     pub topics: Vec<String>,
-    /// Print the topic before each payload.
+    /// Print the topic before each payload (an empty payload prints as `TOPIC (null)`).
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
+    /// Do not add a newline after each message.
+    #[arg(short = 'N')]
+    pub no_eol: bool,
+    /// Do not print stale retained messages. The module does not say whether a message was
+    /// retained: those that arrive within 1 s of the module confirming the subscriptions
+    /// (when a broker sends its retained messages) are taken for retained and skipped, and do
+    /// not count for -C. A live message in that second is skipped too.
+    #[arg(short = 'R')]
+    pub no_retained: bool,
+    /// Print each message in this format, as mosquitto_sub does: %t topic, %p payload,
+    /// %x payload in hex, %q QoS, %r retained (1 within 1 s of subscribing, see -R), %l payload
+    /// length, %I ISO 8601 time (UTC), %U Unix time with nanoseconds, %j JSON, %% a percent
+    /// sign; \n newline, \t tab, \\ backslash. A newline follows unless -N.
+    #[arg(short = 'F', value_name = "FORMAT", conflicts_with = "verbose")]
+    pub format: Option<String>,
     /// Exit after this many messages.
     #[arg(short = 'C', value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
@@ -195,12 +211,18 @@ pub struct SubArgs {
     /// The broker connection.
     #[command(flatten)]
     pub broker: BrokerArgs,
+    /// The module's client and data call.
+    #[command(flatten)]
+    pub modem: ModemArgs,
 }
 
 /// `at`.
 #[derive(Debug, Args)]
 pub struct AtArgs {
-    /// The command line, such as 'AT+CSQ' (the leading AT may be left out).
+    /// The command line, such as 'AT+CSQ'. The leading AT may be left out, and so may the '+'
+    /// of an extended command: a command that starts with two letters other than 'D' (dial)
+    /// gets one, so 'CSQ', '+CSQ' and 'AT+CSQ' all send AT+CSQ, while 'I' or 'E0' send ATI or
+    /// ATE0.
     #[arg(value_name = "COMMAND")]
     pub command: String,
     /// How long the module may take to answer, in seconds.

@@ -5,12 +5,15 @@ use std::io::Write as _;
 use fibocom_mqtt::{Error, ModuleError};
 
 use crate::args::{AtArgs, DeviceArgs};
-use crate::session::Module;
+use crate::check;
+use crate::session::{self, Module};
 use crate::Fail;
 
 /// Sends the command and prints every answer line, then `OK`; `ERROR` fails.
 pub fn run(dev: &DeviceArgs, a: &AtArgs) -> Result<(), Fail> {
     let body = body(&a.command);
+    session::device(dev)?;
+    check::at(&body)?;
     let mut m = Module::attach(dev, std::time::Duration::from_secs(a.timeout))?;
     let mut out = std::io::stdout().lock();
     let mut failed_write = None;
@@ -20,7 +23,7 @@ pub fn run(dev: &DeviceArgs, a: &AtArgs) -> Result<(), Fail> {
             failed_write.get_or_insert(e);
         }
     };
-    let result = m.client.raw(body, &mut line);
+    let result = m.client.raw(&body, &mut line);
     let r = match result {
         Ok(()) => {
             line(b"OK");
@@ -45,12 +48,26 @@ pub fn run(dev: &DeviceArgs, a: &AtArgs) -> Result<(), Fail> {
     }
 }
 
-/// The command without its leading `AT` (which the driver adds), and without line ends.
-fn body(command: &str) -> &str {
+/// The command without its leading `AT` (which the driver adds), and without line ends; a
+/// command that starts with two letters other than `D` (dial) is an extended command whose
+/// `+` was left out (`CSQ` is `+CSQ`), while one letter, or one and a digit, is a basic command
+/// (`I`, `E0`, `Z`).
+fn body(command: &str) -> String {
     let c = command.trim_end_matches(['\r', '\n']);
-    match c.get(..2) {
+    let c = match c.get(..2) {
         Some(at) if at.eq_ignore_ascii_case("AT") => c.get(2..).unwrap_or(""),
         _ => c,
+    };
+    let mut chars = c.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b))
+            if a.is_ascii_alphabetic()
+                && b.is_ascii_alphabetic()
+                && !a.eq_ignore_ascii_case(&'D') =>
+        {
+            format!("+{c}")
+        }
+        _ => c.to_string(),
     }
 }
 
@@ -66,5 +83,19 @@ mod tests {
         assert_eq!(body("ATI"), "I");
         assert_eq!(body("AT"), "");
         assert_eq!(body("A"), "A");
+    }
+
+    #[test]
+    fn the_plus_of_an_extended_command_is_optional() {
+        assert_eq!(body("CSQ"), "+CSQ");
+        assert_eq!(body("at CSQ".get(3..).unwrap()), "+CSQ");
+        assert_eq!(body("ATCSQ"), "+CSQ");
+        assert_eq!(body("cops?"), "+cops?");
+        assert_eq!(body("MQTTOPEN=?"), "+MQTTOPEN=?");
+        assert_eq!(body("I"), "I");
+        assert_eq!(body("E0"), "E0");
+        assert_eq!(body("&F"), "&F");
+        assert_eq!(body("DT123"), "DT123");
+        assert_eq!(body("S0=1"), "S0=1");
     }
 }

@@ -13,6 +13,7 @@ use crate::Fail;
 
 /// Runs the queries and prints one `Name: value` line for each.
 pub fn run(dev: &DeviceArgs) -> Result<(), Fail> {
+    crate::session::device(dev)?;
     let mut m = Module::probe(dev)?;
     let c = &mut m.client;
 

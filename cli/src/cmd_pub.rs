@@ -3,15 +3,21 @@
 use std::io::{BufRead, Read};
 
 use crate::args::{DeviceArgs, PubArgs};
+use crate::check;
 use crate::session::{self, Module};
 use crate::Fail;
 
 /// Connects, publishes and closes the connection.
 pub fn run(dev: &DeviceArgs, a: &PubArgs) -> Result<(), Fail> {
-    // Read the message before touching the module, so that a missing file costs nothing.
+    // Every argument and the message are checked before the module is touched.
+    session::device(dev)?;
+    check::publish(a, None)?;
     let single = message(a)?;
-    let mut m = Module::start(dev)?;
-    session::bring_up(&mut m, dev, &a.broker)?;
+    if let Some(payload) = &single {
+        check::publish_line(a, payload)?;
+    }
+    let mut m = Module::start(dev, &a.modem)?;
+    session::bring_up(&mut m, &a.modem, &a.broker)?;
     let sent = match single {
         Some(payload) => publish(&mut m, a, &payload),
         None => each_line(&mut m, a),
@@ -66,6 +72,7 @@ fn each_line(m: &mut Module, a: &PubArgs) -> Result<(), Fail> {
         if line.last() == Some(&b'\n') {
             line.pop();
         }
+        check::publish_line(a, &line)?;
         publish(m, a, &line)?;
     }
 }

@@ -5,12 +5,14 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration as StdDuration, Instant};
+use std::time::{Duration as StdDuration, Instant, SystemTime};
 
 use embassy_time::Duration;
 use fibocom_mqtt::{ClientId, Event};
 
 use crate::args::{DeviceArgs, SubArgs};
+use crate::check;
+use crate::format::{self, Shown};
 use crate::session::{self, Module};
 use crate::Fail;
 
@@ -20,9 +22,13 @@ const POLL: Duration = Duration::from_millis(200);
 /// How long to wait between attempts to connect again with `--reconnect`.
 const RETRY: StdDuration = StdDuration::from_secs(2);
 
+/// How long after the subscriptions are confirmed a message is taken for a retained one.
+const RETAINED_WINDOW: StdDuration = StdDuration::from_secs(1);
+
 /// What an event meant for the loop.
 enum Step {
     Message,
+    Skipped,
     Dropped(String),
     Other,
     Output(std::io::Error),
@@ -30,6 +36,12 @@ enum Step {
 
 /// Runs the subscription.
 pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
+    // Every argument is checked before the module is touched.
+    session::device(dev)?;
+    check::subscribe(a)?;
+    if let Some(f) = &a.format {
+        format::check(f)?;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal, while the connection is being closed, ends the process at once.
@@ -37,8 +49,8 @@ pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
             .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
             .map_err(|e| Fail::new(format!("cannot handle signals: {e}")))?;
     }
-    let mut m = Module::start(dev)?;
-    connect(&mut m, dev, a)?;
+    let mut m = Module::start(dev, &a.modem)?;
+    let mut subscribed = connect(&mut m, a)?;
 
     let mut out = std::io::stdout();
     let mut received = 0u64;
@@ -59,7 +71,7 @@ pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
         }
         let step = m
             .client
-            .poll_event(POLL, |ev| handle(ev, m.id, a.verbose, &mut out))
+            .poll_event(POLL, |ev| handle(ev, m.id, a, subscribed, &mut out))
             .map_err(|e| m.fail("waiting for messages", e))?;
         match step {
             Some(Step::Message) => {
@@ -71,8 +83,9 @@ pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
             }
             Some(Step::Dropped(why)) if a.reconnect => {
                 eprintln!("fibocom-mqtt: connection lost ({why}); connecting again");
-                if !again(&mut m, dev, a, &stop) {
-                    return Ok(());
+                match again(&mut m, a, &stop) {
+                    Some(at) => subscribed = at,
+                    None => return Ok(()),
                 }
                 last = Instant::now();
             }
@@ -83,14 +96,15 @@ pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
                 let _ = m.close();
                 return Err(Fail::new(format!("cannot write to stdout: {e}")));
             }
-            Some(Step::Other) | None => {}
+            Some(Step::Skipped | Step::Other) | None => {}
         }
     }
 }
 
-/// Brings the connection up and subscribes to every topic.
-fn connect(m: &mut Module, dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
-    session::bring_up(m, dev, &a.broker)?;
+/// Brings the connection up and subscribes to every topic; returns when the last subscription
+/// was confirmed.
+fn connect(m: &mut Module, a: &SubArgs) -> Result<Instant, Fail> {
+    session::bring_up(m, &a.modem, &a.broker)?;
     let qos = session::qos(a.broker.qos);
     for topic in &a.topics {
         let id = m.id;
@@ -100,41 +114,56 @@ fn connect(m: &mut Module, dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
             return Err(f);
         }
     }
-    Ok(())
+    Ok(Instant::now())
 }
 
-/// `--reconnect`: tries until connected (true) or asked to stop (false).
-fn again(m: &mut Module, dev: &DeviceArgs, a: &SubArgs, stop: &AtomicBool) -> bool {
+/// `--reconnect`: tries until connected (when the subscriptions were confirmed) or asked to
+/// stop (`None`).
+fn again(m: &mut Module, a: &SubArgs, stop: &AtomicBool) -> Option<Instant> {
     loop {
-        let attempt = m.restart().and_then(|()| connect(m, dev, a));
+        let attempt = m.restart().and_then(|()| connect(m, a));
         match attempt {
-            Ok(()) => return true,
+            Ok(at) => return Some(at),
             Err(f) => eprintln!("fibocom-mqtt: {}; trying again", f.message),
         }
         let until = Instant::now() + RETRY;
         while Instant::now() < until {
             if stop.load(Ordering::Relaxed) {
-                return false;
+                return None;
             }
             std::thread::sleep(StdDuration::from_millis(50));
         }
     }
 }
 
-/// Prints a message of our client (raw payload, as mosquitto_sub writes it) or classifies
-/// another event.
-fn handle(ev: Event<'_>, id: ClientId, verbose: bool, out: &mut impl Write) -> Step {
+/// Prints a message of our client (as mosquitto_sub does: see [`format`]), skips it (`-R`), or
+/// classifies another event.
+fn handle(
+    ev: Event<'_>,
+    id: ClientId,
+    a: &SubArgs,
+    subscribed: Instant,
+    out: &mut impl Write,
+) -> Step {
     match ev {
         Event::Message(msg) if msg.client == id => {
-            let mut r = Ok(());
-            if verbose {
-                r = out.write_all(msg.topic).and_then(|()| out.write_all(b" "));
+            let retained = subscribed.elapsed() < RETAINED_WINDOW;
+            if retained && a.no_retained {
+                return Step::Skipped;
             }
-            let r = r
-                .and_then(|()| out.write_all(msg.payload))
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush());
-            match r {
+            let shown = Shown {
+                topic: msg.topic,
+                payload: msg.payload,
+                qos: msg.qos.number(),
+                retained,
+                time: SystemTime::now(),
+            };
+            let eol = !a.no_eol;
+            let r = match &a.format {
+                Some(f) => format::formatted(out, f, &shown, eol),
+                None => format::plain(out, &shown, a.verbose, eol),
+            };
+            match r.and_then(|()| out.flush()) {
                 Ok(()) => Step::Message,
                 Err(e) => Step::Output(e),
             }

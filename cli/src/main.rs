@@ -5,10 +5,12 @@
 #![deny(missing_docs)]
 
 mod args;
+mod check;
 mod cmd_at;
 mod cmd_info;
 mod cmd_pub;
 mod cmd_sub;
+mod format;
 mod port;
 mod session;
 mod trace;
@@ -24,13 +26,24 @@ use args::{Cli, Command};
 pub struct Fail {
     /// What failed, and why.
     pub message: String,
+    /// The exit status: 1 for a failure, 2 for a bad command line.
+    pub status: u8,
 }
 
 impl Fail {
-    /// A failure saying `message`.
+    /// A failure saying `message` (exit status 1).
     pub fn new(message: impl Into<String>) -> Fail {
         Fail {
             message: message.into(),
+            status: 1,
+        }
+    }
+
+    /// A bad command line saying `message` (exit status 2, as for clap's own errors).
+    pub fn usage(message: impl Into<String>) -> Fail {
+        Fail {
+            message: message.into(),
+            status: 2,
         }
     }
 }
@@ -50,7 +63,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("fibocom-mqtt: {}", f.message);
-            ExitCode::FAILURE
+            ExitCode::from(f.status)
         }
     }
 }

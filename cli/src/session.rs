@@ -8,7 +8,8 @@ use fibocom_mqtt::blocking::Modem;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, Config, ConnState, Error, IpText, QoS};
 
-use crate::args::{BrokerArgs, DeviceArgs};
+use crate::args::{BrokerArgs, DeviceArgs, ModemArgs};
+use crate::check;
 use crate::port::{self, Port};
 use crate::Fail;
 
@@ -37,15 +38,17 @@ impl Module {
     /// Opens the device without touching the module (for `at`); each command may take
     /// `answer` to be answered.
     pub fn attach(dev: &DeviceArgs, answer: StdDuration) -> Result<Module, Fail> {
-        let mut config = Config::default();
-        config.answer_timeout = duration(answer);
-        Module::open(dev, config)
+        Module::open(
+            dev,
+            Config::default().answer_timeout(duration(answer)),
+            ClientId::One,
+        )
     }
 
     /// Opens the device and checks that the module answers `AT`, leaving its settings alone
     /// (for `info`).
     pub fn probe(dev: &DeviceArgs) -> Result<Module, Fail> {
-        let mut m = Module::open(dev, config())?;
+        let mut m = Module::open(dev, config(), ClientId::One)?;
         let mut last = Error::AnswerTimeout;
         for _ in 0..PROBE_ATTEMPTS {
             match m.client.ping() {
@@ -59,8 +62,8 @@ impl Module {
 
     /// Opens the device and runs the driver's start-up (echo off, binary-safe receive mode),
     /// for `pub` and `sub`.
-    pub fn start(dev: &DeviceArgs) -> Result<Module, Fail> {
-        let mut m = Module::open(dev, config())?;
+    pub fn start(dev: &DeviceArgs, modem: &ModemArgs) -> Result<Module, Fail> {
+        let mut m = Module::open(dev, config(), check::modem_client(modem))?;
         m.client.start().map_err(|e| m.fail("start-up", e))?;
         Ok(m)
     }
@@ -70,16 +73,9 @@ impl Module {
         self.client.start().map_err(|e| self.fail("start-up", e))
     }
 
-    fn open(dev: &DeviceArgs, config: Config) -> Result<Module, Fail> {
-        let device = dev.device.clone().ok_or_else(|| {
-            Fail::new("no device given: use -D PATH (or tcp://HOST:PORT) or set FIBOCOM_DEVICE")
-        })?;
-        if device.is_empty() {
-            return Err(Fail::new("no device given: the device path is empty"));
-        }
+    fn open(dev: &DeviceArgs, config: Config, id: ClientId) -> Result<Module, Fail> {
+        let device = device(dev)?;
         let port = port::open(&device, dev.baud)?;
-        let id = ClientId::new(u32::from(dev.modem_client))
-            .ok_or_else(|| Fail::new("--modem-client must be 1 or 2"))?;
         Ok(Module {
             client: Modem::new(port, config),
             id,
@@ -104,7 +100,7 @@ impl Module {
     /// Makes sure a data call is up: with `--apn`, dials it with that APN (keeping a call that
     /// is already up if the module refuses to dial a second one); without, asks `AT+MIPCALL?`
     /// and dials with the module's default APN only when no call is up. Returns the address.
-    pub fn data_call(&mut self, dev: &DeviceArgs) -> Result<IpText, Fail> {
+    pub fn data_call(&mut self, dev: &ModemArgs) -> Result<IpText, Fail> {
         if let Some(apn) = dev.apn.as_deref() {
             let creds = match (dev.apn_user.as_deref(), dev.apn_pass.as_deref()) {
                 (None, None) => None,
@@ -132,7 +128,7 @@ impl Module {
     /// Sets the user and the will of the client, and connects it to the broker.
     pub fn connect(&mut self, b: &BrokerArgs) -> Result<(), Fail> {
         let id = self.id;
-        let default_id = format!("fibocom-mqtt-{}", std::process::id());
+        let default_id = check::default_client_id();
         let client_id = b.id.as_deref().unwrap_or(&default_id);
         let user = b.user.as_deref().unwrap_or("");
         let password = b.password.as_deref().unwrap_or("");
@@ -189,9 +185,20 @@ impl Module {
 }
 
 /// Every start-up step a connection needs: data call, user, will, open.
-pub fn bring_up(m: &mut Module, dev: &DeviceArgs, b: &BrokerArgs) -> Result<(), Fail> {
-    m.data_call(dev)?;
+pub fn bring_up(m: &mut Module, modem: &ModemArgs, b: &BrokerArgs) -> Result<(), Fail> {
+    m.data_call(modem)?;
     m.connect(b)
+}
+
+/// The device to open, checked with the other arguments before anything is opened.
+pub fn device(dev: &DeviceArgs) -> Result<String, Fail> {
+    match dev.device.as_deref() {
+        None => Err(Fail::usage(
+            "no device given: use -D PATH (or tcp://HOST:PORT) or set FIBOCOM_DEVICE",
+        )),
+        Some("") => Err(Fail::usage("no device given: the device path is empty")),
+        Some(d) => Ok(d.to_string()),
+    }
 }
 
 /// The driver's error, in words.
@@ -203,6 +210,7 @@ pub fn describe(e: Error) -> String {
         Error::Failed => "the module reported failure".into(),
         Error::Break(c) => format!("the connection dropped ({})", cause(c)),
         Error::Io(embedded_io::ErrorKind::BrokenPipe) => "the link was closed".into(),
+        Error::Invalid(e) => check::explain(e, &[]),
         Error::WrongState {
             state: ConnState::Closed,
             ..
@@ -223,17 +231,16 @@ pub fn cause(c: BreakCause) -> String {
 
 /// The QoS of a number that the command line already limited to 0-2.
 pub fn qos(n: u8) -> QoS {
-    QoS::new(u32::from(n)).unwrap_or(QoS::AtMostOnce)
+    check::qos(n)
 }
 
 /// The driver's settings: the defaults, with a shorter answer timeout and fewer start-up
 /// probes, so that a module that does not answer is reported within seconds.
 fn config() -> Config {
-    let mut config = Config::default();
-    config.answer_timeout = ANSWER_TIMEOUT;
-    config.prompt_timeout = ANSWER_TIMEOUT;
-    config.probe_attempts = PROBE_ATTEMPTS;
-    config
+    Config::default()
+        .answer_timeout(ANSWER_TIMEOUT)
+        .prompt_timeout(ANSWER_TIMEOUT)
+        .probe_attempts(PROBE_ATTEMPTS)
 }
 
 fn duration(d: StdDuration) -> Duration {

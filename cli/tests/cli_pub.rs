@@ -129,9 +129,9 @@ fn connection_options_reach_the_module() {
     obs.subscribe("opts", QoS::AtMostOnce);
     rig.run(
         &creds(&[
+            "pub",
             "--modem-client",
             "2",
-            "pub",
             "-h",
             "broker.example",
             "-p",
@@ -171,10 +171,14 @@ fn wrong_password_is_refused_with_the_reason() {
 fn oversized_or_unsendable_arguments_are_clear_errors() {
     let rig = rig(Via::Tcp);
     let big = "x".repeat(1025);
-    rig.run(&creds(&["pub", "-t", "t", "-m", &big]), None)
-        .fails_with("publish failed");
+    // Checked before the module is touched (cli_args has every case).
+    let done = rig
+        .run(&creds(&["pub", "-t", "t", "-m", &big]), None)
+        .fails_with("fibocom-mqtt: message: 1025 bytes, at most 1024\n");
+    assert_eq!(done.status.code(), Some(2));
     rig.run(&creds(&["pub", "-t", "bad\"topic", "-m", "x"]), None)
-        .fails_with("publish failed");
+        .fails_with("topic: '\"' at character 4 cannot be sent");
+    assert_eq!(rig.command_count(), 0);
     rig.run(&creds(&["pub", "-t", "t", "-m", "x", "-k", "301"]), None)
         .fails_with("301");
     // -c needs -i, as in mosquitto.

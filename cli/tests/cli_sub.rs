@@ -202,3 +202,117 @@ fn a_client_left_open_by_a_killed_process_is_explained() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Starts `sub` with `args` (and the trace, to see the subscription confirmed), waits until
+/// it is confirmed and the retained-message window is over.
+fn subscribed(rig: &common::Rig, args: &[&str]) -> common::Running {
+    let mut all = vec!["-d", "sub"];
+    all.extend_from_slice(args);
+    let mut run = rig.spawn(&creds(&all));
+    run.wait_stderr(SUBSCRIBED, 1);
+    std::thread::sleep(Duration::from_millis(1200));
+    run
+}
+
+#[test]
+fn an_empty_payload_prints_as_mosquitto_sub_prints_it() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("pub");
+    let run = subscribed(&rig, &["-t", "e/#", "-v", "-C", "2"]);
+    obs.publish("e/empty", b"");
+    obs.publish("e/full", b"x");
+    assert_eq!(run.finish().ok().out(), "e/empty (null)\ne/full x\n");
+    // Without -v an empty message prints nothing (but counts).
+    let run = subscribed(&rig, &["-t", "e/#", "-C", "2"]);
+    obs.publish("e/empty", b"");
+    obs.publish("e/full", b"y");
+    assert_eq!(run.finish().ok().out(), "y\n");
+}
+
+#[test]
+fn no_newline_with_capital_n() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("pub");
+    let run = subscribed(&rig, &["-t", "n", "-N", "-C", "2"]);
+    obs.publish("n", b"one");
+    obs.publish("n", b"two");
+    assert_eq!(run.finish().ok().out(), "onetwo");
+}
+
+#[test]
+fn format_like_mosquitto_sub() {
+    let rig = rig(Via::Pty);
+    let obs = rig.observer("pub");
+    let run = subscribed(
+        &rig,
+        &[
+            "-t",
+            "f/#",
+            "-q",
+            "1",
+            "-F",
+            "%t|%p|%q|%r|%l|%x|100%%\\t.",
+            "-C",
+            "1",
+        ],
+    );
+    obs.publish("f/a", b"hi");
+    assert_eq!(run.finish().ok().out(), "f/a|hi|1|0|2|6869|100%\t.\n");
+
+    let run = subscribed(&rig, &["-t", "f/#", "-F", "%I %j", "-N", "-C", "1"]);
+    obs.publish("f/\"q\"", b"a\"b\nc");
+    let out = run.finish().ok().out();
+    let (time, json) = out.split_once(' ').unwrap();
+    // 2026-12-01T22:30:05+0000
+    assert_eq!(time.len(), 24, "{out}");
+    assert!(
+        time.ends_with("+0000") && time.as_bytes()[10] == b'T',
+        "{out}"
+    );
+    let date = &time[..10];
+    assert!(json.starts_with(&format!("{{\"tst\":\"{date}T")), "{out}");
+    assert!(
+        json.ends_with(
+            "Z\",\"topic\":\"f/\\\"q\\\"\",\"qos\":0,\"retain\":0,\"payloadlen\":5,\
+             \"payload\":\"a\\\"b\\nc\"}"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn retained_messages_are_marked_and_skipped_with_capital_r() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("pub");
+    obs.publish_retained("r", b"old");
+    // Without -R the retained message is printed, marked by %r.
+    let run = subscribed(&rig, &["-t", "r", "-F", "%r %p", "-C", "2"]);
+    obs.publish("r", b"new");
+    assert_eq!(run.finish().ok().out(), "1 old\n0 new\n");
+    // With -R it is skipped and not counted.
+    let run = subscribed(&rig, &["-t", "r", "-R", "-C", "1"]);
+    obs.publish("r", b"newer");
+    assert_eq!(run.finish().ok().out(), "newer\n");
+}
+
+#[test]
+fn debug_trace_and_the_short_at_command() {
+    let rig = rig(Via::Pty);
+    for command in ["AT+CSQ", "+CSQ", "CSQ", "csq"] {
+        let done = rig.run(&["-d", "at", command], None).ok();
+        assert_eq!(done.out(), "+CSQ: 31,99\nOK\n", "{command}");
+        let sent = if command == "csq" { "AT+csq" } else { "AT+CSQ" };
+        assert!(
+            done.stderr.contains(&format!(" AT> {sent}\\r\n")),
+            "{command}: {}",
+            done.stderr
+        );
+        assert!(
+            done.stderr.contains(" AT< +CSQ: 31,99\n"),
+            "{}",
+            done.stderr
+        );
+    }
+    let done = rig.run(&["at", "I"], None).ok();
+    assert!(done.out().starts_with("Fibocom\n"), "{}", done.out());
+}

@@ -3,7 +3,7 @@
 //!
 //! The simulator plays the module's side of the AT protocol over a pseudo-terminal, a TCP
 //! listener or stdin/stdout, as the vendor manual ("FIBOCOM AT Commands User Manual, MQTT",
-//! V1.2.6) and the project's `PROTOCOL.md` describe it, and relays every MQTT client of the
+//! V1.2.6) and the project's `docs/protocol.md` describe it, and relays every MQTT client of the
 //! module to a broker. Faults (broker drop, data call drop, registration loss, injected lines
 //! and noise, delayed results, reboot) can be caused at any time.
 //!

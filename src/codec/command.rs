@@ -69,7 +69,7 @@ impl MqttCommand {
     }
 }
 
-/// The network queries of PROTOCOL.md section 6.
+/// The network queries of docs/protocol.md section 6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Query {
@@ -100,7 +100,7 @@ pub enum Command<'a> {
     At,
     /// `ATE1` (true) or `ATE0` (false): echo on or off.
     Echo(bool),
-    /// A network query of PROTOCOL.md section 6.
+    /// A network query of docs/protocol.md section 6.
     Query(Query),
     /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: bring the data call up.
     MipCallUp {
@@ -198,7 +198,7 @@ pub fn is_text(payload: &[u8]) -> bool {
 }
 
 impl<'a> Command<'a> {
-    /// Checks every limit of PROTOCOL.md section 3. The encoders call this before writing.
+    /// Checks every limit of docs/protocol.md section 3. The encoders call this before writing.
     pub fn validate(&self) -> Result<(), EncodeError> {
         self.line().check()
     }

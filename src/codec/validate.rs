@@ -1,4 +1,4 @@
-//! The limits of PROTOCOL.md section 3, checked before a byte is written.
+//! The limits of docs/protocol.md section 3, checked before a byte is written.
 
 /// The field of a command that broke a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

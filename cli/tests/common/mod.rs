@@ -400,6 +400,14 @@ impl Observer {
         self.acks.recv_timeout(WAIT).expect("observer PUBACK");
     }
 
+    /// Publishes a retained message at QoS 1 and waits for the PUBACK.
+    pub fn publish_retained(&self, topic: &str, payload: &[u8]) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, true, payload.to_vec())
+            .expect("publish");
+        self.acks.recv_timeout(WAIT).expect("observer PUBACK");
+    }
+
     /// The next message (within [`WAIT`]).
     pub fn recv(&self) -> Publish {
         self.messages

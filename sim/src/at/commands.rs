@@ -1,4 +1,4 @@
-//! The commands the module knows, decoded from a parsed line with every limit of PROTOCOL.md
+//! The commands the module knows, decoded from a parsed line with every limit of docs/protocol.md
 //! section 3 checked. A line that is not one of them, or breaks a limit, is a [`SyntaxError`]
 //! and the module answers `ERROR`.
 

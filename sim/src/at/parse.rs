@@ -1,4 +1,4 @@
-//! Syntax of one AT command line, as the module reads it (written from PROTOCOL.md section 1
+//! Syntax of one AT command line, as the module reads it (written from docs/protocol.md section 1
 //! and 3 and the manual, independently of the driver's encoder).
 //!
 //! A line is `AT` (any case) followed by either a basic command (`E0`, `I`, nothing) or one

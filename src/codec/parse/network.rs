@@ -1,4 +1,4 @@
-//! The lines of PROTOCOL.md section 6: data call, signal, SIM, operator, registration, and
+//! The lines of docs/protocol.md section 6: data call, signal, SIM, operator, registration, and
 //! `+CME ERROR`.
 
 use super::fields::{self, Fields};
