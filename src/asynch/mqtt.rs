@@ -6,6 +6,7 @@ use embedded_io_async::Write;
 
 use super::control::Control;
 use crate::broker::Broker;
+use crate::codec::line::Line;
 use crate::codec::{Command, PayloadForm, ResultOf};
 use crate::error::Error;
 use crate::proto::op::Op;
@@ -19,10 +20,11 @@ macro_rules! op_future {
 pub(crate) use op_future;
 
 impl<'d, W: Write> Control<'d, W> {
-    /// Sends `cmd` as `op` and waits for its end. Every operation without an answer to read
-    /// returns this future, so that they all share one state machine.
-    pub(crate) fn request<'a>(&'a self, cmd: Command<'a>, op: Op) -> op_future!('a, 'd) {
-        let line = cmd.line();
+    /// Sends `line` as `op` and waits for its end. Every operation without an answer to read
+    /// returns this future, so that they all share one state machine. The caller builds the
+    /// line where the command is known, so that a firmware carries only the templates and
+    /// checks of the commands it sends.
+    pub(crate) fn request<'a>(&'a self, line: Line<'a>, op: Op) -> op_future!('a, 'd) {
         async move { self.run(&line, op, None).await.map(|_| ()) }
     }
 
@@ -45,7 +47,7 @@ impl<'d, W: Write> Control<'d, W> {
             password,
             client_id: identifier,
         };
-        self.request(cmd, Op::Configure(id))
+        self.request(cmd.line(), Op::Configure(id))
     }
 
     /// `AT+MQTTWILL`: sets the will of module client `id`, which must be closed. The payload is
@@ -67,7 +69,7 @@ impl<'d, W: Write> Control<'d, W> {
             retain,
             payload,
         };
-        self.request(cmd, Op::Configure(id))
+        self.request(cmd.line(), Op::Configure(id))
     }
 
     /// `AT+MQTTOPEN`: connects module client `id` (which must be closed) to a broker, and waits
@@ -79,7 +81,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late `+MQTTOPEN` result is absorbed (a late success moves the client to open, so
     /// [`state`](Self::state) follows the module).
     pub fn open<'a>(&'a self, id: ClientId, broker: Broker<'a>) -> op_future!('a, 'd) {
-        self.request(broker.command(id), Op::Async(id, ResultOf::Open))
+        self.request(broker.command(id).line(), Op::Async(id, ResultOf::Open))
     }
 
     /// `AT+MQTTCLOSE`: disconnects module client `id` (which must be open) and waits for
@@ -88,7 +90,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: if dropped after the command went out, the client stays open as far as the
     /// driver knows, and a late result line is absorbed (a late success closes it).
     pub fn close(&self, id: ClientId) -> op_future!('_, 'd) {
-        self.request(Command::Close(id), Op::Async(id, ResultOf::Close))
+        self.request(Command::Close(id).line(), Op::Async(id, ResultOf::Close))
     }
 
     /// `AT+MQTTSUB`: subscribes module client `id` (which must be open) to `topic` and waits for
@@ -98,7 +100,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// absorbed; the subscription may or may not exist.
     pub fn subscribe<'a>(&'a self, id: ClientId, topic: &'a str, qos: QoS) -> op_future!('a, 'd) {
         let cmd = Command::Subscribe { id, topic, qos };
-        self.request(cmd, Op::Async(id, ResultOf::Subscribe))
+        self.request(cmd.line(), Op::Async(id, ResultOf::Subscribe))
     }
 
     /// `AT+MQTTUNSUB`: unsubscribes module client `id` from `topic` and waits for
@@ -107,7 +109,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe like [`subscribe`](Self::subscribe).
     pub fn unsubscribe<'a>(&'a self, id: ClientId, topic: &'a str) -> op_future!('a, 'd) {
         let cmd = Command::Unsubscribe { id, topic };
-        self.request(cmd, Op::Async(id, ResultOf::Unsubscribe))
+        self.request(cmd.line(), Op::Async(id, ResultOf::Unsubscribe))
     }
 
     /// `AT+MQTTPUB`: publishes `payload` on `topic` and waits for `+MQTTPUB: <id>,<status>`.
@@ -151,7 +153,7 @@ impl<'d, W: Write> Control<'d, W> {
             payload,
             form,
         };
-        self.request(cmd, Op::Async(id, ResultOf::Publish))
+        self.request(cmd.line(), Op::Async(id, ResultOf::Publish))
     }
 
     /// `AT+MQTTCONF`: sets how the module reports messages. [`start`](Self::start) sets
@@ -159,6 +161,6 @@ impl<'d, W: Write> Control<'d, W> {
     ///
     /// Cancel-safe: a late answer is absorbed.
     pub fn set_receive_mode(&self, mode: ReceiveMode) -> op_future!('_, 'd) {
-        self.request(Command::Conf(mode), Op::Simple)
+        self.request(Command::Conf(mode).line(), Op::Simple)
     }
 }

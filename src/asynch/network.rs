@@ -42,7 +42,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
     pub fn ping(&self) -> op_future!('_, 'd) {
-        self.request(Command::At, Op::Simple)
+        self.request(Command::At.line(), Op::Simple)
     }
 
     /// `ATE1` / `ATE0`: echo on or off. The driver works either way.
@@ -50,7 +50,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
     pub fn set_echo(&self, on: bool) -> op_future!('_, 'd) {
-        self.request(Command::Echo(on), Op::Simple)
+        self.request(Command::Echo(on).line(), Op::Simple)
     }
 
     /// Runs a collecting command and `f` over its answer.
@@ -223,7 +223,7 @@ impl<'d, W: Write> Control<'d, W> {
     ///
     /// Cancel-safe: a late answer is absorbed.
     pub fn detach(&self) -> op_future!('_, 'd) {
-        self.request(Command::MipCallDown, Op::Call { up: false })
+        self.request(Command::MipCallDown.line(), Op::Call { up: false })
     }
 
     /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between
