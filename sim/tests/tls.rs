@@ -8,80 +8,11 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{rig, rig_with, Host, Observer, Rig};
+use common::tls::{open_tls, provision, tls_error, traffic, upload};
+use common::{rig, rig_with, Observer};
 use fibocom_sim::broker::tls::{Identity, TestPki, TlsOptions};
 use fibocom_sim::broker::{Broker, BrokerOptions};
 use rumqttc::QoS;
-
-/// Uploads `pem` as a file of `kind` (echo off).
-pub fn upload(host: &mut Host, kind: &str, pem: &[u8]) {
-    host.cmd(&format!("AT+GTSSLFILE=\"{kind}\",{}", pem.len()), ">\r\n");
-    host.send(pem);
-    host.expect(b"\r\nOK\r\n");
-}
-
-/// TLS 1.2, verification on or off, and `ca` as the TRUSTFILE if given (echo off).
-pub fn provision(host: &mut Host, verify: bool, ca: Option<&str>) {
-    host.ok("AT+GTSSLVER=4");
-    host.ok(&format!("AT+GTSSLMODE={}", u8::from(verify)));
-    if let Some(ca) = ca {
-        upload(host, "TRUSTFILE", ca.as_bytes());
-    }
-}
-
-/// `AT+MQTTOPEN=1,"<host>",<port>,1,60,<tls>` and its result line, `+MQTTOPEN: 1,<status>`.
-pub fn open_tls(host: &mut Host, addr: &str, port: u16, tls: u8, status: u8) {
-    host.ok("AT+MQTTUSER=1,\"\",\"\",\"sim1\"");
-    host.ok(&format!("AT+MQTTOPEN=1,\"{addr}\",{port},1,60,{tls}"));
-    host.line(&format!("+MQTTOPEN: 1,{status}"));
-}
-
-/// After a failed open: `AT+GTSSLERR?` answers `code`.
-pub fn tls_error(host: &mut Host, code: i32) {
-    host.cmd(
-        "AT+GTSSLERR?",
-        &format!("\r\n+GTSSLERR: {code}\r\n\r\nOK\r\n"),
-    );
-}
-
-/// Subscribes the module to `down/#` at QoS 2, then checks traffic both ways at every QoS
-/// against `obs`, an independent client on the same broker.
-pub fn traffic(r: &mut Rig, obs: &Observer) {
-    r.host.ok("AT+MQTTSUB=1,\"down/#\",2");
-    r.host.line("+MQTTSUB: 1,1");
-    obs.subscribe("up/#", QoS::ExactlyOnce);
-    for (qos, q) in [
-        (0u8, QoS::AtMostOnce),
-        (1, QoS::AtLeastOnce),
-        (2, QoS::ExactlyOnce),
-    ] {
-        obs.publish(
-            &format!("down/{qos}"),
-            q,
-            false,
-            format!("d{qos}").as_bytes(),
-        );
-        r.host
-            .line(&format!("+MQTTMSG: 1,{qos},\"down/{qos}\",\"d{qos}\""));
-        r.host
-            .ok(&format!("AT+MQTTPUB=1,\"up/{qos}\",{qos},0,\"u{qos}\""));
-        r.host.line("+MQTTPUB: 1,1");
-        let p = obs.recv();
-        assert_eq!(p.topic, format!("up/{qos}"));
-        assert_eq!(&p.payload[..], format!("u{qos}").as_bytes());
-        assert_eq!(p.qos, q);
-    }
-    // The data form too.
-    let data = b"{\"t\":\"x\"}\r\n\0";
-    r.host.cmd(
-        &format!("AT+MQTTPUB=1,\"up/d\",1,0,{}", data.len()),
-        ">\r\n",
-    );
-    r.host.send(data);
-    r.host.expect(b"\r\nOK\r\n");
-    r.host.line("+MQTTPUB: 1,1");
-    assert_eq!(&obs.recv().payload[..], data);
-}
 
 /// A broker with a TLS listener presenting `server`, requiring client certificates made by
 /// `pki` when `require_clients`.
