@@ -9,6 +9,19 @@
 #                              with the same configuration) and returns once it accepts
 #                              connections again; it fails if mosquitto does not come back.
 #
+# The same mosquitto also listens for MQTT over TLS, with certificates made by openssl here
+# (nothing secret is kept in the repository), for the TLS tests (sim/tests/tls_mosquitto.rs):
+#
+#   FIBOCOM_MOSQUITTO_TLS             127.0.0.1:PORT, TLS with a server certificate for
+#                                     localhost and 127.0.0.1 signed by the test CA.
+#   FIBOCOM_MOSQUITTO_MTLS            127.0.0.1:PORT, the same, requiring a client certificate
+#                                     signed by the test client CA (require_certificate true).
+#   FIBOCOM_MOSQUITTO_TLS_EXPIRED     127.0.0.1:PORT, TLS with an expired server certificate.
+#   FIBOCOM_MOSQUITTO_TLS_WRONG_NAME  127.0.0.1:PORT, TLS with a certificate for wrong.example.
+#   FIBOCOM_MOSQUITTO_CA              path of the test CA's certificate (PEM): the TRUSTFILE.
+#   FIBOCOM_MOSQUITTO_CLIENT_CERT     path of a client certificate (PEM) the MTLS port accepts.
+#   FIBOCOM_MOSQUITTO_CLIENT_KEY      path of its private key (PEM, PKCS #8).
+#
 # The broker is stopped when the sourcing shell exits. Being sourced, this file only defines,
 # exports and starts things; it never exits. If mosquitto cannot be installed or started,
 # FIBOCOM_MOSQUITTO is still exported, so that the tests fail instead of skipping.
@@ -17,16 +30,18 @@
 
 fibocom_mosquitto_setup() {
   local dir port pid tries
-  if ! command -v mosquitto >/dev/null 2>&1 || ! command -v mosquitto_passwd >/dev/null 2>&1; then
+  if ! command -v mosquitto >/dev/null 2>&1 || ! command -v mosquitto_passwd >/dev/null 2>&1 ||
+    ! command -v openssl >/dev/null 2>&1; then
     apt-get update -qq || echo "setup-mosquitto: apt-get update failed" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null ||
-      echo "setup-mosquitto: apt-get install mosquitto failed" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto openssl >/dev/null ||
+      echo "setup-mosquitto: apt-get install mosquitto openssl failed" >&2
   fi
 
   dir=$(mktemp -d "${TMPDIR:-/tmp}/fibocom-mosquitto.XXXXXX") || return 0
   touch "$dir/passwd"
   mosquitto_passwd -b "$dir/passwd" fibocom fibocom-ci ||
     echo "setup-mosquitto: mosquitto_passwd failed" >&2
+  fibocom_mosquitto_certs "$dir" || echo "setup-mosquitto: making the TLS certificates failed" >&2
 
   # A free port: mosquitto cannot bind one in use, so try a few at random.
   port=""
@@ -45,6 +60,28 @@ log_type warning
 log_type notice
 log_type information
 connection_messages true
+
+# MQTT over TLS. The cafile verifies client certificates where they are required.
+listener $((port + 1)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/server.pem
+keyfile $dir/server.key
+
+listener $((port + 2)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/server.pem
+keyfile $dir/server.key
+require_certificate true
+
+listener $((port + 3)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/expired.pem
+keyfile $dir/server.key
+
+listener $((port + 4)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/wrong-name.pem
+keyfile $dir/server.key
 EOF
     # Run as root, mosquitto drops to the user "mosquitto", which then reads the password
     # file and writes the pid file and log in this directory.
@@ -72,15 +109,72 @@ EOF
 
   export FIBOCOM_MOSQUITTO="127.0.0.1:$port"
   export FIBOCOM_MOSQUITTO_RESTART="$dir/restart"
+  export FIBOCOM_MOSQUITTO_TLS="127.0.0.1:$((port + 1))"
+  export FIBOCOM_MOSQUITTO_MTLS="127.0.0.1:$((port + 2))"
+  export FIBOCOM_MOSQUITTO_TLS_EXPIRED="127.0.0.1:$((port + 3))"
+  export FIBOCOM_MOSQUITTO_TLS_WRONG_NAME="127.0.0.1:$((port + 4))"
+  export FIBOCOM_MOSQUITTO_CA="$dir/ca.pem"
+  export FIBOCOM_MOSQUITTO_CLIENT_CERT="$dir/client.pem"
+  export FIBOCOM_MOSQUITTO_CLIENT_KEY="$dir/client.key"
   pid=$(cat "$dir/mosquitto.pid" 2>/dev/null || echo "?")
   echo "setup-mosquitto: mosquitto (pid $pid) on $FIBOCOM_MOSQUITTO, files in $dir"
   echo "setup-mosquitto: FIBOCOM_MOSQUITTO=$FIBOCOM_MOSQUITTO FIBOCOM_MOSQUITTO_RESTART=$FIBOCOM_MOSQUITTO_RESTART"
+  echo "setup-mosquitto: TLS on $FIBOCOM_MOSQUITTO_TLS, client certificates required on" \
+    "$FIBOCOM_MOSQUITTO_MTLS, expired certificate on $FIBOCOM_MOSQUITTO_TLS_EXPIRED, wrong name" \
+    "on $FIBOCOM_MOSQUITTO_TLS_WRONG_NAME; CA $FIBOCOM_MOSQUITTO_CA"
 
   # Stop it when the shell that sourced this exits, after any exit trap already set.
   local previous
   previous=$(fibocom_mosquitto_exit_trap)
   # shellcheck disable=SC2064
   trap "fibocom_mosquitto_stop '$dir'; rm -rf '$dir'; ${previous}" EXIT
+}
+
+# Makes the test certificates in "$1" with openssl (ECDSA P-256 keys, PKCS #8 PEM): a server
+# CA (ca.pem) and, signed by it, a server certificate for localhost and 127.0.0.1 (server.pem,
+# server.key), an expired one (expired.pem) and one for wrong.example (wrong-name.pem) with the
+# same key; a client CA (client-ca.pem) and a client certificate signed by it (client.pem,
+# client.key).
+fibocom_mosquitto_certs() {
+  local dir=$1
+  fibocom_tls_key "$dir/server.key" && fibocom_tls_key "$dir/client.key" &&
+    fibocom_tls_ca "$dir" ca "fibocom-mqtt test CA" &&
+    fibocom_tls_ca "$dir" client-ca "fibocom-mqtt test client CA" &&
+    fibocom_tls_leaf "$dir" server.pem server.key ca 3650 localhost \
+      "DNS:localhost,IP:127.0.0.1" serverAuth &&
+    fibocom_tls_leaf "$dir" expired.pem server.key ca -1 localhost \
+      "DNS:localhost,IP:127.0.0.1" serverAuth &&
+    fibocom_tls_leaf "$dir" wrong-name.pem server.key ca 3650 wrong.example \
+      "DNS:wrong.example" serverAuth &&
+    fibocom_tls_leaf "$dir" client.pem client.key client-ca 3650 fibocom-device \
+      "DNS:fibocom-device" clientAuth
+}
+
+# fibocom_tls_key PATH: a new P-256 private key.
+fibocom_tls_key() {
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+}
+
+# fibocom_tls_ca DIR NAME CN: a self-signed CA, DIR/NAME.pem and DIR/NAME.key.
+fibocom_tls_ca() {
+  fibocom_tls_key "$1/$2.key" &&
+    openssl req -x509 -new -key "$1/$2.key" -out "$1/$2.pem" -days 3650 -subj "/CN=$3" \
+      -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# fibocom_tls_leaf DIR OUT KEY CA DAYS CN SAN USAGE: a certificate for DIR/KEY signed by the CA
+# DIR/CA.pem, valid from now for DAYS days (-1: expired yesterday).
+fibocom_tls_leaf() {
+  local dir=$1
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=$8" "subjectAltName=$7" >"$dir/ext.cnf"
+  openssl req -new -key "$dir/$3" -subj "/CN=$6" -out "$dir/req.csr" 2>/dev/null &&
+    openssl x509 -req -in "$dir/req.csr" -CA "$dir/$4.pem" -CAkey "$dir/$4.key" \
+      -CAcreateserial -days "$5" -extfile "$dir/ext.cnf" -out "$dir/$2" 2>/dev/null
+  local status=$?
+  rm -f "$dir/req.csr" "$dir/ext.cnf"
+  return $status
 }
 
 # The command of the current EXIT trap, if any.

@@ -81,6 +81,11 @@ pub struct SimConfig {
     /// address, including a closed port), and a name ending in `.invalid` fails like an unknown
     /// host. Default `127.0.0.1:1883`.
     pub broker: String,
+    /// Broker (`host:port`) that a host name stands for when `AT+MQTTOPEN` asks for TLS;
+    /// `None` (default): [`SimConfig::broker`]. A dotted quad is connected to as given, as for
+    /// plain opens. The server's certificate is verified against the host as given to
+    /// `AT+MQTTOPEN`, wherever the connection leads.
+    pub tls_broker: Option<String>,
     /// Echo state at power-up (`true`, as on a real module).
     pub echo: bool,
     /// Data-mode prompt.
@@ -123,6 +128,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             broker: "127.0.0.1:1883".to_string(),
+            tls_broker: None,
             echo: true,
             prompt: PromptStyle::default(),
             read_layout: ReadLayout::default(),

@@ -36,6 +36,7 @@ pub mod link;
 pub mod module;
 pub mod mqtt_side;
 mod sim;
+mod tls_client;
 pub mod transcript;
 
 pub use config::{ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};

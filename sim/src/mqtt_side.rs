@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS,
-    SubscribeReasonCode,
+    SubscribeReasonCode, TlsConfiguration, Transport,
 };
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -26,6 +26,7 @@ struct Connection {
 /// The live MQTT connections, at most one per module client.
 pub struct BrokerSide {
     broker: String,
+    tls_broker: Option<String>,
     reports: UnboundedSender<Report>,
     conns: HashMap<u8, Connection>,
 }
@@ -58,9 +59,17 @@ impl BrokerSide {
     pub fn new(broker: String, reports: UnboundedSender<Report>) -> Self {
         BrokerSide {
             broker,
+            tls_broker: None,
             reports,
             conns: HashMap::new(),
         }
+    }
+
+    /// Host names given to a TLS open lead to `tls_broker` (`host:port`) rather than to the
+    /// plain broker.
+    pub fn with_tls_broker(mut self, tls_broker: Option<String>) -> Self {
+        self.tls_broker = tls_broker;
+        self
     }
 
     /// Carries out one request of the module.
@@ -125,9 +134,23 @@ impl BrokerSide {
         if let Some(old) = self.conns.remove(&id) {
             old.task.abort();
         }
-        let Some((host, port)) = target(&p.host, p.port, &self.broker) else {
+        let broker = match (&p.tls, &self.tls_broker) {
+            (Some(_), Some(tls_broker)) => tls_broker,
+            _ => &self.broker,
+        };
+        let Some((host, port)) = target(&p.host, p.port, broker) else {
             let _ = self.reports.send(Report::Failed(id, gen));
             return;
+        };
+        let tls = match &p.tls {
+            Some(settings) => match crate::tls_client::config(settings, &p.host) {
+                Ok(config) => Some(config),
+                Err(code) => {
+                    let _ = self.reports.send(Report::TlsFailed(id, gen, code));
+                    return;
+                }
+            },
+            None => None,
         };
         let mut opts = MqttOptions::new(p.client_id.clone(), host, port);
         opts.set_keep_alive(Duration::from_secs(u64::from(p.keepalive.max(1))));
@@ -139,14 +162,24 @@ impl BrokerSide {
         if let Some(w) = p.will {
             opts.set_last_will(LastWill::new(w.topic, w.payload, qos(w.qos), w.retain));
         }
+        let is_tls = tls.is_some();
+        if let Some(config) = tls {
+            opts.set_transport(Transport::Tls(TlsConfiguration::Rustls(config)));
+        }
         let (client, eventloop) = AsyncClient::new(opts, 64);
-        let task = tokio::spawn(run(id, gen, eventloop, self.reports.clone()));
+        let task = tokio::spawn(run(id, gen, eventloop, self.reports.clone(), is_tls));
         self.conns.insert(id, Connection { gen, client, task });
     }
 }
 
 /// Drives one connection until it ends, reporting everything the module needs to know.
-async fn run(id: u8, gen: u64, mut eventloop: EventLoop, reports: UnboundedSender<Report>) {
+async fn run(
+    id: u8,
+    gen: u64,
+    mut eventloop: EventLoop,
+    reports: UnboundedSender<Report>,
+    tls: bool,
+) {
     let report = |r: Report| {
         let _ = reports.send(r);
     };
@@ -155,6 +188,13 @@ async fn run(id: u8, gen: u64, mut eventloop: EventLoop, reports: UnboundedSende
         Err(ConnectionError::ConnectionRefused(code)) => {
             // The CONNACK return code, 1..5, as in MQTT 3.1.1.
             report(Report::Refused(id, gen, code as u8));
+            return;
+        }
+        Err(e) if tls => {
+            match crate::tls_client::failure_code(&e) {
+                Some(code) => report(Report::TlsFailed(id, gen, code)),
+                None => report(Report::Failed(id, gen)),
+            }
             return;
         }
         _ => {

@@ -82,7 +82,8 @@ impl Simulator {
             shared.clone(),
         ));
         let module = Module::new(config.clone(), shared.commands.clone(), Instant::now());
-        runtime.spawn(core(module, config.broker, input_rx, control_rx, writer_tx));
+        let side = (config.broker, config.tls_broker);
+        runtime.spawn(core(module, side, input_rx, control_rx, writer_tx));
         Ok(Simulator {
             runtime: Some(runtime),
             control: control_tx,
@@ -210,13 +211,13 @@ impl Drop for Simulator {
 /// The module core: feeds it input, reports, controls and time; sends its output and effects.
 async fn core(
     mut module: Module,
-    broker: String,
+    (broker, tls_broker): (String, Option<String>),
     mut input: UnboundedReceiver<Vec<u8>>,
     mut control: UnboundedReceiver<Control>,
     out: UnboundedSender<ToWriter>,
 ) {
     let (report_tx, mut reports) = mpsc::unbounded_channel::<Report>();
-    let mut side = BrokerSide::new(broker, report_tx);
+    let mut side = BrokerSide::new(broker, report_tx).with_tls_broker(tls_broker);
     let mut input_open = true;
     loop {
         let deadline = module.next_deadline();

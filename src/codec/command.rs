@@ -1,5 +1,6 @@
 //! Typed values for every command the driver sends.
 
+use super::tls::{TlsCommand, TlsFileKind, TlsParam, TlsVersion};
 use super::validate::{self, EncodeError};
 use crate::types::{ClientId, QoS, ReceiveMode};
 
@@ -190,6 +191,40 @@ pub enum Command<'a> {
     /// `AT<body>`: any command, sent as given. The body must be printable ASCII (quotes allowed)
     /// and at most 1500 bytes; `AT` and the line end are added.
     Raw(&'a str),
+    /// `AT+MQTTOPEN=<id>,"<host>",<port>,<clean>,<keepalive>,<tls>`: open over TLS, with the
+    /// settings and files provisioned by the `AT+GTSSL*` commands. The limits are
+    /// [`Command::Open`]'s; see [`TlsParam`] for the last value.
+    OpenTls {
+        /// The module client.
+        id: ClientId,
+        /// Broker host name or dotted IPv4 address, 1-255 bytes; with verification on, the
+        /// name the server's certificate must carry.
+        host: &'a str,
+        /// Broker port, 1-65535 (8883 by convention).
+        port: u16,
+        /// Clean session.
+        clean_session: bool,
+        /// Keepalive interval in seconds, 1-300.
+        keepalive: u16,
+        /// The TLS parameter's value for this module family.
+        tls: TlsParam,
+    },
+    /// `AT+GTSSLVER=<v>`: the TLS version ([`TlsVersion::Tls12`] is `4`).
+    TlsVersion(TlsVersion),
+    /// `AT+GTSSLMODE=<m>`: `1` (true) verifies the server's certificate against the uploaded
+    /// TRUSTFILE, `0` (false) does not verify it.
+    TlsVerify(bool),
+    /// `AT+GTSSLFILE="<kind>",<length>`, then, after the prompt, exactly the file's bytes (the
+    /// data after the prompt, like a data-form publish: see [`Command::data_payload`]). The
+    /// file must be 4-8192 bytes of PEM text of its kind ([`TlsFileKind::accepts`]).
+    TlsFile {
+        /// Which file.
+        kind: TlsFileKind,
+        /// The whole PEM file, BEGIN/END lines and line ends included, sent as it is.
+        file: &'a [u8],
+    },
+    /// `AT+GTSSLxxx?` or `AT+GTSSLxxx=?`.
+    Tls(TlsCommand, Form),
 }
 
 /// Whether a payload can go in the text form.
@@ -203,12 +238,14 @@ impl<'a> Command<'a> {
         self.line().check()
     }
 
-    /// For a publish that goes in the data form: the bytes to send after the prompt.
+    /// For a publish that goes in the data form, and for a TLS file: the bytes to send after
+    /// the prompt.
     pub fn data_payload(&self) -> Option<&'a [u8]> {
         match *self {
             Command::Publish { payload, form, .. } if uses_data_form(payload, form) => {
                 Some(payload)
             }
+            Command::TlsFile { file, .. } => Some(file),
             _ => None,
         }
     }

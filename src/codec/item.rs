@@ -1,6 +1,7 @@
 //! What the parser recognises in the module's output.
 
 use super::command::MqttCommand;
+use super::tls::{TlsErrorReason, TlsFileKind, TlsVersion};
 use crate::types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 
 /// One thing the module sent: a line, a prompt, or a message read by length.
@@ -117,6 +118,21 @@ pub enum Item<'a> {
         /// Access technology, if given (7 is LTE).
         act: Option<u8>,
     },
+    /// `+GTSSLVER: <v>`, after `AT+GTSSLVER?`.
+    TlsVersion(TlsVersion),
+    /// `+GTSSLMODE: <m>`, after `AT+GTSSLMODE?`: whether the server's certificate is verified
+    /// (`1`).
+    TlsVerify(bool),
+    /// `+GTSSLFILE: <kind>,<n>`, one line per kind after `AT+GTSSLFILE?`: how many files of
+    /// that kind are loaded (uploading the same file twice counts 2).
+    TlsFiles {
+        /// The kind of file.
+        kind: TlsFileKind,
+        /// How many are loaded.
+        count: u16,
+    },
+    /// `+GTSSLERR: <code>`, after `AT+GTSSLERR?`: why the last TLS connection failed.
+    TlsError(TlsErrorReason),
 }
 
 /// The error codes of a final result.

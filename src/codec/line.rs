@@ -6,6 +6,7 @@
 //! of command carries only their templates and checks, not a `match` over every command.
 
 use super::command::{uses_data_form, Command, Form, Query};
+use super::tls::{self, TlsFileKind};
 use super::validate::{self, invalid, EncodeError, Field, Rule};
 
 /// In a [`Line`]'s template: the next number goes here.
@@ -14,7 +15,7 @@ pub(super) const NUM: u8 = 0x01;
 pub(super) const STR: u8 = 0x02;
 
 /// What an argument must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Rules {
     /// A string of `min..=max` bytes that can stand in a quoted AT string.
     Quoted,
@@ -28,11 +29,15 @@ pub(crate) enum Rules {
     Data,
     /// A number in `min..=max`.
     Range,
+    /// A TLS file in the data form: `min..=max` bytes that `shape` accepts, else
+    /// [`Rule::NotPem`]. Only the file command's line names a shape, so firmware that never
+    /// uploads a file carries no PEM check.
+    File(fn(&[u8]) -> bool),
 }
 
 /// One check: argument `arg` (a string index, or a number index for [`Rules::Range`]) is `field`
 /// and must follow `rules` within `min..=max` (the field's [`bounds`](Field::bounds)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Check {
     field: Field,
     rules: Rules,
@@ -68,6 +73,9 @@ const RAW: Check = check(Field::Raw, Rules::Printable, 0);
 const APN: Check = check(Field::Apn, Rules::Quoted, 0);
 const APN_USER: Check = check(Field::ApnUser, Rules::Quoted, 1);
 const APN_PASSWORD: Check = check(Field::ApnPassword, Rules::Quoted, 2);
+const TRUST_FILE: Check = check(Field::TrustFile, Rules::File(tls::is_certificate_pem), 1);
+const CLIENT_CERT: Check = check(Field::ClientCert, Rules::File(tls::is_certificate_pem), 1);
+const CLIENT_KEY: Check = check(Field::ClientKey, Rules::File(tls::is_private_key_pem), 1);
 
 /// One command line.
 #[derive(Debug, Clone, Copy)]
@@ -76,12 +84,13 @@ pub(crate) struct Line<'a> {
     pub(super) nums: [u32; 4],
     pub(super) strs: [&'a [u8]; 3],
     checks: &'static [Check],
-    /// A publish in the data form: its payload, the second string, goes after the prompt.
+    /// A publish in the data form or a TLS file: its payload, the second string, goes after
+    /// the prompt.
     data_form: bool,
 }
 
 impl<'a> Line<'a> {
-    /// The bytes sent after the prompt (a publish in the data form).
+    /// The bytes sent after the prompt (a publish in the data form, a TLS file).
     pub(crate) fn data(&self) -> Option<&'a [u8]> {
         if self.data_form {
             self.strs.get(1).copied()
@@ -115,7 +124,8 @@ impl<'a> Line<'a> {
             let bad = match c.rules {
                 Rules::Quoted | Rules::Text => s.iter().position(|&b| !validate::is_quotable(b)),
                 Rules::Printable => s.iter().position(|&b| !matches!(b, 0x20..=0x7e)),
-                Rules::Data | Rules::Range => None,
+                Rules::File(shape) if !shape(s) => return Err(invalid(c.field, Rule::NotPem)),
+                Rules::Data | Rules::Range | Rules::File(_) => None,
             };
             if let Some(at) = bad {
                 let rule = match c.rules {
@@ -284,6 +294,56 @@ impl<'a> Command<'a> {
                 strs[0] = body.as_bytes();
                 checks = &[RAW];
                 b"AT\x02"
+            }
+            Command::OpenTls {
+                id,
+                host,
+                port,
+                clean_session,
+                keepalive,
+                tls,
+            } => {
+                nums = [
+                    id.number().into(),
+                    port.into(),
+                    clean_session.into(),
+                    keepalive.into(),
+                ];
+                // The TLS value is one digit, carried as the second string.
+                strs = [host.as_bytes(), tls.digit(), b""];
+                checks = &[HOST, PORT, KEEPALIVE];
+                b"AT+MQTTOPEN=\x01,\"\x02\",\x01,\x01,\x01,\x02"
+            }
+            Command::TlsVersion(v) => {
+                nums[0] = v.number().into();
+                b"AT+GTSSLVER=\x01"
+            }
+            Command::TlsVerify(on) => {
+                nums[0] = on.into();
+                b"AT+GTSSLMODE=\x01"
+            }
+            Command::TlsFile { kind, file } => {
+                // Checked to be at most 8192 bytes before it is sent.
+                nums[0] = u32::try_from(file.len()).unwrap_or(u32::MAX);
+                strs = [kind.name().as_bytes(), file, b""];
+                data_form = true;
+                checks = match kind {
+                    TlsFileKind::Trust => &[TRUST_FILE],
+                    TlsFileKind::ClientCert => &[CLIENT_CERT],
+                    TlsFileKind::ClientKey => &[CLIENT_KEY],
+                };
+                b"AT+GTSSLFILE=\"\x02\",\x01"
+            }
+            Command::Tls(cmd, form) => {
+                strs = [
+                    cmd.name().as_bytes(),
+                    match form {
+                        Form::Read => b"?",
+                        Form::Test => b"=?",
+                    },
+                    b"",
+                ];
+                b"AT\x02\x02"
             }
         };
         Line {

@@ -7,6 +7,7 @@ pub mod encode;
 pub mod item;
 pub(crate) mod line;
 pub mod parse;
+pub mod tls;
 pub mod validate;
 
 pub use command::{Command, Form, MqttCommand, PayloadForm, Query};
@@ -16,4 +17,5 @@ pub use item::{
     Capabilities, ErrorCode, Item, Message, MipCall, Registration, RegistrationKind, ResultOf,
 };
 pub use parse::{parse, Parsed};
+pub use tls::{TlsCommand, TlsErrorReason, TlsFileKind, TlsParam, TlsVersion};
 pub use validate::{EncodeError, Field, Rule};

@@ -33,6 +33,12 @@ pub enum Field {
     ApnPassword,
     /// The body of a raw command.
     Raw,
+    /// The trusted CA file (`AT+GTSSLFILE="TRUSTFILE"`).
+    TrustFile,
+    /// The client certificate file (`AT+GTSSLFILE="CAFILE"`).
+    ClientCert,
+    /// The client private key file (`AT+GTSSLFILE="KEYFILE"`).
+    ClientKey,
 }
 
 impl Field {
@@ -50,6 +56,9 @@ impl Field {
             Field::Payload | Field::WillPayload => (0, MAX_PAYLOAD),
             Field::Apn | Field::ApnUser | Field::ApnPassword => (0, MAX_APN),
             Field::Raw => (0, MAX_RAW),
+            Field::TrustFile | Field::ClientCert | Field::ClientKey => {
+                (super::tls::MIN_FILE, super::tls::MAX_FILE)
+            }
         };
         (min as u16, max as u16)
     }
@@ -91,6 +100,10 @@ pub enum Rule {
     NotText,
     /// The payload was forced into the data form, which needs at least one byte.
     EmptyData,
+    /// A TLS file is not PEM text of the kind it is uploaded as: a certificate needs a
+    /// `-----BEGIN CERTIFICATE-----` block, a key a `PRIVATE KEY`, `RSA PRIVATE KEY` or
+    /// `EC PRIVATE KEY` block, BEGIN and END lines included.
+    NotPem,
 }
 
 /// Why a command could not be encoded. Nothing was written.
@@ -128,6 +141,11 @@ impl core::fmt::Display for EncodeError {
                     }
                     Rule::NotText => write!(f, "not printable ASCII without '\"'"),
                     Rule::EmptyData => write!(f, "the data form needs at least one byte"),
+                    Rule::NotPem => write!(
+                        f,
+                        "not PEM text of this kind (BEGIN/END CERTIFICATE for a certificate, \
+                         PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY for a key)"
+                    ),
                 })
             }
             EncodeError::BufferTooSmall { needed } => {

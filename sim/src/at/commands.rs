@@ -47,7 +47,38 @@ pub struct Open {
     pub clean: bool,
     /// Keepalive in seconds, 1-300.
     pub keepalive: u16,
+    /// The optional sixth parameter asked for TLS: `1` (the G510 flag, and what the driver
+    /// sends by default) or `2` (the L610 value); `0` or no sixth parameter is plain MQTT.
+    pub tls: bool,
 }
+
+/// The kind of a file `AT+GTSSLFILE="<kind>",<length>` uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `TRUSTFILE`: a CA that verifies the server.
+    Trust,
+    /// `CAFILE`: the client's own certificate.
+    Cert,
+    /// `KEYFILE`: the client's private key.
+    Key,
+}
+
+impl FileKind {
+    /// The three kinds, in the order `AT+GTSSLFILE?` lists them.
+    pub const ALL: [FileKind; 3] = [FileKind::Trust, FileKind::Cert, FileKind::Key];
+
+    /// The kind's name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Trust => "TRUSTFILE",
+            FileKind::Cert => "CAFILE",
+            FileKind::Key => "KEYFILE",
+        }
+    }
+}
+
+/// Greatest length of a TLS file.
+pub const MAX_TLS_FILE: usize = 8192;
 
 /// A message description shared by PUB and WILL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +161,20 @@ pub enum Command {
     Will(u8, Message),
     /// `AT+MQTTWILL?`.
     WillRead,
+    /// `AT+GTSSLVER=<v>` (0-4; 4 is TLS 1.2).
+    TlsVersion(u8),
+    /// `AT+GTSSLVER?`.
+    TlsVersionRead,
+    /// `AT+GTSSLMODE=<0|1>`: verify the server's certificate.
+    TlsMode(bool),
+    /// `AT+GTSSLMODE?`.
+    TlsModeRead,
+    /// `AT+GTSSLFILE="<kind>",<length>`: the file is read afterwards.
+    TlsFile(FileKind, usize),
+    /// `AT+GTSSLFILE?`.
+    TlsFileRead,
+    /// `AT+GTSSLERR?`.
+    TlsErrorRead,
 }
 
 /// Maximum user name and password length.
@@ -250,6 +295,34 @@ fn extended(name: &str, form: &Form) -> Result<Command> {
             [id] => Ok(Command::Read(client(id)?)),
             _ => Err(SyntaxError),
         },
+        ("GTSSLVER", Read) => Ok(Command::TlsVersionRead),
+        ("GTSSLVER", Test) => info("+GTSSLVER: (0-4)"),
+        ("GTSSLVER", Set(args)) => match args.as_slice() {
+            [v] => Ok(Command::TlsVersion(int(v, 0, 4)? as u8)),
+            _ => Err(SyntaxError),
+        },
+        ("GTSSLMODE", Read) => Ok(Command::TlsModeRead),
+        ("GTSSLMODE", Test) => info("+GTSSLMODE: (0,1)"),
+        ("GTSSLMODE", Set(args)) => match args.as_slice() {
+            [m] => Ok(Command::TlsMode(int(m, 0, 1)? == 1)),
+            _ => Err(SyntaxError),
+        },
+        ("GTSSLFILE", Read) => Ok(Command::TlsFileRead),
+        ("GTSSLFILE", Test) => info("+GTSSLFILE: (\"TRUSTFILE\",\"CAFILE\",\"KEYFILE\"),(1-8192)"),
+        ("GTSSLFILE", Set(args)) => match args.as_slice() {
+            [Arg::Str(kind), len] => {
+                let kind = FileKind::ALL
+                    .into_iter()
+                    .find(|k| k.name().as_bytes() == kind.as_slice())
+                    .ok_or(SyntaxError)?;
+                Ok(Command::TlsFile(
+                    kind,
+                    int(len, 1, MAX_TLS_FILE as u64)? as usize,
+                ))
+            }
+            _ => Err(SyntaxError),
+        },
+        ("GTSSLERR", Read) => Ok(Command::TlsErrorRead),
         ("MQTTWILL", Read) => Ok(Command::WillRead),
         ("MQTTWILL", Test) => info("+MQTTWILL: (1,2),255,(0-2),(0,1),1024"),
         ("MQTTWILL", Set(args)) => match args.as_slice() {
@@ -324,16 +397,20 @@ fn user(args: &[Arg]) -> Result<Command> {
 }
 
 fn open(args: &[Arg]) -> Result<Command> {
-    match args {
-        [id, host, port, clean, keepalive] => Ok(Command::Open(Open {
-            id: client(id)?,
-            host: string(host, 1, MAX_TOPIC)?,
-            port: int(port, 1, 65535)? as u16,
-            clean: int(clean, 0, 1)? == 1,
-            keepalive: int(keepalive, 1, 300)? as u16,
-        })),
-        _ => Err(SyntaxError),
-    }
+    let (id, host, port, clean, keepalive, tls) = match args {
+        [id, host, port, clean, keepalive] => (id, host, port, clean, keepalive, None),
+        [id, host, port, clean, keepalive, tls] => (id, host, port, clean, keepalive, Some(tls)),
+        _ => return Err(SyntaxError),
+    };
+    Ok(Command::Open(Open {
+        id: client(id)?,
+        host: string(host, 1, MAX_TOPIC)?,
+        port: int(port, 1, 65535)? as u16,
+        clean: int(clean, 0, 1)? == 1,
+        keepalive: int(keepalive, 1, 300)? as u16,
+        // 0 plain; 1 (G510 flag) and 2 (L610) TLS.
+        tls: tls.map(|t| int(t, 0, 2)).transpose()?.unwrap_or(0) != 0,
+    }))
 }
 
 fn publish(args: &[Arg]) -> Result<Command> {
@@ -415,5 +492,17 @@ mod tests {
         assert!(cmd("AT+MQTTREAD=0").is_err());
         assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,\"\"").is_ok());
         assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,5").is_err());
+        assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,0").is_ok());
+        assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,1").is_ok());
+        assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,2").is_ok());
+        assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,3").is_err());
+        assert!(cmd("AT+GTSSLVER=4").is_ok());
+        assert!(cmd("AT+GTSSLVER=5").is_err());
+        assert!(cmd("AT+GTSSLMODE=2").is_err());
+        assert!(cmd("AT+GTSSLFILE=\"TRUSTFILE\",8192").is_ok());
+        assert!(cmd("AT+GTSSLFILE=\"TRUSTFILE\",8193").is_err());
+        assert!(cmd("AT+GTSSLFILE=\"TRUSTFILE\",0").is_err());
+        assert!(cmd("AT+GTSSLFILE=\"CRLFILE\",10").is_err());
+        assert!(cmd("AT+GTSSLFILE=TRUSTFILE,10").is_err());
     }
 }

@@ -6,9 +6,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use rumqttc::mqttbytes::v4::{ConnectReturnCode, Packet};
 use rumqttc::mqttbytes::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -19,15 +17,18 @@ use super::Shared;
 /// connection has ended on its own.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Serves one accepted connection until it ends.
-pub(crate) async fn run(stream: TcpStream, shared: Arc<Shared>, registration: Registration) {
+/// Serves one accepted connection (TCP, or TLS over TCP) until it ends.
+pub(crate) async fn run<S>(stream: S, shared: Arc<Shared>, registration: Registration)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let Registration {
         id,
         packets,
         kill,
         guard,
     } = registration;
-    let (reader, writer) = stream.into_split();
+    let (reader, writer) = tokio::io::split(stream);
     let mut writer = tokio::spawn(write_loop(writer, packets));
     let killed = tokio::select! {
         biased;
@@ -44,7 +45,7 @@ pub(crate) async fn run(stream: TcpStream, shared: Arc<Shared>, registration: Re
 }
 
 /// Reads and handles packets until the connection must close.
-async fn read_loop(mut reader: OwnedReadHalf, shared: &Shared, id: u64) {
+async fn read_loop(mut reader: impl AsyncRead + Unpin, shared: &Shared, id: u64) {
     let mut buf = BytesMut::with_capacity(4096);
     let max = shared.max_packet_size;
     let first = timeout(
@@ -87,7 +88,7 @@ async fn read_loop(mut reader: OwnedReadHalf, shared: &Shared, id: u64) {
 
 /// Reads the next complete packet; any malformed input is an error.
 async fn next_packet(
-    reader: &mut OwnedReadHalf,
+    reader: &mut (impl AsyncRead + Unpin),
     buf: &mut BytesMut,
     max_packet_size: usize,
 ) -> Result<Packet, Error> {
@@ -122,7 +123,10 @@ fn flags_valid(byte1: u8) -> bool {
 }
 
 /// Writes the queued packets until the router drops the connection's sender.
-async fn write_loop(mut writer: OwnedWriteHalf, mut packets: mpsc::UnboundedReceiver<Packet>) {
+async fn write_loop(
+    mut writer: impl AsyncWrite + Unpin,
+    mut packets: mpsc::UnboundedReceiver<Packet>,
+) {
     let mut buf = BytesMut::with_capacity(4096);
     while let Some(packet) = packets.recv().await {
         buf.clear();

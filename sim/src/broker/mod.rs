@@ -15,6 +15,9 @@
 //! forbidden packet arrives, or a new connection takes over its client id. [`Broker::restart`]
 //! publishes no will.
 //!
+//! With [`BrokerOptions::tls`] the broker also listens for MQTT over TLS (see [`tls`], which
+//! makes test certificates at run time); both listeners serve the same clients and topics.
+//!
 //! ```no_run
 //! use fibocom_sim::broker::{Broker, BrokerOptions};
 //!
@@ -30,6 +33,7 @@ mod connection;
 mod retained;
 mod router;
 mod session;
+pub mod tls;
 mod topic;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -63,8 +67,11 @@ pub struct BrokerOptions {
     /// Most messages waiting in one client's queue (in addition to the in-flight ones); newer
     /// QoS 1 and 2 messages are dropped while it is full. Default 10 000.
     pub max_queued: usize,
-    /// Time a new connection has to send CONNECT before it is closed. Default 10 s.
+    /// Time a new connection has to send CONNECT before it is closed (and, on the TLS
+    /// listener, to finish its handshake). Default 10 s.
     pub connect_timeout: Duration,
+    /// A TLS listener besides the plain one, if set (default none).
+    pub tls: Option<tls::TlsOptions>,
 }
 
 impl Default for BrokerOptions {
@@ -76,6 +83,7 @@ impl Default for BrokerOptions {
             max_inflight: 100,
             max_queued: 10_000,
             connect_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -98,6 +106,7 @@ impl Shared {
 /// A running in-process MQTT 3.1.1 broker. Dropping it closes every connection and stops it.
 pub struct Broker {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
     stop: Arc<Notify>,
     thread: Option<JoinHandle<()>>,
@@ -110,11 +119,25 @@ impl Broker {
     ///
     /// # Errors
     ///
-    /// The error of binding the address, or of creating the thread or its I/O driver.
+    /// The error of binding the address, or of creating the thread or its I/O driver; for a
+    /// TLS listener also of binding its address or of using its certificates.
     pub fn start(options: BrokerOptions) -> std::io::Result<Broker> {
         let listener = std::net::TcpListener::bind(options.bind)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let tls_listener = match &options.tls {
+            Some(t) => {
+                let config = tls::server_config(t)?;
+                let l = std::net::TcpListener::bind(t.bind)?;
+                l.set_nonblocking(true)?;
+                Some((l, tokio_rustls::TlsAcceptor::from(config)))
+            }
+            None => None,
+        };
+        let tls_addr = match &tls_listener {
+            Some((l, _)) => Some(l.local_addr()?),
+            None => None,
+        };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -134,10 +157,11 @@ impl Broker {
             .spawn({
                 let shared = shared.clone();
                 let stop = stop.clone();
-                move || runtime.block_on(accept_loop(listener, shared, stop))
+                move || runtime.block_on(accept_loop(listener, tls_listener, shared, stop))
             })?;
         Ok(Broker {
             addr,
+            tls_addr,
             shared,
             stop,
             thread: Some(thread),
@@ -147,6 +171,11 @@ impl Broker {
     /// The address the broker listens on (with the actual port when `bind` asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the TLS listener, if [`BrokerOptions::tls`] asked for one.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// Simulates a broker restart: every client connection is closed at once, without
@@ -178,10 +207,26 @@ impl std::fmt::Debug for Broker {
     }
 }
 
-/// Accepts connections until `stop` is notified.
-async fn accept_loop(listener: std::net::TcpListener, shared: Arc<Shared>, stop: Arc<Notify>) {
+/// A TLS listener and what makes its handshakes.
+type TlsListener = (std::net::TcpListener, tokio_rustls::TlsAcceptor);
+
+/// Accepts connections on the plain listener and the TLS one, if any, until `stop` is
+/// notified.
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    tls: Option<TlsListener>,
+    shared: Arc<Shared>,
+    stop: Arc<Notify>,
+) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
+    };
+    let tls = match tls {
+        Some((l, acceptor)) => match tokio::net::TcpListener::from_std(l) {
+            Ok(l) => Some((l, acceptor)),
+            Err(_) => return,
+        },
+        None => None,
     };
     loop {
         tokio::select! {
@@ -196,6 +241,44 @@ async fn accept_loop(listener: std::net::TcpListener, shared: Arc<Shared>, stop:
                 // Such as too many open files: try again a little later.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
+            // Accepting is cancel-safe: a new accept each time round loses nothing.
+            (accepted, acceptor) = accept_on(tls.as_ref()) => {
+                match accepted {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(handshake(stream, acceptor, shared.clone()));
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                }
+            }
         }
     }
+}
+
+/// The next connection on the TLS listener, if there is one (else never).
+async fn accept_on(
+    tls: Option<&(tokio::net::TcpListener, tokio_rustls::TlsAcceptor)>,
+) -> (
+    std::io::Result<(tokio::net::TcpStream, SocketAddr)>,
+    tokio_rustls::TlsAcceptor,
+) {
+    match tls {
+        Some((l, acceptor)) => (l.accept().await, acceptor.clone()),
+        None => std::future::pending().await,
+    }
+}
+
+/// Serves one accepted TLS connection once its handshake has succeeded.
+async fn handshake(
+    stream: tokio::net::TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: Arc<Shared>,
+) {
+    let Ok(Ok(stream)) =
+        tokio::time::timeout(shared.connect_timeout, acceptor.accept(stream)).await
+    else {
+        return;
+    };
+    let registration = shared.router().register();
+    connection::run(stream, shared, registration).await;
 }

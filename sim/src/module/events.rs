@@ -31,6 +31,12 @@ impl Module {
                     self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
                 }
             }
+            Report::TlsFailed(id, gen, code) => {
+                if self.client(id).conn == (Conn::Connecting { gen }) {
+                    self.tls_error = code;
+                    self.open_failed(id, gen, now);
+                }
+            }
             Report::Failed(id, gen) => match self.client(id).conn {
                 Conn::Connecting { gen: g } if g == gen => self.open_failed(id, gen, now),
                 // Closed before the connection was ever made.
@@ -232,6 +238,9 @@ impl Module {
             }
         }
         self.clients = [Client::default(), Client::default()];
+        // TLS settings and files do not survive a power cycle.
+        self.tls = Default::default();
+        self.tls_error = 0;
         self.echo = self.cfg.echo;
         self.mode = 0;
         self.call = Call::Down;

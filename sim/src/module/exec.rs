@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::state::{Call, Conn, Effect, OpenParams, Timed, TimedWhat, UserConf};
 use super::{framed, Input, Module};
-use crate::at::commands::{decode, Command, Message};
+use crate::at::commands::{decode, Command, FileKind, Message};
 use crate::at::parse::parse_line;
 use crate::config::RefusalTiming;
 
@@ -221,6 +221,41 @@ impl Module {
                     .collect();
                 self.answer(&lines);
             }
+            Command::TlsVersion(v) => {
+                self.tls.version = v;
+                self.answer(&[]);
+            }
+            Command::TlsVersionRead => {
+                self.answer(&[format!("+GTSSLVER: {}", self.tls.version).into_bytes()])
+            }
+            Command::TlsMode(verify) => {
+                self.tls.verify = verify;
+                self.answer(&[]);
+            }
+            Command::TlsModeRead => {
+                let m = u8::from(self.tls.verify);
+                self.answer(&[format!("+GTSSLMODE: {m}").into_bytes()]);
+            }
+            Command::TlsFile(kind, size) => {
+                self.out.extend_from_slice(self.cfg.prompt.bytes());
+                self.input = Input::File {
+                    kind,
+                    size,
+                    deadline: now + self.cfg.data_timeout,
+                };
+            }
+            Command::TlsFileRead => {
+                let lines: Vec<Vec<u8>> = FileKind::ALL
+                    .iter()
+                    .map(|&k| {
+                        format!("+GTSSLFILE: {},{}", k.name(), self.tls.count(k)).into_bytes()
+                    })
+                    .collect();
+                self.answer(&lines);
+            }
+            Command::TlsErrorRead => {
+                self.answer(&[format!("+GTSSLERR: {}", self.tls_error).into_bytes()])
+            }
         }
     }
 
@@ -277,6 +312,7 @@ impl Module {
             return self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
         }
         let imei = self.cfg.imei.clone();
+        let tls = o.tls.then(|| self.tls.clone());
         let client = self.client(id);
         let user = client.user.clone();
         let params = OpenParams {
@@ -292,6 +328,7 @@ impl Module {
                 .filter(|u| !u.user.is_empty())
                 .map(|u| (u.user, u.pass)),
             will: client.will.clone(),
+            tls,
         };
         client.conn = Conn::Connecting { gen };
         self.effects.push(Effect::Open(id, gen, params));

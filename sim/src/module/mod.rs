@@ -12,9 +12,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::at::commands::Message;
+use crate::at::commands::{FileKind, Message};
 use crate::config::SimConfig;
-use state::{Call, Client, Effect, Timed, TimedWhat};
+use state::{Call, Client, Effect, Timed, TimedWhat, TlsSettings};
 
 /// Longest command line accepted; a longer one is answered `ERROR`.
 pub const MAX_LINE: usize = 4096;
@@ -37,6 +37,12 @@ enum Input {
     },
     /// An `AT+MQTTOPEN` waits for the broker before its final result (refusal before OK).
     Held { id: u8, gen: u64 },
+    /// Reading the bytes of a file `AT+GTSSLFILE` uploads.
+    File {
+        kind: FileKind,
+        size: usize,
+        deadline: Instant,
+    },
 }
 
 /// The simulated module.
@@ -62,6 +68,10 @@ pub struct Module {
     out: Vec<u8>,
     effects: Vec<Effect>,
     commands: Arc<Mutex<Vec<String>>>,
+    /// TLS settings and files.
+    tls: TlsSettings,
+    /// What `AT+GTSSLERR?` answers: the code of the last TLS failure, 0 before any.
+    tls_error: i32,
 }
 
 /// Frames a response line: `\r\n<text>\r\n`.
@@ -98,6 +108,8 @@ impl Module {
             out: Vec::new(),
             effects: Vec::new(),
             commands,
+            tls: TlsSettings::default(),
+            tls_error: 0,
         }
     }
 
@@ -124,7 +136,7 @@ impl Module {
     /// The earliest time [`Module::tick`] has something to do, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
         let mut at = self.timed.iter().map(|t| t.at).min();
-        if let Input::Data { deadline, .. } = self.input {
+        if let Input::Data { deadline, .. } | Input::File { deadline, .. } = self.input {
             at = Some(at.map_or(deadline, |a| a.min(deadline)));
         }
         if !self.urcs.is_empty() && !self.line.is_empty() {
@@ -136,7 +148,7 @@ impl Module {
 
     /// Does whatever is due at `now`: data-mode timeout, delayed lines, held unsolicited lines.
     pub fn tick(&mut self, now: Instant) {
-        if let Input::Data { deadline, .. } = self.input {
+        if let Input::Data { deadline, .. } | Input::File { deadline, .. } = self.input {
             if now >= deadline {
                 // The partial data is thrown away with the publish.
                 self.input = Input::Command;
@@ -178,6 +190,17 @@ impl Module {
                     }
                     let data: Vec<u8> = self.pending_in.drain(..want).collect();
                     self.finish_data(data);
+                }
+                Input::File { kind, size, .. } => {
+                    let (kind, want) = (*kind, *size);
+                    if self.pending_in.len() < want {
+                        return;
+                    }
+                    let data: Vec<u8> = self.pending_in.drain(..want).collect();
+                    self.input = Input::Command;
+                    // Kept as sent: whether it is usable shows when a connection uses it.
+                    self.tls.files_mut(kind).push(data);
+                    self.out.extend(framed(b"OK"));
                 }
                 Input::Command => {
                     let Some(b) = self.pending_in.pop_front() else {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use crate::at::commands::Message;
+use crate::at::commands::{FileKind, Message};
 
 /// `AT+MQTTUSER` settings of one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +107,43 @@ pub struct OpenParams {
     pub credentials: Option<(String, String)>,
     /// Will message, if set.
     pub will: Option<Message>,
+    /// TLS settings and files, if the open asked for TLS.
+    pub tls: Option<TlsSettings>,
+}
+
+/// The module's TLS settings and uploaded files (all lost on a restart).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// `AT+GTSSLVER` (0 after power-up; 4 is TLS 1.2).
+    pub version: u8,
+    /// `AT+GTSSLMODE=1`: verify the server's certificate.
+    pub verify: bool,
+    /// Uploaded TRUSTFILEs, oldest first.
+    pub trust: Vec<Vec<u8>>,
+    /// Uploaded CAFILEs (client certificates), oldest first; the newest is used.
+    pub certs: Vec<Vec<u8>>,
+    /// Uploaded KEYFILEs (client keys), oldest first; the newest is used.
+    pub keys: Vec<Vec<u8>>,
+}
+
+impl TlsSettings {
+    /// The files of one kind.
+    pub fn files_mut(&mut self, kind: FileKind) -> &mut Vec<Vec<u8>> {
+        match kind {
+            FileKind::Trust => &mut self.trust,
+            FileKind::Cert => &mut self.certs,
+            FileKind::Key => &mut self.keys,
+        }
+    }
+
+    /// How many files of one kind are loaded.
+    pub fn count(&self, kind: FileKind) -> usize {
+        match kind {
+            FileKind::Trust => self.trust.len(),
+            FileKind::Cert => self.certs.len(),
+            FileKind::Key => self.keys.len(),
+        }
+    }
 }
 
 /// A request from the module to the broker side.
@@ -146,6 +183,8 @@ pub enum Report {
     Refused(u8, u64, u8),
     /// The connection could not be made (unknown host, closed port, timeout).
     Failed(u8, u64),
+    /// The TLS set-up or handshake failed with this `AT+GTSSLERR?` code.
+    TlsFailed(u8, u64, i32),
     /// An operation finished; `true` on success.
     Done(u8, u64, Op, bool),
     /// A PUBLISH arrived.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
@@ -183,10 +185,37 @@ pub struct Observer {
 impl Observer {
     /// Connects as `name`, optionally with credentials, and waits for the CONNACK.
     pub fn new(addr: SocketAddr, name: &str, creds: Option<(&str, &str)>) -> Observer {
+        Observer::connect(addr, name, creds, None)
+    }
+
+    /// Connects over TLS (rustls, ring provider) as `name`, trusting `ca_pem` and presenting
+    /// `identity` if given, and waits for the CONNACK.
+    pub fn tls(
+        addr: SocketAddr,
+        name: &str,
+        ca_pem: &str,
+        identity: Option<&fibocom_sim::broker::tls::Identity>,
+    ) -> Observer {
+        let config =
+            fibocom_sim::broker::tls::client_config(ca_pem, identity).expect("TLS client config");
+        Observer::connect(addr, name, None, Some(config))
+    }
+
+    fn connect(
+        addr: SocketAddr,
+        name: &str,
+        creds: Option<(&str, &str)>,
+        tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    ) -> Observer {
         let mut opts = MqttOptions::new(name, addr.ip().to_string(), addr.port());
         opts.set_keep_alive(Duration::from_secs(30));
         if let Some((u, p)) = creds {
             opts.set_credentials(u, p);
+        }
+        if let Some(config) = tls {
+            opts.set_transport(rumqttc::Transport::Tls(rumqttc::TlsConfiguration::Rustls(
+                config,
+            )));
         }
         let (client, mut connection) = Client::new(opts, 64);
         let (msg_tx, messages) = mpsc::channel();

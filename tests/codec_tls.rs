@@ -1,0 +1,521 @@
+//! TLS provisioning in the codec: exact bytes of every `AT+GTSSL*` command and of the TLS open,
+//! the file sent from the caller's slice after the prompt, every limit refused before a byte is
+//! written, and the answers parsed in any chunking.
+
+use embassy_futures::block_on;
+use fibocom_mqtt::codec::tls::{is_certificate_pem, is_private_key_pem, MAX_FILE, MIN_FILE};
+use fibocom_mqtt::codec::{
+    parse, Command, Decoded, Decoder, EncodeError, Field, Form, Item, LineEnd, Parsed, Rule,
+    TlsCommand, TlsErrorReason, TlsFileKind, TlsParam, TlsVersion, WriteError,
+};
+use fibocom_mqtt::ClientId;
+
+/// A blocking and async writer that appends to a `Vec`.
+#[derive(Default)]
+struct VecWriter(Vec<u8>);
+
+impl embedded_io::ErrorType for VecWriter {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io::Write for VecWriter {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl embedded_io_async::Write for VecWriter {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// The command line, by all three ways of writing it, which must agree.
+fn encoded(cmd: &Command<'_>, end: LineEnd) -> Vec<u8> {
+    let mut buf = vec![0u8; 512];
+    let n = cmd.encode(&mut buf, end).expect("encodes");
+    buf.truncate(n);
+    assert_eq!(cmd.encoded_len(end), Ok(n));
+    let mut w = VecWriter::default();
+    cmd.write(&mut w, end).expect("writes");
+    assert_eq!(w.0, buf, "blocking write");
+    let mut a = VecWriter::default();
+    block_on(cmd.write_async(&mut a, end)).expect("writes");
+    assert_eq!(a.0, buf, "async write");
+    buf
+}
+
+/// Asserts that `cmd` is refused with `field` breaking `rule`, and that nothing is written by
+/// any of the three ways.
+fn refused(cmd: Command<'_>, field: Field, rule: Rule) {
+    let err = EncodeError::Invalid { field, rule };
+    assert_eq!(cmd.validate(), Err(err));
+    let mut buf = [0xAAu8; 64];
+    assert_eq!(cmd.encode(&mut buf, LineEnd::Cr), Err(err));
+    assert!(
+        buf.iter().all(|&b| b == 0xAA),
+        "encode wrote into the buffer"
+    );
+    let mut w = VecWriter::default();
+    assert!(matches!(cmd.write(&mut w, LineEnd::Cr), Err(WriteError::Encode(e)) if e == err));
+    assert!(w.0.is_empty(), "write wrote {:?}", w.0);
+    let mut a = VecWriter::default();
+    assert!(matches!(
+        block_on(cmd.write_async(&mut a, LineEnd::Cr)),
+        Err(WriteError::Encode(e)) if e == err
+    ));
+    assert!(a.0.is_empty(), "async write wrote {:?}", a.0);
+}
+
+const CERT: &[u8] =
+    b"-----BEGIN CERTIFICATE-----\r\nMIIBszCCAVmgAwIBAgIU\r\n-----END CERTIFICATE-----\r\n";
+const KEY: &[u8] =
+    b"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n";
+
+/// A certificate PEM of exactly `len` bytes (at least 60).
+fn cert_of_len(len: usize) -> Vec<u8> {
+    let head = b"-----BEGIN CERTIFICATE-----\n";
+    let tail = b"\n-----END CERTIFICATE-----\n";
+    let body = len - head.len() - tail.len();
+    let mut v = head.to_vec();
+    v.extend((0..body).map(|i| if i % 65 == 64 { b'\n' } else { b'A' }));
+    v.extend_from_slice(tail);
+    assert_eq!(v.len(), len);
+    v
+}
+
+#[test]
+fn tls_commands_exact_bytes() {
+    let id = ClientId::One;
+    let cases: Vec<(Command<'_>, &[u8])> = vec![
+        (Command::TlsVersion(TlsVersion::Tls12), b"AT+GTSSLVER=4\r"),
+        (
+            Command::TlsVersion(TlsVersion::Other(3)),
+            b"AT+GTSSLVER=3\r",
+        ),
+        (
+            Command::TlsVersion(TlsVersion::Other(0)),
+            b"AT+GTSSLVER=0\r",
+        ),
+        (
+            Command::Tls(TlsCommand::Version, Form::Read),
+            b"AT+GTSSLVER?\r",
+        ),
+        (
+            Command::Tls(TlsCommand::Version, Form::Test),
+            b"AT+GTSSLVER=?\r",
+        ),
+        (Command::TlsVerify(true), b"AT+GTSSLMODE=1\r"),
+        (Command::TlsVerify(false), b"AT+GTSSLMODE=0\r"),
+        (
+            Command::Tls(TlsCommand::Mode, Form::Read),
+            b"AT+GTSSLMODE?\r",
+        ),
+        (
+            Command::Tls(TlsCommand::File, Form::Read),
+            b"AT+GTSSLFILE?\r",
+        ),
+        (
+            Command::Tls(TlsCommand::Error, Form::Read),
+            b"AT+GTSSLERR?\r",
+        ),
+        (
+            Command::TlsFile {
+                kind: TlsFileKind::Trust,
+                file: CERT,
+            },
+            b"AT+GTSSLFILE=\"TRUSTFILE\",78\r",
+        ),
+        (
+            Command::TlsFile {
+                kind: TlsFileKind::ClientCert,
+                file: CERT,
+            },
+            b"AT+GTSSLFILE=\"CAFILE\",78\r",
+        ),
+        (
+            Command::TlsFile {
+                kind: TlsFileKind::ClientKey,
+                file: KEY,
+            },
+            b"AT+GTSSLFILE=\"KEYFILE\",75\r",
+        ),
+        (
+            Command::OpenTls {
+                id,
+                host: "broker.example",
+                port: 8883,
+                clean_session: true,
+                keepalive: 60,
+                tls: TlsParam::default(),
+            },
+            b"AT+MQTTOPEN=1,\"broker.example\",8883,1,60,1\r",
+        ),
+        (
+            Command::OpenTls {
+                id: ClientId::Two,
+                host: "10.0.0.1",
+                port: 1,
+                clean_session: false,
+                keepalive: 300,
+                tls: TlsParam::L610,
+            },
+            b"AT+MQTTOPEN=2,\"10.0.0.1\",1,0,300,2\r",
+        ),
+        (
+            Command::OpenTls {
+                id,
+                host: "h",
+                port: 65535,
+                clean_session: true,
+                keepalive: 1,
+                tls: TlsParam::new(9).unwrap(),
+            },
+            b"AT+MQTTOPEN=1,\"h\",65535,1,1,9\r",
+        ),
+    ];
+    assert_eq!(CERT.len(), 78);
+    assert_eq!(KEY.len(), 75);
+    for (cmd, bytes) in cases {
+        assert_eq!(
+            encoded(&cmd, LineEnd::Cr),
+            bytes,
+            "{cmd:?}: {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+        let mut crlf = bytes.to_vec();
+        crlf.push(b'\n');
+        assert_eq!(encoded(&cmd, LineEnd::CrLf), crlf);
+    }
+}
+
+#[test]
+fn tls_param_values() {
+    assert_eq!(TlsParam::default(), TlsParam::FLAG);
+    assert_eq!(TlsParam::FLAG.value(), 1);
+    assert_eq!(TlsParam::L610.value(), 2);
+    assert_eq!(TlsParam::new(0), None);
+    assert_eq!(TlsParam::new(10), None);
+    assert_eq!(TlsParam::new(2), Some(TlsParam::L610));
+    assert_eq!(TlsVersion::from_number(4), TlsVersion::Tls12);
+    assert_eq!(TlsVersion::from_number(3), TlsVersion::Other(3));
+    assert_eq!(TlsVersion::Tls12.number(), 4);
+}
+
+/// The file goes after the prompt from the caller's own slice (not copied), and only for the
+/// file command.
+#[test]
+fn file_is_the_data_after_the_prompt() {
+    for kind in TlsFileKind::ALL {
+        let file = if kind == TlsFileKind::ClientKey {
+            KEY
+        } else {
+            CERT
+        };
+        let cmd = Command::TlsFile { kind, file };
+        let data = cmd.data_payload().expect("a file is sent after the prompt");
+        assert!(
+            std::ptr::eq(data, file),
+            "the file must be lent, not copied"
+        );
+        // The line carries the length only, never the file.
+        let line = encoded(&cmd, LineEnd::Cr);
+        assert!(!line.windows(5).any(|w| w == b"-----"));
+    }
+    for cmd in [
+        Command::TlsVerify(true),
+        Command::TlsVersion(TlsVersion::Tls12),
+        Command::Tls(TlsCommand::File, Form::Read),
+        Command::OpenTls {
+            id: ClientId::One,
+            host: "h",
+            port: 8883,
+            clean_session: true,
+            keepalive: 60,
+            tls: TlsParam::FLAG,
+        },
+    ] {
+        assert_eq!(cmd.data_payload(), None, "{cmd:?}");
+    }
+}
+
+#[test]
+fn file_length_bounds() {
+    let max = cert_of_len(MAX_FILE);
+    let cmd = Command::TlsFile {
+        kind: TlsFileKind::Trust,
+        file: &max,
+    };
+    assert_eq!(
+        encoded(&cmd, LineEnd::Cr),
+        b"AT+GTSSLFILE=\"TRUSTFILE\",8192\r"
+    );
+    let over = cert_of_len(MAX_FILE + 1);
+    for (kind, field) in [
+        (TlsFileKind::Trust, Field::TrustFile),
+        (TlsFileKind::ClientCert, Field::ClientCert),
+        (TlsFileKind::ClientKey, Field::ClientKey),
+    ] {
+        assert_eq!(field.bounds(), (MIN_FILE as u16, MAX_FILE as u16));
+        refused(
+            Command::TlsFile { kind, file: &over },
+            field,
+            Rule::TooLong { max: 8192 },
+        );
+        refused(
+            Command::TlsFile { kind, file: b"---" },
+            field,
+            Rule::TooShort { min: 4 },
+        );
+        refused(
+            Command::TlsFile { kind, file: b"" },
+            field,
+            Rule::TooShort { min: 4 },
+        );
+        // Four bytes pass the length check and fail the shape check.
+        refused(
+            Command::TlsFile {
+                kind,
+                file: b"----",
+            },
+            field,
+            Rule::NotPem,
+        );
+    }
+}
+
+#[test]
+fn file_shape_refusals() {
+    let bare_base64: &[u8] = b"MIIBszCCAVmgAwIBAgIUUXl3cmVkdGVzdA==";
+    let der: &[u8] = &[0x30, 0x82, 0x01, 0xb3, 0x30, 0x82, 0x01, 0x59];
+    let encrypted: &[u8] =
+        b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+    let truncated: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n";
+    let mismatched: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END PRIVATE KEY-----\n";
+    let cases: [(TlsFileKind, &[u8], Field); 10] = [
+        (TlsFileKind::Trust, bare_base64, Field::TrustFile),
+        (TlsFileKind::Trust, der, Field::TrustFile),
+        (TlsFileKind::Trust, KEY, Field::TrustFile),
+        (TlsFileKind::Trust, truncated, Field::TrustFile),
+        (TlsFileKind::Trust, mismatched, Field::TrustFile),
+        (TlsFileKind::ClientCert, KEY, Field::ClientCert),
+        (TlsFileKind::ClientCert, bare_base64, Field::ClientCert),
+        (TlsFileKind::ClientKey, CERT, Field::ClientKey),
+        (TlsFileKind::ClientKey, encrypted, Field::ClientKey),
+        (TlsFileKind::ClientKey, mismatched, Field::ClientKey),
+    ];
+    for (kind, file, field) in cases {
+        assert!(
+            !kind.accepts(file),
+            "{kind:?} {:?}",
+            String::from_utf8_lossy(file)
+        );
+        refused(Command::TlsFile { kind, file }, field, Rule::NotPem);
+    }
+    // Every key label the module takes, and a CA bundle.
+    for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"] {
+        let key = format!("-----BEGIN {label}-----\nMIIE\n-----END {label}-----\n");
+        assert!(is_private_key_pem(key.as_bytes()), "{label}");
+        assert!(!is_certificate_pem(key.as_bytes()), "{label}");
+    }
+    let bundle = [CERT, CERT].concat();
+    assert!(TlsFileKind::Trust.accepts(&bundle));
+    let shown = EncodeError::Invalid {
+        field: Field::ClientKey,
+        rule: Rule::NotPem,
+    }
+    .to_string();
+    assert!(shown.starts_with("ClientKey: not PEM"), "{shown}");
+}
+
+#[test]
+fn open_tls_limits_are_opens() {
+    let open = |host, port, keepalive| Command::OpenTls {
+        id: ClientId::One,
+        host,
+        port,
+        clean_session: true,
+        keepalive,
+        tls: TlsParam::FLAG,
+    };
+    refused(open("", 8883, 60), Field::Host, Rule::TooShort { min: 1 });
+    refused(
+        open("h", 0, 60),
+        Field::Port,
+        Rule::OutOfRange { min: 1, max: 65535 },
+    );
+    refused(
+        open("h", 8883, 301),
+        Field::Keepalive,
+        Rule::OutOfRange { min: 1, max: 300 },
+    );
+    refused(
+        open("a\"b", 8883, 60),
+        Field::Host,
+        Rule::ForbiddenByte { byte: b'"', at: 1 },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+/// Every answer form, with the item it parses to.
+fn answers() -> Vec<(&'static [u8], Item<'static>)> {
+    vec![
+        (b"+GTSSLVER: 4", Item::TlsVersion(TlsVersion::Tls12)),
+        (b"+GTSSLVER:4", Item::TlsVersion(TlsVersion::Tls12)),
+        (b"+GTSSLVER: 0", Item::TlsVersion(TlsVersion::Other(0))),
+        (b"+GTSSLVER:  3 ", Item::TlsVersion(TlsVersion::Other(3))),
+        (b"+GTSSLMODE: 1", Item::TlsVerify(true)),
+        (b"+GTSSLMODE:0", Item::TlsVerify(false)),
+        (
+            b"+GTSSLFILE: TRUSTFILE,0",
+            Item::TlsFiles {
+                kind: TlsFileKind::Trust,
+                count: 0,
+            },
+        ),
+        (
+            b"+GTSSLFILE: TRUSTFILE, 2",
+            Item::TlsFiles {
+                kind: TlsFileKind::Trust,
+                count: 2,
+            },
+        ),
+        (
+            b"+GTSSLFILE:CAFILE ,1",
+            Item::TlsFiles {
+                kind: TlsFileKind::ClientCert,
+                count: 1,
+            },
+        ),
+        (
+            b"+GTSSLFILE: \"KEYFILE\", 1",
+            Item::TlsFiles {
+                kind: TlsFileKind::ClientKey,
+                count: 1,
+            },
+        ),
+        (
+            b"+GTSSLFILE: keyfile,65535",
+            Item::TlsFiles {
+                kind: TlsFileKind::ClientKey,
+                count: 65535,
+            },
+        ),
+        (b"+GTSSLERR: -11", Item::TlsError(TlsErrorReason::CaOrClock)),
+        (
+            b"+GTSSLERR:-8",
+            Item::TlsError(TlsErrorReason::Handshake(-8)),
+        ),
+        (
+            b"+GTSSLERR: -20 ",
+            Item::TlsError(TlsErrorReason::Handshake(-20)),
+        ),
+        (
+            b"+GTSSLERR: -19",
+            Item::TlsError(TlsErrorReason::Certificate(-19)),
+        ),
+        (b"+GTSSLERR: 0", Item::TlsError(TlsErrorReason::Other(0))),
+        (b"+GTSSLERR: -3", Item::TlsError(TlsErrorReason::Other(-3))),
+        // Test-form answers are left as lines for the caller to read.
+        (b"+GTSSLVER: (0-4)", Item::Line(b"+GTSSLVER: (0-4)")),
+        (
+            b"+GTSSLFILE: (\"TRUSTFILE\",\"CAFILE\",\"KEYFILE\"),(4-8192)",
+            Item::Line(b"+GTSSLFILE: (\"TRUSTFILE\",\"CAFILE\",\"KEYFILE\"),(4-8192)"),
+        ),
+        // Fields that do not parse are reported, never trusted.
+        (b"+GTSSLVER: 256", Item::Malformed(b"+GTSSLVER: 256")),
+        (b"+GTSSLVER: x", Item::Malformed(b"+GTSSLVER: x")),
+        (b"+GTSSLMODE: 2", Item::Malformed(b"+GTSSLMODE: 2")),
+        (
+            b"+GTSSLFILE: CRLFILE,1",
+            Item::Malformed(b"+GTSSLFILE: CRLFILE,1"),
+        ),
+        (
+            b"+GTSSLFILE: TRUSTFILE",
+            Item::Malformed(b"+GTSSLFILE: TRUSTFILE"),
+        ),
+        (
+            b"+GTSSLFILE: TRUSTFILE,1,2",
+            Item::Malformed(b"+GTSSLFILE: TRUSTFILE,1,2"),
+        ),
+        (
+            b"+GTSSLFILE: \"TRUSTFILE,1",
+            Item::Malformed(b"+GTSSLFILE: \"TRUSTFILE,1"),
+        ),
+        (b"+GTSSLERR: - 11", Item::Malformed(b"+GTSSLERR: - 11")),
+        (b"+GTSSLERR: -11,2", Item::Malformed(b"+GTSSLERR: -11,2")),
+        (b"+GTSSLERR:", Item::Malformed(b"+GTSSLERR:")),
+        // Not one of the four names.
+        (b"+GTSSLCIPHER: 1", Item::Line(b"+GTSSLCIPHER: 1")),
+    ]
+}
+
+#[test]
+fn answer_table() {
+    for (line, item) in answers() {
+        for end in [&b"\r\n"[..], b"\r", b"\n"] {
+            let input = [line, end].concat();
+            assert_eq!(
+                parse(&input),
+                Parsed::Item(item, line.len() + 1),
+                "{:?}",
+                String::from_utf8_lossy(&input)
+            );
+        }
+        // Framed as the module frames it, with noise before.
+        let input = [&b"\r\n\0"[..], line, b"\r\n"].concat();
+        assert_eq!(parse(&input), Parsed::Item(item, line.len() + 4));
+        // Not ended yet: incomplete, whatever it is.
+        assert!(matches!(parse(line), Parsed::Incomplete { .. }));
+    }
+}
+
+/// The answer of `AT+GTSSLFILE?` and friends, as the module sends it, parsed the same in any
+/// chunking and buffer size that holds a line.
+#[test]
+fn answers_split_anywhere() {
+    let mut stream = b"AT+GTSSLFILE?\r".to_vec();
+    let mut expected = vec![format!("{:?}", Item::Echo(b"AT+GTSSLFILE?"))];
+    for (line, item) in answers() {
+        stream.extend_from_slice(b"\r\n");
+        stream.extend_from_slice(line);
+        stream.extend_from_slice(b"\r\n");
+        expected.push(format!("{item:?}"));
+    }
+    stream.extend_from_slice(b"\r\nOK\r\n> ");
+    expected.push(format!("{:?}", Item::Ok));
+    expected.push(format!("{:?}", Item::Prompt));
+    for capacity in [128, 4096] {
+        for chunk in 1..=stream.len() {
+            let mut buf: Vec<u8> = Vec::new();
+            let mut got = Vec::new();
+            let mut decoder = Decoder::new();
+            for piece in stream.chunks(chunk) {
+                buf.extend_from_slice(piece);
+                loop {
+                    let d = decoder.decode(&buf, capacity);
+                    let n = d.consumed();
+                    match d {
+                        Decoded::Incomplete => break,
+                        Decoded::Item(item, _) => got.push(format!("{item:?}")),
+                        // Noise between lines.
+                        Decoded::Skipped { .. } => {}
+                        Decoded::Overflow { .. } => panic!("overflow with chunk {chunk}"),
+                    }
+                    buf.drain(..n);
+                }
+            }
+            assert_eq!(got, expected, "chunk {chunk}, capacity {capacity}");
+        }
+    }
+}
