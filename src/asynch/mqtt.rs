@@ -24,8 +24,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// returns this future, so that they all share one state machine. The caller builds the
     /// line where the command is known, so that a firmware carries only the templates and
     /// checks of the commands it sends.
-    pub(crate) fn request<'a>(&'a self, line: Line<'a>, op: Op) -> op_future!('a, 'd) {
-        async move { self.run(&line, op, None).await.map(|_| ()) }
+    pub(crate) async fn request(&self, line: Line<'_>, op: Op) -> Result<(), Error> {
+        self.run(&line, op, None).await.map(|_| ())
     }
 
     /// `AT+MQTTUSER`: sets user name, password and (optionally) the MQTT client identifier of
