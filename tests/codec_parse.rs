@@ -4,7 +4,7 @@
 
 use fibocom_mqtt::codec::{
     parse, Command, Decoded, Decoder, ErrorCode, Item, LineEnd, Message, MipCall, MqttCommand,
-    Parsed, Query, Registration, RegistrationKind, ResultOf,
+    Parsed, PayloadForm, Query, Registration, RegistrationKind, ResultOf,
 };
 use fibocom_mqtt::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 
@@ -1320,7 +1320,8 @@ fn manual_exchanges() -> Vec<Exchange> {
                 topic: "topic1",
                 qos: QoS::AtLeastOnce,
                 retain: true,
-                payload: "Tell you, I'm dead.",
+                payload: b"Tell you, I'm dead.",
+                form: PayloadForm::Text,
             },
             answer: b"\r\nOK\r\n",
             items: vec![

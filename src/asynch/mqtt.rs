@@ -92,7 +92,8 @@ impl<'d, W: Write> Client<'d, W> {
             topic,
             qos,
             retain,
-            payload,
+            payload: payload.as_bytes(),
+            form: PayloadForm::Text,
         };
         self.request(cmd, Op::Configure(id))
     }

@@ -43,7 +43,8 @@ impl<P: Read + Write, const N: usize> Client<P, N> {
             topic,
             qos,
             retain,
-            payload,
+            payload: payload.as_bytes(),
+            form: PayloadForm::Text,
         };
         self.transact(&cmd, Op::Configure(id))
     }
