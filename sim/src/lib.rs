@@ -38,7 +38,7 @@ pub mod mqtt_side;
 mod sim;
 pub mod transcript;
 
-pub use config::{ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
+pub use config::{BreakReport, ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
 pub use faults::Control;
 pub use link::Link;
 pub use sim::Simulator;
