@@ -326,8 +326,8 @@ fn body<'a>(input: &'a [u8], rest: &'a [u8], (client, qos, tlen, plen): Header) 
         return ReadParse::NotRead;
     }
     let (tlen, plen) = (tlen as usize, plen as usize);
-    // `"<topic>"`, then spaces, `,`, spaces and the payload's opening `"`: each step needs a
-    // byte that may not have arrived yet.
+    // `"<topic>"`, then spaces, `,`, spaces and the payload's opening `"`: each needs bytes
+    // that may not have arrived yet.
     let rest = fields::skip_spaces(rest);
     let topic = match rest.split_first() {
         Some((b'"', r)) => r.get(..tlen),
@@ -346,24 +346,21 @@ fn body<'a>(input: &'a [u8], rest: &'a [u8], (client, qos, tlen, plen): Header) 
     let Some(topic) = topic else {
         return started;
     };
-    let tail = rest.get(tlen.saturating_add(1)..).unwrap_or(&[]);
-    let tail = match tail.split_first() {
-        Some((b'"', r)) => fields::skip_spaces(r),
-        Some(_) => return ReadParse::NotRead,
-        None => return started,
-    };
-    let tail = match tail.split_first() {
-        Some((b',', r)) => fields::skip_spaces(r),
-        Some(_) => return ReadParse::NotRead,
-        None => return started,
-    };
-    match tail.first() {
-        Some(b'"') => {}
-        Some(_) => return ReadParse::NotRead,
-        None => return started,
+    // The topic's closing quote, the comma and the payload's opening quote, spaces allowed
+    // between them.
+    let mut tail = rest.get(tlen.saturating_add(1)..).unwrap_or(&[]);
+    for (i, want) in b"\",\"".iter().enumerate() {
+        if i > 0 {
+            tail = fields::skip_spaces(tail);
+        }
+        match tail.split_first() {
+            Some((b, r)) if b == want => tail = r,
+            Some(_) => return ReadParse::NotRead,
+            None => return started,
+        }
     }
     // The payload starts after that quote and ends at the quote `plen` bytes later.
-    let start = input.len().saturating_sub(tail.len()).saturating_add(1);
+    let start = input.len().saturating_sub(tail.len());
     let Some(end) = start.checked_add(plen) else {
         return ReadParse::NotRead;
     };
