@@ -249,19 +249,22 @@ fn result_line() -> impl Strategy<Value = Unit> {
         ("+MQTTUNSUB", ResultOf::Unsubscribe),
         ("+MQTTPUB", ResultOf::Publish),
     ]);
-    (command, client(), 0u8..=1, framing()).prop_map(|((name, command), client, status, f)| {
-        framed(
-            format!("{name}: {},{status}", client.number()).into_bytes(),
-            f,
-            |_| {
-                vec![ev(Item::Result {
-                    command,
-                    client,
-                    status,
-                })]
-            },
-        )
-    })
+    let sep = prop::sample::select(vec![",", ", ", ",  "]);
+    (command, client(), 0u8..=1, sep, framing()).prop_map(
+        |((name, command), client, status, sep, f)| {
+            framed(
+                format!("{name}: {}{sep}{status}", client.number()).into_bytes(),
+                f,
+                |_| {
+                    vec![ev(Item::Result {
+                        command,
+                        client,
+                        status,
+                    })]
+                },
+            )
+        },
+    )
 }
 
 fn free_list() -> impl Strategy<Value = Unit> {
@@ -438,22 +441,30 @@ fn read() -> impl Strategy<Value = Unit> {
         printable(1..=255),
         prop::collection::vec(any::<u8>(), 0..=1024),
         any::<bool>(),
+        prop::sample::select(vec!["", " ", "  ", "\t "]),
     )
-        .prop_map(|(client, qos, topic, payload, inline)| {
+        .prop_map(|(client, qos, topic, payload, inline, space)| {
+            // Spaces after every separator, or none.
             let head = format!(
-                "\r\n+MQTTREAD: {},{},{},{}",
+                "\r\n+MQTTREAD: {},{space}{},{space}{},{space}{}",
                 client.number(),
                 qos.number(),
                 topic.len(),
                 payload.len()
             );
-            let sep: &[u8] = if inline { b"," } else { b"\r\n" };
+            let sep = if inline {
+                format!(",{space}")
+            } else {
+                "\r\n".to_string()
+            };
             let bytes = cat(&[
                 head.as_bytes(),
-                sep,
+                sep.as_bytes(),
                 b"\"",
                 &topic,
-                b"\",\"",
+                b"\",",
+                space.as_bytes(),
+                b"\"",
                 &payload,
                 b"\"\r\n\r\nOK\r\n",
             ]);
@@ -483,9 +494,11 @@ fn read_empty() -> impl Strategy<Value = Unit> {
 }
 
 fn brk() -> impl Strategy<Value = Unit> {
-    (client(), any::<u8>(), framing()).prop_map(|(client, cause, f)| {
+    let name = prop::sample::select(vec!["+MQTTBREAK: ", "+MQTTLOSE: "]);
+    let sep = prop::sample::select(vec![",", ", "]);
+    (client(), any::<u8>(), name, sep, framing()).prop_map(|(client, cause, name, sep, f)| {
         framed(
-            format!("+MQTTBREAK: {},{cause}", client.number()).into_bytes(),
+            format!("{name}{}{sep}{cause}", client.number()).into_bytes(),
             f,
             |_| {
                 vec![ev(Item::Break {

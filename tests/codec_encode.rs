@@ -237,13 +237,19 @@ fn open(host: &str, port: u16, keepalive: u16) -> Command<'_> {
     }
 }
 
+/// A will in the text form.
 fn will<'a>(topic: &'a str, payload: &'a str) -> Command<'a> {
+    will_in(topic, payload.as_bytes(), PayloadForm::Text)
+}
+
+fn will_in<'a>(topic: &'a str, payload: &'a [u8], form: PayloadForm) -> Command<'a> {
     Command::Will {
         id: ONE,
         topic,
         qos: QoS::AtMostOnce,
         retain: false,
         payload,
+        form,
     }
 }
 
@@ -424,7 +430,8 @@ fn will_command() {
             topic: "topic1",
             qos: QoS::AtLeastOnce,
             retain: true,
-            payload: "Tell you, I'm dead.",
+            payload: b"Tell you, I'm dead.",
+            form: PayloadForm::Auto,
         },
         "AT+MQTTWILL=1,\"topic1\",1,1,\"Tell you, I'm dead.\"",
     );
@@ -434,10 +441,136 @@ fn will_command() {
             topic: "w",
             qos: QoS::ExactlyOnce,
             retain: false,
-            payload: "",
+            payload: b"",
+            form: PayloadForm::Text,
         },
         "AT+MQTTWILL=2,\"w\",2,0,\"\"",
     );
+}
+
+#[test]
+fn will_in_the_data_form() {
+    // Forced, or picked for a payload the text form cannot carry: the length on the line, the
+    // bytes after the prompt.
+    let json = b"{\"state\":\"offline\"}";
+    let cmd = Command::Will {
+        id: TWO,
+        topic: "dev/7/status",
+        qos: QoS::AtLeastOnce,
+        retain: true,
+        payload: json,
+        form: PayloadForm::Auto,
+    };
+    check(cmd, "AT+MQTTWILL=2,\"dev/7/status\",1,1,19");
+    assert_eq!(cmd.data_payload(), Some(&json[..]));
+    let cmd = will_in("t", b"bye", PayloadForm::Data);
+    check(cmd, "AT+MQTTWILL=1,\"t\",0,0,3");
+    assert_eq!(cmd.data_payload(), Some(&b"bye"[..]));
+    for payload in [&b"\x00\xff"[..], b"a\r\nb", b"\""] {
+        let cmd = will_in("t", payload, PayloadForm::Auto);
+        let want = format!("AT+MQTTWILL=1,\"t\",0,0,{}\r", payload.len());
+        assert_eq!(accepted(cmd), want.as_bytes());
+        assert_eq!(cmd.data_payload(), Some(payload));
+    }
+    // Printable text without quotes (and the empty payload) stays in the text form.
+    for payload in [&b"bye"[..], b""] {
+        let cmd = will_in("t", payload, PayloadForm::Auto);
+        assert_eq!(cmd.data_payload(), None);
+        let want = format!("AT+MQTTWILL=1,\"t\",0,0,\"{}\"\r", s_of(payload));
+        assert_eq!(accepted(cmd), want.as_bytes());
+    }
+    // Limits: 1-1024 bytes in the data form, nothing written when refused.
+    let d1024 = vec![0u8; 1024];
+    let cmd = will_in("t", &d1024, PayloadForm::Data);
+    assert_eq!(accepted(cmd), b"AT+MQTTWILL=1,\"t\",0,0,1024\r");
+    refused(
+        will_in("t", &[0u8; 1025], PayloadForm::Auto),
+        Field::WillPayload,
+        too_long(1024, 1025),
+    );
+    refused(
+        will_in("t", b"", PayloadForm::Data),
+        Field::WillPayload,
+        Rule::EmptyData,
+    );
+    // Forced into the text form, a payload it cannot carry is refused, naming the byte.
+    refused(
+        will_in("t", b"a\"b", PayloadForm::Text),
+        Field::WillPayload,
+        forbidden(b'"', 1),
+    );
+    // The will topic is checked in either form.
+    refused(
+        will_in("a/+", b"\x00", PayloadForm::Auto),
+        Field::WillTopic,
+        Rule::Wildcard { at: 2 },
+    );
+}
+
+fn s_of(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn publish_and_will_topics_hold_no_wildcard() {
+    let cases: [(&str, u16); 7] = [
+        ("+", 0),
+        ("#", 0),
+        ("a/+", 2),
+        ("a/#", 2),
+        ("a/+/b", 2),
+        ("sport+", 5),
+        ("x/y#/+", 3),
+    ];
+    for (topic, at) in cases {
+        let rule = Rule::Wildcard { at };
+        refused(publish(topic, b"x", PayloadForm::Auto), Field::Topic, rule);
+        refused(publish(topic, b"\0", PayloadForm::Data), Field::Topic, rule);
+        refused(will(topic, "x"), Field::WillTopic, rule);
+    }
+    // Empty levels are topics like any other.
+    for topic in ["a//b", "/a", "/", "a/", "//"] {
+        accepted(publish(topic, b"x", PayloadForm::Auto));
+        accepted(will(topic, "x"));
+    }
+    // A byte a quoted string cannot carry is reported first.
+    refused(
+        publish("a\"/#", b"x", PayloadForm::Auto),
+        Field::Topic,
+        forbidden(b'"', 1),
+    );
+}
+
+#[test]
+fn filters_have_wildcards_only_where_mqtt_allows_them() {
+    let unsubscribe = |topic| Command::Unsubscribe { id: ONE, topic };
+    for filter in [
+        "#", "+", "a/+/b", "a/#", "+/+/#", "+/#", "a//b", "/a", "/", "//", "a/+", "+/a", "/#",
+        "a//#", "+//+",
+    ] {
+        let line = accepted(subscribe(filter));
+        assert_eq!(line, format!("AT+MQTTSUB=1,\"{filter}\",0\r").as_bytes());
+        let line = accepted(unsubscribe(filter));
+        assert_eq!(line, format!("AT+MQTTUNSUB=1,\"{filter}\"\r").as_bytes());
+    }
+    let bad: [(&str, u16); 11] = [
+        ("a/#/b", 2),
+        ("a#", 1),
+        ("#a", 0),
+        ("a/b#", 3),
+        ("##", 0),
+        ("#/", 0),
+        ("#/a", 0),
+        ("a+/b", 1),
+        ("+a", 0),
+        ("a/++", 2),
+        ("a/+b/#", 2),
+    ];
+    for (filter, at) in bad {
+        let rule = Rule::BadFilter { at };
+        refused(subscribe(filter), Field::Topic, rule);
+        refused(unsubscribe(filter), Field::Topic, rule);
+    }
 }
 
 #[test]
@@ -774,7 +907,7 @@ fn forced_forms() {
     // A forced-text payload has no data part.
     let cmd = publish("t", b"hello", PayloadForm::Text);
     assert_eq!(cmd.data_payload(), None);
-    // Only a publish has a data part.
+    // Only a publish or a will has a data part.
     assert_eq!(subscribe("t").data_payload(), None);
     assert_eq!(Command::At.data_payload(), None);
 }
@@ -910,6 +1043,22 @@ fn display_of_errors() {
     assert_eq!(
         e.to_string(),
         "Host: byte 0x22 at 1 cannot be sent in a quoted AT string"
+    );
+    let e = EncodeError::Invalid {
+        field: Field::Topic,
+        rule: Rule::Wildcard { at: 4 },
+    };
+    assert_eq!(
+        e.to_string(),
+        "Topic: wildcard at 4: a topic to publish to cannot hold '+' or '#'"
+    );
+    let e = EncodeError::Invalid {
+        field: Field::Topic,
+        rule: Rule::BadFilter { at: 2 },
+    };
+    assert_eq!(
+        e.to_string(),
+        "Topic: wildcard at 2 out of place: '+' must fill a whole level, '#' the whole last level"
     );
     assert_eq!(
         EncodeError::BufferTooSmall { needed: 7 }.to_string(),

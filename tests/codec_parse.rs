@@ -4,7 +4,7 @@
 
 use fibocom_mqtt::codec::{
     parse, Command, Decoded, Decoder, ErrorCode, Item, LineEnd, Message, MipCall, MqttCommand,
-    Parsed, Query, Registration, RegistrationKind, ResultOf,
+    Parsed, PayloadForm, Query, Registration, RegistrationKind, ResultOf,
 };
 use fibocom_mqtt::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 
@@ -449,6 +449,124 @@ fn cases() -> Vec<Case> {
         ),
         case(b"  \t", b"RDY\r", b"\n", Item::Line(b"RDY")),
         case(b"\x00\xf0", b"> ", b"\r\n", Item::Prompt),
+        // Spacing of other firmware: spaces after any separator, in every line; never read
+        // into a payload.
+        case(
+            b"\r\n",
+            b"+MQTTREAD: 1, 0, 5, 4\r\n\"cmd/x\", \"a, b\"",
+            b"\r\n\r\nOK\r\n",
+            Item::Read(msg(ONE, QoS::AtMostOnce, b"cmd/x", b"a, b")),
+        ),
+        case(
+            b"\r\n",
+            b"+MQTTREAD: 1,0,5,4, \"cmd/x\", \"a, b\"",
+            b"\r\n\r\nOK\r\n",
+            Item::Read(msg(ONE, QoS::AtMostOnce, b"cmd/x", b"a, b")),
+        ),
+        case(
+            b"\r\n",
+            b"+MQTTREAD: 2, 1, 5, 6,  \"cmd/x\" ,  \" a, b \"",
+            b"\r\n\r\nOK\r\n",
+            Item::Read(msg(TWO, QoS::AtLeastOnce, b"cmd/x", b" a, b ")),
+        ),
+        case(
+            b"\r\n",
+            b"+MQTTREAD: 1, 2, 1, 3\r\n\"t\", \", \"\"",
+            b"\r\n\r\nOK\r\n",
+            Item::Read(msg(ONE, QoS::ExactlyOnce, b"t", b", \"")),
+        ),
+        case(
+            b"\r\n",
+            b"+MQTTREAD: 1, 0, 1, 2\r\n\"t\",\t\"\r\n\"",
+            b"\r\n\r\nOK\r\n",
+            Item::Read(msg(ONE, QoS::AtMostOnce, b"t", b"\r\n")),
+        ),
+        line(b"+MQTTREAD: 2, 0, 0, 0\r", Item::ReadEmpty(TWO)),
+        // An inline message of no topic and no payload is not a message (and not the empty
+        // answer either), whether or not its line end has arrived.
+        line(
+            b"+MQTTREAD: 1,0,0,0,\"\",\"\"\r",
+            Item::Malformed(b"+MQTTREAD: 1,0,0,0,\"\",\"\""),
+        ),
+        line(
+            b"+MQTTMSG: 2, 1, \"cmd/x\", \" a, b \"\r",
+            Item::Message(msg(TWO, QoS::AtLeastOnce, b"cmd/x", b" a, b ")),
+        ),
+        line(
+            b"+MQTTMSG:1,0,\"t\",  \"\"\r",
+            Item::Message(msg(ONE, QoS::AtMostOnce, b"t", b"")),
+        ),
+        line(
+            b"+MQTTMSGI: 1, 0, 5, 4\r",
+            Item::MessageWaiting {
+                client: ONE,
+                qos: QoS::AtMostOnce,
+                topic_len: 5,
+                payload_len: 4,
+            },
+        ),
+        line(b"+MQTTOPEN: 1, 0\r", result(R::Open, ONE, 0)),
+        line(b"+MQTTOPEN:  2,  1\r", result(R::Open, TWO, 1)),
+        line(b"+MQTTCLOSE: 2, 1\r", result(R::Close, TWO, 1)),
+        line(b"+MQTTSUB: 2, 1\r", result(R::Subscribe, TWO, 1)),
+        line(b"+MQTTUNSUB: 1, 0\r", result(R::Unsubscribe, ONE, 0)),
+        line(b"+MQTTOPEN: 1, 2\r", free(MqttCommand::Open, &[ONE, TWO])),
+        line(
+            b"+MQTTBREAK: 1, 2\r",
+            Item::Break {
+                client: ONE,
+                cause: BreakCause::Link,
+            },
+        ),
+        // `+MQTTLOSE`, the same report in other firmware.
+        line(
+            b"+MQTTLOSE: 1, 1\r",
+            Item::Break {
+                client: ONE,
+                cause: BreakCause::Broker,
+            },
+        ),
+        line(
+            b"+MQTTLOSE: 2,3\r",
+            Item::Break {
+                client: TWO,
+                cause: BreakCause::Network,
+            },
+        ),
+        line(b"+MQTTLOSE: 1\r", Item::Malformed(b"+MQTTLOSE: 1")),
+        line(b"+MQTTLOSE: 3, 1\r", Item::Malformed(b"+MQTTLOSE: 3, 1")),
+        line(
+            b"+MQTTUSER: 1, \"u\", \"p\", \"cid\"\r",
+            Item::UserInfo {
+                client: ONE,
+                user: b"u",
+                password: b"p",
+                client_id: Some(b"cid"),
+            },
+        ),
+        line(
+            b"+MIPCALL: 1, 10.2.83.148\r",
+            Item::MipCall(MipCall::Up(b"10.2.83.148")),
+        ),
+        line(
+            b"+MIPCALL: 1, \"10.2.83.148\"\r",
+            Item::MipCall(MipCall::Up(b"10.2.83.148")),
+        ),
+        line(
+            b"+COPS: 0, 0, \"CHN-UNICOM\", 7\r",
+            Item::Operator {
+                mode: 0,
+                name: Some(b"CHN-UNICOM"),
+                act: Some(7),
+            },
+        ),
+        line(b"+CSQ: 31, 99\r", Item::SignalQuality { rssi: 31, ber: 99 }),
+        line(b"+CREG: 0, 1\r", reg(RegistrationKind::Creg, Some(0), 1)),
+        line(
+            b"+CEREG: 2, 1, \"1A2B\", \"0A1B2C3D\", 7\r",
+            reg(RegistrationKind::Cereg, Some(2), 1),
+        ),
+        line(b"ERROR:  703\r", Item::Error(ErrorCode::Code(703))),
     ]
 }
 
@@ -524,22 +642,36 @@ fn every_proper_prefix_is_incomplete() {
 }
 
 #[test]
-fn read_lengths_are_known_once_the_message_starts() {
+fn read_lengths_are_known_once_the_payload_starts() {
     let header = b"+MQTTREAD: 1,0,5,3\r\n";
     let full = cat(&[header, b"\"hello\",\"abc\""]);
-    // Header line complete, message not begun: length not yet known.
+    // Header line complete, message not begun, or the topic begun: the spaces before the
+    // payload may still vary, so the length is not yet known.
+    for len in header.len()..header.len() + 9 {
+        assert_eq!(
+            parse(&full[..len]),
+            Parsed::Incomplete {
+                noise: 0,
+                needed: None
+            },
+            "{len}"
+        );
+    }
+    // Known from the payload's opening quote on.
     assert_eq!(
-        parse(header),
-        Parsed::Incomplete {
-            noise: 0,
-            needed: None
-        }
-    );
-    assert_eq!(
-        parse(&full[..header.len() + 1]),
+        parse(&full[..header.len() + 9]),
         Parsed::Incomplete {
             noise: 0,
             needed: Some(full.len())
+        }
+    );
+    // The same with spaces before the payload.
+    let spaced = cat(&[header, b"\"hello\",  \"abc\""]);
+    assert_eq!(
+        parse(&spaced[..header.len() + 11]),
+        Parsed::Incomplete {
+            noise: 0,
+            needed: Some(spaced.len())
         }
     );
     // With noise before: counted in both.
@@ -551,7 +683,7 @@ fn read_lengths_are_known_once_the_message_starts() {
             needed: Some(full.len() + 3)
         }
     );
-    // The inline layout: known from the comma after the lengths.
+    // The inline layout: the same.
     let inline = b"+MQTTREAD: 2,1,1,1000,\"t\",\"";
     assert_eq!(
         parse(inline),
@@ -863,11 +995,18 @@ fn oversized_read_is_skipped_by_its_announced_length() {
     // A payload of 200 bytes that holds what looks like the end of the answer, and more.
     let mut payload = b"\r\n\r\nOK\r\n+MQTTBREAK: 1,1\r\n\"".to_vec();
     payload.resize(200, b'p');
-    for layout in [&b"\r\n"[..], b","] {
+    for (layout, gap) in [
+        (&b"\r\n"[..], &b","[..]),
+        (b",", b","),
+        (b"\r\n", b", "),
+        (b", ", b",   "),
+    ] {
         let stream = cat(&[
             b"\r\n+MQTTREAD: 1,1,5,200",
             layout,
-            b"\"hello\",\"",
+            b"\"hello\"",
+            gap,
+            b"\"",
             &payload,
             b"\"\r\n\r\nOK\r\n\r\n+MQTTMSGI: 2,0,1,1\r\n",
         ]);
@@ -907,6 +1046,45 @@ fn oversized_read_is_skipped_by_its_announced_length() {
             ]
         );
     }
+}
+
+#[test]
+fn read_longer_than_the_buffer_before_its_payload_is_skipped_by_its_lengths() {
+    // The topic alone fills the buffer, so the spaces before the payload have not arrived when
+    // the message is found too long: it is still dropped by its lengths, not to a line end.
+    let topic = [b't'; 80];
+    let payload = b"\r\nOK\r\n+MQTTBREAK: 1,1\r\n\"";
+    for gap in [&b","[..], b", ", b" ,\t ", b",      "] {
+        let stream = cat(&[
+            b"\r\n+MQTTREAD: 1, 1, 80, ",
+            payload.len().to_string().as_bytes(),
+            b"\r\n\"",
+            &topic,
+            b"\"",
+            gap,
+            b"\"",
+            payload,
+            b"\"\r\n\r\nOK\r\n\r\n+MQTTSUB: 2, 1\r\n",
+        ]);
+        for chunk in [1, 3, 16, 64, 1000] {
+            assert_eq!(
+                feed(&stream, chunk, 48),
+                [
+                    Event::Overflow,
+                    it(Item::Ok),
+                    it(Item::Result {
+                        command: ResultOf::Subscribe,
+                        client: TWO,
+                        status: 1
+                    })
+                ],
+                "gap {gap:?}, chunk {chunk}"
+            );
+        }
+    }
+    // Something other than the separator after the topic ends the skip, and is parsed.
+    let stream = cat(&[b"+MQTTREAD: 1,0,80,4\r\n\"", &topic, b"\"\r\nOK\r\n"]);
+    assert_eq!(feed(&stream, 5, 48), [Event::Overflow, it(Item::Ok)]);
 }
 
 #[test]
@@ -1142,7 +1320,8 @@ fn manual_exchanges() -> Vec<Exchange> {
                 topic: "topic1",
                 qos: QoS::AtLeastOnce,
                 retain: true,
-                payload: "Tell you, I'm dead.",
+                payload: b"Tell you, I'm dead.",
+                form: PayloadForm::Text,
             },
             answer: b"\r\nOK\r\n",
             items: vec![
@@ -1325,6 +1504,19 @@ fn fuzz_seed_corpus_matches_the_cases() {
             b"\r\n+MQTTREAD: 1,1,5,200\r\n\"hello\",\"",
             &payload,
             b"\"\r\n\r\nOK\r\n\r\n+MQTTMSGI: 2,0,1,1\r\n",
+        ]),
+    );
+    let mut topic = b"t/".to_vec();
+    topic.resize(80, b't');
+    write(
+        "read-spaced-long-topic",
+        &cat(&[
+            b"\r\n+MQTTREAD: 1, 1, 80, 24\r\n\"",
+            &topic,
+            b"\",   \"\r\nOK\r\n+MQTTBREAK: 1,1\r\n\"\"\r\n\r\nOK\r\n",
+            b"\r\n+MQTTREAD: 2, 0, 80, 4, \"",
+            &topic,
+            b"\", \"a, b\"\r\n\r\nOK\r\n\r\n+MQTTLOSE: 2, 1\r\n",
         ]),
     );
     write(

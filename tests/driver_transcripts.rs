@@ -2,6 +2,7 @@
 //! bytes and end the same way, async or blocking.
 
 use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::codec::PayloadForm;
 use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS};
 
 mod common;
@@ -23,6 +24,7 @@ enum Call {
     Pub(ClientId, &'static str, &'static [u8], QoS),
     Attach,
     Detach,
+    WillData(ClientId, &'static [u8]),
 }
 
 /// A case: the transcript, the calls made one after the other, what each returns, and the
@@ -62,6 +64,39 @@ const CASES: &[Case] = &[
 "#,
         calls: &[(Call::Start, Ok(())), (Call::Open(ONE), Ok(()))],
         end: ConnState::Open,
+    },
+    Case {
+        name: "a will that is not text goes in the data form",
+        script: r#"
+>> AT+MQTTWILL=1,"w",1,1,"gone"\r
+<< \r\nOK\r\n
+>> AT+MQTTWILL=1,"w",1,1,3\r
+<< \r\n>\r\n
+>> a"\0
+<< \r\nOK\r\n
+"#,
+        calls: &[
+            (Call::WillData(ONE, b"gone"), Ok(())),
+            (Call::WillData(ONE, b"a\"\0"), Ok(())),
+        ],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a module that refuses the will's data form",
+        script: r#"
+>> AT+MQTTWILL=1,"w",1,1,1\r
+<< \r\nERROR\r\n
+>> AT\r
+<< \r\nOK\r\n
+"#,
+        calls: &[
+            (
+                Call::WillData(ONE, b"\r"),
+                Err(Error::Module(fibocom_mqtt::ModuleError { code: None })),
+            ),
+            (Call::Ping, Ok(())),
+        ],
+        end: ConnState::Closed,
     },
     Case {
         name: "open, subscribe, publish both forms, close",
@@ -217,6 +252,10 @@ async fn call_async<W: embedded_io_async::Write>(
         Call::Pub(id, t, p, q) => c.publish(id, t, p, q, false).await,
         Call::Attach => c.attach(None, None).await.map(|_| ()),
         Call::Detach => c.detach().await,
+        Call::WillData(id, p) => {
+            c.set_will_with(id, "w", QoS::AtLeastOnce, true, p, PayloadForm::Auto)
+                .await
+        }
     }
 }
 
@@ -237,6 +276,9 @@ fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
         Call::Pub(id, t, p, q) => m.publish(id, t, p, q, false),
         Call::Attach => m.attach(None, None).map(|_| ()),
         Call::Detach => m.detach(),
+        Call::WillData(id, p) => {
+            m.set_will_with(id, "w", QoS::AtLeastOnce, true, p, PayloadForm::Auto)
+        }
     }
 }
 

@@ -134,7 +134,8 @@ fn connection(b: &BrokerArgs, m: &ModemArgs) -> Result<(), Fail> {
                 topic,
                 qos: qos(b.will_qos),
                 retain: b.will_retain,
-                payload,
+                payload: payload.as_bytes(),
+                form: fibocom_mqtt::codec::PayloadForm::Text,
             },
             &[
                 value(Field::WillTopic, "will topic", topic.as_bytes()),

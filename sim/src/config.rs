@@ -72,6 +72,27 @@ pub enum RefusalTiming {
     BeforeOk,
 }
 
+/// How the module reports a connection that dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BreakReport {
+    /// `+MQTTBREAK: <id>,<cause>`, as the manual describes (default).
+    #[default]
+    Break,
+    /// `+MQTTLOSE: <id>, <cause>` (with its space, as seen from firmware that sends it), as a
+    /// public G510 driver expects.
+    Lose,
+}
+
+impl BreakReport {
+    /// The text of the line (without framing) for client `id` and `cause`.
+    pub fn line(self, id: u8, cause: u8, sep: &str) -> String {
+        match self {
+            BreakReport::Break => format!("+MQTTBREAK: {id}{sep}{cause}"),
+            BreakReport::Lose => format!("+MQTTLOSE: {id}, {cause}"),
+        }
+    }
+}
+
 /// Everything a simulator is configured with. Build it with [`SimConfig::default`] and change
 /// the public fields.
 #[derive(Debug, Clone)]
@@ -96,6 +117,21 @@ pub struct SimConfig {
     pub refusal_form: ErrorForm,
     /// Whether a refusal comes before or after `OK`.
     pub refusal_timing: RefusalTiming,
+    /// How a dropped connection is reported (default `+MQTTBREAK`).
+    pub break_report: BreakReport,
+    /// Whether every line the module sends has a space after each comma between fields
+    /// (`+MQTTMSG: 1, 0, "t", "p"`, `+MQTTREAD: 1, 0, 1, 1` then `"t", "p"`, `+MQTTPUB: 1, 1`),
+    /// as some firmware sends them; payloads are never changed. Default `false`: no spaces, as
+    /// in the manual.
+    pub spaced: bool,
+    /// Firmware older than manual V1.0.2 (default `false`): `AT+MQTTCONF` and `AT+MQTTREAD`
+    /// do not exist (every form answers `ERROR`), so messages come only as `+MQTTMSG` (receive
+    /// mode 0).
+    pub old_firmware: bool,
+    /// Whether `AT+MQTTWILL` takes the data form `AT+MQTTWILL=<id>,"<topic>",<qos>,<retain>,
+    /// <size>` (prompt, then exactly `<size>` raw bytes, then `OK`), as a public G510 driver
+    /// uses it. Default `true`; `false` is the manual's firmware, which answers `ERROR`.
+    pub will_data: bool,
     /// Whether `+MQTTBREAK: <id>,<cause>` is followed by `+MQTTCLOSE: <id>,1` (default `true`).
     pub break_then_close: bool,
     /// How long data mode waits for all `<size>` bytes before answering `ERROR` (default 30 s).
@@ -134,6 +170,10 @@ impl Default for SimConfig {
             read_layout: ReadLayout::default(),
             refusal_form: ErrorForm::default(),
             refusal_timing: RefusalTiming::default(),
+            break_report: BreakReport::default(),
+            spaced: false,
+            old_firmware: false,
+            will_data: true,
             break_then_close: true,
             data_timeout: Duration::from_secs(30),
             baud: None,

@@ -39,7 +39,7 @@ mod sim;
 mod tls_client;
 pub mod transcript;
 
-pub use config::{ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
+pub use config::{BreakReport, ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
 pub use faults::Control;
 pub use link::Link;
 pub use sim::Simulator;

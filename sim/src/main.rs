@@ -13,7 +13,8 @@ use std::time::Duration;
 use fibocom_sim::broker::{Broker, BrokerOptions};
 use fibocom_sim::faults::CONTROL_HELP;
 use fibocom_sim::{
-    Control, ErrorForm, Link, PromptStyle, ReadLayout, RefusalTiming, SimConfig, Simulator,
+    BreakReport, Control, ErrorForm, Link, PromptStyle, ReadLayout, RefusalTiming, SimConfig,
+    Simulator,
 };
 
 const USAGE: &str = "\
@@ -42,6 +43,14 @@ options:
                            ('+CME ERROR: 70x')
   --refusal-before-ok      hold AT+MQTTOPEN until CONNACK; a refusal replaces the OK
   --no-close-after-break   do not follow +MQTTBREAK with +MQTTCLOSE: <id>,1
+  --break-report R         how a dropped connection is reported: break ('+MQTTBREAK: <id>,<cause>',
+                           default) or lose ('+MQTTLOSE: <id>, <cause>', some firmware)
+  --spaced                 a space after every comma between fields of every line sent
+                           ('+MQTTMSG: 1, 0, \"t\", \"p\"', '+MQTTPUB: 1, 1'), as some firmware
+  --old-firmware           firmware before manual V1.0.2: no AT+MQTTCONF, no AT+MQTTREAD (ERROR);
+                           messages only as +MQTTMSG
+  --no-will-data           refuse the data form AT+MQTTWILL=<id>,\"<topic>\",<qos>,<retain>,<size>
+                           with ERROR, as the manual's firmware (default: prompt, bytes, OK)
   --data-timeout MS        data-mode timeout (default 30000)
   --result-delay MS        delay every result line (default 0)
   --call-setup MS          time AT+MIPCALL=1 takes (default 50)
@@ -129,6 +138,16 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             }
             "--refusal-before-ok" => c.refusal_timing = RefusalTiming::BeforeOk,
             "--no-close-after-break" => c.break_then_close = false,
+            "--break-report" => {
+                c.break_report = match value("--break-report")?.as_str() {
+                    "break" => BreakReport::Break,
+                    "lose" => BreakReport::Lose,
+                    other => return Err(format!("unknown break report {other}")),
+                }
+            }
+            "--spaced" => c.spaced = true,
+            "--old-firmware" => c.old_firmware = true,
+            "--no-will-data" => c.will_data = false,
             "--data-timeout" => c.data_timeout = ms(value("--data-timeout")?)?,
             "--result-delay" => c.result_delay = ms(value("--result-delay")?)?,
             "--call-setup" => c.call_setup = ms(value("--call-setup")?)?,

@@ -133,7 +133,8 @@ fn limits_of_every_command() {
     r.host.error("AT+MQTTCONF=2");
     r.host.error("AT+MQTTREAD=3");
     r.host.error("AT+MQTTCLOSE=0");
-    // WILL: topic 1-255, qos 0-2, retain 0-1, payload 0-1024 text.
+    // WILL: topic 1-255 without wildcards, qos 0-2, retain 0-1, payload 0-1024 text or a
+    // data size of 1-1024.
     r.host
         .ok(&format!("AT+MQTTWILL=1,\"{}\",2,1,\"{}\"", x(255), x(1024)));
     r.host.ok("AT+MQTTWILL=2,\"w\",0,0,\"\"");
@@ -142,7 +143,9 @@ fn limits_of_every_command() {
         format!("AT+MQTTWILL=1,\"t\",0,0,\"{}\"", x(1025)),
         "AT+MQTTWILL=1,\"t\",3,0,\"p\"".into(),
         "AT+MQTTWILL=1,\"t\",0,2,\"p\"".into(),
-        "AT+MQTTWILL=1,\"t\",0,0,5".into(),
+        "AT+MQTTWILL=1,\"t/#\",0,0,\"p\"".into(),
+        "AT+MQTTWILL=1,\"t\",0,0,0".into(),
+        "AT+MQTTWILL=1,\"t\",0,0,1025".into(),
     ] {
         r.host.error(&bad);
     }

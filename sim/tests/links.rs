@@ -177,3 +177,57 @@ fn binary_serves_stdio_until_stdin_ends() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn binary_takes_the_field_variant_options() {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_fibocom-sim"))
+            .args([
+                "--tcp",
+                "127.0.0.1:0",
+                "--spaced",
+                "--break-report",
+                "lose",
+                "--old-firmware",
+                "--no-will-data",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run fibocom-sim"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let first = rx.recv_timeout(WAIT).expect("address on stdout");
+    let addr = first.trim().parse().expect("an address");
+    let mut host = Host::connect(addr);
+    host.cmd("ATE0", "ATE0\r\r\nOK\r\n");
+    host.error("AT+MQTTCONF=1");
+    host.error("AT+MQTTWILL=1,\"w\",0,0,3");
+    host.ok("AT+MIPCALL=1");
+    host.line("+MIPCALL: 10.2.83.148");
+    host.ok("AT+MQTTOPEN=1,\"broker\",1883,1,60");
+    host.line("+MQTTOPEN: 1, 1");
+    let stdin = child.0.stdin.as_mut().unwrap();
+    stdin.write_all(b"drop-broker 1\n").unwrap();
+    stdin.flush().unwrap();
+    host.line("+MQTTLOSE: 1, 1");
+    host.line("+MQTTCLOSE: 1, 1");
+}
+
+#[test]
+fn binary_refuses_an_unknown_break_report() {
+    let out = Command::new(env!("CARGO_BIN_EXE_fibocom-sim"))
+        .args(["--break-report", "vanish"])
+        .output()
+        .expect("run fibocom-sim");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown break report vanish"), "{err}");
+}

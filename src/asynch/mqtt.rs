@@ -51,7 +51,8 @@ impl<'d, W: Write> Control<'d, W> {
     }
 
     /// `AT+MQTTWILL`: sets the will of module client `id`, which must be closed. The payload is
-    /// text (printable ASCII without `"`, 0-1024 bytes).
+    /// text (printable ASCII without `"`, 0-1024 bytes), sent in the text form every module
+    /// knows; see [`set_will_with`](Self::set_will_with) for any bytes.
     ///
     /// Cancel-safe in the same way as [`set_user`](Self::set_user).
     pub fn set_will<'a>(
@@ -67,7 +68,35 @@ impl<'d, W: Write> Control<'d, W> {
             topic,
             qos,
             retain,
+            payload: payload.as_bytes(),
+            form: PayloadForm::Text,
+        };
+        self.request(cmd.line(), Op::Configure(id))
+    }
+
+    /// `AT+MQTTWILL` with any payload: [`PayloadForm::Auto`] sends printable ASCII without `"`
+    /// in the text form and anything else in the data form (`...,<size>`, the prompt, then the
+    /// raw bytes), which some firmware accepts; the manual documents only the text form. A
+    /// module that refuses the data form answers `ERROR`: [`Error::Module`] (nothing was set).
+    ///
+    /// Cancel-safe in the same way as [`publish`](Self::publish): an abandoned data form is
+    /// completed with NUL bytes before the next command.
+    pub fn set_will_with<'a>(
+        &'a self,
+        id: ClientId,
+        topic: &'a str,
+        qos: QoS,
+        retain: bool,
+        payload: &'a [u8],
+        form: PayloadForm,
+    ) -> op_future!('a, 'd) {
+        let cmd = Command::Will {
+            id,
+            topic,
+            qos,
+            retain,
             payload,
+            form,
         };
         self.request(cmd.line(), Op::Configure(id))
     }

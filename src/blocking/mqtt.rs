@@ -43,7 +43,30 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             topic,
             qos,
             retain,
+            payload: payload.as_bytes(),
+            form: PayloadForm::Text,
+        };
+        self.request(&cmd, Op::Configure(id))
+    }
+
+    /// `AT+MQTTWILL` with any payload; see
+    /// [`asynch::Control::set_will_with`](crate::asynch::Control::set_will_with).
+    pub fn set_will_with(
+        &mut self,
+        id: ClientId,
+        topic: &str,
+        qos: QoS,
+        retain: bool,
+        payload: &[u8],
+        form: PayloadForm,
+    ) -> Result<(), Error> {
+        let cmd = Command::Will {
+            id,
+            topic,
+            qos,
+            retain,
             payload,
+            form,
         };
         self.request(&cmd, Op::Configure(id))
     }

@@ -4,7 +4,7 @@ use super::tls::{TlsCommand, TlsFileKind, TlsParam, TlsVersion};
 use super::validate::{self, EncodeError};
 use crate::types::{ClientId, QoS, ReceiveMode};
 
-/// How a publish payload goes on the wire.
+/// How a publish or will payload goes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum PayloadForm {
@@ -173,18 +173,23 @@ pub enum Command<'a> {
     Conf(ReceiveMode),
     /// `AT+MQTTREAD=<id>`: fetch a message announced by `+MQTTMSGI`.
     Read(ClientId),
-    /// `AT+MQTTWILL=<id>,"<topic>",<qos>,<retain>,"<payload>"`.
+    /// `AT+MQTTWILL=...`, in the text form (`...,"<payload>"`, the manual's) or the data form
+    /// (`...,<size>`, then the raw bytes after the prompt, as a data publish; some firmware
+    /// only). See [`PayloadForm`]; firmware that knows only the text form answers `ERROR` to
+    /// the data form.
     Will {
         /// The module client.
         id: ClientId,
-        /// Will topic, 1-255 printable bytes.
+        /// Will topic, 1-255 printable bytes, no wildcard.
         topic: &'a str,
         /// Will QoS.
         qos: QoS,
         /// Will retain flag.
         retain: bool,
-        /// Will payload, 0-1024 printable bytes without `"`.
-        payload: &'a str,
+        /// Will payload, 0-1024 bytes (1-1024 in the data form).
+        payload: &'a [u8],
+        /// Text or data form.
+        form: PayloadForm,
     },
     /// `AT+MQTTxxx?` or `AT+MQTTxxx=?`.
     Mqtt(MqttCommand, Form),
@@ -238,11 +243,13 @@ impl<'a> Command<'a> {
         self.line().check()
     }
 
-    /// For a publish that goes in the data form, and for a TLS file: the bytes to send after
-    /// the prompt.
+    /// For a publish or a will that goes in the data form, and for a TLS file: the bytes to
+    /// send after the prompt.
     pub fn data_payload(&self) -> Option<&'a [u8]> {
         match *self {
-            Command::Publish { payload, form, .. } if uses_data_form(payload, form) => {
+            Command::Publish { payload, form, .. } | Command::Will { payload, form, .. }
+                if uses_data_form(payload, form) =>
+            {
                 Some(payload)
             }
             Command::TlsFile { file, .. } => Some(file),
@@ -251,7 +258,7 @@ impl<'a> Command<'a> {
     }
 }
 
-/// Whether a publish of `payload` with `form` goes in the data form.
+/// Whether a publish or will of `payload` with `form` goes in the data form.
 pub(crate) fn uses_data_form(payload: &[u8], form: PayloadForm) -> bool {
     match form {
         PayloadForm::Auto => !payload.is_empty() && !is_text(payload),

@@ -2,7 +2,7 @@
 //! that cannot fit.
 
 use super::item::Item;
-use super::parse::{classify, line_end, parse_item, Found, Resume};
+use super::parse::{classify, line_end, parse_item, started, Found, Resume};
 
 /// What [`Decoder::decode`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +165,34 @@ impl Decoder {
                 };
                 return Decoded::Skipped { consumed: take };
             }
+            Resume::SkipMessage { left, payload } if left > 0 => {
+                if input.is_empty() {
+                    return Decoded::Incomplete;
+                }
+                let take = left.min(input.len());
+                self.mode = Resume::SkipMessage {
+                    left: left.saturating_sub(take),
+                    payload,
+                };
+                return Decoded::Skipped { consumed: take };
+            }
+            // Between the topic and the payload: spaces and the comma, then the payload's
+            // opening quote. Anything else ends the message, and is parsed.
+            Resume::SkipMessage { payload, .. } => {
+                let gap = input
+                    .iter()
+                    .position(|&b| !matches!(b, b' ' | b'\t' | b','))
+                    .unwrap_or(input.len());
+                match input.get(gap) {
+                    _ if gap > 0 => return Decoded::Skipped { consumed: gap },
+                    None => return Decoded::Incomplete,
+                    Some(b'"') => {
+                        self.mode = Resume::SkipBytes(payload);
+                        return Decoded::Skipped { consumed: 1 };
+                    }
+                    Some(_) => {}
+                }
+            }
         }
         self.mode = Resume::Start;
         match parse_item(input) {
@@ -180,7 +208,15 @@ impl Decoder {
                 self.mode = match needed {
                     Some(n) if n > input.len() => Resume::SkipBytes(n.saturating_sub(input.len())),
                     Some(_) => Resume::Start,
-                    None => Resume::SkipToLineEnd,
+                    // A message whose length is not known yet, as the spaces before its payload
+                    // have not all arrived: dropped by its lengths all the same.
+                    None => match started(input) {
+                        Some((topic_end, plen)) => Resume::SkipMessage {
+                            left: topic_end.saturating_sub(input.len()),
+                            payload: plen.saturating_add(1),
+                        },
+                        None => Resume::SkipToLineEnd,
+                    },
                 };
                 Decoded::Overflow {
                     consumed: input.len(),

@@ -49,7 +49,8 @@ pub enum Item<'a> {
     Read(Message<'a>),
     /// `+MQTTREAD: <id>,0,0,0`: nothing was waiting.
     ReadEmpty(ClientId),
-    /// `+MQTTBREAK: <id>,<cause>`: the connection dropped.
+    /// `+MQTTBREAK: <id>,<cause>`: the connection dropped. Some firmware reports the same event
+    /// as `+MQTTLOSE: <id>,<cause>`, which parses to this item too.
     Break {
         /// The client whose connection dropped.
         client: ClientId,

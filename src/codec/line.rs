@@ -19,6 +19,12 @@ pub(super) const STR: u8 = 0x02;
 pub(crate) enum Rules {
     /// A string of `min..=max` bytes that can stand in a quoted AT string.
     Quoted,
+    /// A topic to publish to (or a will topic): [`Rules::Quoted`], and no wildcard
+    /// ([`Rule::Wildcard`]).
+    Topic,
+    /// A topic filter to subscribe to or unsubscribe from: [`Rules::Quoted`], and wildcards
+    /// only where MQTT allows them ([`Rule::BadFilter`]).
+    Filter,
     /// A string of `min..=max` bytes of printable ASCII, quotes allowed (a raw command).
     Printable,
     /// A publish payload in the text form: `min..=max` bytes, all quotable, else
@@ -58,7 +64,8 @@ const fn check(field: Field, rules: Rules, arg: u8) -> Check {
     }
 }
 
-const TOPIC: Check = check(Field::Topic, Rules::Quoted, 0);
+const TOPIC: Check = check(Field::Topic, Rules::Topic, 0);
+const FILTER: Check = check(Field::Topic, Rules::Filter, 0);
 const PAYLOAD_TEXT: Check = check(Field::Payload, Rules::Text, 1);
 const PAYLOAD_DATA: Check = check(Field::Payload, Rules::Data, 1);
 const USER: Check = check(Field::User, Rules::Quoted, 0);
@@ -67,8 +74,10 @@ const CLIENT_ID: Check = check(Field::ClientIdStr, Rules::Quoted, 2);
 const HOST: Check = check(Field::Host, Rules::Quoted, 0);
 const PORT: Check = check(Field::Port, Rules::Range, 1);
 const KEEPALIVE: Check = check(Field::Keepalive, Rules::Range, 3);
-const WILL_TOPIC: Check = check(Field::WillTopic, Rules::Quoted, 0);
-const WILL_PAYLOAD: Check = check(Field::WillPayload, Rules::Quoted, 1);
+const WILL_TOPIC: Check = check(Field::WillTopic, Rules::Topic, 0);
+// A will forced into the text form reports the byte at fault, as it always has.
+const WILL_TEXT: Check = check(Field::WillPayload, Rules::Quoted, 1);
+const WILL_DATA: Check = check(Field::WillPayload, Rules::Data, 1);
 const RAW: Check = check(Field::Raw, Rules::Printable, 0);
 const APN: Check = check(Field::Apn, Rules::Quoted, 0);
 const APN_USER: Check = check(Field::ApnUser, Rules::Quoted, 1);
@@ -84,13 +93,13 @@ pub(crate) struct Line<'a> {
     pub(super) nums: [u32; 4],
     pub(super) strs: [&'a [u8]; 3],
     checks: &'static [Check],
-    /// A publish in the data form or a TLS file: its payload, the second string, goes after
-    /// the prompt.
+    /// A publish or a will in the data form, or a TLS file: its payload, the second string,
+    /// goes after the prompt.
     data_form: bool,
 }
 
 impl<'a> Line<'a> {
-    /// The bytes sent after the prompt (a publish in the data form, a TLS file).
+    /// The bytes sent after the prompt (a publish or a will in the data form, a TLS file).
     pub(crate) fn data(&self) -> Option<&'a [u8]> {
         if self.data_form {
             self.strs.get(1).copied()
@@ -122,20 +131,36 @@ impl<'a> Line<'a> {
                 _ => {}
             }
             let bad = match c.rules {
-                Rules::Quoted | Rules::Text => s.iter().position(|&b| !validate::is_quotable(b)),
+                Rules::Quoted | Rules::Text | Rules::Topic | Rules::Filter => {
+                    s.iter().position(|&b| !validate::is_quotable(b))
+                }
                 Rules::Printable => s.iter().position(|&b| !matches!(b, 0x20..=0x7e)),
                 Rules::File(shape) if !shape(s) => return Err(invalid(c.field, Rule::NotPem)),
                 Rules::Data | Rules::Range | Rules::File(_) => None,
             };
+            // Offsets are at most the field's maximum, checked above.
+            let offset = |at: usize| u16::try_from(at).unwrap_or(u16::MAX);
             if let Some(at) = bad {
                 let rule = match c.rules {
                     Rules::Text => Rule::NotText,
                     _ => Rule::ForbiddenByte {
                         byte: s.get(at).copied().unwrap_or(0),
-                        // At most the field's maximum, checked above.
-                        at: u16::try_from(at).unwrap_or(u16::MAX),
+                        at: offset(at),
                     },
                 };
+                return Err(invalid(c.field, rule));
+            }
+            let wildcard = match c.rules {
+                Rules::Topic => s
+                    .iter()
+                    .position(|&b| b == b'+' || b == b'#')
+                    .map(|at| Rule::Wildcard { at: offset(at) }),
+                Rules::Filter => {
+                    validate::misplaced_wildcard(s).map(|at| Rule::BadFilter { at: offset(at) })
+                }
+                _ => None,
+            };
+            if let Some(rule) = wildcard {
                 return Err(invalid(c.field, rule));
             }
         }
@@ -229,13 +254,13 @@ impl<'a> Command<'a> {
             Command::Subscribe { id, topic, qos } => {
                 nums = [id.number().into(), qos.number().into(), 0, 0];
                 strs[0] = topic.as_bytes();
-                checks = &[TOPIC];
+                checks = &[FILTER];
                 b"AT+MQTTSUB=\x01,\"\x02\",\x01"
             }
             Command::Unsubscribe { id, topic } => {
                 nums[0] = id.number().into();
                 strs[0] = topic.as_bytes();
-                checks = &[TOPIC];
+                checks = &[FILTER];
                 b"AT+MQTTUNSUB=\x01,\"\x02\""
             }
             Command::Publish {
@@ -273,11 +298,20 @@ impl<'a> Command<'a> {
                 qos,
                 retain,
                 payload,
+                form,
             } => {
-                nums = [id.number().into(), qos.number().into(), retain.into(), 0];
-                strs = [topic.as_bytes(), payload.as_bytes(), b""];
-                checks = &[WILL_TOPIC, WILL_PAYLOAD];
-                b"AT+MQTTWILL=\x01,\"\x02\",\x01,\x01,\"\x02\""
+                // Checked to be at most 1024 bytes before it is sent.
+                let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+                nums = [id.number().into(), qos.number().into(), retain.into(), len];
+                strs = [topic.as_bytes(), payload, b""];
+                if uses_data_form(payload, form) {
+                    data_form = true;
+                    checks = &[WILL_TOPIC, WILL_DATA];
+                    b"AT+MQTTWILL=\x01,\"\x02\",\x01,\x01,\x01"
+                } else {
+                    checks = &[WILL_TOPIC, WILL_TEXT];
+                    b"AT+MQTTWILL=\x01,\"\x02\",\x01,\x01,\"\x02\""
+                }
             }
             Command::Mqtt(cmd, form) => {
                 strs = [
@@ -352,6 +386,45 @@ impl<'a> Command<'a> {
             strs,
             checks,
             data_form,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codec::{Command, PayloadForm};
+    use crate::{ClientId, QoS};
+
+    /// What goes after the prompt is what `data_payload` says, for a publish and a will alike.
+    #[test]
+    fn data_part_of_publish_and_will() {
+        for (payload, form, data) in [
+            (&b"a\"b"[..], PayloadForm::Auto, true),
+            (b"ab", PayloadForm::Auto, false),
+            (b"", PayloadForm::Auto, false),
+            (b"ab", PayloadForm::Data, true),
+            (b"ab", PayloadForm::Text, false),
+        ] {
+            let will = Command::Will {
+                id: ClientId::One,
+                topic: "t",
+                qos: QoS::AtMostOnce,
+                retain: false,
+                payload,
+                form,
+            };
+            let publish = Command::Publish {
+                id: ClientId::One,
+                topic: "t",
+                qos: QoS::AtMostOnce,
+                retain: false,
+                payload,
+                form,
+            };
+            for cmd in [will, publish] {
+                assert_eq!(cmd.line().data(), data.then_some(payload), "{cmd:?}");
+                assert_eq!(cmd.data_payload(), cmd.line().data());
+            }
         }
     }
 }

@@ -96,6 +96,19 @@ pub enum Rule {
         /// Its offset in the value (lengths are checked first, so it is under 1 500).
         at: u16,
     },
+    /// A topic to publish to (or a will topic) holds the wildcard `+` or `#` at offset `at`:
+    /// wildcards belong in subscription filters only.
+    Wildcard {
+        /// Its offset in the topic.
+        at: u16,
+    },
+    /// A subscription filter holds a wildcard at offset `at` where MQTT does not allow one: `+`
+    /// must fill a whole level (`a/+/b`, not `a+/b`), and `#` must fill the last level
+    /// (`a/#`, not `a/#/b` or `a#`).
+    BadFilter {
+        /// Its offset in the filter.
+        at: u16,
+    },
     /// The payload was forced into the text form but holds a byte the text form cannot carry.
     NotText,
     /// The payload was forced into the data form, which needs at least one byte.
@@ -139,6 +152,15 @@ impl core::fmt::Display for EncodeError {
                             "byte 0x{byte:02x} at {at} cannot be sent in a quoted AT string"
                         )
                     }
+                    Rule::Wildcard { at } => write!(
+                        f,
+                        "wildcard at {at}: a topic to publish to cannot hold '+' or '#'"
+                    ),
+                    Rule::BadFilter { at } => write!(
+                        f,
+                        "wildcard at {at} out of place: '+' must fill a whole level, \
+                         '#' the whole last level"
+                    ),
                     Rule::NotText => write!(f, "not printable ASCII without '\"'"),
                     Rule::EmptyData => write!(f, "the data form needs at least one byte"),
                     Rule::NotPem => write!(
@@ -179,6 +201,30 @@ pub const MAX_RAW: usize = 1500;
 #[inline]
 pub const fn is_quotable(b: u8) -> bool {
     matches!(b, 0x20..=0x7e) && b != b'"'
+}
+
+/// The offset of the first wildcard of the topic filter `filter` that is out of place: a `+`
+/// that is not a whole level, or a `#` that is not the whole last level. Empty levels (`a//b`,
+/// `/a`) are allowed, as in MQTT.
+pub fn misplaced_wildcard(filter: &[u8]) -> Option<usize> {
+    let mut prev = b'/';
+    let mut rest = filter.iter();
+    let mut at = 0usize;
+    while let Some(&b) = rest.next() {
+        let next = rest.as_slice().first();
+        let whole_level = prev == b'/' && matches!(next, None | Some(b'/'));
+        let ok = match b {
+            b'+' => whole_level,
+            b'#' => whole_level && next.is_none(),
+            _ => true,
+        };
+        if !ok {
+            return Some(at);
+        }
+        prev = b;
+        at = at.wrapping_add(1);
+    }
+    None
 }
 
 pub(super) fn invalid(field: Field, rule: Rule) -> EncodeError {

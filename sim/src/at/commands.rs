@@ -159,6 +159,9 @@ pub enum Command {
     Read(u8),
     /// `AT+MQTTWILL=<id>,"<topic>",<qos>,<retain>,"<payload>"`.
     Will(u8, Message),
+    /// `AT+MQTTWILL=<id>,"<topic>",<qos>,<retain>,<size>`: the payload is read afterwards, as
+    /// for a data publish (not in the manual; some firmware).
+    WillData(u8, Message, usize),
     /// `AT+MQTTWILL?`.
     WillRead,
     /// `AT+GTSSLVER=<v>` (0-4; 4 is TLS 1.2).
@@ -325,13 +328,13 @@ fn extended(name: &str, form: &Form) -> Result<Command> {
         ("GTSSLERR", Read) => Ok(Command::TlsErrorRead),
         ("MQTTWILL", Read) => Ok(Command::WillRead),
         ("MQTTWILL", Test) => info("+MQTTWILL: (1,2),255,(0-2),(0,1),1024"),
-        ("MQTTWILL", Set(args)) => match args.as_slice() {
-            [id, t, q, r, Arg::Str(p)] if p.len() <= MAX_PAYLOAD => {
-                let msg = message(t, q, r, p.clone())?;
-                Ok(Command::Will(client(id)?, msg))
-            }
-            _ => Err(SyntaxError),
-        },
+        ("MQTTWILL", Set(args)) => {
+            let (id, msg, size) = message_command(args)?;
+            Ok(match size {
+                None => Command::Will(id, msg),
+                Some(size) => Command::WillData(id, msg, size),
+            })
+        }
         _ => Err(SyntaxError),
     }
 }
@@ -414,6 +417,17 @@ fn open(args: &[Arg]) -> Result<Command> {
 }
 
 fn publish(args: &[Arg]) -> Result<Command> {
+    let (id, msg, size) = message_command(args)?;
+    Ok(match size {
+        None => Command::PubText(id, msg),
+        Some(size) => Command::PubData(id, msg, size),
+    })
+}
+
+/// `<id>,"<topic>",<qos>,<retain>,"<payload>"` (text form) or `<id>,"<topic>",<qos>,<retain>,
+/// <size>` (data form, size 1-1024, the payload still to come), shared by PUB and WILL. The
+/// topic may hold no wildcard.
+fn message_command(args: &[Arg]) -> Result<(u8, Message, Option<usize>)> {
     let [id, t, q, r, last] = args else {
         return Err(SyntaxError);
     };
@@ -427,10 +441,7 @@ fn publish(args: &[Arg]) -> Result<Command> {
     if msg.topic.contains(['+', '#']) {
         return Err(SyntaxError);
     }
-    Ok(match size {
-        None => Command::PubText(id, msg),
-        Some(size) => Command::PubData(id, msg, size),
-    })
+    Ok((id, msg, size))
 }
 
 /// Whether `filter` is a valid MQTT topic filter: `#` only as the whole last level, `+` only as
@@ -491,7 +502,15 @@ mod tests {
         assert!(cmd("AT+MQTTCONF=2").is_err());
         assert!(cmd("AT+MQTTREAD=0").is_err());
         assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,\"\"").is_ok());
-        assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,5").is_err());
+        assert!(matches!(
+            cmd("AT+MQTTWILL=1,\"t\",2,1,5"),
+            Ok(Command::WillData(1, _, 5))
+        ));
+        assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,1024").is_ok());
+        assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,1025").is_err());
+        assert!(cmd("AT+MQTTWILL=1,\"t\",2,1,0").is_err());
+        assert!(cmd("AT+MQTTWILL=1,\"t/#\",0,0,\"x\"").is_err());
+        assert!(cmd("AT+MQTTWILL=1,\"+\",0,0,1").is_err());
         assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,0").is_ok());
         assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,1").is_ok());
         assert!(cmd("AT+MQTTOPEN=1,\"h\",8883,1,60,2").is_ok());

@@ -17,7 +17,7 @@ impl Module {
                 }
                 self.client(id).conn = Conn::Connected { gen };
                 self.release_held(id, gen, None, now);
-                let line = format!("+MQTTOPEN: {id},1");
+                let line = format!("+MQTTOPEN: {id}{}1", self.sep());
                 self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
             }
             Report::Refused(id, gen, code) => {
@@ -52,23 +52,24 @@ impl Module {
                     Op::Unsub => "+MQTTUNSUB",
                     Op::Pub => "+MQTTPUB",
                 };
-                let line = format!("{name}: {id},{}", u8::from(ok));
+                let line = format!("{name}: {id}{}{}", self.sep(), u8::from(ok));
                 self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
             }
             Report::Message(id, gen, msg) => {
                 if self.client(id).conn != (Conn::Connected { gen }) {
                     return;
                 }
+                let s = self.sep();
                 if self.mode == 0 {
-                    let mut line = format!("+MQTTMSG: {id},{},\"", msg.qos).into_bytes();
+                    let mut line = format!("+MQTTMSG: {id}{s}{}{s}\"", msg.qos).into_bytes();
                     line.extend_from_slice(&msg.topic);
-                    line.extend_from_slice(b"\",\"");
+                    line.extend_from_slice(format!("\"{s}\"").as_bytes());
                     line.extend_from_slice(&msg.payload);
                     line.push(b'"');
                     self.urc(&line);
                 } else if self.client(id).queue.len() < self.cfg.read_queue {
                     let line = format!(
-                        "+MQTTMSGI: {id},{},{},{}",
+                        "+MQTTMSGI: {id}{s}{}{s}{}{s}{}",
                         msg.qos,
                         msg.topic.len(),
                         msg.payload.len()
@@ -187,9 +188,10 @@ impl Module {
                 self.effects.push(Effect::Kill(id, gen));
                 self.client(id).conn = Conn::Closed;
                 self.cancel_results(id, gen);
-                self.urc(format!("+MQTTBREAK: {id},{cause}").as_bytes());
+                let line = self.cfg.break_report.line(id, cause, self.sep());
+                self.urc(line.as_bytes());
                 if self.cfg.break_then_close {
-                    self.urc(format!("+MQTTCLOSE: {id},1").as_bytes());
+                    self.urc(format!("+MQTTCLOSE: {id}{}1", self.sep()).as_bytes());
                 }
             }
         }
@@ -198,13 +200,13 @@ impl Module {
     fn open_failed(&mut self, id: u8, gen: u64, now: Instant) {
         self.client(id).conn = Conn::Closed;
         self.release_held(id, gen, None, now);
-        let line = format!("+MQTTOPEN: {id},0");
+        let line = format!("+MQTTOPEN: {id}{}0", self.sep());
         self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
     }
 
     fn closed(&mut self, id: u8, gen: u64, now: Instant) {
         self.client(id).conn = Conn::Closed;
-        let line = format!("+MQTTCLOSE: {id},1");
+        let line = format!("+MQTTCLOSE: {id}{}1", self.sep());
         self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use super::state::{Call, Conn, Effect, OpenParams, Timed, TimedWhat, UserConf};
 use super::{framed, Input, Module};
 use crate::at::commands::{decode, Command, FileKind, Message};
-use crate::at::parse::parse_line;
+use crate::at::parse::{parse_line, Line, SyntaxError};
 use crate::config::RefusalTiming;
 
 const OK: &[u8] = b"\r\nOK\r\n";
@@ -21,8 +21,9 @@ fn block(lines: &[Vec<u8>]) -> Vec<u8> {
     v
 }
 
-/// `+NAME: 1,2` / `+NAME: 1` / `+NAME: 2` / `+NAME: 0`: the ids for which `pick` holds.
-fn id_list(name: &str, ids: [bool; 2]) -> Vec<u8> {
+/// `+NAME: 1,2` / `+NAME: 1` / `+NAME: 2` / `+NAME: 0`: the ids for which `pick` holds, the
+/// list separated by `sep`.
+fn id_list(name: &str, ids: [bool; 2], sep: &str) -> Vec<u8> {
     let list: Vec<&str> = ["1", "2"]
         .into_iter()
         .zip(ids)
@@ -31,14 +32,14 @@ fn id_list(name: &str, ids: [bool; 2]) -> Vec<u8> {
     let list = if list.is_empty() {
         "0".to_string()
     } else {
-        list.join(",")
+        list.join(sep)
     };
     format!("{name}: {list}").into_bytes()
 }
 
-fn message_line(name: &str, id: u8, m: &Message) -> Vec<u8> {
+fn message_line(name: &str, id: u8, m: &Message, s: &str) -> Vec<u8> {
     let mut v = format!(
-        "{name}: {id},\"{}\",{},{},\"",
+        "{name}: {id}{s}\"{}\"{s}{}{s}{}{s}\"",
         m.topic,
         m.qos,
         u8::from(m.retain)
@@ -49,6 +50,22 @@ fn message_line(name: &str, id: u8, m: &Message) -> Vec<u8> {
     v
 }
 
+/// `text` with a space after every comma outside quotes: a fixed answer (such as a test-form
+/// range list), spaced out.
+fn space_out(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut quoted = false;
+    for c in text.chars() {
+        out.push(c);
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(' '),
+            _ => {}
+        }
+    }
+    out
+}
+
 impl Module {
     /// Executes a complete command line (without its CR).
     pub(super) fn execute(&mut self, line: &[u8], now: Instant) {
@@ -56,9 +73,22 @@ impl Module {
             // Not a command: a real module ignores such a line.
             return;
         }
-        match parse_line(line).and_then(|l| decode(&l)) {
+        match parse_line(line).and_then(|l| self.known(l)) {
             Ok(cmd) => self.run(cmd, now),
             Err(_) => self.out.extend_from_slice(ERROR),
+        }
+    }
+
+    /// The command of a parsed line, if this firmware has it: old firmware has no
+    /// `AT+MQTTCONF` and no `AT+MQTTREAD`, in any form.
+    fn known(&self, line: Line) -> Result<Command, SyntaxError> {
+        match &line {
+            Line::Extended(name, _)
+                if self.cfg.old_firmware && matches!(name.as_str(), "MQTTCONF" | "MQTTREAD") =>
+            {
+                Err(SyntaxError)
+            }
+            _ => decode(&line),
         }
     }
 
@@ -94,27 +124,32 @@ impl Module {
                 self.answer(&[line]);
             }
             Command::Imei => self.answer(&[self.cfg.imei.clone().into_bytes()]),
-            Command::Info(text) => self.answer(&[text.into_bytes()]),
-            Command::Csq => {
-                let text: &[u8] = if self.registered {
-                    b"+CSQ: 31,99"
+            Command::Info(text) => {
+                let text = if self.cfg.spaced {
+                    space_out(&text)
                 } else {
-                    b"+CSQ: 99,99"
+                    text
                 };
-                self.answer(&[text.to_vec()]);
+                self.answer(&[text.into_bytes()]);
+            }
+            Command::Csq => {
+                let rssi = if self.registered { 31 } else { 99 };
+                self.answer(&[format!("+CSQ: {rssi}{}99", self.sep()).into_bytes()]);
             }
             Command::CopsRead => {
-                let text: &[u8] = if self.registered {
-                    b"+COPS: 0,0,\"CHN-UNICOM\",7"
+                let s = self.sep();
+                let text = if self.registered {
+                    format!("+COPS: 0{s}0{s}\"CHN-UNICOM\"{s}7")
                 } else {
-                    b"+COPS: 0"
+                    "+COPS: 0".to_string()
                 };
-                self.answer(&[text.to_vec()]);
+                self.answer(&[text.into_bytes()]);
             }
             Command::RegRead(reg) => {
                 let n = self.reg_report[reg.index()];
                 let stat = u8::from(self.registered);
-                self.answer(&[format!("{}: {n},{stat}", reg.name()).into_bytes()]);
+                let line = format!("{}: {n}{}{stat}", reg.name(), self.sep());
+                self.answer(&[line.into_bytes()]);
             }
             Command::RegSet(reg, n) => {
                 self.reg_report[reg.index()] = n;
@@ -122,7 +157,7 @@ impl Module {
             }
             Command::CallRead => {
                 let text = match self.call {
-                    Call::Up(ip) => format!("+MIPCALL: 1,{ip}"),
+                    Call::Up(ip) => format!("+MIPCALL: 1{}{ip}", self.sep()),
                     _ => "+MIPCALL: 0".to_string(),
                 };
                 self.answer(&[text.into_bytes()]);
@@ -146,12 +181,14 @@ impl Module {
                 self.answer(&[]);
             }
             Command::UserRead => {
+                let s = self.sep();
                 let mut lines = Vec::new();
                 for (i, c) in self.clients.iter().enumerate() {
                     if let Some(u) = &c.user {
-                        let mut l = format!("+MQTTUSER: {},\"{}\",\"{}\"", i + 1, u.user, u.pass);
+                        let mut l =
+                            format!("+MQTTUSER: {}{s}\"{}\"{s}\"{}\"", i + 1, u.user, u.pass);
                         if let Some(cid) = &u.client_id {
-                            l.push_str(&format!(",\"{cid}\""));
+                            l.push_str(&format!("{s}\"{cid}\""));
                         }
                         lines.push(l.into_bytes());
                     }
@@ -161,7 +198,7 @@ impl Module {
             Command::Open(o) => self.open(o, now),
             Command::OpenRead => {
                 let ids = [0, 1].map(|i| self.clients[i].conn == Conn::Closed);
-                self.answer(&[id_list("+MQTTOPEN", ids)]);
+                self.answer(&[id_list("+MQTTOPEN", ids, self.sep())]);
             }
             Command::Close(id) => match self.client(id).conn {
                 Conn::Connecting { gen } | Conn::Connected { gen } => {
@@ -178,7 +215,7 @@ impl Module {
                         Conn::Connecting { .. } | Conn::Connected { .. }
                     )
                 });
-                self.answer(&[id_list("+MQTTCLOSE", ids)]);
+                self.answer(&[id_list("+MQTTCLOSE", ids, self.sep())]);
             }
             Command::Sub(id, topic, qos) => {
                 self.when_connected(id, |gen| Effect::Sub(id, gen, topic, qos))
@@ -197,6 +234,7 @@ impl Module {
                     msg,
                     size,
                     deadline: now + self.cfg.data_timeout,
+                    will: false,
                 };
             }
             Command::Conf(mode) => {
@@ -212,11 +250,25 @@ impl Module {
                 self.client(id).will = Some(msg);
                 self.answer(&[]);
             }
+            Command::WillData(id, msg, size) => {
+                if !self.cfg.will_data || self.client(id).conn != Conn::Closed {
+                    return self.error();
+                }
+                self.out.extend_from_slice(self.cfg.prompt.bytes());
+                self.input = Input::Data {
+                    id,
+                    msg,
+                    size,
+                    deadline: now + self.cfg.data_timeout,
+                    will: true,
+                };
+            }
             Command::WillRead => {
+                let s = self.sep();
                 let lines: Vec<Vec<u8>> = (0..2)
                     .filter_map(|i| {
                         let w = self.clients[i].will.as_ref()?;
-                        Some(message_line("+MQTTWILL", i as u8 + 1, w))
+                        Some(message_line("+MQTTWILL", i as u8 + 1, w, s))
                     })
                     .collect();
                 self.answer(&lines);
@@ -269,14 +321,21 @@ impl Module {
         }
     }
 
-    /// The raw payload of a data publish is complete.
+    /// The raw payload of a data publish, or of a will, is complete.
     pub(super) fn finish_data(&mut self, data: Vec<u8>) {
-        let Input::Data { id, mut msg, .. } = std::mem::replace(&mut self.input, Input::Command)
+        let Input::Data {
+            id, mut msg, will, ..
+        } = std::mem::replace(&mut self.input, Input::Command)
         else {
             return;
         };
         msg.payload = data;
-        self.when_connected(id, |gen| Effect::Pub(id, gen, msg));
+        if will {
+            self.client(id).will = Some(msg);
+            self.answer(&[]);
+        } else {
+            self.when_connected(id, |gen| Effect::Pub(id, gen, msg));
+        }
     }
 
     fn dial(&mut self, now: Instant) {
@@ -308,7 +367,7 @@ impl Module {
         let gen = self.gen();
         if !self.registered || !matches!(self.call, Call::Up(_)) {
             self.answer(&[]);
-            let line = format!("+MQTTOPEN: {id},0");
+            let line = format!("+MQTTOPEN: {id}{}0", self.sep());
             return self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
         }
         let imei = self.cfg.imei.clone();
@@ -339,25 +398,26 @@ impl Module {
     }
 
     fn read(&mut self, id: u8) {
+        let s = self.sep();
         let Some(m) = self.client(id).queue.pop_front() else {
-            return self.answer(&[format!("+MQTTREAD: {id},0,0,0").into_bytes()]);
+            return self.answer(&[format!("+MQTTREAD: {id}{s}0{s}0{s}0").into_bytes()]);
         };
         let head = format!(
-            "+MQTTREAD: {id},{},{},{}",
+            "+MQTTREAD: {id}{s}{}{s}{}{s}{}",
             m.qos,
             m.topic.len(),
             m.payload.len()
         );
         let mut body = b"\"".to_vec();
         body.extend_from_slice(&m.topic);
-        body.extend_from_slice(b"\",\"");
+        body.extend_from_slice(format!("\"{s}\"").as_bytes());
         body.extend_from_slice(&m.payload);
         body.push(b'"');
         match self.cfg.read_layout {
             crate::config::ReadLayout::Manual => self.answer(&[head.into_bytes(), body]),
             crate::config::ReadLayout::OneLine => {
                 let mut line = head.into_bytes();
-                line.push(b',');
+                line.extend_from_slice(s.as_bytes());
                 line.extend(body);
                 self.answer(&[line]);
             }

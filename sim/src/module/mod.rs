@@ -28,12 +28,13 @@ pub const MAX_RECORDED: usize = 100_000;
 enum Input {
     /// Reading command lines.
     Command,
-    /// Reading the raw payload of a data publish.
+    /// Reading the raw payload of a data publish, or of a will in the data form (`will`).
     Data {
         id: u8,
         msg: Message,
         size: usize,
         deadline: Instant,
+        will: bool,
     },
     /// An `AT+MQTTOPEN` waits for the broker before its final result (refusal before OK).
     Held { id: u8, gen: u64 },
@@ -287,6 +288,16 @@ impl Module {
             at: now + self.result_delay + extra,
             what: TimedWhat::Line(owner, framed(text)),
         });
+    }
+
+    /// The separator between fields of the lines the module sends: `,`, or `, ` when
+    /// configured to space them out.
+    fn sep(&self) -> &'static str {
+        if self.cfg.spaced {
+            ", "
+        } else {
+            ","
+        }
     }
 
     fn client(&mut self, id: u8) -> &mut Client {

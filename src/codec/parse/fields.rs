@@ -13,7 +13,7 @@ use crate::types::{ClientId, QoS};
 pub(super) struct Fields<'a>(pub(super) &'a [u8]);
 
 /// `i` without its leading spaces and tabs.
-fn skip_spaces(i: &[u8]) -> &[u8] {
+pub(super) fn skip_spaces(i: &[u8]) -> &[u8] {
     let n = i
         .iter()
         .position(|&b| b != b' ' && b != b'\t')
@@ -22,7 +22,7 @@ fn skip_spaces(i: &[u8]) -> &[u8] {
 }
 
 /// After optional spaces and tabs, `i` without its leading `c`.
-fn after(i: &[u8], c: u8) -> Option<&[u8]> {
+pub(super) fn after(i: &[u8], c: u8) -> Option<&[u8]> {
     match skip_spaces(i) {
         [first, rest @ ..] if *first == c => Some(rest),
         _ => None,

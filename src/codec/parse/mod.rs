@@ -8,9 +8,18 @@
 //! all parse. A `>` at the start of a line is the data prompt (with one following space, if it
 //! is there). The answer of `AT+MQTTREAD` is read by the lengths in its header, so its payload
 //! may hold any byte.
+//!
+//! # Spacing
+//!
+//! Firmware versions differ in spacing: any separator (a comma, the colon after a line's name)
+//! may be followed by spaces in any line, `+MQTTMSG: 1, 0, "t", "p"` and the `+MQTTREAD`
+//! message `"t", "p"` included. Spaces are skipped between fields, never inside a payload: a
+//! `+MQTTREAD` payload is taken by its length, a `+MQTTMSG` payload runs to the last `"` of the
+//! line.
 
 mod fields;
 mod mqtt;
+pub(super) use mqtt::started;
 pub use mqtt::{MAX_READ_PAYLOAD, MAX_READ_TOPIC};
 mod network;
 mod tls;
@@ -27,7 +36,8 @@ pub enum Parsed<'a> {
     Item(Item<'a>, usize),
     /// The input ends inside an item. The first `noise` bytes are noise that can be dropped now;
     /// `needed`, when known, is the total length from the start of the input that the item needs
-    /// (known for `+MQTTREAD` answers, which are framed by length).
+    /// (known for `+MQTTREAD` answers, which are framed by length, once the payload's opening
+    /// quote has arrived: the spaces before it vary between firmware).
     Incomplete {
         /// Leading bytes that are noise.
         noise: usize,
@@ -116,6 +126,16 @@ pub(super) enum Resume {
     SkipToLineEnd,
     /// Not parsing: dropping this many more bytes of an overlong item.
     SkipBytes(usize),
+    /// Not parsing: dropping an overlong `+MQTTREAD` message whose total length was not known
+    /// yet: `left` more bytes (to the end of its topic), then the spaces and comma before the
+    /// payload, then from the payload's opening quote `payload` more bytes (the payload and its
+    /// closing quote).
+    SkipMessage {
+        /// Bytes left to the end of the topic.
+        left: usize,
+        /// The payload's length plus its closing quote.
+        payload: usize,
+    },
 }
 
 /// The item at the start of `input`, its line left to classify.
@@ -142,8 +162,8 @@ pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
             mqtt::ReadParse::Done(item, len) => {
                 return Found::Item(item, noise.saturating_add(len))
             }
-            mqtt::ReadParse::Incomplete(needed) => {
-                return incomplete(needed.and_then(|n| n.checked_add(noise)), Resume::Start)
+            mqtt::ReadParse::Incomplete | mqtt::ReadParse::Started { .. } => {
+                return incomplete(None, Resume::Start)
             }
             mqtt::ReadParse::Until(needed) => {
                 return match needed.checked_add(noise) {
@@ -209,7 +229,7 @@ enum Prefix {
     Message,
     /// `+MQTTMSGI`
     Waiting,
-    /// `+MQTTBREAK`
+    /// `+MQTTBREAK`, or `+MQTTLOSE` (the same report in other firmware)
     Break,
     /// The result, information or test-form line of an MQTT command.
     Mqtt(MqttCommand),
@@ -230,12 +250,14 @@ enum Prefix {
 }
 
 /// The names of the lines the parser knows.
-const PREFIXES: [(&[u8], Prefix); 27] = [
+const PREFIXES: [(&[u8], Prefix); 28] = [
     (b"OK", Prefix::Ok),
     (b"ERROR", Prefix::Error),
     (b"+MQTTMSG", Prefix::Message),
     (b"+MQTTMSGI", Prefix::Waiting),
     (b"+MQTTBREAK", Prefix::Break),
+    // What some firmware (a G510 driver's) sends instead of `+MQTTBREAK`.
+    (b"+MQTTLOSE", Prefix::Break),
     (b"+MQTTOPEN", Prefix::Mqtt(MqttCommand::Open)),
     // A misspelling some firmware versions send.
     (b"+MPQTTOPEN", Prefix::Mqtt(MqttCommand::Open)),

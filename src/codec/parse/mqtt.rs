@@ -5,7 +5,7 @@ use crate::codec::command::MqttCommand;
 use crate::codec::item::{Capabilities, Item, Message, ResultOf};
 use crate::types::{BreakCause, ClientSet, QoS, ReceiveMode};
 
-/// `+MQTTBREAK: <id>,<cause>`.
+/// `+MQTTBREAK: <id>,<cause>`, or `+MQTTLOSE: <id>,<cause>` (the same report in other firmware).
 pub(super) fn connection_break(args: &[u8]) -> Option<Item<'_>> {
     let (client, cause) = client_and_status(args)?;
     Some(Item::Break {
@@ -226,8 +226,16 @@ fn capabilities(command: MqttCommand, args: &[u8]) -> Capabilities {
 pub(super) enum ReadParse<'a> {
     /// An item and its length.
     Done(Item<'a>, usize),
-    /// More input is needed; the total length, when known.
-    Incomplete(Option<usize>),
+    /// More input is needed; the total length is not known yet.
+    Incomplete,
+    /// More input is needed: the message's topic has begun, but its total length is not known
+    /// yet, as the spaces before the payload have not all arrived.
+    Started {
+        /// The offset just past the topic's closing quote.
+        topic_end: usize,
+        /// The payload's length.
+        plen: usize,
+    },
     /// More input is needed: this total length, and the same answer holds for the same input
     /// with more bytes, up to that length (the message's opening quote has arrived).
     Until(usize),
@@ -237,10 +245,11 @@ pub(super) enum ReadParse<'a> {
 
 /// `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` and its message, in either layout:
 /// - `...,<plen>\r\n"<topic>","<payload>"` (the manual's), or
-/// - `...,<plen>,"<topic>","<payload>"` (seen in public code).
+/// - `...,<plen>,"<topic>","<payload>"` (seen in public code),
 ///
-/// Topic and payload are taken by their lengths, so the payload may hold any byte. The item ends
-/// at the closing quote; the line end after it is left as noise.
+/// with spaces allowed around the commas (`+MQTTREAD: 1, 0, 5, 4, "cmd/x", "a, b"`). Topic and
+/// payload are taken by their lengths, so the payload may hold any byte. The item ends at the
+/// closing quote; the line end after it is left as noise.
 pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
     let eol = super::line_end(input);
     // The header line, or all of the input if it has not ended: it may still be a complete
@@ -252,17 +261,23 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
     let Some((rest, h)) = header(line) else {
         return match eol {
             Some(_) => ReadParse::NotRead,
-            None => ReadParse::Incomplete(None),
+            None => ReadParse::Incomplete,
         };
     };
+    let (client, _, tlen, plen) = h;
     // Inline: the message follows a comma on the header line. Either way, `body` reads it.
-    let inline = rest.first() == Some(&b',');
-    let rest = match eol {
-        Some(eol) if !inline => {
+    let rest = match (fields::after(rest, b','), eol) {
+        // Lengths 0,0 and more after them: not the empty answer, and no message to read either.
+        (Some(_), _) if tlen == 0 && plen == 0 => return ReadParse::NotRead,
+        (Some(inline), _) => {
+            let offset = line.len().saturating_sub(inline.len());
+            input.get(offset..).unwrap_or(&[])
+        }
+        (None, None) => return ReadParse::Incomplete,
+        (None, Some(eol)) => {
             if Fields(rest).end().is_none() {
                 return ReadParse::NotRead;
             }
-            let (client, _, tlen, plen) = h;
             if tlen == 0 && plen == 0 {
                 return ReadParse::Done(Item::ReadEmpty(client), eol.saturating_add(1));
             }
@@ -272,22 +287,10 @@ pub(super) fn read(input: &[u8]) -> ReadParse<'_> {
                 .iter()
                 .position(|&b| b != b'\r' && b != b'\n')
                 .unwrap_or(after.len());
-            let rest = after.get(skip..).unwrap_or(&[]);
-            if rest.is_empty() {
-                return ReadParse::Incomplete(None);
-            }
-            rest
-        }
-        // Lengths 0,0 and more after them on an ended line: not the empty answer, and no
-        // message to read either.
-        Some(_) if h.2 == 0 && h.3 == 0 => return ReadParse::NotRead,
-        None if !inline => return ReadParse::Incomplete(None),
-        _ => {
-            let offset = line.len().saturating_sub(rest.len());
-            input.get(offset..).unwrap_or(&[])
+            after.get(skip..).unwrap_or(&[])
         }
     };
-    body(input, rest, h, inline)
+    body(input, rest, h)
 }
 
 /// The longest topic a `+MQTTREAD` header may announce (MQTT's own limit); a longer one marks
@@ -311,14 +314,10 @@ fn header(i: &[u8]) -> Option<(&[u8], Header)> {
     Some((f.0, (client, qos, tlen, plen)))
 }
 
-/// Reads `"<topic>","<payload>"` (after a comma when `inline`) by length from `rest`, a suffix of
-/// `input`.
-fn body<'a>(
-    input: &'a [u8],
-    rest: &'a [u8],
-    (client, qos, tlen, plen): Header,
-    inline: bool,
-) -> ReadParse<'a> {
+/// Reads `"<topic>","<payload>"` by length from `rest`, a suffix of `input`, with spaces
+/// allowed before the topic and around the comma. The total length is known, and the answer
+/// stays [`ReadParse::Until`] it, once the payload's opening quote has arrived.
+fn body<'a>(input: &'a [u8], rest: &'a [u8], (client, qos, tlen, plen): Header) -> ReadParse<'a> {
     let Some(qos) = QoS::new(qos) else {
         return ReadParse::NotRead;
     };
@@ -326,45 +325,48 @@ fn body<'a>(
         // A garbled header: taking it at its word could mean skipping gigabytes.
         return ReadParse::NotRead;
     }
-    let start = input
-        .len()
-        .saturating_sub(rest.len())
-        .saturating_add(usize::from(inline));
     let (tlen, plen) = (tlen as usize, plen as usize);
-    // "<topic>","<payload>"
-    let needed = start
-        .checked_add(tlen)
-        .and_then(|n| n.checked_add(plen))
-        .and_then(|n| n.checked_add(5));
-    let Some(needed) = needed else {
-        return ReadParse::NotRead;
+    // `"<topic>"`, then spaces, `,`, spaces and the payload's opening `"`: each needs bytes
+    // that may not have arrived yet.
+    let rest = fields::skip_spaces(rest);
+    let topic = match rest.split_first() {
+        Some((b'"', r)) => r.get(..tlen),
+        Some(_) => return ReadParse::NotRead,
+        None => return ReadParse::Incomplete,
     };
-    let Some(msg) = input.get(start..needed) else {
-        // Check what has arrived so far is consistent before asking for more.
-        let got = input.get(start..).unwrap_or(&[]);
-        return match got.first() {
-            None => ReadParse::Incomplete(Some(needed)),
-            // An empty message (`,0,0,""...`, only ever read here before its header line
-            // ended) becomes a malformed line once its line end arrives, so its answer is not
-            // settled.
-            Some(b'"') if tlen == 0 && plen == 0 => ReadParse::Incomplete(Some(needed)),
-            Some(b'"') => ReadParse::Until(needed),
-            Some(_) => ReadParse::NotRead,
-        };
+    let started = ReadParse::Started {
+        // Past the opening quote, the topic and the closing quote.
+        topic_end: input
+            .len()
+            .saturating_sub(rest.len())
+            .saturating_add(tlen)
+            .saturating_add(2),
+        plen,
     };
-    let topic_end = tlen.saturating_add(1);
-    let payload_start = topic_end.saturating_add(3);
-    let ok = msg.first() == Some(&b'"')
-        && msg.get(topic_end..payload_start) == Some(&b"\",\""[..])
-        && msg.last() == Some(&b'"');
-    if !ok {
-        return ReadParse::NotRead;
+    let Some(topic) = topic else {
+        return started;
+    };
+    // The topic's closing quote, the comma and the payload's opening quote, spaces allowed
+    // between them.
+    let mut tail = rest.get(tlen.saturating_add(1)..).unwrap_or(&[]);
+    for (i, want) in b"\",\"".iter().enumerate() {
+        if i > 0 {
+            tail = fields::skip_spaces(tail);
+        }
+        match tail.split_first() {
+            Some((b, r)) if b == want => tail = r,
+            Some(_) => return ReadParse::NotRead,
+            None => return started,
+        }
     }
-    match (
-        msg.get(1..topic_end),
-        msg.get(payload_start..msg.len().saturating_sub(1)),
-    ) {
-        (Some(topic), Some(payload)) => ReadParse::Done(
+    // The payload starts after that quote and ends at the quote `plen` bytes later.
+    let start = input.len().saturating_sub(tail.len());
+    let Some(end) = start.checked_add(plen) else {
+        return ReadParse::NotRead;
+    };
+    let needed = end.saturating_add(1);
+    match (input.get(start..end), input.get(end)) {
+        (Some(payload), Some(b'"')) => ReadParse::Done(
             Item::Read(Message {
                 client,
                 qos,
@@ -373,6 +375,18 @@ fn body<'a>(
             }),
             needed,
         ),
-        _ => ReadParse::NotRead,
+        (_, Some(_)) => ReadParse::NotRead,
+        (_, None) => ReadParse::Until(needed),
+    }
+}
+
+/// For an incomplete `+MQTTREAD` answer at the start of `input` whose topic has begun but whose
+/// total length is not known yet: how many bytes from the start of `input` run to the end of
+/// its topic (closing quote included), and the payload's length. The decoder drops such a
+/// message, when it cannot fit, by these lengths.
+pub(crate) fn started(input: &[u8]) -> Option<(usize, usize)> {
+    match read(input) {
+        ReadParse::Started { topic_end, plen } => Some((topic_end, plen)),
+        _ => None,
     }
 }
