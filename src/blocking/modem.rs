@@ -140,8 +140,15 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
         let mut ticket = self.exchange.start(op, size)?;
+        // When the receive buffer is full of kept data nothing more can come in: the wait then
+        // ends as if its deadline had passed.
+        let mut stuck = false;
         let r = loop {
-            match self.exchange.poll(&mut ticket, Instant::now()) {
+            let now = match self.exchange.deadline(&ticket) {
+                Some(d) if stuck => d.max(Instant::now()),
+                _ => Instant::now(),
+            };
+            match self.exchange.poll(&mut ticket, now) {
                 Some(Step::Done(r)) => break r,
                 Some(Step::Write(tx)) => {
                     if let Err(e) = self.write(tx, line) {
@@ -151,16 +158,10 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                 }
                 None => {
                     let rx: &mut RxBuf<[u8]> = &mut self.rx;
-                    let full = rx.space() == 0;
+                    stuck = rx.space() == 0;
                     if let Err(e) = self.read_port() {
                         self.exchange.abandon(&mut ticket);
                         break Err(e);
-                    }
-                    if full {
-                        // Nothing can come in: the wait ends at its deadline.
-                        if let Some(d) = self.exchange.deadline(&ticket) {
-                            embassy_time::block_for(d.saturating_duration_since(Instant::now()));
-                        }
                     }
                 }
             }
@@ -230,7 +231,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                 }
                 Some(Ready::LinkDown(e)) => return Err(e),
                 None => {
-                    if Instant::now() >= deadline {
+                    let rx: &mut RxBuf<[u8]> = &mut self.rx;
+                    if Instant::now() >= deadline || rx.space() == 0 {
                         return Ok(None);
                     }
                     self.read_port()?;
