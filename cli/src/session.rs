@@ -32,6 +32,8 @@ pub struct Module {
     /// The module's MQTT client (`--modem-client`).
     pub id: ClientId,
     device: String,
+    /// The note that the module receives in mode 0 was printed.
+    said_mode_0: bool,
 }
 
 impl Module {
@@ -65,12 +67,28 @@ impl Module {
     pub fn start(dev: &DeviceArgs, modem: &ModemArgs) -> Result<Module, Fail> {
         let mut m = Module::open(dev, config(), check::modem_client(modem))?;
         m.client.start().map_err(|e| m.fail("start-up", e))?;
+        m.say_receive_mode();
         Ok(m)
+    }
+
+    /// Says once, on stderr, that the module has no `AT+MQTTCONF` and receives in mode 0.
+    fn say_receive_mode(&mut self) {
+        if self.client.receive_mode_in_force() == Some(fibocom_mqtt::ReceiveMode::Direct)
+            && !self.said_mode_0
+        {
+            self.said_mode_0 = true;
+            eprintln!(
+                "note: the module has no AT+MQTTCONF (older firmware): it receives in mode 0 \
+                 (+MQTTMSG), so payloads holding CR or LF cannot be received"
+            );
+        }
     }
 
     /// Runs the driver's start-up again (after the module restarted).
     pub fn restart(&mut self) -> Result<(), Fail> {
-        self.client.start().map_err(|e| self.fail("start-up", e))
+        self.client.start().map_err(|e| self.fail("start-up", e))?;
+        self.say_receive_mode();
+        Ok(())
     }
 
     fn open(dev: &DeviceArgs, config: Config, id: ClientId) -> Result<Module, Fail> {
@@ -78,6 +96,7 @@ impl Module {
         let port = port::open(&device, dev.baud)?;
         Ok(Module {
             client: Modem::new(port, config),
+            said_mode_0: false,
             id,
             device,
         })

@@ -42,15 +42,21 @@ pub struct Rig {
 
 /// Starts a rig reached `via` the given link.
 pub fn rig(via: Via) -> Rig {
+    rig_with(via, |_| {})
+}
+
+/// [`rig`], with the simulator's settings changed by `change` (a firmware variant, say).
+pub fn rig_with(via: Via, change: impl FnOnce(&mut SimConfig)) -> Rig {
     let broker = Broker::start(BrokerOptions {
         users: vec![(USER.to_string(), PASS.to_string())],
         ..BrokerOptions::default()
     })
     .expect("start the broker");
-    let config = SimConfig {
+    let mut config = SimConfig {
         broker: broker.addr().to_string(),
         ..SimConfig::default()
     };
+    change(&mut config);
     let link = match via {
         Via::Pty => Link::Pty,
         Via::Tcp => Link::Tcp("127.0.0.1:0".parse().unwrap()),

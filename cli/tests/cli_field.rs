@@ -1,0 +1,61 @@
+//! The tool against firmware variants seen in the field.
+
+mod common;
+
+use common::{creds, rig_with, Via};
+use rumqttc::QoS;
+
+#[test]
+fn old_firmware_without_mqttconf_is_said_once_and_works_in_mode_0() {
+    let rig = rig_with(Via::Tcp, |c| c.old_firmware = true);
+    let obs = rig.observer("obs");
+    obs.subscribe("old/#", QoS::AtLeastOnce);
+    let done = rig
+        .run(&creds(&["pub", "-t", "old/pub", "-m", "hello"]), None)
+        .ok();
+    let note = "it receives in mode 0 (+MQTTMSG), so payloads holding CR or LF cannot be received";
+    assert_eq!(
+        done.stderr.matches(note).count(),
+        1,
+        "stderr: {}",
+        done.stderr
+    );
+    assert_eq!(&obs.recv().payload[..], b"hello");
+    assert!(rig.received("AT+MQTTCONF=1"));
+
+    // Receiving in mode 0: the message comes as +MQTTMSG, no AT+MQTTREAD.
+    let mut sub = rig.spawn(&creds(&["--at-trace", "sub", "-t", "old/in", "-C", "1"]));
+    sub.wait_stderr("AT< +MQTTSUB: 1,1", 1);
+    obs.publish("old/in", b"over mode 0");
+    let done = sub.finish().ok();
+    assert_eq!(done.out(), "over mode 0\n");
+    assert_eq!(
+        done.stderr.matches(note).count(),
+        1,
+        "stderr: {}",
+        done.stderr
+    );
+    assert!(!rig.received("AT+MQTTREAD"));
+}
+
+#[test]
+fn spaced_lines_and_mqttlose_firmware_is_understood() {
+    let rig = rig_with(Via::Tcp, |c| {
+        c.spaced = true;
+        c.break_report = fibocom_sim::BreakReport::Lose;
+    });
+    let obs = rig.observer("obs");
+    let mut sub = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "sp/#",
+        "-C",
+        "1",
+        "-v",
+    ]));
+    sub.wait_stderr("AT< +MQTTSUB: 1, 1", 1);
+    obs.publish("sp/x", b"a, b");
+    let done = sub.finish().ok();
+    assert_eq!(done.out(), "sp/x a, b\n");
+}
