@@ -604,6 +604,11 @@ fn driver_state_for_two_clients_is_under_1_kib() {
     let blocking_client = size_of::<Modem<Port<'static, 'static>, 0>>() - size_of::<Port>();
     println!("asynch::State<0> (receive buffer excluded): {async_state} bytes");
     println!("blocking::Modem<P, 0> minus the port: {blocking_client} bytes");
+    type Writer<'a, 's> = fibocom_mqtt::scripted::Writer<'a, 's>;
+    let control = size_of::<fibocom_mqtt::asynch::Control<'static, Writer<'static, 'static>>>()
+        - size_of::<Writer>();
+    println!("asynch::Control minus the writer: {control} bytes");
+    assert!(async_state + control < 1024, "{}", async_state + control);
     assert!(async_state < 1024, "{async_state}");
     assert!(blocking_client < 1024, "{blocking_client}");
     // The receive buffer adds exactly its size.
