@@ -4,7 +4,7 @@ use embedded_io::{ErrorKind, ErrorType, Read, ReadReady, Write};
 
 /// Wraps a port that implements [`ReadReady`] so that `read` returns at once with an error of
 /// kind [`TimedOut`](ErrorKind::TimedOut) when no byte is waiting, as the blocking
-/// [`Client`](super::Client) expects.
+/// [`Modem`](super::Modem) expects.
 #[derive(Debug)]
 pub struct Polling<P>(pub P);
 

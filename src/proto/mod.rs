@@ -3,7 +3,7 @@
 //! blocking) only move bytes and time between the port and this; no protocol decision is made
 //! anywhere else.
 //!
-//! - [`exchange`]: operations, the AT channel, deadlines, and the port's failure.
+//! - `exchange`: operations, the AT channel, deadlines, and the port's failure.
 //! - `feed`: what each line the module sends means.
 //! - `client`, `channel`: the state of one module client, and of the AT channel.
 //! - `startup`: the start-up sequence.
