@@ -171,8 +171,23 @@ impl Module {
         };
         match self.client.open(id, broker) {
             Ok(()) => Ok(()),
+            Err(Error::Failed) => Err(self.open_failed(&b.host, b.port)),
             Err(e) => Err(self.refusal(&format!("cannot connect to {}:{}", b.host, b.port), e)),
         }
+    }
+
+    /// An open the module reported as failed (`+MQTTOPEN: <id>,0`): what is known (the data
+    /// call, asked once with `AT+MIPCALL?`) and what to check.
+    fn open_failed(&mut self, host: &str, port: u16) -> Fail {
+        let call = match self.client.data_call() {
+            Ok(Some(ip)) => format!("the data call is up ({ip})"),
+            Ok(None) => "the data call is DOWN (bring it up: --apn, or AT+MIPCALL=1)".to_string(),
+            Err(_) => "the data call's state is unknown (AT+MIPCALL? failed)".to_string(),
+        };
+        Fail::new(format!(
+            "cannot connect to {host}:{port}: the module reported failure (+MQTTOPEN status 0); \
+             {call}; check that {host} resolves and that a broker listens on port {port}"
+        ))
     }
 
     /// The failure of a step of [`connect`](Self::connect); an `ERROR` because the module's

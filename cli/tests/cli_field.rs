@@ -59,3 +59,20 @@ fn spaced_lines_and_mqttlose_firmware_is_understood() {
     let done = sub.finish().ok();
     assert_eq!(done.out(), "sp/x a, b\n");
 }
+
+#[test]
+fn a_failed_open_says_what_is_known_and_what_to_check() {
+    let rig = rig_with(Via::Tcp, |_| {});
+    let done = rig
+        .run(
+            &creds(&["pub", "-h", "broker.invalid", "-t", "t", "-m", "x"]),
+            None,
+        )
+        .fails_with(
+            "cannot connect to broker.invalid:1883: the module reported failure (+MQTTOPEN \
+             status 0); the data call is up (10.2.83.148); check that broker.invalid resolves \
+             and that a broker listens on port 1883",
+        );
+    assert_eq!(done.status.code(), Some(1));
+    assert!(rig.received("AT+MIPCALL?"));
+}
