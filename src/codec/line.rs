@@ -9,6 +9,15 @@ use super::command::{uses_data_form, Command, Form, Query};
 use super::tls::{self, TlsFileKind};
 use super::validate::{self, invalid, EncodeError, Field, Rule};
 
+/// The strings of `AT<name>?` / `AT<name>=?`: the read or test form of a named command.
+const fn named_form(name: &'static str, form: Form) -> [&'static [u8]; 3] {
+    let suffix: &'static [u8] = match form {
+        Form::Read => b"?",
+        Form::Test => b"=?",
+    };
+    [name.as_bytes(), suffix, b""]
+}
+
 /// In a [`Line`]'s template: the next number goes here.
 pub(super) const NUM: u8 = 0x01;
 /// In a [`Line`]'s template: the next string goes here.
@@ -314,14 +323,7 @@ impl<'a> Command<'a> {
                 }
             }
             Command::Mqtt(cmd, form) => {
-                strs = [
-                    cmd.name().as_bytes(),
-                    match form {
-                        Form::Read => b"?",
-                        Form::Test => b"=?",
-                    },
-                    b"",
-                ];
+                strs = named_form(cmd.name(), form);
                 b"AT\x02\x02"
             }
             Command::Raw(body) => {
@@ -369,14 +371,7 @@ impl<'a> Command<'a> {
                 b"AT+GTSSLFILE=\"\x02\",\x01"
             }
             Command::Tls(cmd, form) => {
-                strs = [
-                    cmd.name().as_bytes(),
-                    match form {
-                        Form::Read => b"?",
-                        Form::Test => b"=?",
-                    },
-                    b"",
-                ];
+                strs = named_form(cmd.name(), form);
                 b"AT\x02\x02"
             }
         };

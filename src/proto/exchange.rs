@@ -358,11 +358,7 @@ impl Exchange {
                 Phase::Line { .. } => return None,
                 Phase::Prompt { deadline } | Phase::Final { deadline } if now >= deadline => {
                     let prompt = matches!(cmd.phase, Phase::Prompt { .. });
-                    let mut t = Ticket {
-                        op: cmd.op,
-                        stage: Stage::Channel,
-                    };
-                    self.abandon(&mut t);
+                    self.abandon_command();
                     return Some(Step::Done(Err(if prompt {
                         Error::PromptTimeout
                     } else {
@@ -471,35 +467,39 @@ impl Exchange {
     pub(crate) fn abandon(&mut self, t: &mut Ticket) {
         let stage = core::mem::replace(&mut t.stage, Stage::Over);
         match stage {
-            Stage::Channel => {
-                let Some(cmd) = self.channel.take() else {
-                    return;
-                };
-                self.wake.channel = true;
-                match cmd.phase {
-                    Phase::Settling { .. } | Phase::Done(Err(_)) => return,
-                    Phase::Line { .. } => self.owed = Owed::CutLine,
-                    Phase::Prompt { .. } => {
-                        self.owed = Owed::Data {
-                            left: cmd.data.unwrap_or(0),
-                            prompted: false,
-                        }
-                    }
-                    Phase::Data { left } => {
-                        self.owed = Owed::Data {
-                            left,
-                            prompted: true,
-                        }
-                    }
-                    Phase::Final { .. } => self.owed.add_final(),
-                    Phase::Done(Ok(_)) => {}
-                }
-                self.give_up(cmd.op);
-            }
+            Stage::Channel => self.abandon_command(),
             Stage::Result(id) => self.client_mut(id).give_up(),
             Stage::Call => self.call = Call::Idle,
             Stage::Over => {}
         }
+    }
+
+    /// The command on the channel is given up: what the module may still send or expect for
+    /// it becomes owed, and the channel is free.
+    fn abandon_command(&mut self) {
+        let Some(cmd) = self.channel.take() else {
+            return;
+        };
+        self.wake.channel = true;
+        match cmd.phase {
+            Phase::Settling { .. } | Phase::Done(Err(_)) => return,
+            Phase::Line { .. } => self.owed = Owed::CutLine,
+            Phase::Prompt { .. } => {
+                self.owed = Owed::Data {
+                    left: cmd.data.unwrap_or(0),
+                    prompted: false,
+                }
+            }
+            Phase::Data { left } => {
+                self.owed = Owed::Data {
+                    left,
+                    prompted: true,
+                }
+            }
+            Phase::Final { .. } => self.owed.add_final(),
+            Phase::Done(Ok(_)) => {}
+        }
+        self.give_up(cmd.op);
     }
 
     /// The part of `op` that outlives its command (a result line, a `+MIPCALL:` line) is no
