@@ -5,6 +5,7 @@ use core::task::Context;
 
 use embassy_sync::waitqueue::WakerRegistration;
 
+use crate::config::Config;
 use crate::proto::exchange::Exchange;
 use crate::proto::rx::RxBuf;
 use crate::proto::wake::{Waiter, Wake};
@@ -27,9 +28,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(config: Config) -> Self {
         Shared {
-            exchange: RefCell::new(Exchange::default()),
+            exchange: RefCell::new(Exchange::new(config)),
             wakers: RefCell::new(Wakers::default()),
         }
     }
@@ -56,6 +57,7 @@ impl Shared {
         self.with(|x| f(x, &mut rx.borrow_mut()))
     }
 
+    /// Wakes whoever the exchange's changes since the last call concern.
     fn wake(&self, w: Wake) {
         let mut guard = self.wakers.borrow_mut();
         let wk = &mut *guard;

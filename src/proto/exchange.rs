@@ -437,8 +437,16 @@ impl Exchange {
         }
     }
 
+    /// `n` more bytes of `tx` were written at time `now`: counted for the data, whose every
+    /// byte matters if the operation is abandoned part way (the rest is owed).
+    pub(crate) fn wrote(&mut self, tx: Tx, n: usize, now: Instant) {
+        if let Tx::Data { .. } = tx {
+            self.data_sent(n, now);
+        }
+    }
+
     /// `n` more bytes of the data were written at time `now`.
-    pub(crate) fn data_sent(&mut self, n: usize, now: Instant) {
+    fn data_sent(&mut self, n: usize, now: Instant) {
         if let Some(cmd) = self.channel.as_mut() {
             if let Phase::Data { left } = cmd.phase {
                 let n = u16::try_from(n).unwrap_or(u16::MAX);

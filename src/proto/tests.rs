@@ -142,9 +142,9 @@ fn a_data_publish_writes_its_data_after_the_prompt() {
     assert_eq!(f.x.deadline(&t), Some(ms(5000)), "the prompt timeout");
     f.recv(b"\r\n> ", 2);
     assert_eq!(f.poll(&mut t, 2), Some(Step::Write(Tx::Data { from: 0 })));
-    f.x.data_sent(3, ms(2));
+    f.x.wrote(Tx::Data { from: 0 }, 3, ms(2));
     assert_eq!(f.poll(&mut t, 2), Some(Step::Write(Tx::Data { from: 3 })));
-    f.x.data_sent(1, ms(3));
+    f.x.wrote(Tx::Data { from: 3 }, 1, ms(3));
     f.x.sent(Tx::Data { from: 3 }, ms(3));
     assert_eq!(f.poll(&mut t, 3), None, "waits for OK");
     f.recv(b"\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n", 4);
@@ -158,7 +158,7 @@ fn a_publish_dropped_during_its_data_is_completed_with_nul_bytes() {
     f.send_line(&mut t);
     f.recv(b"\r\n>", 1);
     assert_eq!(f.poll(&mut t, 1), Some(Step::Write(Tx::Data { from: 0 })));
-    f.x.data_sent(4, ms(1));
+    f.x.wrote(Tx::Data { from: 0 }, 4, ms(1));
     f.x.abandon(&mut t);
     // The next command first waits for the module to leave data mode, then sends the rest.
     let mut next = f.start(Op::Simple, None);
