@@ -46,6 +46,53 @@ pub enum Error {
     Io(embedded_io::ErrorKind),
 }
 
+/// What failed last: the command an operation sent, and how it failed. The drivers keep the
+/// last one (`last_failure()` on [`asynch::Control`](crate::asynch::Control) and
+/// [`blocking::Modem`](crate::blocking::Modem)), so that a caller can say which command of an
+/// operation of several steps (start-up, for one) failed:
+///
+/// ```text
+/// start-up: ATE0 answered ERROR
+/// open: AT+MQTTOPEN failed: its result line said status 0
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    template: &'static [u8],
+    /// How it failed.
+    pub error: Error,
+}
+
+impl Failure {
+    pub(crate) const fn new(template: &'static [u8], error: Error) -> Self {
+        Failure { template, error }
+    }
+
+    /// The command that failed, up to its first variable argument: `AT+MQTTOPEN`,
+    /// `AT+MQTTCONF=1`, `ATE0`, `AT+MQTTSUB?`.
+    pub fn command(&self) -> &'static str {
+        let name = self.template.split(|&b| b < b' ').next().unwrap_or(&[]);
+        let name = name.strip_suffix(b"=").unwrap_or(name);
+        core::str::from_utf8(name).unwrap_or("AT")
+    }
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let cmd = self.command();
+        match self.error {
+            Error::Module(ModuleError { code: None }) => write!(f, "{cmd} answered ERROR"),
+            Error::Module(ModuleError { code: Some(c) }) => {
+                write!(f, "{cmd} answered ERROR (code {c})")
+            }
+            Error::AnswerTimeout => write!(f, "{cmd} got no answer (neither OK nor ERROR) in time"),
+            Error::PromptTimeout => write!(f, "{cmd}: the module sent no data prompt in time"),
+            Error::ResultTimeout => write!(f, "{cmd}: the module sent no result line in time"),
+            Error::Failed => write!(f, "{cmd} failed: its result line said status 0"),
+            e => write!(f, "{cmd}: {e}"),
+        }
+    }
+}
+
 /// An `ERROR` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

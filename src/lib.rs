@@ -169,7 +169,7 @@ mod types;
 
 pub use broker::Broker;
 pub use config::Config;
-pub use error::{ConnState, Error, ModuleError, Refusal};
+pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};

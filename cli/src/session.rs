@@ -104,14 +104,25 @@ impl Module {
 
     /// A failure of `what`, worded for the person at the shell.
     pub fn fail(&self, what: &str, e: Error) -> Fail {
+        // The driver keeps which command failed: named for the failures the module answered.
+        let named = self.client.last_failure().filter(|f| f.error == e);
         Fail::new(match e {
             Error::AnswerTimeout => {
                 format!(
-                    "{what}: no answer from the module on {} (timeout)",
-                    self.device
+                    "{what}: no answer from the module on {} to {} (timeout)",
+                    self.device,
+                    named.map_or("the command", |f| f.command())
                 )
             }
             Error::Io(_) => format!("{what}: lost the device {}: {}", self.device, describe(e)),
+            Error::Module(_) | Error::Failed | Error::PromptTimeout | Error::ResultTimeout
+                if named.is_some() =>
+            {
+                format!(
+                    "{what}: {}",
+                    named.map(|f| f.to_string()).unwrap_or_default()
+                )
+            }
             e => format!("{what}: {}", describe(e)),
         })
     }

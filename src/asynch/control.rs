@@ -92,6 +92,12 @@ impl<'d, W: Write> Control<'d, W> {
         self.shared.with(|x| x.receive_mode)
     }
 
+    /// The last operation that failed: which command, and how (see [`Failure`]). Kept until
+    /// another fails.
+    pub fn last_failure(&self) -> Option<crate::Failure> {
+        self.shared.with(|x| x.failure)
+    }
+
     /// The port's error, once the runner stopped on it: every operation then fails with it.
     pub fn link_error(&self) -> Option<Error> {
         self.shared.with(|x| x.link_error())
@@ -115,7 +121,7 @@ impl<'d, W: Write> Control<'d, W> {
             };
             let mut writer = Some(self.writer.lock().await);
             let size = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-            let ticket = self.shared.with(|x| x.start(op, size))?;
+            let ticket = self.shared.with(|x| x.start(op, size, line.template()))?;
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,

@@ -58,6 +58,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         self.exchange.receive_mode
     }
 
+    /// The last operation that failed: which command, and how (see
+    /// [`Failure`](crate::Failure)). Kept until another fails.
+    pub fn last_failure(&self) -> Option<crate::Failure> {
+        self.exchange.failure
+    }
+
     /// The port's error, once a read failed or ended: every operation then fails with it,
     /// until the driver is built again.
     pub fn link_error(&self) -> Option<Error> {
@@ -128,7 +134,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         let size = line
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-        let mut ticket = self.exchange.start(op, size)?;
+        let mut ticket = self.exchange.start(op, size, line.template())?;
         // When the receive buffer is full of kept data nothing more can come in: the wait then
         // ends as if its deadline had passed.
         let mut stuck = false;

@@ -46,7 +46,7 @@ impl Fixture {
     }
 
     fn start(&mut self, op: Op, data: Option<u16>) -> Ticket {
-        self.x.start(op, data).expect("starts")
+        self.x.start(op, data, b"AT+TEST").expect("starts")
     }
 
     fn poll(&mut self, t: &mut Ticket, at: u64) -> Option<Step> {
@@ -243,7 +243,7 @@ fn a_dead_link_ends_every_operation_and_refuses_new_ones() {
     f.x.link_failed(embedded_io::ErrorKind::BrokenPipe);
     let down = Error::Io(embedded_io::ErrorKind::BrokenPipe);
     assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(down))));
-    assert_eq!(f.x.start(Op::Simple, None), Err(down));
+    assert_eq!(f.x.start(Op::Simple, None, b"AT"), Err(down));
     assert_eq!(f.x.ready(false), Some(Ready::LinkDown(down)));
 }
 
@@ -320,4 +320,25 @@ fn start_up_gives_up_after_its_probes() {
         s.answered(Err(Error::AnswerTimeout), &mut x),
         Err(Error::AnswerTimeout)
     );
+}
+
+#[test]
+fn a_failed_operation_is_kept_with_its_command_and_a_later_success_keeps_it() {
+    let mut f = Fixture::new();
+    let mut t = f.x.start(Op::Simple, None, b"ATE0").expect("starts");
+    f.send_line(&mut t);
+    f.recv(b"\r\nERROR\r\n", 1);
+    let refused = Err(Error::Module(crate::error::ModuleError { code: None }));
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(refused)));
+    let failure = f.x.failure.expect("kept");
+    assert_eq!(
+        (failure.command(), failure.error),
+        ("ATE0", refused.unwrap_err())
+    );
+
+    let mut ok = f.start(Op::Simple, None);
+    f.send_line(&mut ok);
+    f.recv(b"\r\nOK\r\n", 2);
+    assert_eq!(f.poll(&mut ok, 2), Some(Step::Done(Ok(Reply::Done))));
+    assert_eq!(f.x.failure, Some(failure), "kept until another fails");
 }
