@@ -59,19 +59,21 @@ impl Shared {
 
     /// Wakes whoever the exchange's changes since the last call concern.
     fn wake(&self, w: Wake) {
-        let mut guard = self.wakers.borrow_mut();
-        let wk = &mut *guard;
-        let regs = [
-            (w.channel, &mut wk.channel),
-            (w.client_one, &mut wk.client_one),
-            (w.client_two, &mut wk.client_two),
-            (w.call, &mut wk.call),
-            (w.events, &mut wk.events),
-        ];
-        for (yes, reg) in regs {
-            if yes {
-                reg.wake();
-            }
+        let mut wk = self.wakers.borrow_mut();
+        if w.channel {
+            wk.channel.wake();
+        }
+        if w.client_one {
+            wk.client_one.wake();
+        }
+        if w.client_two {
+            wk.client_two.wake();
+        }
+        if w.call {
+            wk.call.wake();
+        }
+        if w.events {
+            wk.events.wake();
         }
     }
 

@@ -191,7 +191,7 @@ impl Exchange {
     pub(crate) fn sync_open(&mut self, open: ClientSet) {
         for id in ClientId::ALL {
             let c = self.client_mut(id);
-            if c.op == super::client::ClientOp::Idle {
+            if matches!(c.op, super::client::ClientOp::Idle) {
                 c.state = if open.contains(id) {
                     ConnState::Open
                 } else {
