@@ -76,3 +76,16 @@ fn a_failed_open_says_what_is_known_and_what_to_check() {
     assert_eq!(done.status.code(), Some(1));
     assert!(rig.received("AT+MIPCALL?"));
 }
+
+#[test]
+fn a_failed_step_names_the_command_the_module_refused() {
+    let rig = rig_with(Via::Tcp, |_| {});
+    rig.sim.control(fibocom_sim::Control::Refuse("ATE0".into()));
+    rig.run(&creds(&["pub", "-t", "named/x", "-m", "m"]), None)
+        .fails_with("start-up: ATE0 answered ERROR");
+
+    rig.sim
+        .control(fibocom_sim::Control::Refuse("AT+MQTTSUB=".into()));
+    rig.run(&creds(&["sub", "-t", "named/#", "-C", "1"]), None)
+        .fails_with("subscribing to named/#: AT+MQTTSUB answered ERROR");
+}

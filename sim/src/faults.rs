@@ -28,6 +28,9 @@ pub enum Control {
     ResultDelay(Duration),
     /// Reboot the module (`reboot`).
     Reboot,
+    /// Answer `ERROR` to the next command line that starts with this text, whatever it is
+    /// (`refuse <prefix>`, for example `refuse ATE0`).
+    Refuse(String),
 }
 
 impl Control {
@@ -60,6 +63,8 @@ impl Control {
             "noise-inside" => Control::NoiseInside(number("a byte count")? as usize),
             "delay-results" => Control::ResultDelay(Duration::from_millis(number("milliseconds")?)),
             "reboot" => Control::Reboot,
+            "refuse" if !rest.trim().is_empty() => Control::Refuse(rest.trim().to_string()),
+            "refuse" => return Err("refuse: expected the start of a command line".into()),
             other => return Err(format!("unknown control command {other:?}")),
         })
     }
@@ -80,6 +85,7 @@ control commands (one per line):
   noise-inside <n>         send n noise bytes inside the next answer
   delay-results <ms>       delay every result line
   reboot                   reboot the module (RDY)
+  refuse <prefix>          answer ERROR to the next command line starting with <prefix>
 escapes in text: \\r \\n \\t \\\\ \\xNN";
 
 fn frame(text: &[u8]) -> Vec<u8> {
@@ -167,6 +173,11 @@ mod tests {
             Ok(Control::ResultDelay(Duration::from_millis(250)))
         );
         assert_eq!(Control::parse("reboot\n"), Ok(Control::Reboot));
+        assert_eq!(
+            Control::parse("refuse AT+MQTTSUB=1"),
+            Ok(Control::Refuse("AT+MQTTSUB=1".into()))
+        );
+        assert!(Control::parse("refuse ").is_err());
         assert!(Control::parse("explode").is_err());
     }
 

@@ -133,6 +133,7 @@ impl Module {
             }
             Control::ResultDelay(d) => self.result_delay = *d,
             Control::Reboot => self.reboot(now),
+            Control::Refuse(prefix) => self.refuse_next = Some(prefix.clone()),
         }
         self.tick(now);
     }

@@ -117,3 +117,12 @@ fn data_mode_times_out() {
     assert!(m.take_effects().is_empty());
     assert_eq!(send(&mut m, now, "AT\r"), "\r\nOK\r\n");
 }
+
+#[test]
+fn refuse_answers_error_to_the_next_matching_command_only() {
+    let (mut m, now) = module(SimConfig::default());
+    m.control(&crate::faults::Control::Refuse("ATE".into()), now);
+    assert_eq!(send(&mut m, now, "AT\r"), "AT\r\r\nOK\r\n", "not matching");
+    assert_eq!(send(&mut m, now, "ATE0\r"), "ATE0\r\r\nERROR\r\n");
+    assert_eq!(send(&mut m, now, "ATE0\r"), "ATE0\r\r\nOK\r\n", "once");
+}
