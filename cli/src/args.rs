@@ -121,8 +121,9 @@ pub struct BrokerArgs {
     /// Topic of the will message.
     #[arg(long = "will-topic", value_name = "TOPIC")]
     pub will_topic: Option<String>,
-    /// Payload of the will message (printable ASCII without '"': the module takes the will as
-    /// quoted text).
+    /// Payload of the will message. Printable ASCII without '"' goes as quoted text, which
+    /// every module takes; anything else in the data form (the length, the prompt, the bytes),
+    /// which some firmware refuses ("setting the will: AT+MQTTWILL answered ERROR").
     #[arg(long = "will-payload", requires = "will_topic", value_name = "TEXT")]
     pub will_payload: Option<String>,
     /// QoS of the will message.

@@ -135,7 +135,7 @@ fn connection(b: &BrokerArgs, m: &ModemArgs) -> Result<(), Fail> {
                 qos: qos(b.will_qos),
                 retain: b.will_retain,
                 payload: payload.as_bytes(),
-                form: fibocom_mqtt::codec::PayloadForm::Text,
+                form: fibocom_mqtt::codec::PayloadForm::Auto,
             },
             &[
                 value(Field::WillTopic, "will topic", topic.as_bytes()),

@@ -5,6 +5,7 @@ use std::time::Duration as StdDuration;
 
 use embassy_time::Duration;
 use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::codec::PayloadForm;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, Config, ConnState, Error, IpText, QoS};
 
@@ -167,10 +168,14 @@ impl Module {
         }
         if let Some(topic) = b.will_topic.as_deref() {
             let payload = b.will_payload.as_deref().unwrap_or("");
-            if let Err(e) = self
-                .client
-                .set_will(id, topic, qos(b.will_qos), b.will_retain, payload)
-            {
+            if let Err(e) = self.client.set_will_with(
+                id,
+                topic,
+                qos(b.will_qos),
+                b.will_retain,
+                payload.as_bytes(),
+                PayloadForm::Auto,
+            ) {
                 return Err(self.refusal("setting the will", e));
             }
         }
