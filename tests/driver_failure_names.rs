@@ -14,7 +14,6 @@ const ONE: ClientId = ClientId::One;
 enum Call {
     Start,
     Open,
-    Sub,
 }
 
 /// A transcript, the call, its error, and the last failure as the driver words it.
@@ -65,7 +64,6 @@ async fn call_async<W: embedded_io_async::Write>(
     match call {
         Call::Start => c.start().await,
         Call::Open => c.open(ONE, Broker::new("broker", 1883)).await,
-        Call::Sub => c.subscribe(ONE, "a/b", QoS::AtLeastOnce).await,
     }
 }
 
@@ -76,7 +74,6 @@ fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
     match call {
         Call::Start => m.start(),
         Call::Open => m.open(ONE, Broker::new("broker", 1883)),
-        Call::Sub => m.subscribe(ONE, "a/b", QoS::AtLeastOnce),
     }
 }
 

@@ -47,7 +47,7 @@ impl<'l, 'a> Chunks<'l, 'a> {
             }
             Chunks::Filler(left) => {
                 let n = (*left).min(ZEROS.len() as u16);
-                *left -= n;
+                *left = left.saturating_sub(n);
                 (n > 0).then(|| ZEROS.get(..usize::from(n)).unwrap_or(&[]))
             }
         }

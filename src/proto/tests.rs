@@ -328,13 +328,10 @@ fn a_failed_operation_is_kept_with_its_command_and_a_later_success_keeps_it() {
     let mut t = f.x.start(Op::Simple, None, b"ATE0").expect("starts");
     f.send_line(&mut t);
     f.recv(b"\r\nERROR\r\n", 1);
-    let refused = Err(Error::Module(crate::error::ModuleError { code: None }));
-    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(refused)));
+    let refused = Error::Module(crate::error::ModuleError { code: None });
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(refused))));
     let failure = f.x.failure.expect("kept");
-    assert_eq!(
-        (failure.command(), failure.error),
-        ("ATE0", refused.unwrap_err())
-    );
+    assert_eq!((failure.command(), failure.error), ("ATE0", refused));
 
     let mut ok = f.start(Op::Simple, None);
     f.send_line(&mut ok);
