@@ -92,7 +92,7 @@ impl<'d, W: Write> Control<'d, W> {
         self.shared.with(|x| x.receive_mode)
     }
 
-    /// The last operation that failed: which command, and how (see [`Failure`]). Kept until
+    /// The last operation that failed: which command, and how (see [`Failure`](crate::Failure)). Kept until
     /// another fails.
     pub fn last_failure(&self) -> Option<crate::Failure> {
         self.shared.with(|x| x.failure)
