@@ -8,7 +8,7 @@ use embassy_sync::waitqueue::WakerRegistration;
 use crate::config::Config;
 use crate::proto::exchange::Exchange;
 use crate::proto::rx::RxBuf;
-use crate::proto::wake::{Waiter, Wake};
+use crate::proto::wake::Waiter;
 
 /// One waker per party that may wait.
 #[derive(Default)]
@@ -21,30 +21,34 @@ struct Wakers {
     runner: WakerRegistration,
 }
 
+/// The exchange and the wakers of those waiting on it, borrowed together.
+struct Inner {
+    exchange: Exchange,
+    wakers: Wakers,
+}
+
 /// The driver state that is not the receive buffer.
 pub(crate) struct Shared {
-    exchange: RefCell<Exchange>,
-    wakers: RefCell<Wakers>,
+    inner: RefCell<Inner>,
 }
 
 impl Shared {
     pub(crate) fn new(config: Config) -> Self {
         Shared {
-            exchange: RefCell::new(Exchange::new(config)),
-            wakers: RefCell::new(Wakers::default()),
+            inner: RefCell::new(Inner {
+                exchange: Exchange::new(config),
+                wakers: Wakers::default(),
+            }),
         }
     }
 
-    /// Runs `f` on the exchange, then wakes whoever its changes concern. The exchange is never
-    /// borrowed across an await or a call out of the driver, so a second borrow is a bug: it
-    /// panics.
+    /// Runs `f` on the exchange, then wakes whoever its changes concern (waking a task only
+    /// schedules it). The exchange is never borrowed across an await or a call out of the
+    /// driver, so a second borrow is a bug: it panics.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Exchange) -> T) -> T {
-        let (out, wake) = {
-            let mut x = self.exchange.borrow_mut();
-            let out = f(&mut x);
-            (out, x.take_wake())
-        };
-        self.wake(wake);
+        let mut inner = self.inner.borrow_mut();
+        let out = f(&mut inner.exchange);
+        inner.wake();
         out
     }
 
@@ -57,9 +61,36 @@ impl Shared {
         self.with(|x| f(x, &mut rx.borrow_mut()))
     }
 
+    /// Wakes the runner (the receive buffer has room again).
+    pub(crate) fn wake_runner(&self) {
+        self.inner.borrow_mut().wakers.runner.wake();
+    }
+
+    /// Registers the task of `cx` to be woken for `waiter`.
+    pub(crate) fn register(&self, cx: &Context<'_>, waiter: Waiter) {
+        let mut inner = self.inner.borrow_mut();
+        let wk = &mut inner.wakers;
+        let reg = match waiter {
+            Waiter::Channel => &mut wk.channel,
+            Waiter::Result(crate::ClientId::One) => &mut wk.client_one,
+            Waiter::Result(crate::ClientId::Two) => &mut wk.client_two,
+            Waiter::Call => &mut wk.call,
+            Waiter::Events => &mut wk.events,
+        };
+        reg.register(cx.waker());
+    }
+
+    /// Registers the runner's task.
+    pub(crate) fn register_runner(&self, cx: &Context<'_>) {
+        self.inner.borrow_mut().wakers.runner.register(cx.waker());
+    }
+}
+
+impl Inner {
     /// Wakes whoever the exchange's changes since the last call concern.
-    fn wake(&self, w: Wake) {
-        let mut wk = self.wakers.borrow_mut();
+    fn wake(&mut self) {
+        let w = self.exchange.take_wake();
+        let wk = &mut self.wakers;
         if w.channel {
             wk.channel.wake();
         }
@@ -75,29 +106,6 @@ impl Shared {
         if w.events {
             wk.events.wake();
         }
-    }
-
-    /// Wakes the runner (the receive buffer has room again).
-    pub(crate) fn wake_runner(&self) {
-        self.wakers.borrow_mut().runner.wake();
-    }
-
-    /// Registers the task of `cx` to be woken for `waiter`.
-    pub(crate) fn register(&self, cx: &Context<'_>, waiter: Waiter) {
-        let mut wk = self.wakers.borrow_mut();
-        let reg = match waiter {
-            Waiter::Channel => &mut wk.channel,
-            Waiter::Result(crate::ClientId::One) => &mut wk.client_one,
-            Waiter::Result(crate::ClientId::Two) => &mut wk.client_two,
-            Waiter::Call => &mut wk.call,
-            Waiter::Events => &mut wk.events,
-        };
-        reg.register(cx.waker());
-    }
-
-    /// Registers the runner's task.
-    pub(crate) fn register_runner(&self, cx: &Context<'_>) {
-        self.wakers.borrow_mut().runner.register(cx.waker());
     }
 }
 
