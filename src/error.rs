@@ -1,6 +1,6 @@
 //! The driver's error type.
 
-use crate::codec::{EncodeError, ErrorCode};
+use crate::codec::{EncodeError, ErrorCode, TlsErrorReason};
 use crate::types::{BreakCause, ClientId};
 
 /// Why an operation failed.
@@ -44,6 +44,11 @@ pub enum Error {
     UnexpectedAnswer,
     /// The serial port failed.
     Io(embedded_io::ErrorKind),
+    /// An open over TLS failed, and `AT+GTSSLERR?` said why (see [`TlsErrorReason`]): the
+    /// server's certificate did not verify (check the CA and the module's clock), a certificate
+    /// or key is unusable (upload the files again as PEM), or the handshake failed (check the
+    /// TLS version, the port, and the client certificate when the broker asks for one).
+    Tls(TlsErrorReason),
 }
 
 /// What failed last: the command an operation sent, and how it failed. The drivers keep the
@@ -176,8 +181,33 @@ impl core::fmt::Display for Error {
             Error::Restarted => f.write_str("the module restarted"),
             Error::UnexpectedAnswer => f.write_str("unexpected answer from the module"),
             Error::Io(k) => write!(f, "serial port error: {k:?}"),
+            Error::Tls(r) => tls_reason(f, *r),
         }
     }
+}
+
+// Kept out of line, so that a firmware that never shows a TLS error does not carry its text.
+#[inline(never)]
+fn tls_reason(f: &mut core::fmt::Formatter<'_>, r: TlsErrorReason) -> core::fmt::Result {
+    let (what, check) = match r {
+        TlsErrorReason::CaOrClock => (
+            "the server's certificate did not verify",
+            "check the CA (TRUSTFILE) and the module's clock",
+        ),
+        TlsErrorReason::Certificate(_) => (
+            "a certificate or key is unusable",
+            "upload the certificate files again as whole PEM text",
+        ),
+        TlsErrorReason::Handshake(_) => (
+            "the TLS handshake failed",
+            "check the TLS version, the port, and the client certificate and key",
+        ),
+        _ => (
+            "the TLS connection failed",
+            "check the TLS settings and the port",
+        ),
+    };
+    write!(f, "TLS: {what} (code {}): {check}", r.code())
 }
 
 impl core::error::Error for Error {}

@@ -21,6 +21,7 @@ pub(crate) mod op;
 pub(crate) mod out;
 pub(crate) mod rx;
 pub(crate) mod startup;
+pub(crate) mod tls;
 pub(crate) mod wake;
 
 #[cfg(test)]

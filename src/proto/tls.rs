@@ -1,0 +1,138 @@
+//! MQTT over TLS, sans-IO: what provisioning sends and in which order, the check of every file
+//! before the first byte goes out, and what a failed TLS open means. Only the drivers' TLS
+//! calls use this, so that a firmware without TLS carries none of it.
+
+use crate::broker::Broker;
+use crate::codec::parse::{parse_core, refine_tls};
+use crate::codec::{Command, Form, Item, Parsed, TlsCommand, TlsErrorReason, TlsFileKind};
+use crate::error::Error;
+use crate::tls::TlsSetup;
+use crate::types::ClientId;
+
+/// The commands of provisioning `setup`, in order: `AT+GTSSLVER`, `AT+GTSSLMODE`, then one
+/// `AT+GTSSLFILE` per file given (TRUSTFILE, CAFILE, KEYFILE). Every command is checked first
+/// (each file's length and PEM shape): a bad one fails the whole provisioning before a byte is
+/// sent.
+pub(crate) fn provisioning<'a>(
+    setup: &TlsSetup<'a>,
+) -> Result<impl Iterator<Item = Command<'a>>, Error> {
+    let files = [
+        (TlsFileKind::Trust, setup.trust),
+        (TlsFileKind::ClientCert, setup.client_cert),
+        (TlsFileKind::ClientKey, setup.client_key),
+    ];
+    let commands = [
+        Command::TlsVersion(setup.version),
+        Command::TlsVerify(setup.verify),
+    ]
+    .into_iter()
+    .chain(
+        files
+            .into_iter()
+            .filter_map(|(kind, file)| file.map(|file| Command::TlsFile { kind, file })),
+    );
+    for cmd in commands.clone() {
+        cmd.line().check()?;
+    }
+    Ok(commands)
+}
+
+/// `AT+MQTTOPEN` over TLS for client `id` to `broker`.
+pub(crate) fn open<'a>(
+    id: ClientId,
+    broker: &Broker<'a>,
+    tls: crate::codec::TlsParam,
+) -> Command<'a> {
+    Command::OpenTls {
+        id,
+        host: broker.host,
+        port: broker.port,
+        clean_session: broker.clean_session,
+        keepalive: broker.keepalive,
+        tls,
+    }
+}
+
+/// After a TLS open ended with `outcome`: the query that says why it failed
+/// (`AT+GTSSLERR?`), when the module reported failure (`+MQTTOPEN: <id>,0`); `None` when the
+/// outcome stands as it is.
+pub(crate) fn reason_query(outcome: &Result<(), Error>) -> Option<Command<'static>> {
+    matches!(outcome, Err(Error::Failed)).then_some(Command::Tls(TlsCommand::Error, Form::Read))
+}
+
+/// What a failed TLS open fails with, from the answer to `AT+GTSSLERR?` (`None` if it was not
+/// answered): [`Error::Tls`] with the reason the code gives, or [`Error::Failed`] when the module
+/// gives none, or code 0 (no TLS failure: the connection itself failed; check the host and the
+/// port).
+pub(crate) fn failed_open(answer: Option<&[u8]>) -> Error {
+    let mut rest = answer.unwrap_or(&[]);
+    while let Parsed::Item(item, n) = parse_core(rest) {
+        rest = rest.get(n..).unwrap_or(&[]);
+        let item = match item {
+            Item::Line(line) => refine_tls(line),
+            item => item,
+        };
+        match item {
+            Item::TlsError(TlsErrorReason::Other(0)) => return Error::Failed,
+            Item::TlsError(reason) => return Error::Tls(reason),
+            _ => {}
+        }
+    }
+    Error::Failed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const KEY: &[u8] = b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
+
+    #[test]
+    fn provisioning_order_and_checks() {
+        let setup = TlsSetup::new().trust(CERT).client(CERT, KEY);
+        let cmds: heapless::Vec<Command<'_>, 5> = provisioning(&setup).unwrap().collect();
+        assert_eq!(
+            cmds.as_slice(),
+            &[
+                Command::TlsVersion(crate::codec::TlsVersion::Tls12),
+                Command::TlsVerify(true),
+                Command::TlsFile {
+                    kind: TlsFileKind::Trust,
+                    file: CERT
+                },
+                Command::TlsFile {
+                    kind: TlsFileKind::ClientCert,
+                    file: CERT
+                },
+                Command::TlsFile {
+                    kind: TlsFileKind::ClientKey,
+                    file: KEY
+                },
+            ]
+        );
+        // A key given as the client certificate: refused as a whole.
+        let bad = TlsSetup::new().trust(CERT).client(KEY, KEY);
+        assert!(matches!(provisioning(&bad), Err(Error::Invalid(_))));
+        let none = TlsSetup::new().verify(false);
+        assert_eq!(provisioning(&none).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn failed_open_reasons() {
+        assert_eq!(
+            failed_open(Some(b"\r\n+GTSSLERR: -11\r\n\r\nOK\r\n")),
+            Error::Tls(TlsErrorReason::CaOrClock)
+        );
+        assert_eq!(
+            failed_open(Some(b"AT+GTSSLERR?\r\r\n+GTSSLERR: -8\r\n")),
+            Error::Tls(TlsErrorReason::Handshake(-8))
+        );
+        assert_eq!(failed_open(Some(b"+GTSSLERR: 0\r\nOK\r\n")), Error::Failed);
+        assert_eq!(failed_open(Some(b"OK\r\n")), Error::Failed);
+        assert_eq!(failed_open(None), Error::Failed);
+        assert!(reason_query(&Err(Error::Failed)).is_some());
+        assert!(reason_query(&Ok(())).is_none());
+        assert!(reason_query(&Err(Error::ResultTimeout)).is_none());
+    }
+}
