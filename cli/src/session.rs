@@ -35,6 +35,8 @@ pub struct Module {
     device: String,
     /// The note that the module receives in mode 0 was printed.
     said_mode_0: bool,
+    /// TLS was provisioned since the last start-up (the module forgets it when it restarts).
+    tls_provisioned: bool,
 }
 
 impl Module {
@@ -69,6 +71,7 @@ impl Module {
         let mut m = Module::open(dev, config(), check::modem_client(modem))?;
         m.client.start().map_err(|e| m.fail("start-up", e))?;
         m.say_receive_mode();
+        m.tls_provisioned = false;
         Ok(m)
     }
 
@@ -89,6 +92,7 @@ impl Module {
     pub fn restart(&mut self) -> Result<(), Fail> {
         self.client.start().map_err(|e| self.fail("start-up", e))?;
         self.say_receive_mode();
+        self.tls_provisioned = false;
         Ok(())
     }
 
@@ -98,6 +102,7 @@ impl Module {
         Ok(Module {
             client: Modem::new(port, config),
             said_mode_0: false,
+            tls_provisioned: false,
             id,
             device,
         })
@@ -179,16 +184,33 @@ impl Module {
                 return Err(self.refusal("setting the will", e));
             }
         }
+        let port = b.port();
         let broker = Broker {
             host: &b.host,
-            port: b.port,
+            port,
             clean_session: !b.no_clean,
             keepalive: b.keepalive,
         };
-        match self.client.open(id, broker) {
+        let opened = match crate::tls::load(&b.tls)? {
+            Some(tls) => {
+                if !self.tls_provisioned {
+                    self.client
+                        .provision_tls(&tls.setup())
+                        .map_err(|e| self.fail("setting up TLS on the module", e))?;
+                    self.tls_provisioned = true;
+                }
+                self.client.open_tls(id, broker, tls.setup().param)
+            }
+            None => self.client.open(id, broker),
+        };
+        match opened {
             Ok(()) => Ok(()),
-            Err(Error::Failed) => Err(self.open_failed(&b.host, b.port)),
-            Err(e) => Err(self.refusal(&format!("cannot connect to {}:{}", b.host, b.port), e)),
+            Err(Error::Failed) => Err(self.open_failed(&b.host, port)),
+            Err(e @ Error::Tls(_)) => Err(Fail::new(format!(
+                "cannot connect to {}:{port} over TLS: {e}",
+                b.host
+            ))),
+            Err(e) => Err(self.refusal(&format!("cannot connect to {}:{port}", b.host), e)),
         }
     }
 
