@@ -34,8 +34,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// module an unusable file of that kind): provision again after a restart of the module
     /// to be sure of the files.
     pub async fn provision_tls(&self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        for cmd in tls::provisioning(setup)? {
-            self.request(cmd.line(), Op::Simple).await?;
+        for line in tls::provisioning(setup)?.into_iter().flatten() {
+            self.request(line, Op::Simple).await?;
         }
         Ok(())
     }
@@ -60,10 +60,8 @@ impl<'d, W: Write> Control<'d, W> {
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
-        let cmd = tls::open(id, &broker, tls);
-        let outcome = self
-            .request(cmd.line(), Op::Async(id, ResultOf::Open))
-            .await;
+        let line = tls::open(id, &broker, tls);
+        let outcome = self.request(line, Op::Async(id, ResultOf::Open)).await;
         let Some(query) = tls::reason_query(&outcome) else {
             return outcome;
         };
@@ -74,7 +72,7 @@ impl<'d, W: Write> Control<'d, W> {
             }
         };
         // The query's own failure leaves the open's.
-        let _ = self.run(&query.line(), Op::Collect, Some(&mut read)).await;
+        let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
         Err(failure)
     }
 }

@@ -21,8 +21,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
     /// `provision_tls(&setup)` again before the next [`open_tls`](Self::open_tls).
     pub fn provision_tls(&mut self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        for cmd in tls::provisioning(setup)? {
-            self.request(&cmd, Op::Simple)?;
+        for line in tls::provisioning(setup)?.into_iter().flatten() {
+            self.run(&line, Op::Simple, None)?;
         }
         Ok(())
     }
@@ -35,8 +35,10 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
-        let cmd = tls::open(id, &broker, tls);
-        let outcome = self.request(&cmd, Op::Async(id, ResultOf::Open));
+        let line = tls::open(id, &broker, tls);
+        let outcome = self
+            .run(&line, Op::Async(id, ResultOf::Open), None)
+            .map(|_| ());
         let Some(query) = tls::reason_query(&outcome) else {
             return outcome;
         };
@@ -47,7 +49,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             }
         };
         // The query's own failure leaves the open's.
-        let _ = self.run(&query.line(), Op::Collect, Some(&mut read));
+        let _ = self.run(&query, Op::Collect, Some(&mut read));
         Err(failure)
     }
 }

@@ -3,46 +3,38 @@
 //! calls use this, so that a firmware without TLS carries none of it.
 
 use crate::broker::Broker;
+use crate::codec::line::Line;
 use crate::codec::parse::{parse_core, refine_tls};
-use crate::codec::{Command, Form, Item, Parsed, TlsCommand, TlsErrorReason, TlsFileKind};
+use crate::codec::{
+    Command, Form, Item, Parsed, TlsCommand, TlsErrorReason, TlsFileKind, TlsParam,
+};
 use crate::error::Error;
 use crate::tls::TlsSetup;
 use crate::types::ClientId;
 
-/// The commands of provisioning `setup`, in order: `AT+GTSSLVER`, `AT+GTSSLMODE`, then one
-/// `AT+GTSSLFILE` per file given (TRUSTFILE, CAFILE, KEYFILE). Every command is checked first
-/// (each file's length and PEM shape): a bad one fails the whole provisioning before a byte is
-/// sent.
-pub(crate) fn provisioning<'a>(
-    setup: &TlsSetup<'a>,
-) -> Result<impl Iterator<Item = Command<'a>>, Error> {
-    let files = [
-        (TlsFileKind::Trust, setup.trust),
-        (TlsFileKind::ClientCert, setup.client_cert),
-        (TlsFileKind::ClientKey, setup.client_key),
+/// The command lines of provisioning `setup`, in order: `AT+GTSSLVER`, `AT+GTSSLMODE`, then
+/// one `AT+GTSSLFILE` per file given (TRUSTFILE, CAFILE, KEYFILE); `None` for a file not
+/// given. Every line is checked first (each file's length and PEM shape): a bad one fails the
+/// whole provisioning before a byte is sent. Each line is built from its own command, so that
+/// only the TLS commands' templates and checks are carried.
+pub(crate) fn provisioning<'a>(setup: &TlsSetup<'a>) -> Result<[Option<Line<'a>>; 5], Error> {
+    let file =
+        |kind, file: Option<&'a [u8]>| file.map(|file| Command::TlsFile { kind, file }.line());
+    let lines = [
+        Some(Command::TlsVersion(setup.version).line()),
+        Some(Command::TlsVerify(setup.verify).line()),
+        file(TlsFileKind::Trust, setup.trust),
+        file(TlsFileKind::ClientCert, setup.client_cert),
+        file(TlsFileKind::ClientKey, setup.client_key),
     ];
-    let commands = [
-        Command::TlsVersion(setup.version),
-        Command::TlsVerify(setup.verify),
-    ]
-    .into_iter()
-    .chain(
-        files
-            .into_iter()
-            .filter_map(|(kind, file)| file.map(|file| Command::TlsFile { kind, file })),
-    );
-    for cmd in commands.clone() {
-        cmd.line().check()?;
+    for line in lines.iter().flatten() {
+        line.check()?;
     }
-    Ok(commands)
+    Ok(lines)
 }
 
 /// `AT+MQTTOPEN` over TLS for client `id` to `broker`.
-pub(crate) fn open<'a>(
-    id: ClientId,
-    broker: &Broker<'a>,
-    tls: crate::codec::TlsParam,
-) -> Command<'a> {
+pub(crate) fn open<'a>(id: ClientId, broker: &Broker<'a>, tls: TlsParam) -> Line<'a> {
     Command::OpenTls {
         id,
         host: broker.host,
@@ -51,13 +43,15 @@ pub(crate) fn open<'a>(
         keepalive: broker.keepalive,
         tls,
     }
+    .line()
 }
 
 /// After a TLS open ended with `outcome`: the query that says why it failed
 /// (`AT+GTSSLERR?`), when the module reported failure (`+MQTTOPEN: <id>,0`); `None` when the
 /// outcome stands as it is.
-pub(crate) fn reason_query(outcome: &Result<(), Error>) -> Option<Command<'static>> {
-    matches!(outcome, Err(Error::Failed)).then_some(Command::Tls(TlsCommand::Error, Form::Read))
+pub(crate) fn reason_query(outcome: &Result<(), Error>) -> Option<Line<'static>> {
+    matches!(outcome, Err(Error::Failed))
+        .then(|| Command::Tls(TlsCommand::Error, Form::Read).line())
 }
 
 /// What a failed TLS open fails with, from the answer to `AT+GTSSLERR?` (`None` if it was not
@@ -91,31 +85,40 @@ mod tests {
     #[test]
     fn provisioning_order_and_checks() {
         let setup = TlsSetup::new().trust(CERT).client(CERT, KEY);
-        let cmds: heapless::Vec<Command<'_>, 5> = provisioning(&setup).unwrap().collect();
+        let lines = provisioning(&setup).unwrap();
+        let data: [Option<Option<&[u8]>>; 5] = lines.map(|l| l.map(|l| l.data()));
         assert_eq!(
-            cmds.as_slice(),
-            &[
-                Command::TlsVersion(crate::codec::TlsVersion::Tls12),
-                Command::TlsVerify(true),
-                Command::TlsFile {
-                    kind: TlsFileKind::Trust,
-                    file: CERT
-                },
-                Command::TlsFile {
-                    kind: TlsFileKind::ClientCert,
-                    file: CERT
-                },
-                Command::TlsFile {
-                    kind: TlsFileKind::ClientKey,
-                    file: KEY
-                },
+            data,
+            [
+                Some(None),
+                Some(None),
+                Some(Some(CERT)),
+                Some(Some(CERT)),
+                Some(Some(KEY))
             ]
+        );
+        let written = |line: Line<'_>| {
+            let mut buf = [0u8; 64];
+            let mut out = &mut buf[..];
+            line.write(&mut out, crate::codec::LineEnd::Cr).unwrap();
+            let left = out.len();
+            heapless::Vec::<u8, 64>::from_slice(&buf[..64 - left]).unwrap()
+        };
+        assert_eq!(written(lines[0].unwrap()), b"AT+GTSSLVER=4\r"[..]);
+        assert_eq!(written(lines[1].unwrap()), b"AT+GTSSLMODE=1\r"[..]);
+        assert_eq!(
+            written(lines[2].unwrap()),
+            b"AT+GTSSLFILE=\"TRUSTFILE\",59\r"[..]
+        );
+        assert_eq!(
+            written(lines[4].unwrap()),
+            b"AT+GTSSLFILE=\"KEYFILE\",59\r"[..]
         );
         // A key given as the client certificate: refused as a whole.
         let bad = TlsSetup::new().trust(CERT).client(KEY, KEY);
         assert!(matches!(provisioning(&bad), Err(Error::Invalid(_))));
         let none = TlsSetup::new().verify(false);
-        assert_eq!(provisioning(&none).unwrap().count(), 2);
+        assert_eq!(provisioning(&none).unwrap().iter().flatten().count(), 2);
     }
 
     #[test]
