@@ -90,9 +90,12 @@ impl Module {
 
     /// Runs the driver's start-up again (after the module restarted).
     pub fn restart(&mut self) -> Result<(), Fail> {
+        // No receive mode in force: the module restarted (and forgot TLS) since start-up.
+        if self.client.receive_mode_in_force().is_none() {
+            self.tls_provisioned = false;
+        }
         self.client.start().map_err(|e| self.fail("start-up", e))?;
         self.say_receive_mode();
-        self.tls_provisioned = false;
         Ok(())
     }
 

@@ -261,3 +261,46 @@ fn tls_version_as_the_modules_number() {
     assert!(rig.received("AT+GTSSLVER=4"));
     assert!(rig.received("AT+MQTTOPEN=1,\"localhost\",8883,1,60,2"));
 }
+
+/// `sub --reconnect` over TLS: a broker drop opens again without uploading the files again; a
+/// module restart (which forgets TLS) provisions again before the open.
+#[test]
+fn reconnect_provisions_again_only_after_a_module_restart() {
+    const SUBSCRIBED: &str = "AT< +MQTTSUB: 1,1";
+    let pki = TestPki::new();
+    let rig = tls_rig(&pki, pki.server(), false);
+    let ca = TempFile::new("re-ca.pem", pki.ca_pem().as_bytes());
+    let obs = rig.observer("obs");
+    let uploads = || {
+        rig.commands_from(0)
+            .iter()
+            .filter(|c| c.starts_with("AT+GTSSLFILE=\"TRUSTFILE\""))
+            .count()
+    };
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "--cafile",
+        ca.path(),
+        "-t",
+        "re/tls",
+        "-C",
+        "1",
+        "--reconnect",
+    ]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    assert_eq!(uploads(), 1);
+    rig.sim.drop_broker(1);
+    run.wait_stderr(SUBSCRIBED, 2);
+    assert_eq!(uploads(), 1, "files uploaded again after a broker drop");
+    rig.sim.reboot();
+    run.wait_stderr(SUBSCRIBED, 3);
+    assert_eq!(
+        uploads(),
+        2,
+        "TLS not provisioned again after the module restarted"
+    );
+    obs.publish("re/tls", b"after the restart");
+    let done = run.finish().ok();
+    assert_eq!(done.out(), "after the restart\n");
+}

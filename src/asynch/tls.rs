@@ -25,8 +25,10 @@ impl<'d, W: Write> Control<'d, W> {
     /// The module forgets every TLS setting and file when it restarts
     /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
     /// `provision_tls(&setup)` again, with the same `setup`, before the next
-    /// [`open_tls`](Self::open_tls). Uploading while files are in place adds to them (the
-    /// module counts each upload in `AT+GTSSLFILE?`); provision once per module start.
+    /// [`open_tls`](Self::open_tls). Without it the module opens with its power-up settings,
+    /// verification off (`AT+GTSSLMODE: 0`): the connection would be encrypted but the server
+    /// not verified. Uploading while files are in place adds to them (the module counts each
+    /// upload in `AT+GTSSLFILE?`); provision once per module start.
     ///
     /// Cancel-safe: dropped before the first command went out, nothing was sent. Dropped
     /// later, the commands already answered took, and the one under way is completed as any
