@@ -14,6 +14,7 @@ const ONE: ClientId = ClientId::One;
 enum Call {
     Start,
     Open,
+    OpenTls,
 }
 
 /// A transcript, the call, its error, and the last failure as the driver words it.
@@ -55,6 +56,30 @@ const CASES: &[Case] = &[
         error: Error::Failed,
         failure: "AT+MQTTOPEN failed: its result line said status 0",
     },
+    Case {
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock),
+        failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): check \
+                  the CA (TRUSTFILE) and the module's clock",
+    },
+    Case {
+        // The reason could not be asked: the open's failure stands, not the query's.
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\nERROR\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Failed,
+        failure: "AT+MQTTOPEN failed: its result line said status 0",
+    },
 ];
 
 async fn call_async<W: embedded_io_async::Write>(
@@ -64,6 +89,10 @@ async fn call_async<W: embedded_io_async::Write>(
     match call {
         Call::Start => c.start().await,
         Call::Open => c.open(ONE, Broker::new("broker", 1883)).await,
+        Call::OpenTls => {
+            c.open_tls(ONE, Broker::new("broker", 8883), Default::default())
+                .await
+        }
     }
 }
 
@@ -74,6 +103,7 @@ fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
     match call {
         Call::Start => m.start(),
         Call::Open => m.open(ONE, Broker::new("broker", 1883)),
+        Call::OpenTls => m.open_tls(ONE, Broker::new("broker", 8883), Default::default()),
     }
 }
 

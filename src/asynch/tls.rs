@@ -52,7 +52,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// ([`TlsErrorReason::CaOrClock`](crate::codec::TlsErrorReason::CaOrClock): check the CA and
     /// the module's clock; `Certificate`: the files; `Handshake`: version, port, client
     /// certificate), or [`Error::Failed`] when the module names no TLS failure (the connection
-    /// itself failed: check the host and the port).
+    /// itself failed: check the host and the port). [`last_failure`](Self::last_failure) then
+    /// names `AT+MQTTOPEN` with that error.
     ///
     /// Cancel-safe as [`open`](Self::open); dropped while the reason is asked, its answer is
     /// absorbed.
@@ -73,8 +74,11 @@ impl<'d, W: Write> Control<'d, W> {
                 failure = tls::failed_open(Some(answer));
             }
         };
+        let opened = self.shared.with(|x| x.failure);
         // The query's own failure leaves the open's.
         let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
+        self.shared
+            .with(|x| x.failure = tls::open_failure(opened, failure));
         Err(failure)
     }
 }

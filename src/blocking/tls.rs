@@ -48,8 +48,10 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                 failure = tls::failed_open(Some(answer));
             }
         };
+        let opened = self.exchange.failure;
         // The query's own failure leaves the open's.
         let _ = self.run(&query, Op::Collect, Some(&mut read));
+        self.exchange.failure = tls::open_failure(opened, failure);
         Err(failure)
     }
 }

@@ -8,7 +8,7 @@ use crate::codec::parse::{parse_core, refine_tls};
 use crate::codec::{
     Command, Form, Item, Parsed, TlsCommand, TlsErrorReason, TlsFileKind, TlsParam,
 };
-use crate::error::Error;
+use crate::error::{Error, Failure};
 use crate::tls::TlsSetup;
 use crate::types::ClientId;
 
@@ -73,6 +73,15 @@ pub(crate) fn failed_open(answer: Option<&[u8]>) -> Error {
         }
     }
     Error::Failed
+}
+
+/// The last failure to keep after a TLS open failed with `error`: the open's own (`opened`,
+/// its `AT+MQTTOPEN`), with `error`, whatever became of the `AT+GTSSLERR?` asked after it.
+pub(crate) fn open_failure(opened: Option<Failure>, error: Error) -> Option<Failure> {
+    opened.map(|mut f| {
+        f.error = error;
+        f
+    })
 }
 
 #[cfg(test)]
