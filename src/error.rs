@@ -49,6 +49,10 @@ pub enum Error {
     /// or key is unusable (upload the files again as PEM), or the handshake failed (check the
     /// TLS version, the port, and the client certificate when the broker asks for one).
     Tls(TlsErrorReason),
+    /// An open over TLS was asked after the module restarted, and it forgot the TLS settings
+    /// and files provisioned before: it would open with its power-up settings (verification
+    /// off). Call `provision_tls` again first. Nothing was sent.
+    TlsLost,
 }
 
 /// What failed last: the command an operation sent, and how it failed. The drivers keep the
@@ -182,6 +186,9 @@ impl core::fmt::Display for Error {
             Error::UnexpectedAnswer => f.write_str("unexpected answer from the module"),
             Error::Io(k) => write!(f, "serial port error: {k:?}"),
             Error::Tls(r) => tls_reason(f, *r),
+            Error::TlsLost => {
+                f.write_str("the module restarted and forgot its TLS settings: provision TLS again")
+            }
         }
     }
 }

@@ -26,7 +26,8 @@ pub enum Event<'a> {
     /// receive mode is back to the module's default. Run start-up again. The module has also
     /// forgotten every TLS setting and file: for MQTT over TLS, provision again with the one
     /// call `provision_tls(&setup)` (the same [`TlsSetup`](crate::TlsSetup)) before opening
-    /// (the module's power-up setting is verification off).
+    /// (the module's power-up setting is verification off; `open_tls` refuses with
+    /// [`Error::TlsLost`](crate::Error::TlsLost) until then).
     Restarted,
     /// A registration report (`+CREG: <stat>` and the like).
     Registration(Registration),

@@ -285,6 +285,34 @@ const CASES: &[Case] = &[
         end: ConnState::Open,
     },
     Case {
+        name: "after a module restart an open over TLS is refused until TLS is provisioned again",
+        script: r#"
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=0\r
+<< \r\nOK\r\n
+>> AT\r
+<< \r\nOK\r\n\r\nRDY\r\n
+>> AT\r
+<< \r\nOK\r\n
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=0\r
+<< \r\nOK\r\n
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+"#,
+        calls: &[
+            (Call::Provision(&INSECURE), Ok(())),
+            (Call::Ping, Ok(())),
+            (Call::Ping, Ok(())),
+            (Call::OpenTls(ONE, TlsParam::FLAG), Err(Error::TlsLost)),
+            (Call::Provision(&INSECURE), Ok(())),
+            (Call::OpenTls(ONE, TlsParam::FLAG), Ok(())),
+        ],
+        end: ConnState::Open,
+    },
+    Case {
         name: "mutual TLS provisioning: TRUSTFILE, CAFILE, KEYFILE; the L610's TLS parameter",
         script: r#"
 >> AT+GTSSLVER=4\r

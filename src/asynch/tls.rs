@@ -25,9 +25,10 @@ impl<'d, W: Write> Control<'d, W> {
     /// The module forgets every TLS setting and file when it restarts
     /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
     /// `provision_tls(&setup)` again, with the same `setup`, before the next
-    /// [`open_tls`](Self::open_tls). Without it the module opens with its power-up settings,
-    /// verification off (`AT+GTSSLMODE: 0`): the connection would be encrypted but the server
-    /// not verified. Uploading while files are in place adds to them (the module counts each
+    /// [`open_tls`](Self::open_tls). Without it the module would open with its power-up
+    /// settings, verification off (`AT+GTSSLMODE: 0`), so once this driver provisioned TLS and
+    /// saw the module restart, `open_tls` refuses with [`Error::TlsLost`] until TLS is
+    /// provisioned again (nothing is sent). Uploading while files are in place adds to them (the module counts each
     /// upload in `AT+GTSSLFILE?`); provision once per module start.
     ///
     /// Cancel-safe: dropped before the first command went out, nothing was sent. Dropped
@@ -39,6 +40,7 @@ impl<'d, W: Write> Control<'d, W> {
         for line in tls::provisioning(setup)?.into_iter().flatten() {
             self.request(line, Op::Simple).await?;
         }
+        self.shared.with(tls::provisioned);
         Ok(())
     }
 
@@ -63,6 +65,7 @@ impl<'d, W: Write> Control<'d, W> {
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
+        self.shared.with(|x| tls::may_open(x))?;
         let line = tls::open(id, &broker, tls);
         let outcome = self.request(line, Op::Async(id, ResultOf::Open)).await;
         let Some(query) = tls::reason_query(&outcome) else {

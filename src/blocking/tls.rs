@@ -24,6 +24,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         for line in tls::provisioning(setup)?.into_iter().flatten() {
             self.run(&line, Op::Simple, None)?;
         }
+        tls::provisioned(&mut self.exchange);
         Ok(())
     }
 
@@ -35,6 +36,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
+        tls::may_open(&self.exchange)?;
         let line = tls::open(id, &broker, tls);
         let outcome = self
             .run(&line, Op::Async(id, ResultOf::Open), None)

@@ -135,6 +135,11 @@ pub(crate) struct Exchange {
     pub(crate) receive_mode: Option<crate::types::ReceiveMode>,
     /// The last operation that failed, and its command.
     pub(crate) failure: Option<Failure>,
+    /// How many times the module restarted (wrapping): what it was told before a restart, it
+    /// has forgotten.
+    pub(crate) restarts: u8,
+    /// The restart count when TLS was last provisioned, if it was.
+    pub(crate) tls_provisioned: Option<u8>,
     wake: Wake,
 }
 
@@ -667,6 +672,7 @@ impl Exchange {
         }
         self.owed = Owed::Nothing;
         self.receive_mode = None;
+        self.restarts = self.restarts.wrapping_add(1);
         self.events.clear();
         self.events.push(super::events::Queued::Restarted);
         self.wake = Wake::ALL;

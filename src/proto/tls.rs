@@ -9,6 +9,7 @@ use crate::codec::{
     Command, Form, Item, Parsed, TlsCommand, TlsErrorReason, TlsFileKind, TlsParam,
 };
 use crate::error::{Error, Failure};
+use crate::proto::exchange::Exchange;
 use crate::tls::TlsSetup;
 use crate::types::ClientId;
 
@@ -31,6 +32,21 @@ pub(crate) fn provisioning<'a>(setup: &TlsSetup<'a>) -> Result<[Option<Line<'a>>
         line.check()?;
     }
     Ok(lines)
+}
+
+/// Provisioning succeeded on exchange `x`: TLS holds until the module restarts.
+pub(crate) fn provisioned(x: &mut Exchange) {
+    x.tls_provisioned = Some(x.restarts);
+}
+
+/// Whether an open over TLS may go out on exchange `x`: not when the module restarted since
+/// TLS was provisioned ([`Error::TlsLost`]). Never provisioned through this driver, it may go:
+/// the module may have been provisioned before the driver started.
+pub(crate) fn may_open(x: &Exchange) -> Result<(), Error> {
+    match x.tls_provisioned {
+        Some(at) if at != x.restarts => Err(Error::TlsLost),
+        _ => Ok(()),
+    }
 }
 
 /// `AT+MQTTOPEN` over TLS for client `id` to `broker`.
