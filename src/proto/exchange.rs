@@ -135,11 +135,8 @@ pub(crate) struct Exchange {
     pub(crate) receive_mode: Option<crate::types::ReceiveMode>,
     /// The last operation that failed, and its command.
     pub(crate) failure: Option<Failure>,
-    /// How many times the module restarted (wrapping): what it was told before a restart, it
-    /// has forgotten.
-    pub(crate) restarts: u8,
-    /// The restart count when TLS was last provisioned, if it was.
-    pub(crate) tls_provisioned: Option<u8>,
+    /// Whether the TLS this driver provisioned still holds.
+    pub(crate) tls: super::tls::Provisioned,
     wake: Wake,
 }
 
@@ -672,7 +669,9 @@ impl Exchange {
         }
         self.owed = Owed::Nothing;
         self.receive_mode = None;
-        self.restarts = self.restarts.wrapping_add(1);
+        if self.tls == super::tls::Provisioned::Yes {
+            self.tls = super::tls::Provisioned::Forgotten;
+        }
         self.events.clear();
         self.events.push(super::events::Queued::Restarted);
         self.wake = Wake::ALL;

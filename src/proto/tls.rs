@@ -34,18 +34,30 @@ pub(crate) fn provisioning<'a>(setup: &TlsSetup<'a>) -> Result<[Option<Line<'a>>
     Ok(lines)
 }
 
+/// Whether the TLS a driver provisioned still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Provisioned {
+    /// This driver never provisioned TLS (the module may have been, by an earlier program).
+    #[default]
+    Never,
+    /// Provisioned, and the module has not restarted since.
+    Yes,
+    /// Provisioned, then the module restarted: it forgot.
+    Forgotten,
+}
+
 /// Provisioning succeeded on exchange `x`: TLS holds until the module restarts.
 pub(crate) fn provisioned(x: &mut Exchange) {
-    x.tls_provisioned = Some(x.restarts);
+    x.tls = Provisioned::Yes;
 }
 
 /// Whether an open over TLS may go out on exchange `x`: not when the module restarted since
 /// TLS was provisioned ([`Error::TlsLost`]). Never provisioned through this driver, it may go:
 /// the module may have been provisioned before the driver started.
 pub(crate) fn may_open(x: &Exchange) -> Result<(), Error> {
-    match x.tls_provisioned {
-        Some(at) if at != x.restarts => Err(Error::TlsLost),
-        _ => Ok(()),
+    match x.tls {
+        Provisioned::Forgotten => Err(Error::TlsLost),
+        Provisioned::Never | Provisioned::Yes => Ok(()),
     }
 }
 
