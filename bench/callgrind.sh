@@ -14,7 +14,7 @@ REPS=${1:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 cargo build --release -q -p fibocom-mqtt-bench --bin parse-cost
-BIN="$ROOT/target/release/parse-cost"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/parse-cost"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 

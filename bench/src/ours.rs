@@ -1,5 +1,7 @@
 //! The receive path of the driver, as its receive buffer runs it: append a chunk (moving the
-//! unparsed bytes to the front first), then [`Decoder::decode`] until it needs more.
+//! unparsed bytes to the front first if it does not fit at the end), then, unless
+//! [`Decoder::needs_more`] says the new bytes complete nothing, [`Decoder::decode`] until it
+//! needs more.
 
 use fibocom_mqtt::codec::{Decoded, Decoder, Item};
 
@@ -33,10 +35,29 @@ impl<const N: usize> Receiver<N> {
         }
     }
 
-    /// Appends `bytes` (which must fit) and decodes everything complete.
+    /// Appends `bytes` (which must fit: at most what a compaction leaves free) and decodes
+    /// everything complete. As the driver's receive buffer does: one byte is stored without a
+    /// copy routine, and the unparsed bytes move to the front only when `bytes` do not fit at
+    /// the end.
     #[inline(never)]
     pub fn receive(&mut self, bytes: &[u8]) {
-        if self.pos > 0 {
+        match (bytes, self.buf.get_mut(self.fill)) {
+            ([b], Some(slot)) => {
+                *slot = *b;
+                self.fill += 1;
+                if !self.decoder.needs_more(&self.buf[self.pos..self.fill], N) {
+                    self.decode();
+                }
+            }
+            _ => self.receive_many(bytes),
+        }
+    }
+
+    /// [`receive`](Self::receive) for more than one byte: compacts first if they do not fit at
+    /// the end.
+    #[inline(never)]
+    fn receive_many(&mut self, bytes: &[u8]) {
+        if N - self.fill < bytes.len() {
             self.buf.copy_within(self.pos..self.fill, 0);
             self.fill -= self.pos;
             self.pos = 0;
@@ -44,6 +65,14 @@ impl<const N: usize> Receiver<N> {
         let end = self.fill + bytes.len();
         self.buf[self.fill..end].copy_from_slice(bytes);
         self.fill = end;
+        if !self.decoder.needs_more(&self.buf[self.pos..self.fill], N) {
+            self.decode();
+        }
+    }
+
+    /// Decodes everything complete, once the decoder has more to do than wait.
+    #[inline(never)]
+    fn decode(&mut self) {
         loop {
             let input = &self.buf[self.pos..self.fill];
             let decoded = self.decoder.decode(input, N);
@@ -54,6 +83,9 @@ impl<const N: usize> Receiver<N> {
                 Decoded::Skipped { .. } => {}
             }
             self.pos += decoded.consumed();
+            if self.pos == self.fill {
+                break;
+            }
         }
     }
 }

@@ -148,6 +148,10 @@ pub struct SimConfig {
     /// Extra time result lines wait after the broker side has finished (default zero; can be
     /// changed at run time with [`crate::Simulator::set_result_delay`]).
     pub result_delay: Duration,
+    /// Network round trip between the module and the broker (default zero): the broker's
+    /// answers reach the module this much later for each exchange they take (a QoS 1 publish
+    /// one, a QoS 2 publish two, a QoS 0 publish none; opening a connection two).
+    pub broker_rtt: Duration,
     /// Time the simulated data call takes to come up after `AT+MIPCALL=1` (default 50 ms).
     pub call_setup: Duration,
     /// How many messages receive mode 1 keeps per client before it drops new ones (default 32).
@@ -181,6 +185,7 @@ impl Default for SimConfig {
             imei: "867698040123450".to_string(),
             ip: Ipv4Addr::new(10, 2, 83, 148),
             result_delay: Duration::ZERO,
+            broker_rtt: Duration::ZERO,
             call_setup: Duration::from_millis(50),
             read_queue: 32,
             partial_line_hold: Duration::from_secs(2),

@@ -53,6 +53,8 @@ options:
                            with ERROR, as the manual's firmware (default: prompt, bytes, OK)
   --data-timeout MS        data-mode timeout (default 30000)
   --result-delay MS        delay every result line (default 0)
+  --broker-rtt MS          network round trip to the broker (default 0): a qos 1 publish's
+                           result waits one, a qos 2 publish's two
   --call-setup MS          time AT+MIPCALL=1 takes (default 50)
   --fault MS=COMMAND       apply a control command MS milliseconds after start (repeatable),
                            e.g. --fault '5000=drop-broker 1'
@@ -151,6 +153,7 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             "--data-timeout" => c.data_timeout = ms(value("--data-timeout")?)?,
             "--result-delay" => c.result_delay = ms(value("--result-delay")?)?,
             "--call-setup" => c.call_setup = ms(value("--call-setup")?)?,
+            "--broker-rtt" => c.broker_rtt = ms(value("--broker-rtt")?)?,
             "--fault" => {
                 let v = value("--fault")?;
                 let (at, cmd) = v.split_once('=').ok_or("--fault wants MS=COMMAND")?;

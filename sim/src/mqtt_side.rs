@@ -29,6 +29,7 @@ pub struct BrokerSide {
     tls_broker: Option<String>,
     reports: UnboundedSender<Report>,
     conns: HashMap<u8, Connection>,
+    rtt: Duration,
 }
 
 /// Where a host and port given to `AT+MQTTOPEN` lead: a dotted quad is taken as it is, a name
@@ -62,7 +63,17 @@ impl BrokerSide {
             tls_broker: None,
             reports,
             conns: HashMap::new(),
+            rtt: Duration::ZERO,
         }
+    }
+
+    /// A network round trip of `rtt` between the module and the broker: what the broker
+    /// answers reaches the module that much later for each exchange (the connection 2: TCP
+    /// and CONNECT; a subscribe, an unsubscribe and a QoS 1 publish 1; a QoS 2 publish 2; a
+    /// QoS 0 publish none, as it is done once written).
+    pub fn with_rtt(mut self, rtt: Duration) -> Self {
+        self.rtt = rtt;
+        self
     }
 
     /// Host names given to a TLS open lead to `tls_broker` (`host:port`) rather than to the
@@ -167,7 +178,14 @@ impl BrokerSide {
             opts.set_transport(Transport::Tls(TlsConfiguration::Rustls(config)));
         }
         let (client, eventloop) = AsyncClient::new(opts, 64);
-        let task = tokio::spawn(run(id, gen, eventloop, self.reports.clone(), is_tls));
+        let task = tokio::spawn(run(
+            id,
+            gen,
+            eventloop,
+            self.reports.clone(),
+            is_tls,
+            self.rtt,
+        ));
         self.conns.insert(id, Connection { gen, client, task });
     }
 }
@@ -179,12 +197,23 @@ async fn run(
     mut eventloop: EventLoop,
     reports: UnboundedSender<Report>,
     tls: bool,
+    rtt: Duration,
 ) {
-    let report = |r: Report| {
-        let _ = reports.send(r);
+    // A report of what took `trips` network round trips arrives that much later.
+    let late = |r: Report, trips: u32| {
+        if rtt.is_zero() || trips == 0 {
+            let _ = reports.send(r);
+        } else {
+            let reports = reports.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(rtt * trips).await;
+                let _ = reports.send(r);
+            });
+        }
     };
+    let report = |r: Report| late(r, 0);
     match eventloop.poll().await {
-        Ok(Event::Incoming(Packet::ConnAck(_))) => report(Report::Connected(id, gen)),
+        Ok(Event::Incoming(Packet::ConnAck(_))) => late(Report::Connected(id, gen), 2),
         Err(ConnectionError::ConnectionRefused(code)) => {
             // The CONNACK return code, 1..5, as in MQTT 3.1.1.
             report(Report::Refused(id, gen, code as u8));
@@ -219,12 +248,11 @@ async fn run(
                         .return_codes
                         .iter()
                         .all(|c| matches!(c, SubscribeReasonCode::Success(_)));
-                    report(Report::Done(id, gen, Op::Sub, ok));
+                    late(Report::Done(id, gen, Op::Sub, ok), 1);
                 }
-                Packet::UnsubAck(_) => report(Report::Done(id, gen, Op::Unsub, true)),
-                Packet::PubAck(_) | Packet::PubComp(_) => {
-                    report(Report::Done(id, gen, Op::Pub, true))
-                }
+                Packet::UnsubAck(_) => late(Report::Done(id, gen, Op::Unsub, true), 1),
+                Packet::PubAck(_) => late(Report::Done(id, gen, Op::Pub, true), 1),
+                Packet::PubComp(_) => late(Report::Done(id, gen, Op::Pub, true), 2),
                 _ => {}
             },
             // Packet id 0: a QoS 0 publish, done once written.

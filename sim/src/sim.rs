@@ -46,7 +46,8 @@ pub struct Simulator {
 enum ToWriter {
     Attach(Box<dyn AsyncWrite + Send + Unpin>),
     Detach,
-    Data(Vec<u8>),
+    /// Bytes to send, and when they were ready.
+    Data(Vec<u8>, tokio::time::Instant),
 }
 
 impl Simulator {
@@ -82,7 +83,7 @@ impl Simulator {
             shared.clone(),
         ));
         let module = Module::new(config.clone(), shared.commands.clone(), Instant::now());
-        let side = (config.broker, config.tls_broker);
+        let side = (config.broker, config.tls_broker, config.broker_rtt);
         runtime.spawn(core(module, side, input_rx, control_rx, writer_tx));
         Ok(Simulator {
             runtime: Some(runtime),
@@ -211,13 +212,15 @@ impl Drop for Simulator {
 /// The module core: feeds it input, reports, controls and time; sends its output and effects.
 async fn core(
     mut module: Module,
-    (broker, tls_broker): (String, Option<String>),
+    (broker, tls_broker, rtt): (String, Option<String>, Duration),
     mut input: UnboundedReceiver<Vec<u8>>,
     mut control: UnboundedReceiver<Control>,
     out: UnboundedSender<ToWriter>,
 ) {
     let (report_tx, mut reports) = mpsc::unbounded_channel::<Report>();
-    let mut side = BrokerSide::new(broker, report_tx).with_tls_broker(tls_broker);
+    let mut side = BrokerSide::new(broker, report_tx)
+        .with_tls_broker(tls_broker)
+        .with_rtt(rtt);
     let mut input_open = true;
     loop {
         let deadline = module.next_deadline();
@@ -244,7 +247,7 @@ async fn core(
         }
         let bytes = module.take_output();
         if !bytes.is_empty() {
-            let _ = out.send(ToWriter::Data(bytes));
+            let _ = out.send(ToWriter::Data(bytes, tokio::time::Instant::now()));
         }
     }
     side.kill_all();
@@ -270,6 +273,7 @@ async fn pump(
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            pacer.ready(tokio::time::Instant::now());
             for piece in buf[..n].chunks(pacer.piece()) {
                 pacer.wait(piece.len()).await;
                 transcript.bytes(Dir::In, piece);
@@ -309,7 +313,10 @@ async fn writer(
                 sink = None;
                 continue;
             }
-            ToWriter::Data(d) => d,
+            ToWriter::Data(d, at) => {
+                pacer.ready(at);
+                d
+            }
         };
         for piece in data.chunks(pacer.piece()) {
             pacer.wait(piece.len()).await;

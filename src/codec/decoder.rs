@@ -2,7 +2,7 @@
 //! that cannot fit.
 
 use super::item::Item;
-use super::parse::{classify, line_end, parse_item, started, Found, Resume};
+use super::parse::{classify, line_end, parse_item, started, Found, Resume, READ};
 
 /// What [`Decoder::decode`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,57 +75,77 @@ impl Decoder {
     /// `capacity` bytes.
     #[inline]
     pub fn decode<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
-        self.decode_with::<true>(input, capacity)
+        if self.needs_more(input, capacity) {
+            return Decoded::Incomplete;
+        }
+        self.decode_any::<true>(input, capacity)
     }
 
-    /// [`decode`](Self::decode) as the driver's runner uses it: the answers only a query asks
-    /// for are left as lines (see [`parse_core`](super::parse::parse_core)).
+    /// [`decode`](Self::decode) as the driver's runner uses it, after
+    /// [`needs_more`](Self::needs_more) said no: the answers only a query asks for are left as
+    /// lines (see [`parse_core`](super::parse::parse_core)).
     #[inline]
     pub(crate) fn decode_core<'a>(&mut self, input: &'a [u8], capacity: usize) -> Decoded<'a> {
-        self.decode_with::<false>(input, capacity)
+        self.decode_any::<false>(input, capacity)
     }
 
+    /// Whether [`decode`](Self::decode) would say [`Decoded::Incomplete`] for `input` (the same
+    /// bytes as at the last call, and more), found by looking at the new bytes only: a line's
+    /// new bytes for its end, a message read by length for its length. `false` when that
+    /// takes more than a glance (then `decode` parses, and does not look at these bytes again).
+    ///
+    /// `decode` asks this first; a receive loop fed a byte at a time may ask it before calling
+    /// `decode` at all, so that a byte that completes nothing costs a few instructions.
     #[inline]
-    fn decode_with<'a, const FULL: bool>(
-        &mut self,
-        input: &'a [u8],
-        capacity: usize,
-    ) -> Decoded<'a> {
-        // The common case, small enough to inline into a receive loop: a few more bytes of an
-        // item that was incomplete.
+    pub fn needs_more(&mut self, input: &[u8], capacity: usize) -> bool {
+        let len = input.len();
+        // The most common case first: the payload of a message read by length.
+        if let Resume::Until { seen, needed } = self.mode {
+            return seen <= len && len < needed && needed <= capacity && len < capacity;
+        }
         match self.mode {
             // The same line, more bytes: look for its end in the new ones only.
             Resume::Line(scanned) => {
-                if let Some(tail) = input.get(scanned..) {
-                    match line_end(tail) {
-                        Some(at) => return self.line::<FULL>(input, scanned.saturating_add(at)),
-                        None if input.len() < capacity => {
-                            self.mode = Resume::Line(input.len());
-                            return Decoded::Incomplete;
-                        }
-                        None => {}
+                let Some(tail) = input.get(scanned..) else {
+                    return false;
+                };
+                match line_end(tail) {
+                    Some(at) => {
+                        self.mode = Resume::LineEnd(scanned.saturating_add(at));
+                        false
                     }
+                    None if len < capacity => {
+                        self.mode = Resume::Line(len);
+                        true
+                    }
+                    None => false,
                 }
             }
-            // The same message read by length, still short of its length.
-            Resume::Until { seen, needed }
-                if (seen..needed).contains(&input.len())
-                    && input.len() < capacity
-                    && needed <= capacity =>
-            {
-                return Decoded::Incomplete;
+            // A `+MQTTREAD` header: nothing changes before a line end or a quote.
+            Resume::ReadHeader(scanned) if len < capacity => {
+                let more = input
+                    .get(scanned..)
+                    .is_some_and(|t| !t.iter().any(|&b| matches!(b, b'\r' | b'\n' | b'"')));
+                if more {
+                    self.mode = Resume::ReadHeader(len);
+                }
+                more
             }
-            _ => {}
+            // Still a proper prefix of `+MQTTREAD:`.
+            Resume::ReadPrefix(scanned) if len < READ.len() && len < capacity => {
+                let more = match (input.get(scanned..), READ.get(scanned..)) {
+                    (Some(new), Some(want)) => new.iter().zip(want).all(|(a, b)| a == b),
+                    _ => false,
+                };
+                if more {
+                    self.mode = Resume::ReadPrefix(len);
+                }
+                more
+            }
+            // Nothing to parse.
+            Resume::Start => input.is_empty(),
+            _ => false,
         }
-        self.decode_any::<FULL>(input, capacity)
-    }
-
-    /// The line that ends at `end`.
-    #[inline]
-    fn line<'a, const FULL: bool>(&mut self, input: &'a [u8], end: usize) -> Decoded<'a> {
-        self.mode = Resume::Start;
-        let line = input.get(..end).unwrap_or(input);
-        Decoded::Item(classify::<FULL>(line), end.saturating_add(1))
     }
 
     /// Everything but the common case: parses from the start of `input`, or drops the rest of
@@ -137,7 +157,18 @@ impl Decoder {
         capacity: usize,
     ) -> Decoded<'a> {
         match self.mode {
-            Resume::Start | Resume::Line(_) | Resume::Until { .. } => {}
+            Resume::Start
+            | Resume::Line(_)
+            | Resume::Until { .. }
+            | Resume::ReadHeader(_)
+            | Resume::ReadPrefix(_) => {}
+            // The line whose end `needs_more` found.
+            Resume::LineEnd(end) => {
+                if let (Some(line), Some(b'\r' | b'\n')) = (input.get(..end), input.get(end)) {
+                    self.mode = Resume::Start;
+                    return Decoded::Item(classify::<FULL>(line), end.saturating_add(1));
+                }
+            }
             Resume::SkipToLineEnd => {
                 return match line_end(input) {
                     Some(end) => {

@@ -28,8 +28,9 @@ fn span(base: &[u8], part: &[u8]) -> (usize, usize) {
 }
 
 /// The receive buffer: `buf[..fill]` holds received bytes, `buf[pos..fill]` those not parsed
-/// yet. Bytes before `pos` are dropped at the next compaction, except what is kept: the answer
-/// of a collecting command (`answer`) and a held mode-0 message.
+/// yet. Bytes before `pos` are dropped at the next compaction (when bytes received do not fit
+/// at the end), except what is kept: the answer of a collecting command (`answer`) and a held
+/// mode-0 message.
 #[derive(Debug)]
 pub(crate) struct RxBuf<B: ?Sized> {
     pub(crate) fill: usize,
@@ -64,10 +65,15 @@ impl RxBuf<[u8]> {
         self.message = None;
     }
 
-    /// Free space at the end, after compaction.
+    /// Free space: at the end, and what a compaction would free at the front. [`push`] takes
+    /// that many bytes.
+    ///
+    /// [`push`]: Self::push
     pub(crate) fn space(&mut self) -> usize {
-        self.compact();
-        self.buf.len().saturating_sub(self.fill)
+        self.buf
+            .len()
+            .saturating_sub(self.fill)
+            .saturating_add(self.kept_before())
     }
 
     /// Drops bytes no longer needed, moving the rest to the front.
@@ -90,9 +96,20 @@ impl RxBuf<[u8]> {
         }
     }
 
-    /// Appends received bytes (as many as fit; returns how many).
+    /// Appends received bytes (as many as fit; returns how many). Compacts only when they do
+    /// not fit at the end, so a read of a few bytes costs about what they are.
     pub(crate) fn push(&mut self, bytes: &[u8]) -> usize {
-        self.compact();
+        if let [b] = bytes {
+            // One byte (a port that hands over one byte per read): no copy routine.
+            if let Some(slot) = self.buf.get_mut(self.fill) {
+                *slot = *b;
+                self.fill = self.fill.saturating_add(1);
+                return 1;
+            }
+        }
+        if self.buf.len().saturating_sub(self.fill) < bytes.len() {
+            self.compact();
+        }
         let Some(free) = self.buf.get_mut(self.fill..) else {
             return 0;
         };
@@ -104,8 +121,20 @@ impl RxBuf<[u8]> {
         n
     }
 
-    /// Parses everything complete and feeds it to the exchange, as received at `now`.
+    /// Parses everything complete and feeds it to the exchange, as received at `now`. Bytes
+    /// that complete nothing (most of a line, or of a message read by length) cost only the
+    /// decoder's glance at them.
     pub(crate) fn process(&mut self, x: &mut Exchange, now: Instant) {
+        let capacity = self.buf.len().saturating_sub(self.kept_before());
+        let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
+        if !self.decoder.needs_more(input, capacity) {
+            self.decode(x, now);
+        }
+    }
+
+    /// [`process`](Self::process) once the decoder has more to do than wait.
+    #[inline(never)]
+    fn decode(&mut self, x: &mut Exchange, now: Instant) {
         loop {
             let capacity = self.buf.len().saturating_sub(self.kept_before());
             let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
@@ -147,7 +176,8 @@ impl RxBuf<[u8]> {
                 }
             };
             self.pos = self.pos.saturating_add(consumed);
-            if consumed == 0 {
+            // Nothing left, or nothing taken: an empty input is always incomplete.
+            if consumed == 0 || self.pos >= self.fill {
                 break;
             }
         }

@@ -338,4 +338,31 @@ fn a_failed_operation_is_kept_with_its_command_and_a_later_success_keeps_it() {
     f.recv(b"\r\nOK\r\n", 2);
     assert_eq!(f.poll(&mut ok, 2), Some(Step::Done(Ok(Reply::Done))));
     assert_eq!(f.x.failure, Some(failure), "kept until another fails");
+
+/// Fed a byte at a time, with the buffer's front filling up with bytes already parsed (it is
+/// compacted only when a byte does not fit at the end), a read answer whose payload holds CR LF
+/// and `> ` is held whole, exactly as when it comes in one piece.
+#[test]
+fn a_read_answer_fed_byte_by_byte_is_held_whole() {
+    let mut f = Fixture::opened();
+    // Fill most of the buffer with lines already parsed, so the answer crosses its end.
+    for i in 0..40u64 {
+        for &b in b"\r\n+CREG: 1\r\n" {
+            f.recv(&[b], i);
+        }
+    }
+    for &b in b"\r\n+MQTTMSGI: 1,1,3,9\r\n" {
+        f.recv(&[b], 1);
+    }
+    let mut t = f.start(Op::Read(ONE), None);
+    f.send_line(&mut t);
+    let answer = b"\r\n+MQTTREAD: 1,1,3,9\r\n\"a/b\",\"x\r\n> \"y\r\n\"\r\n\r\nOK\r\n";
+    for &b in answer {
+        f.recv(&[b], 2);
+    }
+    assert_eq!(f.poll(&mut t, 2), Some(Step::Done(Ok(Reply::Read(true)))));
+    let rx: &RxBuf<[u8]> = &f.rx;
+    let m = rx.message().expect("held");
+    assert_eq!((m.topic, m.payload), (&b"a/b"[..], &b"x\r\n> \"y\r\n"[..]));
+    assert_eq!(m.qos, crate::QoS::AtLeastOnce);
 }

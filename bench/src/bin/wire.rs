@@ -44,8 +44,19 @@ fn main() -> Res<()> {
     let each = Duration::from_secs_f64(secs);
     with_driver(Some(BAUD), Job::Throughput(Some(BAUD), each))?;
     with_driver(None, Job::Throughput(None, each))?;
+    with_driver(Some(BAUD), Job::Breakdown(BREAKDOWN_PUBLISHES))?;
+    with_driver(
+        Some(BAUD),
+        Job::RoundTrip(RTT, each.max(Duration::from_secs(4))),
+    )?;
     Ok(())
 }
+
+/// Publishes timed one by one from the simulator's transcript.
+const BREAKDOWN_PUBLISHES: usize = 20;
+
+/// The network round trip to the broker of the field case (a cellular link).
+const RTT: Duration = Duration::from_millis(200);
 
 /// Bytes the host writes for a publish of `payload` in `form`, or `None` if the form refuses it.
 fn publish_bytes(topic: &str, payload: &[u8], form: PayloadForm) -> Option<usize> {
@@ -114,16 +125,32 @@ fn encoded_sizes() -> Res<()> {
 enum Job {
     PerOperation,
     Throughput(Option<u32>, Duration),
+    /// Where the time of this many 1 KiB publishes goes, from the simulator's transcript.
+    Breakdown(usize),
+    /// Publishes over a network with this round trip to the broker, each case for so long.
+    RoundTrip(Duration, Duration),
 }
 
 /// Starts a broker and a simulator (pacing at `baud` if given), connects the async driver to
 /// it over TCP and runs `job` next to the driver's runner.
 fn with_driver(baud: Option<u32>, job: Job) -> Res<()> {
     let broker = MqttBroker::start(BrokerOptions::default())?;
+    let transcript = match job {
+        Job::Breakdown(_) => Some(
+            std::env::temp_dir().join(format!("fibocom-wire-{}.transcript", std::process::id())),
+        ),
+        _ => None,
+    };
+    let broker_rtt = match job {
+        Job::RoundTrip(rtt, _) => rtt,
+        _ => Duration::ZERO,
+    };
     let sim = Simulator::start(
         SimConfig {
             broker: broker.addr().to_string(),
             baud,
+            broker_rtt,
+            transcript: transcript.clone(),
             ..SimConfig::default()
         },
         Link::Tcp("127.0.0.1:0".parse()?),
@@ -148,6 +175,8 @@ fn with_driver(baud: Option<u32>, job: Job) -> Res<()> {
             match job {
                 Job::PerOperation => per_operation(&client, &sim).await,
                 Job::Throughput(baud, each) => throughput(&client, &sim, baud, each).await,
+                Job::Breakdown(n) => publish_n(&client, n).await,
+                Job::RoundTrip(rtt, each) => round_trip(&client, rtt, each).await,
             }
         });
         let result = match select(run, work).await {
@@ -155,7 +184,13 @@ fn with_driver(baud: Option<u32>, job: Job) -> Res<()> {
             Either::Right((r, _)) => r,
         };
         result
-    })
+    })?;
+    if let Some(path) = transcript {
+        let text = std::fs::read_to_string(&path);
+        let _ = std::fs::remove_file(&path);
+        breakdown(&text?)?;
+    }
+    Ok(())
 }
 
 /// What the simulator saw so far.
@@ -337,6 +372,205 @@ async fn throughput(c: &Client<'_>, sim: &Simulator, baud: Option<u32>, each: Du
                 "  {name:<26} {:>7.1} {:>7.0}/s {:>9.2} ms per publish",
                 f64::from(n) / secs,
                 rate,
+                1000.0 * secs / f64::from(n)
+            );
+        }
+    }
+    c.close(id).await?;
+    Ok(())
+}
+
+/// Connects client 1 and publishes `n` 1 KiB binary messages at qos 1, one after another.
+async fn publish_n(c: &Client<'_>, n: usize) -> Res<()> {
+    let id = ClientId::One;
+    c.start().await?;
+    c.attach(Some("internet"), None).await?;
+    c.open(id, Broker::new("broker.local", 1883)).await?;
+    let payload = binary(1024);
+    for _ in 0..n {
+        c.publish(id, TOPIC, &payload, QoS::AtLeastOnce, false)
+            .await?;
+    }
+    c.close(id).await?;
+    Ok(())
+}
+
+/// The number of bytes an escaped transcript text stands for.
+fn unescaped_len(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() {
+        i += match (b[i], b.get(i + 1)) {
+            (b'\\', Some(b'x')) => 4,
+            (b'\\', Some(_)) => 2,
+            _ => 1,
+        };
+        n += 1;
+    }
+    n
+}
+
+/// One record of the simulator's transcript: when, which way (true: host to module), the text.
+fn records(transcript: &str) -> Vec<(f64, bool, &str)> {
+    transcript
+        .lines()
+        .filter_map(|l| {
+            let (t, rest) = l.strip_prefix('[')?.split_once("] ")?;
+            let t: f64 = t.trim().parse().ok()?;
+            if let Some(text) = rest.strip_prefix(">> ") {
+                Some((t, true, text))
+            } else {
+                rest.strip_prefix("<< ").map(|text| (t, false, text))
+            }
+        })
+        .collect()
+}
+
+/// Where the time of the publishes in `transcript` goes: each publish cut into its steps,
+/// the time of each against the time its bytes take on the line. A record is made when a
+/// piece has crossed the simulated line (host to module: when the module gets it; module to
+/// host: when it is handed to the host).
+fn breakdown(transcript: &str) -> Res<()> {
+    let recs = records(transcript);
+    let rate = f64::from(BAUD) / 10.0;
+    // Per step: total seconds, total bytes crossing in it.
+    let names = [
+        "command line (host turn-around + line)",
+        "prompt (module + line)",
+        "payload (host turn-around + line)",
+        "OK (module + line)",
+        "result line (broker + line)",
+    ];
+    let mut secs = [0f64; 5];
+    let mut bytes = [0usize; 5];
+    let mut count = 0usize;
+    let mut last_result: Option<f64> = None;
+    let mut i = 0;
+    while i < recs.len() {
+        let (t, inbound, text) = recs[i];
+        if !(inbound && text.starts_with("AT+MQTTPUB=")) {
+            if !inbound && text.contains("+MQTTPUB:") {
+                last_result = Some(t);
+            }
+            i += 1;
+            continue;
+        }
+        // The command line arrived at `t`; find the prompt, the payload, OK and the result.
+        let Some(prev) = last_result else {
+            i += 1;
+            continue;
+        };
+        // The command line may cross in more than one piece.
+        let mut cmd = (t, unescaped_len(text));
+        let mut j = i + 1;
+        while let Some(&(t, true, text)) = recs.get(j) {
+            cmd = (t, cmd.1 + unescaped_len(text));
+            j += 1;
+        }
+        let prompt = match recs.get(j) {
+            Some(&(t, false, text)) if text.contains('>') => Some((t, unescaped_len(text))),
+            _ => None,
+        };
+        let mut data = (0.0, 0usize);
+        j += 1;
+        while let Some(&(t, true, text)) = recs.get(j) {
+            data = (t, data.1 + unescaped_len(text));
+            j += 1;
+        }
+        let (mut ok, mut result) = (None, None);
+        while let Some(&(t, false, text)) = recs.get(j) {
+            if ok.is_none() && text.contains("OK") {
+                ok = Some((t, unescaped_len(text)));
+            }
+            if text.contains("+MQTTPUB:") {
+                // OK and the result line in one piece: the result line's share is its own bytes.
+                let own = text.find("\\r\\n+MQTTPUB:").map_or(text, |k| &text[k..]);
+                result = Some((t, unescaped_len(own)));
+                last_result = Some(t);
+                break;
+            }
+            j += 1;
+        }
+        let (Some(prompt), Some(ok), Some(result)) = (prompt, ok, result) else {
+            break;
+        };
+        let ends = [cmd, prompt, data, ok, result];
+        let mut from = prev;
+        for (k, &(t, n)) in ends.iter().enumerate() {
+            secs[k] += t - from;
+            bytes[k] += n;
+            from = t;
+        }
+        count += 1;
+        i = j + 1;
+    }
+    if count == 0 {
+        return Err("no publish found in the transcript".into());
+    }
+    let per = |x: f64| 1000.0 * x / count as f64;
+    println!(
+        "5. where the time of a 1 KiB binary publish (qos 1) goes at {BAUD} baud: {count} publishes, from the simulator's transcript"
+    );
+    println!(
+        "  {:<40} {:>8} {:>9} {:>8}",
+        "step", "ms", "line ms", "excess"
+    );
+    let (mut total, mut line) = (0.0, 0.0);
+    for k in 0..5 {
+        let on_line = bytes[k] as f64 / rate;
+        total += secs[k];
+        line += on_line;
+        println!(
+            "  {:<40} {:>8.2} {:>9.2} {:>8.2}",
+            names[k],
+            per(secs[k]),
+            per(on_line),
+            per(secs[k] - on_line)
+        );
+    }
+    println!(
+        "  {:<40} {:>8.2} {:>9.2} {:>8.2}",
+        "a publish",
+        per(total),
+        per(line),
+        per(total - line)
+    );
+    let one_way = (bytes[0] + bytes[2]) as f64 / count as f64;
+    println!(
+        "  payload / line rate: {:.1} % measured; {:.1} % if a publish took only its bytes' time on the line (both ways in turn, as the protocol has it); {:.1} % if only the host's bytes counted",
+        100.0 * 1024.0 * count as f64 / total / rate,
+        100.0 * 1024.0 * count as f64 / line / rate,
+        100.0 * 1024.0 / one_way
+    );
+    Ok(())
+}
+
+/// Publish rates over a network with a round trip of `rtt` to the broker, at 115 200 baud.
+async fn round_trip(c: &Client<'_>, rtt: Duration, each: Duration) -> Res<()> {
+    println!(
+        "6. publishes at {BAUD} baud with a network round trip of {} ms to the broker (a cellular link), {:.0} s per case",
+        rtt.as_millis(),
+        each.as_secs_f64()
+    );
+    let id = ClientId::One;
+    c.start().await?;
+    c.attach(Some("internet"), None).await?;
+    c.open(id, Broker::new("broker.local", 1883)).await?;
+    println!("  {:<26} {:>7} {:>14}", "case", "msg/s", "ms per publish");
+    let text = b"t=21.5;h=40;v=3.3".to_vec();
+    for (kind, payload) in [("1 KiB binary", binary(1024)), ("17 B text", text)] {
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let t = Instant::now();
+            let mut n = 0u32;
+            while t.elapsed() < each {
+                c.publish(id, TOPIC, &payload, qos, false).await?;
+                n += 1;
+            }
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "  {:<26} {:>7.2} {:>14.1}",
+                format!("{kind}, qos {}", qos as u8),
+                f64::from(n) / secs,
                 1000.0 * secs / f64::from(n)
             );
         }

@@ -28,16 +28,28 @@ impl Pacer {
         }
     }
 
-    /// Waits until `n` more bytes may go, as if they crossed the line one after another.
+    /// Says that the bytes about to be waited for were ready at `at`: a line idle since before
+    /// then starts again at `at`. Bytes ready while the line is busy follow those before them
+    /// without a gap.
+    pub fn ready(&mut self, at: Instant) {
+        if self.next < at {
+            self.next = at;
+        }
+    }
+
+    /// Waits until `n` more bytes may go, as if they crossed the line right after those before
+    /// them (or, after [`ready`](Self::ready), from the time they were ready). The time is
+    /// kept from piece to piece, not taken from the clock after each wait: a timer that wakes
+    /// late (tokio's ticks are a millisecond) delays one piece, not the line.
     pub async fn wait(&mut self, n: usize) {
         let Some(rate) = self.bytes_per_sec else {
             return;
         };
-        let now = Instant::now();
-        if self.next < now {
-            self.next = now;
-        }
         self.next += Duration::from_micros(n as u64 * 1_000_000 / rate);
-        tokio::time::sleep_until(self.next).await;
+        // tokio's timer fires at the first millisecond tick at or after its deadline: aiming
+        // half a tick early hands the piece on at the tick nearest to its time, not up to a
+        // tick late (which a real line never is, and which every turn-around would pay).
+        let aim = self.next.checked_sub(Duration::from_micros(500));
+        tokio::time::sleep_until(aim.unwrap_or(self.next)).await;
     }
 }

@@ -113,8 +113,18 @@ pub(super) enum Resume {
     /// A line that is not a `+MQTTREAD` answer, whatever follows, with no line end in its first
     /// `n` bytes. It ends at the first CR or LF after them.
     Line(usize),
+    /// A line that is not a `+MQTTREAD` answer, whose end (its first CR or LF) is at `n`.
+    LineEnd(usize),
+    /// The start of what may become a `+MQTTREAD` answer: the input is a proper prefix of
+    /// `+MQTTREAD:`, and the line stays incomplete while it is (the first `n` bytes checked).
+    ReadPrefix(usize),
+    /// A `+MQTTREAD` header that has not ended (no line end in its first `n` bytes): the same
+    /// until a line end or a `"` arrives after them (a header line ends with its line end; an
+    /// inline message begins with its topic's quote).
+    ReadHeader(usize),
     /// A message read by length: for the same input with more bytes, from `seen` (the length
-    /// when this was found) up to `needed`, the answer is the same `Incomplete`.
+    /// when this was found) up to `needed`, the answer is the same `Incomplete`. Also the topic
+    /// of a message whose total length is not known yet: the same until its end (`needed`).
     Until {
         /// The input length when this was found.
         seen: usize,
@@ -138,6 +148,9 @@ pub(super) enum Resume {
     },
 }
 
+/// How a `+MQTTREAD` answer starts.
+pub(super) const READ: &[u8] = b"+MQTTREAD:";
+
 /// The item at the start of `input`, its line left to classify.
 pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
     let noise = input
@@ -156,11 +169,24 @@ pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
         let len = if rest.get(1) == Some(&b' ') { 2 } else { 1 };
         return Found::Item(Item::Prompt, noise.saturating_add(len));
     }
-    const READ: &[u8] = b"+MQTTREAD:";
     let resume = if rest.starts_with(READ) {
         match mqtt::read(rest) {
             mqtt::ReadParse::Done(item, len) => {
                 return Found::Item(item, noise.saturating_add(len))
+            }
+            // Nothing changes before a line end or a quote arrives.
+            mqtt::ReadParse::Incomplete if noise == 0 && line_end(rest).is_none() => {
+                return incomplete(None, Resume::ReadHeader(input.len()))
+            }
+            // Nothing changes before the topic has arrived.
+            mqtt::ReadParse::Started { topic_end, .. } if noise == 0 => {
+                return incomplete(
+                    None,
+                    Resume::Until {
+                        seen: input.len(),
+                        needed: topic_end,
+                    },
+                )
             }
             mqtt::ReadParse::Incomplete | mqtt::ReadParse::Started { .. } => {
                 return incomplete(None, Resume::Start)
@@ -188,6 +214,9 @@ pub(super) fn parse_item(input: &[u8]) -> Found<'_> {
         // A line that cannot become a `+MQTTREAD` answer, whatever follows, has no line end
         // in the bytes seen so far.
         Resume::Line(input.len())
+    } else if noise == 0 {
+        // A proper prefix of `+MQTTREAD:`: no line end in it either.
+        Resume::ReadPrefix(input.len())
     } else {
         Resume::Start
     };
