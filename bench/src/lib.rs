@@ -9,6 +9,7 @@
 //! The binaries: `parse-throughput` (bytes per second), `parse-cost` (the unit `callgrind.sh`
 //! counts instructions of), `footprint`, `wire`, `stream-info`.
 
+pub mod floor;
 pub mod ours;
 pub mod stream;
 pub mod theirs;
@@ -87,6 +88,20 @@ pub fn feed_ours(stream: &stream::Stream, chunk: usize, reps: usize) -> Counts {
 #[no_mangle]
 pub fn feed_atat(stream: &stream::Stream, chunk: usize, reps: usize) -> Counts {
     let mut rx = Box::new(theirs::Receiver::<CAPACITY>::new());
+    for _ in 0..reps {
+        for c in stream.chunks(chunk) {
+            rx.receive(c);
+        }
+    }
+    rx.counts
+}
+
+/// Feeds `stream` through [`floor::Floor`], a buffer that only finds line ends, in chunks of
+/// `chunk` bytes, `reps` times: the floor under any parser fed through a receive buffer.
+#[inline(never)]
+#[no_mangle]
+pub fn feed_floor(stream: &stream::Stream, chunk: usize, reps: usize) -> Counts {
+    let mut rx = Box::new(floor::Floor::<CAPACITY>::new());
     for _ in 0..reps {
         for c in stream.chunks(chunk) {
             rx.receive(c);

@@ -2,7 +2,7 @@
 //! feeds it `REPS` times in chunks of `CHUNK` bytes through one parser.
 //!
 //! ```text
-//! parse-cost ours|atat|nothing CHUNK REPS
+//! parse-cost ours|atat|floor|nothing CHUNK REPS
 //! ```
 //!
 //! Prints the stream length and what was recognised, and fails if that is not what the stream
@@ -10,7 +10,7 @@
 //! `--toggle-collect`) at `feed_ours`, `feed_atat` or `feed_nothing`; the last only walks the
 //! chunks, and its count is subtracted from the others'.
 
-use fibocom_mqtt_bench::{bench_stream, feed_atat, feed_nothing, feed_ours};
+use fibocom_mqtt_bench::{bench_stream, feed_atat, feed_floor, feed_nothing, feed_ours};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,7 +19,7 @@ fn main() {
         args.get(1).and_then(|a| a.parse::<usize>().ok()),
         args.get(2).and_then(|a| a.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: parse-cost ours|atat|nothing CHUNK REPS");
+        eprintln!("usage: parse-cost ours|atat|floor|nothing CHUNK REPS");
         std::process::exit(2);
     };
     let stream = bench_stream();
@@ -34,6 +34,7 @@ fn main() {
             (c, c.matches(&expected, false))
         }
         "nothing" => (feed_nothing(&stream, chunk, reps), true),
+        "floor" => (feed_floor(&stream, chunk, reps), true),
         _ => {
             eprintln!("unknown parser {which}");
             std::process::exit(2);
