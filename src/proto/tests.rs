@@ -338,6 +338,7 @@ fn a_failed_operation_is_kept_with_its_command_and_a_later_success_keeps_it() {
     f.recv(b"\r\nOK\r\n", 2);
     assert_eq!(f.poll(&mut ok, 2), Some(Step::Done(Ok(Reply::Done))));
     assert_eq!(f.x.failure, Some(failure), "kept until another fails");
+}
 
 /// Fed a byte at a time, with the buffer's front filling up with bytes already parsed (it is
 /// compacted only when a byte does not fit at the end), a read answer whose payload holds CR LF
