@@ -76,6 +76,14 @@ impl RxBuf<[u8]> {
             .saturating_add(self.kept_before())
     }
 
+    /// The most an item may take: the whole buffer. Bytes before it that are already parsed
+    /// go at the next compaction, and what is kept (an answer, a held message) is released
+    /// soon; until then the runner reads nothing more. So an item is too long for the buffer
+    /// only when it fills it all, whatever compaction has not happened yet.
+    fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Drops bytes no longer needed, moving the rest to the front.
     pub(crate) fn compact(&mut self) {
         let keep = self.kept_before();
@@ -125,7 +133,7 @@ impl RxBuf<[u8]> {
     /// that complete nothing (most of a line, or of a message read by length) cost only the
     /// decoder's glance at them.
     pub(crate) fn process(&mut self, x: &mut Exchange, now: Instant) {
-        let capacity = self.buf.len().saturating_sub(self.kept_before());
+        let capacity = self.capacity();
         let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
         if !self.decoder.needs_more(input, capacity) {
             self.decode(x, now);
@@ -136,7 +144,7 @@ impl RxBuf<[u8]> {
     #[inline(never)]
     fn decode(&mut self, x: &mut Exchange, now: Instant) {
         loop {
-            let capacity = self.buf.len().saturating_sub(self.kept_before());
+            let capacity = self.capacity();
             let input = self.buf.get(self.pos..self.fill).unwrap_or(&[]);
             let consumed = match self.decoder.decode_core(input, capacity) {
                 Decoded::Incomplete => break,

@@ -367,3 +367,63 @@ fn a_read_answer_fed_byte_by_byte_is_held_whole() {
     assert_eq!((m.topic, m.payload), (&b"a/b"[..], &b"x\r\n> \"y\r\n"[..]));
     assert_eq!(m.qos, crate::QoS::AtLeastOnce);
 }
+
+/// Messages of the largest size, read one after the other through a buffer of
+/// `RX_BUFFER_MIN` bytes, fit whatever the read size: the bytes parsed before each answer are
+/// dropped when it needs their room (compaction is deferred until then), never taken for lack
+/// of room.
+#[test]
+fn largest_messages_read_in_a_row_fit_whatever_the_read_size() {
+    let mut x = Exchange::new(Config::default());
+    let mut rx: RxBuf<[u8; crate::RX_BUFFER_MIN]> = RxBuf::new();
+    let payload: Vec<u8> = (0..1024u32).map(|i| (i * 13 + 5) as u8).collect();
+    let topic = b"e2e/ebf97e06/in/q0/5";
+    let mut t = x
+        .start(Op::Async(ONE, ResultOf::Open), None, b"AT")
+        .unwrap();
+    assert_eq!(x.poll(&mut t, ms(0)), Some(Step::Write(Tx::Line)));
+    x.sent(Tx::Line, t0());
+    let feed = |x: &mut Exchange,
+                rx: &mut RxBuf<[u8; crate::RX_BUFFER_MIN]>,
+                bytes: &[u8],
+                chunk: usize| {
+        for c in bytes.chunks(chunk) {
+            let r: &mut RxBuf<[u8]> = rx;
+            let mut left = c;
+            while !left.is_empty() {
+                let n = r.push(left);
+                r.process(x, ms(1));
+                left = &left[n..];
+            }
+        }
+    };
+    feed(&mut x, &mut rx, b"\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n", 64);
+    assert_eq!(x.poll(&mut t, ms(1)), Some(Step::Done(Ok(Reply::Done))));
+    for chunk in [64usize, 1, 7, 63, 64] {
+        feed(&mut x, &mut rx, b"\r\n+MQTTMSGI: 1,0,20,1024\r\n", chunk);
+        let mut t = x.start(Op::Read(ONE), None, b"AT").unwrap();
+        assert_eq!(x.poll(&mut t, ms(1)), Some(Step::Write(Tx::Line)));
+        x.sent(Tx::Line, ms(1));
+        let mut answer = b"AT+MQTTREAD=1\r\r\n+MQTTREAD: 1,0,20,1024\r\n\"".to_vec();
+        answer.extend_from_slice(topic);
+        answer.extend_from_slice(b"\",\"");
+        answer.extend_from_slice(&payload);
+        answer.extend_from_slice(b"\"\r\n\r\nOK\r\n");
+        feed(&mut x, &mut rx, &answer, chunk);
+        let got = x.poll(&mut t, ms(2));
+        assert_eq!(
+            got,
+            Some(Step::Done(Ok(Reply::Read(true)))),
+            "{chunk}-byte reads"
+        );
+        assert_eq!(
+            x.events.lost,
+            crate::proto::Losses::default(),
+            "{chunk}-byte reads"
+        );
+        let r: &mut RxBuf<[u8]> = &mut rx;
+        let m = r.message().expect("held");
+        assert_eq!(m.payload, &payload[..]);
+        r.release_message();
+    }
+}
