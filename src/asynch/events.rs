@@ -123,3 +123,19 @@ impl<W: Write> Control<'_, W> {
         }
     }
 }
+
+impl<W: Write> Control<'_, W> {
+    /// Ready once [`next_event`](Self::next_event) has something to hand out at once (an
+    /// event, a held message, a message to read, or the port's error); otherwise registers
+    /// `cx` to be woken when it has. Takes nothing: for the session layer, which waits for
+    /// events and for its own work at once without ever dropping a `next_event` that reads.
+    pub(crate) fn poll_event_ready(&self, cx: &mut core::task::Context<'_>) -> Poll<()> {
+        let held = self.rx.borrow().holds_message();
+        if self.shared.with(|x| x.ready(held)).is_some() {
+            Poll::Ready(())
+        } else {
+            self.shared.register(cx, Waiter::Events);
+            Poll::Pending
+        }
+    }
+}
