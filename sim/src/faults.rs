@@ -28,6 +28,11 @@ pub enum Control {
     ResultDelay(Duration),
     /// Reboot the module (`reboot`).
     Reboot,
+    /// The module hangs for this long (`silence <ms>`): it reads nothing and sends nothing
+    /// (what it would have sent meanwhile is lost; a command line it was reading is
+    /// forgotten), while its broker connections go on. Then it answers again, its state as
+    /// the silence left it.
+    Silence(Duration),
 }
 
 impl Control {
@@ -60,6 +65,7 @@ impl Control {
             "noise-inside" => Control::NoiseInside(number("a byte count")? as usize),
             "delay-results" => Control::ResultDelay(Duration::from_millis(number("milliseconds")?)),
             "reboot" => Control::Reboot,
+            "silence" => Control::Silence(Duration::from_millis(number("milliseconds")?)),
             other => return Err(format!("unknown control command {other:?}")),
         })
     }
@@ -80,6 +86,7 @@ control commands (one per line):
   noise-inside <n>         send n noise bytes inside the next answer
   delay-results <ms>       delay every result line
   reboot                   reboot the module (RDY)
+  silence <ms>             the module hangs: reads and sends nothing for that long
 escapes in text: \\r \\n \\t \\\\ \\xNN";
 
 fn frame(text: &[u8]) -> Vec<u8> {
@@ -167,6 +174,10 @@ mod tests {
             Ok(Control::ResultDelay(Duration::from_millis(250)))
         );
         assert_eq!(Control::parse("reboot\n"), Ok(Control::Reboot));
+        assert_eq!(
+            Control::parse("silence 1500"),
+            Ok(Control::Silence(Duration::from_millis(1500)))
+        );
         assert!(Control::parse("explode").is_err());
     }
 

@@ -12,7 +12,7 @@ use rumqttc::{
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::module::state::{Effect, Op, OpenParams, Received, Report};
+use crate::module::state::{Ack, Effect, Op, OpenParams, Received, Report};
 
 /// Largest MQTT packet accepted or sent.
 const MAX_PACKET: usize = 1 << 20;
@@ -98,6 +98,13 @@ impl BrokerSide {
                 }
             }
             Effect::Kill(id, gen) => self.kill(id, gen),
+            Effect::Ack(id, ack) => {
+                let _ = self.with(id, ack.gen, |c| {
+                    let mut p = rumqttc::Publish::new("", qos(ack.qos), Vec::new());
+                    p.pkid = ack.pkid;
+                    c.try_ack(&p).is_ok()
+                });
+            }
         }
     }
 
@@ -156,6 +163,8 @@ impl BrokerSide {
         opts.set_keep_alive(Duration::from_secs(u64::from(p.keepalive.max(1))));
         opts.set_clean_session(p.clean || p.client_id.is_empty());
         opts.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+        opts.set_manual_acks(p.manual_acks);
+        let manual_acks = p.manual_acks;
         if let Some((user, pass)) = p.credentials {
             opts.set_credentials(user, pass);
         }
@@ -167,7 +176,13 @@ impl BrokerSide {
             opts.set_transport(Transport::Tls(TlsConfiguration::Rustls(config)));
         }
         let (client, eventloop) = AsyncClient::new(opts, 64);
-        let task = tokio::spawn(run(id, gen, eventloop, self.reports.clone(), is_tls));
+        let task = tokio::spawn(run(
+            id,
+            gen,
+            eventloop,
+            self.reports.clone(),
+            (is_tls, manual_acks),
+        ));
         self.conns.insert(id, Connection { gen, client, task });
     }
 }
@@ -178,7 +193,7 @@ async fn run(
     gen: u64,
     mut eventloop: EventLoop,
     reports: UnboundedSender<Report>,
-    tls: bool,
+    (tls, manual_acks): (bool, bool),
 ) {
     let report = |r: Report| {
         let _ = reports.send(r);
@@ -209,6 +224,11 @@ async fn run(
                     id,
                     gen,
                     Received {
+                        ack: (manual_acks && p.qos != QoS::AtMostOnce).then_some(Ack {
+                            gen,
+                            pkid: p.pkid,
+                            qos: p.qos as u8,
+                        }),
                         qos: p.qos as u8,
                         topic: p.topic.into_bytes(),
                         payload: p.payload.to_vec(),

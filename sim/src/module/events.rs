@@ -67,6 +67,9 @@ impl Module {
                     line.extend_from_slice(&msg.payload);
                     line.push(b'"');
                     self.urc(&line);
+                    if let Some(ack) = msg.ack {
+                        self.effects.push(Effect::Ack(id, ack));
+                    }
                 } else if self.client(id).queue.len() < self.cfg.read_queue {
                     let line = format!(
                         "+MQTTMSGI: {id}{s}{}{s}{}{s}{}",
@@ -133,6 +136,14 @@ impl Module {
             }
             Control::ResultDelay(d) => self.result_delay = *d,
             Control::Reboot => self.reboot(now),
+            Control::Silence(d) => {
+                self.silent_until = Some(now + *d);
+                self.input = Input::Command;
+                self.pending_in.clear();
+                self.line.clear();
+                self.line_too_long = false;
+                self.out.clear();
+            }
         }
         self.tick(now);
     }
