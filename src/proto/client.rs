@@ -198,9 +198,14 @@ impl Client {
         self.finish(outcome)
     }
 
-    /// The module restarted: closed, nothing owed; a waiting operation fails.
+    /// The module restarted: closed, nothing owed; a waiting operation fails. One whose
+    /// command is still on the channel fails there (the channel's command ends with
+    /// `Restarted`), so the client keeps no outcome for it.
     pub(crate) fn on_restart(&mut self) {
-        let op = self.op;
+        let op = match self.op {
+            ClientOp::Sent(_) => ClientOp::Idle,
+            op => op,
+        };
         *self = Client {
             op,
             ..Client::default()

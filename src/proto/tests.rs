@@ -321,3 +321,19 @@ fn start_up_gives_up_after_its_probes() {
         Err(Error::AnswerTimeout)
     );
 }
+
+#[test]
+fn a_restart_while_a_client_command_is_unanswered_leaves_the_client_free() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Subscribe), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nRDY\r\n", 1);
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(Error::Restarted))));
+    // The late ERROR of the command is absorbed, and the client takes its next operation.
+    f.recv(b"\r\nERROR\r\n", 2);
+    assert_eq!(f.x.state(ONE), ConnState::Closed);
+    let mut t = f.start(Op::Async(ONE, ResultOf::Open), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n", 3);
+    assert_eq!(f.poll(&mut t, 3), Some(Step::Done(Ok(Reply::Done))));
+}
