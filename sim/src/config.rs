@@ -160,7 +160,9 @@ pub struct SimConfig {
     /// receipt, as the broker side's MQTT client does by itself; `true` only once the message
     /// was handed to the host (read with `AT+MQTTREAD`, or sent as `+MQTTMSG`), so that a
     /// message the module held when it restarted or its connection dropped is delivered again
-    /// by a broker that keeps the session (clean session 0).
+    /// by a broker that keeps the session (clean session 0). The unread messages of a
+    /// connection that ended are then forgotten, as they can no longer be acknowledged (the
+    /// broker sends them again).
     pub ack_on_read: bool,
     /// Manufacturer, model and revision reported by `ATI`, `AT+CGMI`, `AT+CGMM`, `AT+CGMR`.
     pub identity: [String; 3],

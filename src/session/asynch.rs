@@ -27,7 +27,7 @@ use crate::asynch::Control;
 use crate::codec::PayloadForm;
 use crate::error::{ConnState, Error};
 use crate::event::Event;
-use crate::types::QoS;
+use crate::types::{ClientId, QoS};
 
 /// A session for one module client over an async [`Control`]. Its methods take `&self`:
 /// one task runs [`next_event`](Self::next_event) in a loop (it does all the work), any task
@@ -192,8 +192,11 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
                 .core
                 .borrow_mut()
                 .next(Instant::now(), self.queued.get() > 0);
-            let ready =
-                poll_fn(|cx| Poll::Ready(self.control.poll_event_ready(cx).is_ready())).await;
+            let ready = poll_fn(|cx| match self.control.poll_event_ready(cx) {
+                Poll::Ready(r) => Poll::Ready(Some(r)),
+                Poll::Pending => Poll::Ready(None),
+            })
+            .await;
             let take_event = match step {
                 Step::Idle | Step::Wait(_) => {
                     let until = match step {
@@ -202,10 +205,31 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
                     };
                     self.wait(until).await
                 }
-                _ => ready && self.event_turn.replace(false),
+                _ if self.event_turn.replace(false) => ready,
+                _ => None,
             };
-            if take_event {
-                return self.hand_out(&mut f).await;
+            match take_event {
+                Some(Ok(())) => return self.hand_out(&mut f).await,
+                // A message announced: read it here, so that a read that finds nothing never
+                // leaves the session waiting in the driver for an event.
+                Some(Err(client)) => {
+                    let read = self
+                        .control
+                        .read_message(client, |m| f(SessionEvent::Message(m)))
+                        .await;
+                    match read {
+                        Ok(Some(out)) => return Ok(out),
+                        Ok(None) => continue,
+                        Err(error) => {
+                            if let Some(e) = self.control.link_error() {
+                                return Err(e);
+                            }
+                            let failed = Event::ReadFailed { client, error };
+                            return Ok(f(SessionEvent::Module(failed)));
+                        }
+                    }
+                }
+                None => {}
             }
             self.event_turn.set(true);
             if let Some(out) = self.run(step, &mut f).await {
@@ -235,20 +259,21 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
         Ok(out)
     }
 
-    /// Waits for an event (true), new work or the time `until` (false).
-    async fn wait(&self, until: Option<Instant>) -> bool {
+    /// Waits for the driver to have something ([`Control::poll_event_ready`]), or for new
+    /// work or the time `until` (`None`).
+    async fn wait(&self, until: Option<Instant>) -> Option<Result<(), ClientId>> {
         let mut timer = until.map(Timer::at);
         poll_fn(|cx| {
-            if self.control.poll_event_ready(cx).is_ready() {
-                return Poll::Ready(true);
+            if let Poll::Ready(r) = self.control.poll_event_ready(cx) {
+                return Poll::Ready(Some(r));
             }
             if self.work.take() || self.dropped.get().is_some() {
-                return Poll::Ready(false);
+                return Poll::Ready(None);
             }
             self.pump.borrow_mut().register(cx.waker());
             if let Some(t) = timer.as_mut() {
                 if Pin::new(t).poll(cx).is_ready() {
-                    return Poll::Ready(false);
+                    return Poll::Ready(None);
                 }
             }
             Poll::Pending

@@ -156,7 +156,8 @@ pub enum Step {
     Open,
     /// Subscribe to subscription number `n`.
     Subscribe(usize),
-    /// Read a message the module holds (`AT+MQTTREAD`); report `Ok(one was read)`.
+    /// Read a message the module holds (`AT+MQTTREAD`), after an open, between sends;
+    /// report `Ok(one was read)`.
     Read,
     /// Send the outbox's oldest entry.
     Send,
@@ -180,7 +181,6 @@ enum Phase {
     Will,
     Open,
     Subscribe(usize),
-    Read,
     Up,
 }
 
@@ -206,6 +206,13 @@ pub struct Core {
     down_since: Option<Instant>,
     ever_up: bool,
     changed: bool,
+    /// The state last handed out by [`take_change`](Self::take_change).
+    reported: Option<SessionState>,
+    /// Whether the module may hold messages the driver was not told of (after an open): read
+    /// them, between sends, until none is left.
+    read_owed: bool,
+    /// Alternates reads and sends while both wait.
+    read_turn: bool,
     stats: Stats,
 }
 
@@ -236,6 +243,9 @@ impl Core {
             down_since: None,
             ever_up: false,
             changed: true,
+            reported: None,
+            read_owed: false,
+            read_turn: false,
             stats: Stats::default(),
         }
     }
@@ -263,7 +273,15 @@ impl Core {
 
     /// The state, once after each change.
     pub fn take_change(&mut self) -> Option<SessionState> {
-        core::mem::take(&mut self.changed).then(|| self.state())
+        if !core::mem::take(&mut self.changed) {
+            return None;
+        }
+        let now = self.state();
+        if self.reported == Some(now) {
+            return None;
+        }
+        self.reported = Some(now);
+        Some(now)
     }
 
     /// What was counted.
@@ -313,9 +331,16 @@ impl Core {
                     self.advance(now);
                     continue;
                 }
-                Phase::Read => Step::Read,
-                Phase::Up if outbox => Step::Send,
-                Phase::Up => Step::Idle,
+                Phase::Up => {
+                    self.read_turn = !self.read_turn;
+                    if self.read_owed && (!outbox || self.read_turn) {
+                        Step::Read
+                    } else if outbox {
+                        Step::Send
+                    } else {
+                        Step::Idle
+                    }
+                }
             };
             return step;
         }
@@ -337,14 +362,12 @@ impl Core {
             }
             Phase::Open => Phase::Subscribe(0),
             Phase::Subscribe(n) => Phase::Subscribe(n.saturating_add(1)),
-            Phase::Read => {
-                self.up(now);
-                Phase::Up
-            }
             Phase::Up => Phase::Up,
         };
         if self.phase == Phase::Subscribe(self.subscriptions) {
-            self.phase = Phase::Read;
+            self.phase = Phase::Up;
+            self.read_owed = true;
+            self.up(now);
         }
     }
 
@@ -401,8 +424,7 @@ impl Core {
             }
             (Step::Open, Phase::Open) => self.advance(now),
             (Step::Subscribe(n), Phase::Subscribe(m)) if n == m => self.advance(now),
-            (Step::Read, Phase::Read) if ok => {} // read until none is left
-            (Step::Read, Phase::Read) => self.advance(now),
+            (Step::Read, _) => self.read_owed &= ok, // read until none is left
             // Sent: the outbox keeps the books; a late report of another phase is stale.
             _ => {}
         }

@@ -199,6 +199,7 @@ impl Module {
                 self.effects.push(Effect::Kill(id, gen));
                 self.client(id).conn = Conn::Closed;
                 self.cancel_results(id, gen);
+                self.forget_unacknowledged(id, gen);
                 let line = self.cfg.break_report.line(id, cause, self.sep());
                 self.urc(line.as_bytes());
                 if self.cfg.break_then_close {
@@ -215,7 +216,17 @@ impl Module {
         self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
     }
 
+    /// With [`SimConfig::ack_on_read`](crate::SimConfig::ack_on_read): the unread messages
+    /// of connection `gen`, which can no longer be acknowledged, are forgotten (the broker
+    /// sends them again to the next connection of a kept session).
+    fn forget_unacknowledged(&mut self, id: u8, gen: u64) {
+        self.client(id)
+            .queue
+            .retain(|m| m.ack.is_none_or(|a| a.gen != gen));
+    }
+
     fn closed(&mut self, id: u8, gen: u64, now: Instant) {
+        self.forget_unacknowledged(id, gen);
         self.client(id).conn = Conn::Closed;
         let line = format!("+MQTTCLOSE: {id}{}1", self.sep());
         self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);

@@ -186,3 +186,27 @@ fn ack_on_read_acknowledges_when_the_host_reads() {
     send(&mut m, now, "AT+MQTTREAD=1\r");
     assert_eq!(m.take_effects(), vec![Effect::Ack(1, ack)]);
 }
+
+#[test]
+fn ack_on_read_forgets_the_unread_messages_of_a_dropped_connection() {
+    let cfg = SimConfig {
+        ack_on_read: true,
+        ..SimConfig::default()
+    };
+    let (mut m, now) = module(cfg);
+    let gen = connected(&mut m, now);
+    send(&mut m, now, "AT+MQTTCONF=1\r");
+    let received = |pkid| crate::module::state::Received {
+        qos: 1,
+        topic: b"t".to_vec(),
+        payload: b"p".to_vec(),
+        ack: Some(crate::module::state::Ack { gen, pkid, qos: 1 }),
+    };
+    m.report(Report::Message(1, gen, received(1)), now);
+    m.control(&crate::faults::Control::DropBroker(1), now);
+    m.take_output();
+    assert_eq!(
+        send(&mut m, now, "AT+MQTTREAD=1\r"),
+        "\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n"
+    );
+}
