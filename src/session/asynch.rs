@@ -332,9 +332,7 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
                 if outbox.mark_sent() > 0 {
                     self.core.borrow_mut().count_resend();
                 }
-                let Some(p) = outbox.front() else {
-                    return None;
-                };
+                let p = outbox.front()?;
                 let r = c.publish(id, p.topic, p.payload, p.qos, p.retain).await;
                 match r {
                     Ok(()) => {

@@ -34,11 +34,7 @@ impl Backoff {
     /// before jitter.
     pub fn ceiling(&self, attempt: u32) -> Duration {
         let shift = attempt.saturating_sub(1).min(30);
-        let ticks = self
-            .initial
-            .as_ticks()
-            .checked_mul(1u64 << shift)
-            .unwrap_or(u64::MAX);
+        let ticks = self.initial.as_ticks().saturating_mul(1u64 << shift);
         Duration::from_ticks(ticks.min(self.max.as_ticks()))
     }
 }
@@ -504,7 +500,12 @@ impl Core {
     fn delay(&mut self, attempt: u32) -> Duration {
         let ceiling = self.backoff.ceiling(attempt).as_ticks();
         let pct = u64::from(self.backoff.jitter_percent.min(100));
-        let span = ceiling / 100 * pct + ceiling % 100 * pct / 100;
+        let hundredth = |v: u64| v.checked_div(100).unwrap_or(0);
+        let span = hundredth(ceiling)
+            .saturating_mul(pct)
+            .saturating_add(hundredth(
+                ceiling.checked_rem(100).unwrap_or(0).saturating_mul(pct),
+            ));
         // xorshift32
         let mut x = self.rng;
         x ^= x << 13;
@@ -512,7 +513,7 @@ impl Core {
         x ^= x << 5;
         self.rng = x;
         let cut = match span.checked_add(1) {
-            Some(m) => u64::from(x) % m,
+            Some(m) => u64::from(x).checked_rem(m).unwrap_or(0),
             None => span,
         };
         Duration::from_ticks(ceiling.saturating_sub(cut))

@@ -120,7 +120,7 @@ impl<'a> Outbox<'a> {
         if n == 0 {
             return None;
         }
-        self.slots.get(self.head.checked_add(i)? % n)
+        self.slots.get(self.head.checked_add(i)?.checked_rem(n)?)
     }
 
     /// Where `size` bytes can go now, if anywhere.
@@ -176,7 +176,11 @@ impl<'a> Outbox<'a> {
         p.copy_from_slice(payload);
         let seq = self.next;
         let n = self.slots.len();
-        let i = self.head.saturating_add(self.len) % n;
+        let i = self
+            .head
+            .saturating_add(self.len)
+            .checked_rem(n)
+            .unwrap_or(0);
         if let Some(slot) = self.slots.get_mut(i) {
             *slot = Slot {
                 seq,
@@ -220,7 +224,7 @@ impl<'a> Outbox<'a> {
         if self.len == 0 || n == 0 {
             return 0;
         }
-        match self.slots.get_mut(self.head % n) {
+        match self.slots.get_mut(self.head.checked_rem(n).unwrap_or(0)) {
             Some(s) => {
                 let before = s.tries;
                 s.tries = s.tries.saturating_add(1);
@@ -236,7 +240,11 @@ impl<'a> Outbox<'a> {
             return None;
         }
         let seq = Seq(self.slot(0)?.seq);
-        self.head = self.head.saturating_add(1) % self.slots.len().max(1);
+        self.head = self
+            .head
+            .saturating_add(1)
+            .checked_rem(self.slots.len())
+            .unwrap_or(0);
         self.len = self.len.saturating_sub(1);
         if self.len == 0 {
             self.head = 0;
