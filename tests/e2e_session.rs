@@ -379,3 +379,148 @@ async fn connect(link: SocketAddr) -> tokio::net::TcpStream {
     stream.set_nodelay(true).expect("nodelay");
     stream
 }
+
+both!(blocking_session_rides_out_each_fault);
+
+/// The blocking session over the host TCP port: after each kind of fault, a publish made at
+/// once (while the connection is down) reaches the broker, a message sent to the device
+/// meanwhile reaches the application, and the session is connected again, without the test
+/// handling any fault.
+fn blocking_session_rides_out_each_fault(env: &Env) {
+    use fibocom_mqtt::blocking::Modem;
+    use fibocom_mqtt::host::TcpPort;
+    use fibocom_mqtt::session::blocking::Session as BlockingSession;
+
+    let sim = env.sim_with(|s| {
+        s.ack_on_read = true;
+        s.transcript = std::env::var_os("FIBOCOM_SOAK_TRANSCRIPT").map(Into::into);
+    });
+    let (up, down) = (env.topic("up"), env.topic("down"));
+    let device_id = env.client_id("device");
+    let mut obs = env.observer("obs");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(obs.subscribe(&up));
+
+    let port = TcpPort::connect(sim.tcp_addr().expect("tcp"), Duration::from_secs(5))
+        .expect("connect to the simulator");
+    let config = Config::with_timeouts(
+        embassy_time::Duration::from_millis(1000),
+        embassy_time::Duration::from_secs(4),
+    );
+    let mut modem = Modem::<_, { fibocom_mqtt::RX_BUFFER_MIN }>::new(port, config);
+    let subs = [Subscription {
+        filter: &down,
+        qos: QoS::AtLeastOnce,
+    }];
+    let mut broker = Broker::new(BROKER_HOST, 1883);
+    broker.clean_session = false;
+    let session_config = SessionConfig {
+        call: DataCall::Dial {
+            apn: None,
+            credentials: None,
+        },
+        user: Some(User {
+            user: USER,
+            password: PASSWORD,
+            identifier: Some(&device_id),
+        }),
+        subscriptions: &subs,
+        backoff: Backoff {
+            initial: embassy_time::Duration::from_millis(50),
+            max: embassy_time::Duration::from_millis(500),
+            jitter_percent: 20,
+            seed: 3,
+        },
+        ..SessionConfig::new(broker)
+    };
+    let (mut bytes, mut slots) = ([0u8; 512], [Slot::EMPTY; 8]);
+    let mut session = BlockingSession::new(
+        &mut modem,
+        session_config,
+        Outbox::new(&mut bytes, &mut slots),
+    );
+
+    #[derive(Debug, Default)]
+    struct Seen {
+        delivered: Vec<u32>,
+        messages: Vec<String>,
+        connected: bool,
+        states: Vec<SessionState>,
+    }
+    let poll_until = |session: &mut BlockingSession<'_, '_, _, { fibocom_mqtt::RX_BUFFER_MIN }>,
+                      what: &str,
+                      done: &dyn Fn(&Seen) -> bool,
+                      seen: &mut Seen| {
+        let until = Instant::now() + STEP * 2;
+        while !done(seen) {
+            assert!(
+                Instant::now() < until,
+                "{what}: not within {:?}: {seen:?}",
+                STEP * 2
+            );
+            session
+                .poll(embassy_time::Duration::from_millis(50), |ev| match ev {
+                    SessionEvent::Message(m) => seen
+                        .messages
+                        .push(String::from_utf8_lossy(m.payload).into_owned()),
+                    SessionEvent::Delivered(seq) => seen.delivered.push(seq.0),
+                    SessionEvent::State(s) => {
+                        seen.connected = s == SessionState::Connected;
+                        seen.states.push(s);
+                    }
+                    _ => {}
+                })
+                .expect("the link is up");
+        }
+    };
+    let mut seen = Seen::default();
+    poll_until(
+        &mut session,
+        "first connection",
+        &|s| s.connected,
+        &mut seen,
+    );
+
+    let faults: [(&str, &dyn Fn()); 5] = [
+        ("broker drop", &|| sim.drop_broker(1)),
+        ("data call drop", &|| sim.drop_data_call()),
+        ("registration loss", &|| {
+            sim.lose_registration();
+            std::thread::sleep(Duration::from_millis(300));
+            sim.restore_registration();
+        }),
+        ("module restart", &|| sim.reboot()),
+        ("silent module", &|| {
+            sim.silence(Duration::from_millis(1500))
+        }),
+    ];
+    for (k, (name, fault)) in faults.iter().enumerate() {
+        fault();
+        std::thread::sleep(Duration::from_millis(50));
+        // Published while the connection is down (or about to be found down): queued.
+        let seq = session
+            .publish(&up, format!("b-{k}").as_bytes(), QoS::AtLeastOnce, false)
+            .unwrap_or_else(|e| panic!("{name}: publish: {e}"))
+            .expect("queued");
+        obs.publish(&down, format!("d-{k}").as_bytes(), QoS::AtLeastOnce, false);
+        seen.connected = false;
+        let d = format!("d-{k}");
+        poll_until(
+            &mut session,
+            name,
+            &|s| s.connected && s.delivered.contains(&seq.0) && s.messages.contains(&d),
+            &mut seen,
+        );
+        let got = rt.block_on(obs.next());
+        assert_eq!(got.payload, format!("b-{k}").into_bytes(), "{name}");
+    }
+    assert_eq!(seen.delivered, [0, 1, 2, 3, 4]);
+    let stats = session.stats();
+    assert!(stats.reconnects >= 5, "{stats:?}");
+    assert_eq!(stats.delivered, 5);
+    // Nothing more arrives on either side.
+    assert_eq!(rt.block_on(obs.until_quiet()), vec![]);
+}
