@@ -35,6 +35,19 @@ const QEMU: &str = "qemu-system-arm";
 
 #[test]
 fn firmware_under_qemu_publishes_and_receives() {
+    run_firmware(None);
+}
+
+/// The firmware built with the session layer (feature `session`): the broker connection is
+/// dropped as soon as its first publish arrived; the firmware handles no fault itself, the
+/// session connects again, and the message sent to it meanwhile (kept by the broker for its
+/// persistent session) reaches it.
+#[test]
+fn session_firmware_under_qemu_rides_out_a_break() {
+    run_firmware(Some("session"));
+}
+
+fn run_firmware(feature: Option<&str>) {
     if std::env::var_os("FIBOCOM_QEMU").is_none() {
         // Straight to stderr, past the test harness's output capture.
         let _ = writeln!(
@@ -61,7 +74,7 @@ fn firmware_under_qemu_publishes_and_receives() {
         ),
     }
 
-    let elf = build_firmware();
+    let elf = build_firmware(feature);
 
     // The broker, the simulated module relaying to it, and a client that watches `fw/out`.
     let broker = Broker::start(BrokerOptions {
@@ -89,7 +102,9 @@ fn firmware_under_qemu_publishes_and_receives() {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
     );
-    let seen = checker(broker.addr(), nonce.clone());
+    let sim = Arc::new(sim);
+    let drop_first = feature.map(|_| sim.clone());
+    let seen = checker(broker.addr(), nonce.clone(), drop_first);
 
     // Boot the firmware; its UART0 connects to the simulator's listener.
     let mut qemu = Command::new(QEMU)
@@ -155,21 +170,39 @@ fn firmware_under_qemu_publishes_and_receives() {
         "the firmware exited with {status}\n{context}"
     );
     assert!(output.contains("firmware: success"), "{context}");
+    if feature.is_some() {
+        let opens = commands
+            .iter()
+            .filter(|c| c.starts_with("AT+MQTTOPEN=1"))
+            .count();
+        assert!(opens >= 2, "the session did not connect again\n{context}");
+        assert!(
+            output.contains("firmware: connecting (attempt 1)"),
+            "{context}"
+        );
+    }
 }
 
 /// Builds the QEMU firmware (release profile) in a target directory of its own, next to this
 /// build's, so that it does not wait for the workspace's build lock; returns the ELF file.
-fn build_firmware() -> PathBuf {
+fn build_firmware(feature: Option<&str>) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("examples/firmware-qemu");
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory")
-        .join("firmware-qemu");
+        .join(match feature {
+            Some(f) => format!("firmware-qemu-{f}"),
+            None => "firmware-qemu".to_string(),
+        });
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("firmware_qemu: building {}", dir.display());
-    let mut build = Command::new(cargo)
-        .args(["build", "--release"])
+    let mut build = Command::new(cargo);
+    build.args(["build", "--release"]);
+    if let Some(f) = feature {
+        build.args(["--features", f]);
+    }
+    let mut build = build
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target_dir)
         // Flags meant for the host build would replace the firmware's own.
@@ -202,8 +235,14 @@ fn build_firmware() -> PathBuf {
 }
 
 /// An independent MQTT client: subscribes to `fw/out`, sends each payload seen there back on
-/// the returned channel, and answers each one by publishing `reply` on `fw/in`.
-fn checker(broker: std::net::SocketAddr, reply: String) -> mpsc::Receiver<Vec<u8>> {
+/// the returned channel, and answers each one by publishing `reply` on `fw/in`. With
+/// `drop_first`, the first payload is answered after the simulator dropped the firmware's
+/// broker connection.
+fn checker(
+    broker: std::net::SocketAddr,
+    reply: String,
+    mut drop_first: Option<Arc<Simulator>>,
+) -> mpsc::Receiver<Vec<u8>> {
     let mut opts = MqttOptions::new("fw-checker", broker.ip().to_string(), broker.port());
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_credentials(CHECKER_USER.0, CHECKER_USER.1);
@@ -219,6 +258,11 @@ fn checker(broker: std::net::SocketAddr, reply: String) -> mpsc::Receiver<Vec<u8
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) if p.topic == "fw/out" => {
                     let _ = seen_tx.send(p.payload.to_vec());
+                    if let Some(sim) = drop_first.take() {
+                        sim.drop_broker(1);
+                        // The broker has seen the connection go before the reply is sent.
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
                     let _ = answer.try_publish("fw/in", QoS::AtLeastOnce, false, reply.clone());
                 }
                 Ok(_) => {}
