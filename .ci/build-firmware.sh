@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI: the firmware examples (each a crate of its own, outside the workspace) are formatted,
-# lint-free on their targets, and build in release mode.
+# lint-free on their targets, and build in release mode; the QEMU firmware also with its `tls`
+# feature.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,15 @@ for dir in examples/firmware-qemu examples/firmware-rp-pico; do
     fi
   )
 done
+
+# The QEMU firmware's TLS variant (without a CA at build time: it then connects unverified;
+# tests/firmware_qemu.rs builds it with one).
+printf '\n--- examples/firmware-qemu --features tls\n'
+(
+  cd examples/firmware-qemu
+  unset FIBOCOM_FW_TLS_CA
+  cargo clippy --release --features tls -- -D warnings
+  cargo build --release --features tls
+  # Leave the default build in place.
+  cargo build --release
+)

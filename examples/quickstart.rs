@@ -1,5 +1,6 @@
 //! The whole job without hardware: an in-process MQTT broker, the module simulator on a TCP
-//! link, and the async driver talking AT commands to it.
+//! link, and the async driver talking AT commands to it; then the same over TLS (the module
+//! provisioned with a CA made at run time, the broker's TLS listener verified against it).
 //!
 //! ```text
 //! cargo run --example quickstart             # a readable account of each step
@@ -11,7 +12,8 @@ use std::time::Instant;
 use embedded_io_adapters::tokio_1::FromTokio;
 use fibocom_mqtt::asynch::{self, State};
 use fibocom_mqtt::Broker;
-use fibocom_mqtt::{ClientId, Config, Event, QoS};
+use fibocom_mqtt::{ClientId, Config, Event, QoS, TlsSetup};
+use fibocom_sim::broker::tls::{TestPki, TlsOptions};
 use fibocom_sim::broker::{Broker as MqttBroker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
 use futures::future::{select, Either};
@@ -37,15 +39,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         log::set_max_level(log::LevelFilter::Trace);
     }
 
-    // 1. A broker that wants a user name and password, and a simulated module relaying to it.
+    // 1. A broker that wants a user name and password, plain and over TLS (a CA and a server
+    //    certificate for localhost made now), and a simulated module relaying to it.
+    let pki = TestPki::new();
     let broker = MqttBroker::start(BrokerOptions {
         users: vec![("demo".into(), "s3cret".into())],
+        tls: Some(TlsOptions::new(pki.server())),
         ..BrokerOptions::default()
     })?;
-    println!("broker     listening on {}", broker.addr());
+    let tls_addr = broker.tls_addr().ok_or("broker has no TLS listener")?;
+    println!(
+        "broker     listening on {} (plain) and {tls_addr} (TLS)",
+        broker.addr()
+    );
     let sim = Simulator::start(
         SimConfig {
             broker: broker.addr().to_string(),
+            tls_broker: Some(tls_addr.to_string()),
             ..SimConfig::default()
         },
         Link::Tcp("127.0.0.1:0".parse()?),
@@ -67,7 +77,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             FromTokio::new(wr),
             Config::default(),
         );
-        let demo = core::pin::pin!(demo(&client));
+        let ca = pki.ca_pem();
+        let demo = core::pin::pin!(demo(&client, ca.as_bytes()));
         let run = core::pin::pin!(runner.run());
         match select(run, demo).await {
             Either::Left((e, _)) => Err(format!("link ended: {e}").into()),
@@ -78,6 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn demo<W: embedded_io_async::Write>(
     c: &asynch::Control<'_, W>,
+    ca: &[u8],
 ) -> Result<(), Box<dyn std::error::Error>> {
     let id = ClientId::One;
     c.start().await?;
@@ -119,8 +131,49 @@ async fn demo<W: embedded_io_async::Write>(
         binary.len()
     );
 
+    receive(c, 2).await?;
+
+    c.close(id).await?;
+    println!("client 1   closed");
+
+    // 2. The same over TLS: the module does the TLS; the driver gives it the version, turns
+    //    verification on and uploads the CA (from this slice, after the module's prompt), then
+    //    opens with the TLS parameter. After a module restart this one call is made again.
+    let tls = TlsSetup::new().trust(ca);
+    c.provision_tls(&tls).await?;
+    println!(
+        "TLS        provisioned: TLS 1.2, verify the server, CA of {} bytes",
+        ca.len()
+    );
+    c.open_tls(id, Broker::new("localhost", 8883), tls.param)
+        .await?;
+    println!("client 1   connected over TLS to localhost:8883, certificate verified");
+    c.subscribe(id, "demo/tls", QoS::AtLeastOnce).await?;
+    c.publish(
+        id,
+        "demo/tls",
+        b"encrypted \x00 hello",
+        QoS::AtLeastOnce,
+        false,
+    )
+    .await?;
+    println!("publish    demo/tls over TLS");
+    receive(c, 1).await?;
+    c.close(id).await?;
+    println!("client 1   closed");
+
+    c.detach().await?;
+    println!("data call  down. Done.");
+    Ok(())
+}
+
+/// Prints the next `n` messages (each within 10 s) and any events between them.
+async fn receive<W: embedded_io_async::Write>(
+    c: &asynch::Control<'_, W>,
+    n: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut received = 0;
-    while received < 2 {
+    while received < n {
         let line = tokio::time::timeout(
             std::time::Duration::from_secs(10),
             c.next_event(|ev| match ev {
@@ -140,11 +193,6 @@ async fn demo<W: embedded_io_async::Write>(
         .map_err(|_| "no message came back within 10 s")??;
         println!("{line}");
     }
-
-    c.close(id).await?;
-    println!("client 1   closed");
-    c.detach().await?;
-    println!("data call  down. Done.");
     Ok(())
 }
 

@@ -18,6 +18,11 @@
 # Then what the session layer adds to a firmware that uses it (the QEMU firmware with its
 # feature `session`, against the reference build).
 #
+# Then the QEMU firmware's TLS variant (its `tls` feature: provision_tls with a CA and
+# open_tls), at opt-level "z": its driver .text, and what TLS adds to the reference's. The CA it
+# includes is made with openssl here (without openssl, it is built without one: no TRUSTFILE
+# upload, so the figure is then a little low, and says so).
+#
 # Installs what it needs: the targets, llvm-tools (llvm-size, llvm-objdump) and cargo-bloat.
 #
 #   scripts/firmware-size.sh
@@ -60,17 +65,20 @@ bloat_crate() { # cargo bloat --crates JSON, crate name -> bytes
   grep -o "\"name\":\"$2\",\"size\":[0-9]*" <<<"$1" | grep -o '[0-9]*$' || echo 0
 }
 
-measure() { # firmware directory, target, profile, opt-level, detail (yes/no)
-  local fw=$1 target=$2 profile=$3 level=$4 detail=$5 bin elf json own nom lines src nomsrc lib total verdict
+last_total=0
+measure() { # firmware directory, target, profile, opt-level, detail (yes/no), [features]
+  local fw=$1 target=$2 profile=$3 level=$4 detail=$5 features=${6:-} bin elf json own nom lines src nomsrc lib total verdict
+  local feat=()
+  [ -z "$features" ] || feat=(--features "$features")
   bin=$(basename "$fw")
-  (cd "$fw" && cargo build --quiet --profile "$profile")
+  (cd "$fw" && cargo build --quiet --profile "$profile" "${feat[@]}")
   elf="$fw/target/$target/$profile/$bin"
   echo
-  echo "=== $fw, $target, opt-level \"$level\" (cargo build --profile $profile)"
+  echo "=== $fw, $target, opt-level \"$level\" (cargo build --profile $profile${features:+ --features $features})"
   "$tools/llvm-size" -A "$elf" |
     awk '$1 ~ /^\.(vector_table|boot2|text|rodata|data|bss|uninit)$/ { printf "  %-14s %7d bytes\n", $1, $2 }'
 
-  json=$(cd "$fw" && cargo bloat --profile "$profile" --crates -n 0 --message-format json 2>/dev/null)
+  json=$(cd "$fw" && cargo bloat --profile "$profile" "${feat[@]}" --crates -n 0 --message-format json 2>/dev/null)
   own=$(bloat_crate "$json" fibocom_mqtt)
   nom=$(bloat_crate "$json" nom)
   lines=$(by_source "$elf" "$fw")
@@ -78,6 +86,7 @@ measure() { # firmware directory, target, profile, opt-level, detail (yes/no)
   nomsrc=$(awk -F'\t' '$2 == "nom" { s += $1 } END { print s + 0 }' <<<"$lines")
   lib=$(awk -F'\t' '$2 == "library code inside driver functions" { s += $1 } END { print s + 0 }' <<<"$lines")
   total=$((src + nomsrc))
+  last_total=$total
   echo "  driver .text by symbol (cargo bloat --crates):  fibocom_mqtt $own + nom $nom = $((own + nom)) bytes"
   echo "  driver .text by source line (DWARF):            fibocom-mqtt $src + nom $nomsrc = $total bytes"
   echo "  library code inside driver functions:           $lib bytes (with it: $((total + lib)) bytes)"
@@ -89,10 +98,10 @@ measure() { # firmware directory, target, profile, opt-level, detail (yes/no)
   echo "  driver .text by source file:"
   awk -F'\t' '$2 ~ /^fibocom-mqtt / { sub(/^fibocom-mqtt /, "", $2); printf "    %7d  %s\n", $1, $2 }' <<<"$lines"
   echo "  largest driver functions (cargo bloat --filter fibocom_mqtt):"
-  (cd "$fw" && cargo bloat --profile "$profile" --filter fibocom_mqtt -n 15 --no-relative-size 2>/dev/null) |
+  (cd "$fw" && cargo bloat --profile "$profile" "${feat[@]}" --filter fibocom_mqtt -n 15 --no-relative-size 2>/dev/null) |
     sed -n '/^ *Size/,$p' | sed 's/^/    /'
   echo "  largest functions (cargo bloat):"
-  (cd "$fw" && cargo bloat --profile "$profile" -n 8 --no-relative-size 2>/dev/null) |
+  (cd "$fw" && cargo bloat --profile "$profile" "${feat[@]}" -n 8 --no-relative-size 2>/dev/null) |
     sed -n '/^ *Size/,$p' | sed 's/^/    /'
 }
 
@@ -125,6 +134,25 @@ session_cost() {
 }
 
 measure examples/firmware-qemu thumbv7em-none-eabihf release z yes
+reference=$last_total
 measure examples/firmware-qemu thumbv7em-none-eabihf release-s s yes
 session_cost
 measure examples/firmware-rp-pico thumbv6m-none-eabi release z no
+
+# The TLS variant, with a CA made here (a throwaway: only its size matters).
+ca_dir=$(mktemp -d)
+trap 'rm -rf "$ca_dir"' EXIT
+ca_note="with a CA of its own"
+if command -v openssl >/dev/null 2>&1 &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ca_dir/ca.key" \
+    -out "$ca_dir/ca.pem" -days 1 -subj "/CN=firmware-size CA" >/dev/null 2>&1; then
+  export FIBOCOM_FW_TLS_CA="$ca_dir/ca.pem"
+else
+  unset FIBOCOM_FW_TLS_CA
+  ca_note="WITHOUT a CA (no openssl): no TRUSTFILE upload, the figure is a little low"
+fi
+measure examples/firmware-qemu thumbv7em-none-eabihf release z yes tls
+echo "  TLS ($ca_note): driver .text $last_total bytes by source line, $((last_total - reference)) more than the reference firmware's $reference"
+# Leave the reference build in place for whoever runs cargo next in the firmware's directory.
+unset FIBOCOM_FW_TLS_CA
+(cd examples/firmware-qemu && cargo build --quiet --release)

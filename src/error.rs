@@ -1,6 +1,6 @@
 //! The driver's error type.
 
-use crate::codec::{EncodeError, ErrorCode};
+use crate::codec::{EncodeError, ErrorCode, TlsErrorReason};
 use crate::types::{BreakCause, ClientId};
 
 /// Why an operation failed.
@@ -44,6 +44,58 @@ pub enum Error {
     UnexpectedAnswer,
     /// The serial port failed.
     Io(embedded_io::ErrorKind),
+    /// An open over TLS failed, and `AT+GTSSLERR?` said why (see [`TlsErrorReason`]): the
+    /// server's certificate did not verify (check the CA and the module's clock), a certificate
+    /// or key is unusable (upload the files again as PEM), or the handshake failed (check the
+    /// TLS version, the port, and the client certificate when the broker asks for one).
+    Tls(TlsErrorReason),
+}
+
+/// What failed last: the command an operation sent, and how it failed. The drivers keep the
+/// last one (`last_failure()` on [`asynch::Control`](crate::asynch::Control) and
+/// [`blocking::Modem`](crate::blocking::Modem)), so that a caller can say which command of an
+/// operation of several steps (start-up, for one) failed:
+///
+/// ```text
+/// start-up: ATE0 answered ERROR
+/// open: AT+MQTTOPEN failed: its result line said status 0
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    template: &'static [u8],
+    /// How it failed.
+    pub error: Error,
+}
+
+impl Failure {
+    pub(crate) const fn new(template: &'static [u8], error: Error) -> Self {
+        Failure { template, error }
+    }
+
+    /// The command that failed, up to its first variable argument: `AT+MQTTOPEN`,
+    /// `AT+MQTTCONF=1`, `ATE0`, `AT+MQTTSUB?`.
+    pub fn command(&self) -> &'static str {
+        let name = self.template.split(|&b| b < b' ').next().unwrap_or(&[]);
+        let name = name.strip_suffix(b"=").unwrap_or(name);
+        core::str::from_utf8(name).unwrap_or("AT")
+    }
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let cmd = self.command();
+        match self.error {
+            Error::Module(ModuleError { code: None }) => write!(f, "{cmd} answered ERROR"),
+            Error::Module(ModuleError { code: Some(c) }) => {
+                write!(f, "{cmd} answered ERROR (code {c})")
+            }
+            Error::AnswerTimeout => write!(f, "{cmd} got no answer (neither OK nor ERROR) in time"),
+            Error::PromptTimeout => write!(f, "{cmd}: the module sent no data prompt in time"),
+            Error::ResultTimeout => write!(f, "{cmd}: the module sent no result line in time"),
+            Error::Failed => write!(f, "{cmd} failed: its result line said status 0"),
+            e => write!(f, "{cmd}: {e}"),
+        }
+    }
 }
 
 /// An `ERROR` answer.
@@ -129,8 +181,33 @@ impl core::fmt::Display for Error {
             Error::Restarted => f.write_str("the module restarted"),
             Error::UnexpectedAnswer => f.write_str("unexpected answer from the module"),
             Error::Io(k) => write!(f, "serial port error: {k:?}"),
+            Error::Tls(r) => tls_reason(f, *r),
         }
     }
+}
+
+// Kept out of line, so that a firmware that never shows a TLS error does not carry its text.
+#[inline(never)]
+fn tls_reason(f: &mut core::fmt::Formatter<'_>, r: TlsErrorReason) -> core::fmt::Result {
+    let (what, check) = match r {
+        TlsErrorReason::CaOrClock => (
+            "the server's certificate did not verify",
+            "check the CA (TRUSTFILE) and the module's clock",
+        ),
+        TlsErrorReason::Certificate(_) => (
+            "a certificate or key is unusable",
+            "upload the certificate files again as whole PEM text",
+        ),
+        TlsErrorReason::Handshake(_) => (
+            "the TLS handshake failed",
+            "check the TLS version, the port, and the client certificate and key",
+        ),
+        _ => (
+            "the TLS connection failed",
+            "check the TLS settings and the port",
+        ),
+    };
+    write!(f, "TLS: {what} (code {}): {check}", r.code())
 }
 
 impl core::error::Error for Error {}

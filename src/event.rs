@@ -23,7 +23,10 @@ pub enum Event<'a> {
         cause: BreakCause,
     },
     /// The module restarted (it sent `RDY`): both clients are closed, echo is back on and the
-    /// receive mode is back to the module's default. Run start-up again.
+    /// receive mode is back to the module's default. Run start-up again. The module has also
+    /// forgotten every TLS setting and file: for MQTT over TLS, provision again with the one
+    /// call `provision_tls(&setup)` (the same [`TlsSetup`](crate::TlsSetup)) before opening
+    /// (the module's power-up setting is verification off).
     Restarted,
     /// A registration report (`+CREG: <stat>` and the like).
     Registration(Registration),

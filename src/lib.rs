@@ -166,13 +166,15 @@ mod query;
 #[cfg(feature = "scripted")]
 pub mod scripted;
 pub mod session;
+mod tls;
 mod types;
 
 pub use broker::Broker;
 pub use config::Config;
-pub use error::{ConnState, Error, ModuleError, Refusal};
+pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
+pub use tls::TlsSetup;
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 
 /// The smallest receive buffer that holds the largest message (a 1024-byte payload on a

@@ -24,6 +24,22 @@ pub(crate) fn command(line: &crate::codec::line::Line<'_>, end: crate::codec::Li
     let _ = (line, end);
 }
 
+/// Logs what was written for `tx` of the operation whose command is `line`: the command
+/// line, or the data after the prompt.
+#[inline]
+pub(crate) fn sent(
+    what: crate::proto::exchange::Tx,
+    line: &crate::codec::line::Line<'_>,
+    end: crate::codec::LineEnd,
+) {
+    use crate::proto::exchange::Tx;
+    match what {
+        Tx::Line => command(line, end),
+        Tx::Data { .. } => tx(line.data().unwrap_or(&[])),
+        Tx::LineEnd | Tx::Filler(_) => {}
+    }
+}
+
 /// Fills a buffer, dropping what does not fit.
 #[cfg(any(feature = "defmt", feature = "log"))]
 struct Prefix<'a>(&'a mut [u8], usize);

@@ -598,3 +598,42 @@ fn data_publish_dropped_in_the_middle_of_its_payload() {
     });
     assert_eq!(r, (None, Ok(()), ConnState::Open));
 }
+
+#[test]
+fn tls_provisioning_dropped_in_the_middle_of_a_file() {
+    // Version and mode took; ten bytes of the 59-byte CA went out after the prompt. No ERROR
+    // comes, so the driver completes the file with 49 NULs (the module then holds an unusable
+    // file: provision again) and absorbs its OK before the next command.
+    const CA: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let setup = fibocom_mqtt::TlsSetup::new().trust(CA);
+    let file_line = "AT+GTSSLFILE=\"TRUSTFILE\",59\r";
+    let script = format!(
+        r#"
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="TRUSTFILE",59\r
+<< \r\n>\s
+>> -----BEGIN
+>> {}
+<< \r\nOK\r\n
+>> AT\r
+<< \r\nOK\r\n
+"#,
+        "\\0".repeat(CA.len() - 10)
+    );
+    let before = "AT+GTSSLVER=4\r".len() + "AT+GTSSLMODE=1\r".len();
+    let mut config = patient();
+    config.data_mode_timeout = Duration::from_millis(300);
+    let r = run_trickle!(&script, config, |c, written| {
+        let provision = cut_at_byte(
+            &written,
+            before + file_line.len() + 10,
+            c.provision_tls(&setup),
+        )
+        .await;
+        (provision, c.ping().await)
+    });
+    assert_eq!(r, (None, Ok(())));
+}

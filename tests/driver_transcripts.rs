@@ -2,8 +2,8 @@
 //! bytes and end the same way, async or blocking.
 
 use fibocom_mqtt::blocking::Modem;
-use fibocom_mqtt::codec::PayloadForm;
-use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS};
+use fibocom_mqtt::codec::{EncodeError, Field, PayloadForm, Rule, TlsErrorReason, TlsParam};
+use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS, TlsSetup};
 
 mod common;
 use common::fast;
@@ -25,6 +25,37 @@ enum Call {
     Attach,
     Detach,
     WillData(ClientId, &'static [u8]),
+    Provision(&'static TlsSetup<'static>),
+    OpenTls(ClientId, TlsParam),
+}
+
+const CA: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+const KEY: &[u8] = b"-----BEGIN EC PRIVATE KEY-----\r\nMHcC\r\n-----END EC PRIVATE KEY-----\r\n";
+const SERVER_AUTH: TlsSetup<'static> = TlsSetup::new().trust(CA);
+const MUTUAL: TlsSetup<'static> = TlsSetup::new().trust(CA).client(CA, KEY);
+const INSECURE: TlsSetup<'static> = TlsSetup::new().verify(false);
+/// A key where the client certificate goes, after a good CA: refused as a whole.
+const KEY_AS_CERT: TlsSetup<'static> = TlsSetup::new().trust(CA).client(KEY, KEY);
+/// A CA of 3 bytes.
+const SHORT: TlsSetup<'static> = TlsSetup::new().trust(b"---");
+
+/// A TLS open that fails, then `AT+GTSSLERR?` answering `code`.
+macro_rules! failed_tls_open {
+    ($name:expr, $code:literal, $reason:expr) => {
+        Case {
+            name: $name,
+            script: concat!(
+                ">> AT+MQTTOPEN=1,\"broker\",8883,1,60,1\\r\n",
+                "<< \\r\\nOK\\r\\n\\r\\n+MQTTOPEN: 1,0\\r\\n\n",
+                ">> AT+GTSSLERR?\\r\n",
+                "<< \\r\\n+GTSSLERR: ",
+                $code,
+                "\\r\\n\\r\\nOK\\r\\n\n",
+            ),
+            calls: &[(Call::OpenTls(ONE, TlsParam::FLAG), Err($reason))],
+            end: ConnState::Closed,
+        }
+    };
 }
 
 /// A case: the transcript, the calls made one after the other, what each returns, and the
@@ -233,6 +264,154 @@ const CASES: &[Case] = &[
         ],
         end: ConnState::Open,
     },
+    Case {
+        name: "TLS provisioning: version, verification, the CA after its prompt; open over TLS",
+        script: r#"
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="TRUSTFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+"#,
+        calls: &[
+            (Call::Provision(&SERVER_AUTH), Ok(())),
+            (Call::OpenTls(ONE, TlsParam::FLAG), Ok(())),
+        ],
+        end: ConnState::Open,
+    },
+    Case {
+        name: "mutual TLS provisioning: TRUSTFILE, CAFILE, KEYFILE; the L610's TLS parameter",
+        script: r#"
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="TRUSTFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="CAFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="KEYFILE",68\r
+<< \r\n> 
+>> -----BEGIN EC PRIVATE KEY-----\r\nMHcC\r\n-----END EC PRIVATE KEY-----\r\n
+<< \r\nOK\r\n
+>> AT+MQTTOPEN=2,"broker",8883,1,60,2\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 2,1\r\n
+"#,
+        calls: &[
+            (Call::Provision(&MUTUAL), Ok(())),
+            (Call::OpenTls(TWO, TlsParam::L610), Ok(())),
+        ],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "TLS without verification and without files",
+        script: r#"
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=0\r
+<< \r\nOK\r\n
+"#,
+        calls: &[(Call::Provision(&INSECURE), Ok(()))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a key given as the client certificate is refused before a byte is sent",
+        script: "",
+        calls: &[(
+            Call::Provision(&KEY_AS_CERT),
+            Err(Error::Invalid(EncodeError::Invalid {
+                field: Field::ClientCert,
+                rule: Rule::NotPem,
+            })),
+        )],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a CA too short is refused before a byte is sent",
+        script: "",
+        calls: &[(
+            Call::Provision(&SHORT),
+            Err(Error::Invalid(EncodeError::Invalid {
+                field: Field::TrustFile,
+                rule: Rule::TooShort { min: 4 },
+            })),
+        )],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a module that refuses the TLS version stops provisioning",
+        script: r#"
+>> AT+GTSSLVER=4\r
+<< \r\nERROR\r\n
+"#,
+        calls: &[(
+            Call::Provision(&SERVER_AUTH),
+            Err(Error::Module(fibocom_mqtt::ModuleError { code: None })),
+        )],
+        end: ConnState::Closed,
+    },
+    failed_tls_open!(
+        "a TLS open the CA check fails",
+        "-11",
+        Error::Tls(TlsErrorReason::CaOrClock)
+    ),
+    failed_tls_open!(
+        "a TLS open whose handshake fails",
+        "-8",
+        Error::Tls(TlsErrorReason::Handshake(-8))
+    ),
+    failed_tls_open!(
+        "a TLS open with an unusable file",
+        "-19",
+        Error::Tls(TlsErrorReason::Certificate(-19))
+    ),
+    failed_tls_open!(
+        "a TLS open failing with another code",
+        "-3",
+        Error::Tls(TlsErrorReason::Other(-3))
+    ),
+    failed_tls_open!(
+        "a TLS open that fails with no TLS failure (code 0)",
+        "0",
+        Error::Failed
+    ),
+    Case {
+        name: "a TLS open that fails, and the module refuses AT+GTSSLERR?",
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\nERROR\r\n
+"#,
+        calls: &[(Call::OpenTls(ONE, TlsParam::FLAG), Err(Error::Failed))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a TLS open the broker refuses: no reason asked",
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+CME ERROR: 703\r\n
+>> AT\r
+<< \r\nOK\r\n
+"#,
+        calls: &[
+            (
+                Call::OpenTls(ONE, TlsParam::FLAG),
+                Err(Error::Refused(fibocom_mqtt::Refusal::BadCredentials)),
+            ),
+            (Call::Ping, Ok(())),
+        ],
+        end: ConnState::Closed,
+    },
 ];
 
 /// Runs `call` on the async driver.
@@ -256,6 +435,8 @@ async fn call_async<W: embedded_io_async::Write>(
             c.set_will_with(id, "w", QoS::AtLeastOnce, true, p, PayloadForm::Auto)
                 .await
         }
+        Call::Provision(setup) => c.provision_tls(setup).await,
+        Call::OpenTls(id, tls) => c.open_tls(id, Broker::new("broker", 8883), tls).await,
     }
 }
 
@@ -279,6 +460,8 @@ fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
         Call::WillData(id, p) => {
             m.set_will_with(id, "w", QoS::AtLeastOnce, true, p, PayloadForm::Auto)
         }
+        Call::Provision(setup) => m.provision_tls(setup),
+        Call::OpenTls(id, tls) => m.open_tls(id, Broker::new("broker", 8883), tls),
     }
 }
 

@@ -3,6 +3,11 @@
 //! MQTT client: the firmware's publish must reach the broker, and a message published to
 //! `fw/in` must reach the firmware (which says so over semihosting and exits with status 0).
 //!
+//! The TLS variant (the firmware's `tls` feature) does the same over TLS: the test makes a CA
+//! and a server certificate (`TestPki`), builds the firmware with that CA
+//! (`FIBOCOM_FW_TLS_CA`, included at build time: the firmware is a fixed binary), and the
+//! simulated module opens a verified TLS connection to the broker's TLS listener.
+//!
 //! Runs only when `FIBOCOM_QEMU` is set (`.ci/setup-qemu.sh` installs QEMU and sets it);
 //! otherwise it says that it skipped. With `FIBOCOM_QEMU` set, a missing QEMU is a failure.
 //!
@@ -16,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fibocom_sim::broker::tls::{TestPki, TlsOptions};
 use fibocom_sim::broker::{Broker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
@@ -35,7 +41,12 @@ const QEMU: &str = "qemu-system-arm";
 
 #[test]
 fn firmware_under_qemu_publishes_and_receives() {
-    run_firmware(None);
+    boot_and_check(false);
+}
+
+#[test]
+fn tls_firmware_under_qemu_publishes_and_receives() {
+    boot_and_check(true);
 }
 
 /// The firmware built with the session layer (feature `session`): the broker connection is
@@ -44,15 +55,28 @@ fn firmware_under_qemu_publishes_and_receives() {
 /// persistent session) reaches it.
 #[test]
 fn session_firmware_under_qemu_rides_out_a_break() {
-    run_firmware(Some("session"));
+    SESSION.with(|s| s.set(true));
+    boot_and_check(false);
 }
 
-fn run_firmware(feature: Option<&str>) {
+thread_local! {
+    /// Whether this test boots the `session` variant.
+    static SESSION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Builds the firmware (with its `tls` feature when `tls`), boots it under QEMU against the
+/// simulator and checks its traffic from the broker's side.
+fn boot_and_check(tls: bool) {
+    let name = if tls {
+        "firmware_qemu (TLS)"
+    } else {
+        "firmware_qemu"
+    };
     if std::env::var_os("FIBOCOM_QEMU").is_none() {
         // Straight to stderr, past the test harness's output capture.
         let _ = writeln!(
             std::io::stderr(),
-            "\n*** SKIPPED firmware_qemu: FIBOCOM_QEMU is not set. This test builds \
+            "\n*** SKIPPED {name}: FIBOCOM_QEMU is not set. This test builds \
              examples/firmware-qemu, boots it under {QEMU} (mps2-an386) against the module \
              simulator and checks its MQTT traffic; run `source .ci/setup-qemu.sh` (installs \
              QEMU, sets FIBOCOM_QEMU=1) to enable it. ***\n"
@@ -74,7 +98,15 @@ fn run_firmware(feature: Option<&str>) {
         ),
     }
 
-    let elf = build_firmware(feature);
+    // For TLS: a CA and a server certificate made now; the CA goes into the firmware.
+    let pki = tls.then(TestPki::new);
+    let ca_file = pki.as_ref().map(|pki| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("firmware-qemu-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, pki.ca_pem()).expect("write the CA file");
+        path
+    });
+    let elf = build_firmware(ca_file.as_deref());
 
     // The broker, the simulated module relaying to it, and a client that watches `fw/out`.
     let broker = Broker::start(BrokerOptions {
@@ -82,12 +114,15 @@ fn run_firmware(feature: Option<&str>) {
             .iter()
             .map(|(u, p)| (u.to_string(), p.to_string()))
             .collect(),
+        tls: pki.as_ref().map(|pki| TlsOptions::new(pki.server())),
         ..BrokerOptions::default()
     })
     .expect("start the broker");
     let sim = Simulator::start(
         SimConfig {
             broker: broker.addr().to_string(),
+            // The firmware's TLS open names localhost: it leads to the TLS listener.
+            tls_broker: broker.tls_addr().map(|a| a.to_string()),
             ..SimConfig::default()
         },
         Link::Tcp("127.0.0.1:0".parse().unwrap()),
@@ -102,9 +137,9 @@ fn run_firmware(feature: Option<&str>) {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
     );
+    let session = SESSION.with(|s| s.get());
     let sim = Arc::new(sim);
-    let drop_first = feature.map(|_| sim.clone());
-    let seen = checker(broker.addr(), nonce.clone(), drop_first);
+    let seen = checker(broker.addr(), nonce.clone(), session.then(|| sim.clone()));
 
     // Boot the firmware; its UART0 connects to the simulator's listener.
     let mut qemu = Command::new(QEMU)
@@ -141,7 +176,7 @@ fn run_firmware(feature: Option<&str>) {
     let output = output.lock().unwrap().clone();
     let _ = writeln!(
         std::io::stderr(),
-        "firmware_qemu: QEMU ran {:.1} s, status {status:?}; firmware output:\n{output}",
+        "{name}: QEMU ran {:.1} s, status {status:?}; firmware output:\n{output}",
         started.elapsed().as_secs_f64()
     );
     let commands = sim.received_commands();
@@ -170,7 +205,7 @@ fn run_firmware(feature: Option<&str>) {
         "the firmware exited with {status}\n{context}"
     );
     assert!(output.contains("firmware: success"), "{context}");
-    if feature.is_some() {
+    if session {
         let opens = commands
             .iter()
             .filter(|c| c.starts_with("AT+MQTTOPEN=1"))
@@ -181,28 +216,67 @@ fn run_firmware(feature: Option<&str>) {
             "{context}"
         );
     }
+    if let Some(pki) = &pki {
+        // Provisioned with the CA, verified, and opened over TLS.
+        let commands: Vec<String> = commands.iter().map(|c| c.replace("\\\"", "\"")).collect();
+        let upload = format!("AT+GTSSLFILE=\"TRUSTFILE\",{}", pki.ca_pem().len());
+        for expected in [
+            "AT+GTSSLVER=4",
+            "AT+GTSSLMODE=1",
+            upload.as_str(),
+            "AT+MQTTOPEN=1,\"localhost\",8883,1,60,1",
+        ] {
+            assert!(
+                commands.iter().any(|c| c == expected),
+                "{expected} not sent\n{context}"
+            );
+        }
+        assert!(output.contains("firmware: connected over TLS"), "{context}");
+        assert!(
+            output.contains("server verified against the CA"),
+            "{context}"
+        );
+    }
+    if let Some(path) = ca_file {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Builds the QEMU firmware (release profile) in a target directory of its own, next to this
 /// build's, so that it does not wait for the workspace's build lock; returns the ELF file.
-fn build_firmware(feature: Option<&str>) -> PathBuf {
+/// With `ca` (a PEM file), the `tls` variant with that CA, in a target directory of its own
+/// too; in the session test, the `session` variant. One build at a time: the tests of this file
+/// run side by side.
+fn build_firmware(ca: Option<&Path>) -> PathBuf {
+    let session = SESSION.with(|s| s.get());
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _build = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("examples/firmware-qemu");
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory")
-        .join(match feature {
-            Some(f) => format!("firmware-qemu-{f}"),
-            None => "firmware-qemu".to_string(),
+        .join(if ca.is_some() {
+            "firmware-qemu-tls"
+        } else if session {
+            "firmware-qemu-session"
+        } else {
+            "firmware-qemu"
         });
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("firmware_qemu: building {}", dir.display());
-    let mut build = Command::new(cargo);
-    build.args(["build", "--release"]);
-    if let Some(f) = feature {
-        build.args(["--features", f]);
+    let mut command = Command::new(cargo);
+    command.args(["build", "--release"]);
+    match ca {
+        Some(ca) => command
+            .args(["--features", "tls"])
+            .env("FIBOCOM_FW_TLS_CA", ca),
+        None => command.env_remove("FIBOCOM_FW_TLS_CA"),
+    };
+    if session {
+        command.args(["--features", "session"]);
     }
-    let mut build = build
+    let mut build = command
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target_dir)
         // Flags meant for the host build would replace the firmware's own.
@@ -235,8 +309,8 @@ fn build_firmware(feature: Option<&str>) -> PathBuf {
 }
 
 /// An independent MQTT client: subscribes to `fw/out`, sends each payload seen there back on
-/// the returned channel, and answers each one by publishing `reply` on `fw/in`. With
-/// `drop_first`, the first payload is answered after the simulator dropped the firmware's
+/// the returned channel, and answers each one by publishing `reply` on `fw/in`.
+/// With `drop_first`, the first payload is answered after the simulator dropped the firmware's
 /// broker connection.
 fn checker(
     broker: std::net::SocketAddr,

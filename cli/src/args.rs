@@ -97,9 +97,9 @@ pub struct BrokerArgs {
         value_name = "HOST"
     )]
     pub host: String,
-    /// Broker port.
-    #[arg(short = 'p', long = "port", default_value_t = 1883, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
-    pub port: u16,
+    /// Broker port (default 1883, or 8883 with TLS).
+    #[arg(short = 'p', long = "port", value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
     /// User name.
     #[arg(short = 'u', long = "username", value_name = "USER")]
     pub user: Option<String>,
@@ -121,8 +121,9 @@ pub struct BrokerArgs {
     /// Topic of the will message.
     #[arg(long = "will-topic", value_name = "TOPIC")]
     pub will_topic: Option<String>,
-    /// Payload of the will message (printable ASCII without '"': the module takes the will as
-    /// quoted text).
+    /// Payload of the will message. Printable ASCII without '"' goes as quoted text, which
+    /// every module takes; anything else in the data form (the length, the prompt, the bytes),
+    /// which some firmware refuses ("setting the will: AT+MQTTWILL answered ERROR").
     #[arg(long = "will-payload", requires = "will_topic", value_name = "TEXT")]
     pub will_payload: Option<String>,
     /// QoS of the will message.
@@ -131,6 +132,60 @@ pub struct BrokerArgs {
     /// Retain the will message.
     #[arg(long = "will-retain", requires = "will_topic")]
     pub will_retain: bool,
+    /// MQTT over TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+impl BrokerArgs {
+    /// The port: `--port`, or 8883 with TLS and 1883 without.
+    pub fn port(&self) -> u16 {
+        match self.port {
+            Some(p) => p,
+            None if self.tls.wanted() => 8883,
+            None => 1883,
+        }
+    }
+}
+
+/// MQTT over TLS (mosquitto's option names): any of these asks for TLS. The module does the
+/// TLS itself; the files are uploaded to it (`AT+GTSSLFILE`) before the connection is opened.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "TLS (any of these connects over TLS)")]
+pub struct TlsArgs {
+    /// The CA certificate (PEM) that verifies the broker's certificate.
+    #[arg(long = "cafile", value_name = "FILE")]
+    pub cafile: Option<PathBuf>,
+    /// The client's certificate (PEM), for brokers that require one; needs --key.
+    #[arg(long = "cert", value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The client's private key (PEM, unencrypted); needs --cert.
+    #[arg(long = "key", value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Do not verify the broker's certificate (AT+GTSSLMODE=0): the connection is encrypted,
+    /// but anyone can pose as the broker. For tests only.
+    #[arg(long = "insecure")]
+    pub insecure: bool,
+    /// TLS version: tlsv1.2 (the module's 4), or the module's own AT+GTSSLVER number (0-9, see
+    /// `fibocom-mqtt at AT+GTSSLVER=?`).
+    #[arg(long = "tls-version", value_name = "VERSION")]
+    pub tls_version: Option<String>,
+    /// The TLS value of AT+MQTTOPEN for this module family: 1 (default, the G510 and the
+    /// shared AT set) or 2 (the L610).
+    #[arg(long = "tls-param", value_name = "N", value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub tls_param: Option<u8>,
+}
+
+impl TlsArgs {
+    /// Whether any TLS option was given.
+    pub fn wanted(&self) -> bool {
+        self.cafile.is_some()
+            || self.cert.is_some()
+            || self.key.is_some()
+            || self.insecure
+            || self.tls_version.is_some()
+            || self.tls_param.is_some()
+    }
 }
 
 /// `pub`.

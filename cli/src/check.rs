@@ -92,6 +92,8 @@ pub fn at(body: &str) -> Result<(), Fail> {
 /// The data call, the user, the will and the open of `pub` and `sub`.
 fn connection(b: &BrokerArgs, m: &ModemArgs) -> Result<(), Fail> {
     let id = modem_client(m);
+    // The TLS files are read and checked here, once, before the device is opened.
+    crate::tls::load(&b.tls)?;
     if let Some(apn) = m.apn.as_deref() {
         let user = m.apn_user.as_deref().unwrap_or("");
         let pass = m.apn_pass.as_deref().unwrap_or("");
@@ -135,7 +137,7 @@ fn connection(b: &BrokerArgs, m: &ModemArgs) -> Result<(), Fail> {
                 qos: qos(b.will_qos),
                 retain: b.will_retain,
                 payload: payload.as_bytes(),
-                form: fibocom_mqtt::codec::PayloadForm::Text,
+                form: fibocom_mqtt::codec::PayloadForm::Auto,
             },
             &[
                 value(Field::WillTopic, "will topic", topic.as_bytes()),
@@ -147,7 +149,7 @@ fn connection(b: &BrokerArgs, m: &ModemArgs) -> Result<(), Fail> {
         &Command::Open {
             id,
             host: &b.host,
-            port: b.port,
+            port: b.port(),
             clean_session: !b.no_clean,
             keepalive: b.keepalive,
         },

@@ -97,7 +97,8 @@ fn kept(dev: &DeviceArgs, a: &PubArgs, single: Option<Vec<u8>>) -> Result<(), Fa
     let mut m = Module::unstarted(dev, &a.modem)?;
     let default_id = check::default_client_id();
     let client_id = a.broker.id.as_deref().unwrap_or(&default_id);
-    let config = session::kept(m.id, &a.modem, &a.broker, client_id, &[]);
+    let tls = crate::tls::load(&a.broker.tls)?.map(|t| t.setup());
+    let config = session::kept(m.id, &a.modem, &a.broker, client_id, &[], tls.as_ref());
     let lines = match single {
         Some(payload) => {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);

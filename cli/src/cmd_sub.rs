@@ -126,7 +126,8 @@ fn kept(dev: &DeviceArgs, a: &SubArgs, stop: &AtomicBool) -> Result<(), Fail> {
         .collect();
     let default_id = check::default_client_id();
     let client_id = a.broker.id.as_deref().unwrap_or(&default_id);
-    let config = session::kept(id, &a.modem, &a.broker, client_id, &subs);
+    let tls = crate::tls::load(&a.broker.tls)?.map(|t| t.setup());
+    let config = session::kept(id, &a.modem, &a.broker, client_id, &subs, tls.as_ref());
     let mut out = std::io::stdout();
     let idle = a.wait.map(StdDuration::from_secs);
     let ended = {

@@ -13,6 +13,7 @@ mod cmd_sub;
 mod format;
 mod port;
 mod session;
+mod tls;
 mod trace;
 
 use std::process::ExitCode;

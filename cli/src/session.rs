@@ -5,6 +5,7 @@ use std::time::Duration as StdDuration;
 
 use embassy_time::Duration;
 use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::codec::PayloadForm;
 use fibocom_mqtt::session::{
     Backoff, DataCall, Reason, SessionConfig, SessionState, Stage, Subscription, User, WhenFull,
     Will,
@@ -38,6 +39,8 @@ pub struct Module {
     device: String,
     /// The note that the module receives in mode 0 was printed.
     said_mode_0: bool,
+    /// TLS was provisioned since the last start-up (the module forgets it when it restarts).
+    tls_provisioned: bool,
 }
 
 impl Module {
@@ -72,6 +75,7 @@ impl Module {
         let mut m = Module::open(dev, config(), check::modem_client(modem))?;
         m.client.start().map_err(|e| m.fail("start-up", e))?;
         m.say_receive_mode();
+        m.tls_provisioned = false;
         Ok(m)
     }
 
@@ -100,6 +104,7 @@ impl Module {
         Ok(Module {
             client: Modem::new(port, config),
             said_mode_0: false,
+            tls_provisioned: false,
             id,
             device,
         })
@@ -107,14 +112,25 @@ impl Module {
 
     /// A failure of `what`, worded for the person at the shell.
     pub fn fail(&self, what: &str, e: Error) -> Fail {
+        // The driver keeps which command failed: named for the failures the module answered.
+        let named = self.client.last_failure().filter(|f| f.error == e);
         Fail::new(match e {
             Error::AnswerTimeout => {
                 format!(
-                    "{what}: no answer from the module on {} (timeout)",
-                    self.device
+                    "{what}: no answer from the module on {} to {} (timeout)",
+                    self.device,
+                    named.map_or("the command", |f| f.command())
                 )
             }
             Error::Io(_) => format!("{what}: lost the device {}: {}", self.device, describe(e)),
+            Error::Module(_) | Error::Failed | Error::PromptTimeout | Error::ResultTimeout
+                if named.is_some() =>
+            {
+                format!(
+                    "{what}: {}",
+                    named.map(|f| f.to_string()).unwrap_or_default()
+                )
+            }
             e => format!("{what}: {}", describe(e)),
         })
     }
@@ -159,23 +175,44 @@ impl Module {
         }
         if let Some(topic) = b.will_topic.as_deref() {
             let payload = b.will_payload.as_deref().unwrap_or("");
-            if let Err(e) = self
-                .client
-                .set_will(id, topic, qos(b.will_qos), b.will_retain, payload)
-            {
+            if let Err(e) = self.client.set_will_with(
+                id,
+                topic,
+                qos(b.will_qos),
+                b.will_retain,
+                payload.as_bytes(),
+                PayloadForm::Auto,
+            ) {
                 return Err(self.refusal("setting the will", e));
             }
         }
+        let port = b.port();
         let broker = Broker {
             host: &b.host,
-            port: b.port,
+            port,
             clean_session: !b.no_clean,
             keepalive: b.keepalive,
         };
-        match self.client.open(id, broker) {
+        let opened = match crate::tls::load(&b.tls)? {
+            Some(tls) => {
+                if !self.tls_provisioned {
+                    self.client
+                        .provision_tls(&tls.setup())
+                        .map_err(|e| self.fail("setting up TLS on the module", e))?;
+                    self.tls_provisioned = true;
+                }
+                self.client.open_tls(id, broker, tls.setup().param)
+            }
+            None => self.client.open(id, broker),
+        };
+        match opened {
             Ok(()) => Ok(()),
-            Err(Error::Failed) => Err(self.open_failed(&b.host, b.port)),
-            Err(e) => Err(self.refusal(&format!("cannot connect to {}:{}", b.host, b.port), e)),
+            Err(Error::Failed) => Err(self.open_failed(&b.host, port)),
+            Err(e @ Error::Tls(_)) => Err(Fail::new(format!(
+                "cannot connect to {}:{port} over TLS: {e}",
+                b.host
+            ))),
+            Err(e) => Err(self.refusal(&format!("cannot connect to {}:{port}", b.host), e)),
         }
     }
 
@@ -293,6 +330,7 @@ pub fn kept<'a>(
     b: &'a BrokerArgs,
     client_id: &'a str,
     subscriptions: &'a [Subscription<'a>],
+    tls: Option<&'a fibocom_mqtt::TlsSetup<'a>>,
 ) -> SessionConfig<'a> {
     let credentials = match (modem.apn_user.as_deref(), modem.apn_pass.as_deref()) {
         (None, None) => None,
@@ -317,11 +355,12 @@ pub fn kept<'a>(
         }),
         broker: Broker {
             host: &b.host,
-            port: b.port,
+            port: b.port(),
             clean_session: !b.no_clean,
             keepalive: b.keepalive,
         },
         subscriptions,
+        tls,
         backoff: Backoff {
             initial: Duration::from_secs(1),
             max: Duration::from_secs(60),

@@ -76,3 +76,56 @@ fn a_failed_open_says_what_is_known_and_what_to_check() {
     assert_eq!(done.status.code(), Some(1));
     assert!(rig.received("AT+MIPCALL?"));
 }
+
+#[test]
+fn a_failed_step_names_the_command_the_module_refused() {
+    let rig = rig_with(Via::Tcp, |_| {});
+    rig.sim.control(fibocom_sim::Control::Refuse("ATE0".into()));
+    rig.run(&creds(&["pub", "-t", "named/x", "-m", "m"]), None)
+        .fails_with("start-up: ATE0 answered ERROR");
+
+    rig.sim
+        .control(fibocom_sim::Control::Refuse("AT+MQTTSUB=".into()));
+    rig.run(&creds(&["sub", "-t", "named/#", "-C", "1"]), None)
+        .fails_with("subscribing to named/#: AT+MQTTSUB answered ERROR");
+}
+
+#[test]
+fn a_will_with_quotes_goes_in_the_data_form_and_a_refusal_names_the_command() {
+    let rig = rig_with(Via::Tcp, |_| {});
+    let obs = rig.observer("obs");
+    obs.subscribe("gone/#", QoS::AtLeastOnce);
+    let will = r#"{"state": "gone"}"#;
+    let mut sub = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "alive/x",
+        "--will-topic",
+        "gone/dev",
+        "--will-payload",
+        will,
+    ]));
+    sub.wait_stderr("AT< +MQTTSUB: 1,1", 1);
+    rig.sim.drop_broker(1);
+    assert_eq!(&obs.recv().payload[..], will.as_bytes());
+    drop(sub.finish());
+    assert!(rig.received(&format!("AT+MQTTWILL=1,\"gone/dev\",0,0,{}", will.len())));
+
+    let old = rig_with(Via::Tcp, |c| c.will_data = false);
+    old.run(
+        &creds(&[
+            "pub",
+            "-t",
+            "x",
+            "-m",
+            "m",
+            "--will-topic",
+            "gone/dev",
+            "--will-payload",
+            will,
+        ]),
+        None,
+    )
+    .fails_with("AT+MQTTWILL answered ERROR");
+}

@@ -33,6 +33,9 @@ pub enum Control {
     /// forgotten), while its broker connections go on. Then it answers again, its state as
     /// the silence left it.
     Silence(Duration),
+    /// Answer `ERROR` to the next command line that starts with this text, whatever it is
+    /// (`refuse <prefix>`, for example `refuse ATE0`).
+    Refuse(String),
 }
 
 impl Control {
@@ -66,6 +69,8 @@ impl Control {
             "delay-results" => Control::ResultDelay(Duration::from_millis(number("milliseconds")?)),
             "reboot" => Control::Reboot,
             "silence" => Control::Silence(Duration::from_millis(number("milliseconds")?)),
+            "refuse" if !rest.trim().is_empty() => Control::Refuse(rest.trim().to_string()),
+            "refuse" => return Err("refuse: expected the start of a command line".into()),
             other => return Err(format!("unknown control command {other:?}")),
         })
     }
@@ -87,6 +92,7 @@ control commands (one per line):
   delay-results <ms>       delay every result line
   reboot                   reboot the module (RDY)
   silence <ms>             the module hangs: reads and sends nothing for that long
+  refuse <prefix>          answer ERROR to the next command line starting with <prefix>
 escapes in text: \\r \\n \\t \\\\ \\xNN";
 
 fn frame(text: &[u8]) -> Vec<u8> {
@@ -178,6 +184,11 @@ mod tests {
             Control::parse("silence 1500"),
             Ok(Control::Silence(Duration::from_millis(1500)))
         );
+        assert_eq!(
+            Control::parse("refuse AT+MQTTSUB=1"),
+            Ok(Control::Refuse("AT+MQTTSUB=1".into()))
+        );
+        assert!(Control::parse("refuse ").is_err());
         assert!(Control::parse("explode").is_err());
     }
 

@@ -20,8 +20,9 @@ use super::shared::{Rx, Shared};
 use crate::codec::line::Line;
 use crate::config::Config;
 use crate::error::{ConnState, Error};
-use crate::proto::exchange::{Step, Ticket, Tx};
+use crate::proto::exchange::{Step, Ticket};
 use crate::proto::op::{answered, Op, Reader, Reply};
+use crate::proto::out::Chunks;
 use crate::types::ClientId;
 
 /// The handle the application calls (what embassy calls a `Control`). Its methods take `&self`:
@@ -91,6 +92,12 @@ impl<'d, W: Write> Control<'d, W> {
         self.shared.with(|x| x.receive_mode)
     }
 
+    /// The last operation that failed: which command, and how (see [`Failure`](crate::Failure)). Kept until
+    /// another fails.
+    pub fn last_failure(&self) -> Option<crate::Failure> {
+        self.shared.with(|x| x.failure)
+    }
+
     /// The port's error, once the runner stopped on it: every operation then fails with it.
     pub fn link_error(&self) -> Option<Error> {
         self.shared.with(|x| x.link_error())
@@ -114,7 +121,7 @@ impl<'d, W: Write> Control<'d, W> {
             };
             let mut writer = Some(self.writer.lock().await);
             let size = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-            let ticket = self.shared.with(|x| x.start(op, size))?;
+            let ticket = self.shared.with(|x| x.start(op, size, line.template()))?;
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,
@@ -143,37 +150,22 @@ impl<'d, W: Write> Control<'d, W> {
                 let Some(w) = writer.as_mut() else {
                     return Err(Error::UnexpectedAnswer);
                 };
-                let end = self.config().line_end;
-                match tx {
-                    Tx::Line => {
-                        let mut num = [0u8; 10];
-                        let mut pieces = line.pieces(end);
-                        while let Some(piece) = pieces.next(&mut num) {
-                            w.write_all(piece).await.map_err(io)?;
+                let end = self.shared.with(|x| x.config.line_end);
+                let mut num = [0u8; 10];
+                let mut chunks = Chunks::new(tx, line, end);
+                while let Some(chunk) = chunks.next(&mut num) {
+                    let mut rest = chunk;
+                    while !rest.is_empty() {
+                        let n = w.write(rest).await.map_err(io)?;
+                        if n == 0 {
+                            return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
                         }
-                        crate::log::command(line, end);
-                    }
-                    Tx::Data { from } => {
-                        let data = data.unwrap_or(&[]);
-                        let mut rest = data.get(usize::from(from)..).unwrap_or(&[]);
-                        while !rest.is_empty() {
-                            let n = w.write(rest).await.map_err(io)?;
-                            if n == 0 {
-                                return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
-                            }
-                            rest = rest.get(n..).unwrap_or(&[]);
-                            // Byte-exact: if dropped part-way, exactly what is left is owed.
-                            self.shared.with(|x| x.data_sent(n, Instant::now()));
-                        }
-                        crate::log::tx(data);
-                    }
-                    Tx::LineEnd => w.write_all(b"\r").await.map_err(io)?,
-                    Tx::Filler(n) => {
-                        for chunk in crate::proto::filler(n) {
-                            w.write_all(chunk).await.map_err(io)?;
-                        }
+                        rest = rest.get(n..).unwrap_or(&[]);
+                        // Byte-exact: if dropped part-way, exactly what is left is owed.
+                        self.shared.with(|x| x.wrote(tx, n, Instant::now()));
                     }
                 }
+                crate::log::sent(tx, line, end);
                 w.flush().await.map_err(io)?;
                 self.shared.with(|x| x.sent(tx, Instant::now()));
             }

@@ -15,6 +15,7 @@ mod network;
 mod runner;
 pub(crate) mod shared;
 mod state;
+mod tls;
 
 use embassy_sync::mutex::Mutex;
 

@@ -5,9 +5,10 @@ use core::task::Context;
 
 use embassy_sync::waitqueue::WakerRegistration;
 
+use crate::config::Config;
 use crate::proto::exchange::Exchange;
 use crate::proto::rx::RxBuf;
-use crate::proto::wake::{Waiter, Wake};
+use crate::proto::wake::Waiter;
 
 /// One waker per party that may wait.
 #[derive(Default)]
@@ -20,30 +21,34 @@ struct Wakers {
     runner: WakerRegistration,
 }
 
+/// The exchange and the wakers of those waiting on it, borrowed together.
+struct Inner {
+    exchange: Exchange,
+    wakers: Wakers,
+}
+
 /// The driver state that is not the receive buffer.
 pub(crate) struct Shared {
-    exchange: RefCell<Exchange>,
-    wakers: RefCell<Wakers>,
+    inner: RefCell<Inner>,
 }
 
 impl Shared {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(config: Config) -> Self {
         Shared {
-            exchange: RefCell::new(Exchange::default()),
-            wakers: RefCell::new(Wakers::default()),
+            inner: RefCell::new(Inner {
+                exchange: Exchange::new(config),
+                wakers: Wakers::default(),
+            }),
         }
     }
 
-    /// Runs `f` on the exchange, then wakes whoever its changes concern. The exchange is never
-    /// borrowed across an await or a call out of the driver, so a second borrow is a bug: it
-    /// panics.
+    /// Runs `f` on the exchange, then wakes whoever its changes concern (waking a task only
+    /// schedules it). The exchange is never borrowed across an await or a call out of the
+    /// driver, so a second borrow is a bug: it panics.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Exchange) -> T) -> T {
-        let (out, wake) = {
-            let mut x = self.exchange.borrow_mut();
-            let out = f(&mut x);
-            (out, x.take_wake())
-        };
-        self.wake(wake);
+        let mut inner = self.inner.borrow_mut();
+        let out = f(&mut inner.exchange);
+        inner.wake();
         out
     }
 
@@ -56,31 +61,15 @@ impl Shared {
         self.with(|x| f(x, &mut rx.borrow_mut()))
     }
 
-    fn wake(&self, w: Wake) {
-        let mut guard = self.wakers.borrow_mut();
-        let wk = &mut *guard;
-        let regs = [
-            (w.channel, &mut wk.channel),
-            (w.client_one, &mut wk.client_one),
-            (w.client_two, &mut wk.client_two),
-            (w.call, &mut wk.call),
-            (w.events, &mut wk.events),
-        ];
-        for (yes, reg) in regs {
-            if yes {
-                reg.wake();
-            }
-        }
-    }
-
     /// Wakes the runner (the receive buffer has room again).
     pub(crate) fn wake_runner(&self) {
-        self.wakers.borrow_mut().runner.wake();
+        self.inner.borrow_mut().wakers.runner.wake();
     }
 
     /// Registers the task of `cx` to be woken for `waiter`.
     pub(crate) fn register(&self, cx: &Context<'_>, waiter: Waiter) {
-        let mut wk = self.wakers.borrow_mut();
+        let mut inner = self.inner.borrow_mut();
+        let wk = &mut inner.wakers;
         let reg = match waiter {
             Waiter::Channel => &mut wk.channel,
             Waiter::Result(crate::ClientId::One) => &mut wk.client_one,
@@ -93,7 +82,30 @@ impl Shared {
 
     /// Registers the runner's task.
     pub(crate) fn register_runner(&self, cx: &Context<'_>) {
-        self.wakers.borrow_mut().runner.register(cx.waker());
+        self.inner.borrow_mut().wakers.runner.register(cx.waker());
+    }
+}
+
+impl Inner {
+    /// Wakes whoever the exchange's changes since the last call concern.
+    fn wake(&mut self) {
+        let w = self.exchange.take_wake();
+        let wk = &mut self.wakers;
+        if w.channel {
+            wk.channel.wake();
+        }
+        if w.client_one {
+            wk.client_one.wake();
+        }
+        if w.client_two {
+            wk.client_two.wake();
+        }
+        if w.call {
+            wk.call.wake();
+        }
+        if w.events {
+            wk.events.wake();
+        }
     }
 }
 

@@ -21,16 +21,14 @@ impl<const N: usize> State<N> {
     /// A fresh state.
     pub fn new() -> Self {
         State {
-            shared: Shared::new(),
+            shared: Shared::new(Config::default()),
             rx: RefCell::new(RxBuf::new()),
         }
     }
 
     /// Starts afresh with `config`.
     pub(crate) fn reset(&mut self, config: Config) {
-        self.shared = Shared::new();
-        self.shared
-            .with(|x| *x = crate::proto::exchange::Exchange::new(config));
+        self.shared = Shared::new(config);
         let rx: &mut RxBuf<[u8]> = self.rx.get_mut();
         rx.clear();
     }

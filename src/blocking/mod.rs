@@ -37,6 +37,7 @@ mod modem;
 mod mqtt;
 mod network;
 mod polling;
+mod tls;
 
 pub use modem::Modem;
 pub use polling::Polling;

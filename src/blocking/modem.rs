@@ -11,6 +11,7 @@ use crate::error::{ConnState, Error};
 use crate::event::Event;
 use crate::proto::exchange::{Exchange, Ready, Step, Tx};
 use crate::proto::op::{Op, Reply};
+use crate::proto::out::Chunks;
 use crate::proto::rx::RxBuf;
 use crate::types::ClientId;
 
@@ -55,6 +56,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// [`asynch::Control::receive_mode_in_force`](crate::asynch::Control::receive_mode_in_force).
     pub fn receive_mode_in_force(&self) -> Option<crate::ReceiveMode> {
         self.exchange.receive_mode
+    }
+
+    /// The last operation that failed: which command, and how (see
+    /// [`Failure`](crate::Failure)). Kept until another fails.
+    pub fn last_failure(&self) -> Option<crate::Failure> {
+        self.exchange.failure
     }
 
     /// The port's error, once a read failed or ended: every operation then fails with it,
@@ -103,25 +110,13 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// Writes `tx` for the operation whose line is `line`.
     fn write(&mut self, tx: Tx, line: &Line<'_>) -> Result<(), Error> {
         let end = self.exchange.config.line_end;
-        match tx {
-            Tx::Line => {
-                line.write(&mut self.port, end).map_err(io)?;
-                crate::log::command(line, end);
-            }
-            Tx::Data { from } => {
-                let data = line.data().unwrap_or(&[]);
-                let rest = data.get(usize::from(from)..).unwrap_or(&[]);
-                self.port.write_all(rest).map_err(io)?;
-                self.exchange.data_sent(rest.len(), Instant::now());
-                crate::log::tx(data);
-            }
-            Tx::LineEnd => self.port.write_all(b"\r").map_err(io)?,
-            Tx::Filler(n) => {
-                for chunk in crate::proto::filler(n) {
-                    self.port.write_all(chunk).map_err(io)?;
-                }
-            }
+        let mut num = [0u8; 10];
+        let mut chunks = Chunks::new(tx, line, end);
+        while let Some(chunk) = chunks.next(&mut num) {
+            self.port.write_all(chunk).map_err(io)?;
+            self.exchange.wrote(tx, chunk.len(), Instant::now());
         }
+        crate::log::sent(tx, line, end);
         self.port.flush().map_err(io)?;
         self.exchange.sent(tx, Instant::now());
         Ok(())
@@ -139,7 +134,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         let size = line
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-        let mut ticket = self.exchange.start(op, size)?;
+        let mut ticket = self.exchange.start(op, size, line.template())?;
         // When the receive buffer is full of kept data nothing more can come in: the wait then
         // ends as if its deadline had passed.
         let mut stuck = false;

@@ -108,6 +108,11 @@ pub(crate) struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    /// The command's template: its literal text, with a marker byte where each argument goes.
+    pub(crate) fn template(&self) -> &'static [u8] {
+        self.template
+    }
+
     /// The bytes sent after the prompt (a publish or a will in the data form, a TLS file).
     pub(crate) fn data(&self) -> Option<&'a [u8]> {
         if self.data_form {
@@ -188,10 +193,8 @@ impl<'a> Command<'a> {
         let mut data_form = false;
         let template: &'static [u8] = match *self {
             Command::At => b"AT",
-            Command::Echo(on) => {
-                nums[0] = u32::from(on);
-                b"ATE\x01"
-            }
+            Command::Echo(true) => b"ATE1",
+            Command::Echo(false) => b"ATE0",
             Command::Query(q) => match q {
                 Query::Cpin => b"AT+CPIN?",
                 Query::Csq => b"AT+CSQ",
@@ -293,10 +296,8 @@ impl<'a> Command<'a> {
                     b"AT+MQTTPUB=\x01,\"\x02\",\x01,\x01,\"\x02\""
                 }
             }
-            Command::Conf(mode) => {
-                nums[0] = mode as u32;
-                b"AT+MQTTCONF=\x01"
-            }
+            Command::Conf(crate::types::ReceiveMode::Direct) => b"AT+MQTTCONF=0",
+            Command::Conf(crate::types::ReceiveMode::Buffered) => b"AT+MQTTCONF=1",
             Command::Read(id) => {
                 nums[0] = id.number().into();
                 b"AT+MQTTREAD=\x01"

@@ -170,7 +170,9 @@ impl Default for TlsParam {
 }
 
 /// Why a TLS connection failed, from the code `+GTSSLERR: <code>` reports (codes seen or
-/// documented in public tooling).
+/// documented in public tooling). The codes are small negative numbers; one outside the range
+/// of an `i16` is kept as the nearest `i16` (so that the driver's [`Error`](crate::Error) stays
+/// two registers wide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -181,32 +183,35 @@ pub enum TlsErrorReason {
     /// `-7`, `-8`, `-9` or `-20` (the code): the handshake failed (version or cipher
     /// mismatch, the server refused the client, the connection closed). Check `AT+GTSSLVER`,
     /// the port, and the client certificate when the server asks for one.
-    Handshake(i32),
+    Handshake(i16),
     /// `-12` to `-19` (the code): a certificate or key is unusable (`-19`: a file that is not
     /// PEM). Upload the files again as whole PEM text.
-    Certificate(i32),
+    Certificate(i16),
     /// Any other code, `0` included.
-    Other(i32),
+    Other(i16),
 }
 
 impl TlsErrorReason {
     /// The reason code `code` stands for.
     pub const fn from_code(code: i32) -> Self {
+        // In range of an i16 on every arm but the last, which clamps first.
         match code {
             -11 => TlsErrorReason::CaOrClock,
-            -9..=-7 | -20 => TlsErrorReason::Handshake(code),
-            -19..=-12 => TlsErrorReason::Certificate(code),
-            _ => TlsErrorReason::Other(code),
+            -9..=-7 | -20 => TlsErrorReason::Handshake(code as i16),
+            -19..=-12 => TlsErrorReason::Certificate(code as i16),
+            ..=-32768 => TlsErrorReason::Other(i16::MIN),
+            32767.. => TlsErrorReason::Other(i16::MAX),
+            _ => TlsErrorReason::Other(code as i16),
         }
     }
 
-    /// The code as the module sent it.
+    /// The code as the module sent it (clamped to an `i16`).
     pub const fn code(self) -> i32 {
         match self {
             TlsErrorReason::CaOrClock => -11,
             TlsErrorReason::Handshake(c)
             | TlsErrorReason::Certificate(c)
-            | TlsErrorReason::Other(c) => c,
+            | TlsErrorReason::Other(c) => c as i32,
         }
     }
 }
@@ -306,16 +311,29 @@ mod tests {
     #[test]
     fn error_reasons() {
         assert_eq!(TlsErrorReason::from_code(-11), TlsErrorReason::CaOrClock);
-        for c in [-7, -8, -9, -20] {
-            assert_eq!(TlsErrorReason::from_code(c), TlsErrorReason::Handshake(c));
+        for c in [-7i16, -8, -9, -20] {
+            let reason = TlsErrorReason::from_code(c.into());
+            assert_eq!(reason, TlsErrorReason::Handshake(c));
         }
-        for c in -19..=-12 {
-            assert_eq!(TlsErrorReason::from_code(c), TlsErrorReason::Certificate(c));
+        for c in -19i16..=-12 {
+            let reason = TlsErrorReason::from_code(c.into());
+            assert_eq!(reason, TlsErrorReason::Certificate(c));
         }
-        for c in [0, -1, -6, -10, -21, 5, i32::MIN] {
-            assert_eq!(TlsErrorReason::from_code(c), TlsErrorReason::Other(c));
-            assert_eq!(TlsErrorReason::from_code(c).code(), c);
+        for c in [0i16, -1, -6, -10, -21, 5, i16::MIN, i16::MAX] {
+            assert_eq!(
+                TlsErrorReason::from_code(c.into()),
+                TlsErrorReason::Other(c)
+            );
+            assert_eq!(TlsErrorReason::from_code(c.into()).code(), i32::from(c));
         }
+        assert_eq!(
+            TlsErrorReason::from_code(i32::MIN),
+            TlsErrorReason::Other(i16::MIN)
+        );
+        assert_eq!(
+            TlsErrorReason::from_code(70000),
+            TlsErrorReason::Other(i16::MAX)
+        );
         assert_eq!(TlsErrorReason::CaOrClock.code(), -11);
     }
 

@@ -69,9 +69,9 @@ impl Command {
         !matches!(self.phase, Phase::Done(_) | Phase::Settling { .. })
     }
 
-    /// Whether this is `op`, still unanswered.
-    pub(crate) fn awaits(&self, op: Op) -> bool {
-        self.op == op && self.unanswered()
+    /// Whether this is `AT+MQTTREAD` of client `id`, still unanswered.
+    pub(crate) fn awaits_read(&self, id: crate::types::ClientId) -> bool {
+        matches!(self.op, Op::Read(of) if of == id) && self.unanswered()
     }
 }
 

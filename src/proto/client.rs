@@ -55,7 +55,7 @@ impl Client {
             None | Some(ResultOf::Open) => ConnState::Closed,
             Some(_) => ConnState::Open,
         };
-        if r.is_some() && self.op != ClientOp::Idle {
+        if r.is_some() && !matches!(self.op, ClientOp::Idle) {
             return Err(Error::Busy(id));
         }
         if self.state != needs {
@@ -152,7 +152,7 @@ impl Client {
         if let Some(n) = self.late.get_mut(slot(r)).filter(|n| **n > 0) {
             // Late: its operation gave up. Dropped, but the state follows the module.
             *n = n.saturating_sub(1);
-            if self.op == ClientOp::Idle {
+            if matches!(self.op, ClientOp::Idle) {
                 self.settle(r, ok);
             }
             return false;

@@ -21,7 +21,7 @@ use super::op::{Op, Reply};
 use super::wake::{Waiter, Wake};
 use crate::codec::ResultOf;
 use crate::config::Config;
-use crate::error::{ConnState, Error};
+use crate::error::{ConnState, Error, Failure};
 use crate::types::{ClientId, ClientSet};
 
 /// What to write next.
@@ -67,6 +67,8 @@ enum Stage {
 pub(crate) struct Ticket {
     op: Op,
     stage: Stage,
+    /// The template of its command line, to name it if it fails.
+    command: &'static [u8],
 }
 
 impl Ticket {
@@ -131,6 +133,8 @@ pub(crate) struct Exchange {
     /// How the module reports messages, as start-up left it (`None` before start-up, and after
     /// the module restarted).
     pub(crate) receive_mode: Option<crate::types::ReceiveMode>,
+    /// The last operation that failed, and its command.
+    pub(crate) failure: Option<Failure>,
     wake: Wake,
 }
 
@@ -187,7 +191,7 @@ impl Exchange {
     pub(crate) fn sync_open(&mut self, open: ClientSet) {
         for id in ClientId::ALL {
             let c = self.client_mut(id);
-            if c.op == super::client::ClientOp::Idle {
+            if matches!(c.op, super::client::ClientOp::Idle) {
                 c.state = if open.contains(id) {
                     ConnState::Open
                 } else {
@@ -212,9 +216,15 @@ impl Exchange {
         self.dead.map(Error::Io)
     }
 
-    /// Starts `op`, whose line carries `data` bytes after the prompt (if any). The caller holds
-    /// the AT channel until the ticket leaves it ([`Ticket::on_channel`]).
-    pub(crate) fn start(&mut self, op: Op, data: Option<u16>) -> Result<Ticket, Error> {
+    /// Starts `op`, whose line (of template `command`) carries `data` bytes after the prompt (if
+    /// any). The caller holds the AT channel until the ticket leaves it
+    /// ([`Ticket::on_channel`]).
+    pub(crate) fn start(
+        &mut self,
+        op: Op,
+        data: Option<u16>,
+        command: &'static [u8],
+    ) -> Result<Ticket, Error> {
         if let Some(e) = self.link_error() {
             return Err(e);
         }
@@ -231,6 +241,7 @@ impl Exchange {
         Ok(Ticket {
             op,
             stage: Stage::Channel,
+            command,
         })
     }
 
@@ -252,7 +263,17 @@ impl Exchange {
     }
 
     /// What the driver of `t` does next at time `now`; `None`: wait for input or the deadline.
+    /// A failure is also kept as the [`last failure`](Self::failure), with its command.
     pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
+        let step = self.step(t, now);
+        if let Some(Step::Done(Err(error))) = step {
+            self.failure = Some(Failure::new(t.command, error));
+        }
+        step
+    }
+
+    /// [`poll`](Self::poll), but for keeping the failure.
+    fn step(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
         if let Some(e) = self.link_error() {
             if t.stage != Stage::Over {
                 self.abandon(t);
@@ -437,8 +458,16 @@ impl Exchange {
         }
     }
 
+    /// `n` more bytes of `tx` were written at time `now`: counted for the data, whose every
+    /// byte matters if the operation is abandoned part way (the rest is owed).
+    pub(crate) fn wrote(&mut self, tx: Tx, n: usize, now: Instant) {
+        if let Tx::Data { .. } = tx {
+            self.data_sent(n, now);
+        }
+    }
+
     /// `n` more bytes of the data were written at time `now`.
-    pub(crate) fn data_sent(&mut self, n: usize, now: Instant) {
+    fn data_sent(&mut self, n: usize, now: Instant) {
         if let Some(cmd) = self.channel.as_mut() {
             if let Phase::Data { left } = cmd.phase {
                 let n = u16::try_from(n).unwrap_or(u16::MAX);

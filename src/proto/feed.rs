@@ -165,7 +165,7 @@ impl Exchange {
     fn read_answer(&mut self, id: ClientId, message: bool, held: bool) -> Keep {
         let reading = self
             .channel_mut()
-            .filter(|c| c.awaits(Op::Read(id)) && c.read == ReadAnswer::Nothing);
+            .filter(|c| c.awaits_read(id) && c.read == ReadAnswer::Nothing);
         if let Some(cmd) = reading {
             if !(message && held) {
                 cmd.read = if message {

@@ -7,6 +7,7 @@
 //! - `feed`: what each line the module sends means.
 //! - `client`, `channel`: the state of one module client, and of the AT channel.
 //! - `startup`: the start-up sequence.
+//! - `out`: the bytes of what the exchange says to write.
 //! - `rx`: the receive buffer, which lends held messages and kept answers.
 //! - `events`: the queue of unsolicited events and the loss counters.
 
@@ -17,22 +18,13 @@ pub(crate) mod events;
 pub(crate) mod exchange;
 pub(crate) mod feed;
 pub(crate) mod op;
+pub(crate) mod out;
 pub(crate) mod rx;
 pub(crate) mod startup;
+pub(crate) mod tls;
 pub(crate) mod wake;
 
 #[cfg(test)]
 mod tests;
 
 pub use events::{Losses, EVENT_QUEUE, TEXT_SLOT};
-
-/// `n` NUL bytes, in chunks, to end the data of an abandoned data command.
-pub(crate) fn filler(n: u16) -> impl Iterator<Item = &'static [u8]> {
-    const ZEROS: [u8; 32] = [0; 32];
-    let mut left = usize::from(n);
-    core::iter::from_fn(move || {
-        let k = left.min(ZEROS.len());
-        left = left.saturating_sub(k);
-        (k > 0).then(|| ZEROS.get(..k).unwrap_or(&[]))
-    })
-}

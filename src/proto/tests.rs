@@ -46,7 +46,7 @@ impl Fixture {
     }
 
     fn start(&mut self, op: Op, data: Option<u16>) -> Ticket {
-        self.x.start(op, data).expect("starts")
+        self.x.start(op, data, b"AT+TEST").expect("starts")
     }
 
     fn poll(&mut self, t: &mut Ticket, at: u64) -> Option<Step> {
@@ -148,9 +148,9 @@ fn a_data_publish_writes_its_data_after_the_prompt() {
     assert_eq!(f.x.deadline(&t), Some(ms(5000)), "the prompt timeout");
     f.recv(b"\r\n> ", 2);
     assert_eq!(f.poll(&mut t, 2), Some(Step::Write(Tx::Data { from: 0 })));
-    f.x.data_sent(3, ms(2));
+    f.x.wrote(Tx::Data { from: 0 }, 3, ms(2));
     assert_eq!(f.poll(&mut t, 2), Some(Step::Write(Tx::Data { from: 3 })));
-    f.x.data_sent(1, ms(3));
+    f.x.wrote(Tx::Data { from: 3 }, 1, ms(3));
     f.x.sent(Tx::Data { from: 3 }, ms(3));
     assert_eq!(f.poll(&mut t, 3), None, "waits for OK");
     f.recv(b"\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n", 4);
@@ -164,7 +164,7 @@ fn a_publish_dropped_during_its_data_is_completed_with_nul_bytes() {
     f.send_line(&mut t);
     f.recv(b"\r\n>", 1);
     assert_eq!(f.poll(&mut t, 1), Some(Step::Write(Tx::Data { from: 0 })));
-    f.x.data_sent(4, ms(1));
+    f.x.wrote(Tx::Data { from: 0 }, 4, ms(1));
     f.x.abandon(&mut t);
     // The next command first waits for the module to leave data mode, then sends the rest.
     let mut next = f.start(Op::Simple, None);
@@ -249,7 +249,7 @@ fn a_dead_link_ends_every_operation_and_refuses_new_ones() {
     f.x.link_failed(embedded_io::ErrorKind::BrokenPipe);
     let down = Error::Io(embedded_io::ErrorKind::BrokenPipe);
     assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(down))));
-    assert_eq!(f.x.start(Op::Simple, None), Err(down));
+    assert_eq!(f.x.start(Op::Simple, None, b"AT"), Err(down));
     assert_eq!(f.x.ready(false), Some(Ready::LinkDown(down)));
 }
 
@@ -370,4 +370,22 @@ fn a_command_never_answered_owes_nothing_once_the_client_reconnected() {
     f.send_line_at(&mut t, 11003);
     f.recv(b"\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n", 11003);
     assert_eq!(f.poll(&mut t, 11003), Some(Step::Done(Ok(Reply::Done))));
+}
+
+#[test]
+fn a_failed_operation_is_kept_with_its_command_and_a_later_success_keeps_it() {
+    let mut f = Fixture::new();
+    let mut t = f.x.start(Op::Simple, None, b"ATE0").expect("starts");
+    f.send_line(&mut t);
+    f.recv(b"\r\nERROR\r\n", 1);
+    let refused = Error::Module(crate::error::ModuleError { code: None });
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(refused))));
+    let failure = f.x.failure.expect("kept");
+    assert_eq!((failure.command(), failure.error), ("ATE0", refused));
+
+    let mut ok = f.start(Op::Simple, None);
+    f.send_line(&mut ok);
+    f.recv(b"\r\nOK\r\n", 2);
+    assert_eq!(f.poll(&mut ok, 2), Some(Step::Done(Ok(Reply::Done))));
+    assert_eq!(f.x.failure, Some(failure), "kept until another fails");
 }

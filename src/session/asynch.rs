@@ -298,7 +298,10 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
             },
             Step::Sync => c.sync_states().await.map(|open| open.contains(id)),
             Step::Close => c.close(id).await.map(|()| true),
-            Step::Tls => Ok(true),
+            Step::Tls => match cfg.tls {
+                Some(tls) => c.provision_tls(tls).await.map(|()| true),
+                None => Ok(true),
+            },
             Step::User => match cfg.user {
                 Some(u) => c
                     .set_user(id, u.user, u.password, u.identifier)
@@ -314,7 +317,10 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
                 None => Ok(true),
             },
             Step::Open if c.state(id) == ConnState::Open => Ok(true),
-            Step::Open => c.open(id, cfg.broker).await.map(|()| true),
+            Step::Open => match cfg.tls {
+                Some(tls) => c.open_tls(id, cfg.broker, tls.param).await.map(|()| true),
+                None => c.open(id, cfg.broker).await.map(|()| true),
+            },
             Step::Subscribe(n) => match cfg.subscriptions.get(n) {
                 Some(s) => c.subscribe(id, s.filter, s.qos).await.map(|()| true),
                 None => Ok(true),

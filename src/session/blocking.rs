@@ -181,7 +181,10 @@ impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
             },
             Step::Sync => m.sync_states().map(|open| open.contains(id)),
             Step::Close => m.close(id).map(|()| true),
-            Step::Tls => Ok(true),
+            Step::Tls => match cfg.tls {
+                Some(tls) => m.provision_tls(tls).map(|()| true),
+                None => Ok(true),
+            },
             Step::User => match cfg.user {
                 Some(u) => m
                     .set_user(id, u.user, u.password, u.identifier)
@@ -195,7 +198,10 @@ impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
                 None => Ok(true),
             },
             Step::Open if m.state(id) == ConnState::Open => Ok(true),
-            Step::Open => m.open(id, cfg.broker).map(|()| true),
+            Step::Open => match cfg.tls {
+                Some(tls) => m.open_tls(id, cfg.broker, tls.param).map(|()| true),
+                None => m.open(id, cfg.broker).map(|()| true),
+            },
             Step::Subscribe(n) => match cfg.subscriptions.get(n) {
                 Some(s) => m.subscribe(id, s.filter, s.qos).map(|()| true),
                 None => Ok(true),

@@ -65,6 +65,7 @@ use crate::codec::{EncodeError, Message};
 use crate::error::Error;
 use crate::event::Event;
 use crate::types::{ClientId, QoS};
+use crate::TlsSetup;
 
 /// How the data call is brought up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +133,8 @@ pub enum WhenFull {
     Refuse,
 }
 
-/// Everything a session is configured with, once.
+/// Everything a session is configured with, once. Build it from [`SessionConfig::new`] and
+/// change the fields (`SessionConfig { user: Some(..), ..SessionConfig::new(broker) }`).
 #[derive(Debug, Clone, Copy)]
 pub struct SessionConfig<'a> {
     /// The module client the session owns.
@@ -143,6 +145,10 @@ pub struct SessionConfig<'a> {
     pub user: Option<User<'a>>,
     /// The will, if any (set again after every module restart).
     pub will: Option<Will<'a>>,
+    /// TLS, if any: provisioned ([`provision_tls`](crate::asynch::Control::provision_tls))
+    /// before the first open and again after every module restart (the module forgets it),
+    /// and every open is [`open_tls`](crate::asynch::Control::open_tls) with its parameter.
+    pub tls: Option<&'a TlsSetup<'a>>,
     /// The broker; its `clean_session` flag is the session's (use `false` to have the broker
     /// keep messages while the device is away).
     pub broker: Broker<'a>,
@@ -163,6 +169,7 @@ impl<'a> SessionConfig<'a> {
             call: DataCall::UseExisting,
             user: None,
             will: None,
+            tls: None,
             broker,
             subscriptions: &[],
             backoff: Backoff::DEFAULT,
@@ -261,7 +268,7 @@ fn core_for(config: &SessionConfig<'_>) -> Core {
         matches!(config.call, DataCall::Dial { .. }),
         config.user.is_some(),
         config.will.is_some(),
-        false,
+        config.tls.is_some(),
         config.subscriptions.len(),
     )
 }

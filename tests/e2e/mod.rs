@@ -119,11 +119,18 @@ fn unique_tag() -> String {
 impl Env {
     /// A fresh in-process broker that knows the test account.
     pub fn in_process() -> Env {
-        let broker = InProcessBroker::start(BrokerOptions {
+        Env::in_process_with(|_| {})
+    }
+
+    /// A fresh in-process broker that knows the test account, its options changed by `tweak`
+    /// (a TLS listener, say).
+    pub fn in_process_with(tweak: impl FnOnce(&mut BrokerOptions)) -> Env {
+        let mut options = BrokerOptions {
             users: vec![(USER.into(), PASSWORD.into())],
             ..BrokerOptions::default()
-        })
-        .expect("start the in-process broker");
+        };
+        tweak(&mut options);
+        let broker = InProcessBroker::start(options).expect("start the in-process broker");
         Env {
             backend: Backend::InProcess,
             addr: broker.addr(),
@@ -150,6 +157,11 @@ impl Env {
             restart: std::env::var("FIBOCOM_MOSQUITTO_RESTART").ok(),
             tag: unique_tag(),
         }
+    }
+
+    /// The in-process broker, if this is one.
+    pub fn in_process_broker(&self) -> Option<&InProcessBroker> {
+        self.in_process.as_deref()
     }
 
     /// The broker's address.

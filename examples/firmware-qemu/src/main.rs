@@ -53,6 +53,25 @@ const RX_BUFFER: usize = fibocom_mqtt::RX_BUFFER_MIN;
 
 static STATE: StaticCell<State<RX_BUFFER>> = StaticCell::new();
 
+/// MQTT over TLS (feature `tls`).
+#[cfg(feature = "tls")]
+mod tls {
+    use fibocom_mqtt::TlsSetup;
+
+    /// The CA given at build time (empty when none was: see `build.rs`).
+    const CA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tls-ca.pem"));
+
+    /// TLS 1.2 with the server verified against [`CA`]; unverified without one.
+    pub const SETUP: TlsSetup<'static> = if CA.is_empty() {
+        TlsSetup::new().verify(false)
+    } else {
+        TlsSetup::new().trust(CA)
+    };
+
+    /// The broker's TLS port.
+    pub const PORT: u16 = 8883;
+}
+
 /// A device interrupt of the mps2-an386, by number.
 #[derive(Clone, Copy)]
 struct Irq(u16);
@@ -92,6 +111,8 @@ fn describe(e: &fibocom_mqtt::Error) -> &'static str {
         E::Restarted => "the module restarted",
         E::UnexpectedAnswer => "unexpected answer from the module",
         E::Io(_) => "serial port error",
+        #[cfg(feature = "tls")]
+        E::Tls(_) => "TLS failed (check the CA, the module's clock, the files)",
         _ => "error",
     }
 }
@@ -173,10 +194,32 @@ async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
     c.set_user(id, USER.0, USER.1, Some(CLIENT_ID))
         .await
         .step("set user")?;
-    c.open(id, Broker::new("broker.local", 1883))
-        .await
-        .step("open")?;
-    hprintln!("firmware: connected");
+    #[cfg(not(feature = "tls"))]
+    {
+        c.open(id, Broker::new("broker.local", 1883))
+            .await
+            .step("open")?;
+        hprintln!("firmware: connected");
+    }
+    #[cfg(feature = "tls")]
+    {
+        // After a module restart this provisioning is the one call to make again.
+        c.provision_tls(&tls::SETUP)
+            .await
+            .step("TLS provisioning")?;
+        hprintln!(
+            "firmware: TLS provisioned ({})",
+            if tls::SETUP.verify {
+                "server verified against the CA"
+            } else {
+                "server NOT verified: no CA given at build time"
+            }
+        );
+        c.open_tls(id, Broker::new("localhost", tls::PORT), tls::SETUP.param)
+            .await
+            .step("open over TLS")?;
+        hprintln!("firmware: connected over TLS");
+    }
     c.subscribe(id, TOPIC_IN, QoS::AtLeastOnce)
         .await
         .step("subscribe")?;

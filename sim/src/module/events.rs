@@ -144,6 +144,7 @@ impl Module {
                 self.line_too_long = false;
                 self.out.clear();
             }
+            Control::Refuse(prefix) => self.refuse_next = Some(prefix.clone()),
         }
         self.tick(now);
     }

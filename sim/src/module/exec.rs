@@ -73,6 +73,13 @@ impl Module {
             // Not a command: a real module ignores such a line.
             return;
         }
+        if let Some(prefix) = &self.refuse_next {
+            if line.starts_with(prefix.as_bytes()) {
+                self.refuse_next = None;
+                self.out.extend_from_slice(ERROR);
+                return;
+            }
+        }
         match parse_line(line).and_then(|l| self.known(l)) {
             Ok(cmd) => self.run(cmd, now),
             Err(_) => self.out.extend_from_slice(ERROR),

@@ -63,6 +63,8 @@ pub struct Module {
     urcs: VecDeque<Vec<u8>>,
     timed: Vec<Timed>,
     inside_next: Vec<u8>,
+    /// The next command line starting with this is answered `ERROR`.
+    refuse_next: Option<String>,
     result_delay: Duration,
     next_gen: u64,
     noise: crate::faults::Noise,
@@ -106,6 +108,7 @@ impl Module {
             urcs: VecDeque::new(),
             timed: Vec::new(),
             inside_next: Vec::new(),
+            refuse_next: None,
             next_gen: 1,
             noise: crate::faults::Noise::default(),
             out: Vec::new(),

@@ -210,3 +210,12 @@ fn ack_on_read_forgets_the_unread_messages_of_a_dropped_connection() {
         "\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n"
     );
 }
+
+#[test]
+fn refuse_answers_error_to_the_next_matching_command_only() {
+    let (mut m, now) = module(SimConfig::default());
+    m.control(&crate::faults::Control::Refuse("ATE".into()), now);
+    assert_eq!(send(&mut m, now, "AT\r"), "AT\r\r\nOK\r\n", "not matching");
+    assert_eq!(send(&mut m, now, "ATE0\r"), "ATE0\r\r\nERROR\r\n");
+    assert_eq!(send(&mut m, now, "ATE0\r"), "ATE0\r\r\nOK\r\n", "once");
+}

@@ -373,8 +373,6 @@ fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
 /// A `+GTSSL...:` line [`parse_core`] left as [`Item::Line`], parsed as [`parse`] would; any
 /// other line stays a line. [`refine`] leaves these lines alone, so that only a firmware that
 /// reads TLS answers carries their parser: the TLS queries read their answers with this.
-// Not called by the driver yet: the TLS provisioning queries are its users.
-#[allow(dead_code)]
 pub(crate) fn refine_tls(line: &[u8]) -> Item<'_> {
     match split_plus(line) {
         Some((Prefix::Tls(command), args)) => tls::line(command, line, args),

@@ -1,0 +1,84 @@
+//! MQTT over TLS: provisioning the module's TLS settings and files, and opening over TLS.
+
+use embedded_io_async::Write;
+
+use super::control::Control;
+use crate::broker::Broker;
+use crate::codec::{ResultOf, TlsParam};
+use crate::error::Error;
+use crate::proto::op::Op;
+use crate::proto::tls;
+use crate::tls::TlsSetup;
+use crate::types::ClientId;
+
+impl<'d, W: Write> Control<'d, W> {
+    /// Provisions TLS on the module: `AT+GTSSLVER=<version>`, `AT+GTSSLMODE=<verify>`, then
+    /// one `AT+GTSSLFILE="<kind>",<length>` per file `setup` gives (TRUSTFILE, CAFILE,
+    /// KEYFILE, in that order), each file written after the module's prompt straight from the
+    /// caller's slice (never copied into the driver).
+    ///
+    /// Every file is checked first (4-8192 bytes, PEM text of its kind: a certificate for
+    /// [`trust`](TlsSetup::trust) and [`client_cert`](TlsSetup::client_cert), a private key for
+    /// [`client_key`](TlsSetup::client_key)): a bad one is [`Error::Invalid`] and nothing at all
+    /// is sent. A command the module refuses is [`Error::Module`]; the ones before it took.
+    ///
+    /// The module forgets every TLS setting and file when it restarts
+    /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
+    /// `provision_tls(&setup)` again, with the same `setup`, before the next
+    /// [`open_tls`](Self::open_tls). Without it the module opens with its power-up settings,
+    /// verification off (`AT+GTSSLMODE: 0`): the connection would be encrypted but the server
+    /// not verified. Uploading while files are in place adds to them (the module counts each
+    /// upload in `AT+GTSSLFILE?`); provision once per module start.
+    ///
+    /// Cancel-safe: dropped before the first command went out, nothing was sent. Dropped
+    /// later, the commands already answered took, and the one under way is completed as any
+    /// abandoned command is (a file cut short is completed with NUL bytes, which leaves the
+    /// module an unusable file of that kind): provision again after a restart of the module
+    /// to be sure of the files.
+    pub async fn provision_tls(&self, setup: &TlsSetup<'_>) -> Result<(), Error> {
+        for line in tls::provisioning(setup)?.into_iter().flatten() {
+            self.request(line, Op::Simple).await?;
+        }
+        Ok(())
+    }
+
+    /// `AT+MQTTOPEN=<id>,"<host>",<port>,<clean>,<keepalive>,<tls>`: connects module client
+    /// `id` (which must be closed) to `broker` over TLS, with the settings and files
+    /// [`provision_tls`](Self::provision_tls) gave the module; `tls` is the TLS parameter of
+    /// this module family (usually [`TlsSetup::param`]).
+    ///
+    /// As [`open`](Self::open), and: when the module reports failure (`+MQTTOPEN: <id>,0`) the
+    /// driver asks `AT+GTSSLERR?` why, and fails with [`Error::Tls`] and the reason
+    /// ([`TlsErrorReason::CaOrClock`](crate::codec::TlsErrorReason::CaOrClock): check the CA and
+    /// the module's clock; `Certificate`: the files; `Handshake`: version, port, client
+    /// certificate), or [`Error::Failed`] when the module names no TLS failure (the connection
+    /// itself failed: check the host and the port). [`last_failure`](Self::last_failure) then
+    /// names `AT+MQTTOPEN` with that error.
+    ///
+    /// Cancel-safe as [`open`](Self::open); dropped while the reason is asked, its answer is
+    /// absorbed.
+    pub async fn open_tls(
+        &self,
+        id: ClientId,
+        broker: Broker<'_>,
+        tls: TlsParam,
+    ) -> Result<(), Error> {
+        let line = tls::open(id, &broker, tls);
+        let outcome = self.request(line, Op::Async(id, ResultOf::Open)).await;
+        let Some(query) = tls::reason_query(&outcome) else {
+            return outcome;
+        };
+        let mut failure = Error::Failed;
+        let mut read = |answer: &[u8], ok: bool| {
+            if ok {
+                failure = tls::failed_open(Some(answer));
+            }
+        };
+        let opened = self.shared.with(|x| x.failure);
+        // The query's own failure leaves the open's.
+        let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
+        self.shared
+            .with(|x| x.failure = tls::open_failure(opened, failure));
+        Err(failure)
+    }
+}

@@ -1,0 +1,163 @@
+//! Every failure names its command: both drivers keep the last failed operation's command and
+//! how it failed (`last_failure()`), so that a step of several (start-up) can be told apart.
+
+use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::{Broker, ClientId, Error, ModuleError, QoS};
+
+mod common;
+use common::fast;
+
+const ONE: ClientId = ClientId::One;
+
+/// A call either driver can make.
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    Start,
+    Open,
+    OpenTls,
+}
+
+/// A transcript, the call, its error, and the last failure as the driver words it.
+struct Case {
+    script: &'static str,
+    call: Call,
+    error: Error,
+    failure: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        script: "
+>> AT\\r
+<< \\r\\nOK\\r\\n
+>> ATE0\\r
+<< \\r\\nERROR\\r\\n
+",
+        call: Call::Start,
+        error: Error::Module(ModuleError { code: None }),
+        failure: "ATE0 answered ERROR",
+    },
+    Case {
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nERROR: 703\r\n
+"#,
+        call: Call::Open,
+        error: Error::Refused(fibocom_mqtt::Refusal::BadCredentials),
+        failure: "AT+MQTTOPEN: connection refused: bad user name or password",
+    },
+    Case {
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",1883,1,60\r
+<< \r\nOK\r\n
+<< \r\n+MQTTOPEN: 1,0\r\n
+"#,
+        call: Call::Open,
+        error: Error::Failed,
+        failure: "AT+MQTTOPEN failed: its result line said status 0",
+    },
+    Case {
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock),
+        failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): check \
+                  the CA (TRUSTFILE) and the module's clock",
+    },
+    Case {
+        // The reason could not be asked: the open's failure stands, not the query's.
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\nERROR\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Failed,
+        failure: "AT+MQTTOPEN failed: its result line said status 0",
+    },
+];
+
+async fn call_async<W: embedded_io_async::Write>(
+    c: &fibocom_mqtt::asynch::Control<'_, W>,
+    call: Call,
+) -> Result<(), Error> {
+    match call {
+        Call::Start => c.start().await,
+        Call::Open => c.open(ONE, Broker::new("broker", 1883)).await,
+        Call::OpenTls => {
+            c.open_tls(ONE, Broker::new("broker", 8883), Default::default())
+                .await
+        }
+    }
+}
+
+fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
+    m: &mut Modem<P, 1536>,
+    call: Call,
+) -> Result<(), Error> {
+    match call {
+        Call::Start => m.start(),
+        Call::Open => m.open(ONE, Broker::new("broker", 1883)),
+        Call::OpenTls => m.open_tls(ONE, Broker::new("broker", 8883), Default::default()),
+    }
+}
+
+#[test]
+fn the_last_failure_names_the_command_through_both_drivers() {
+    for case in CASES {
+        let (got, failure) = run!(case.script, fast(), |c| {
+            assert_eq!(c.last_failure(), None, "nothing failed yet");
+            let got = call_async(c, case.call).await;
+            (got, c.last_failure().map(|f| f.to_string()))
+        });
+        assert_eq!(got, Err(case.error), "async: {}", case.failure);
+        assert_eq!(failure.as_deref(), Some(case.failure), "async");
+
+        let s = fibocom_mqtt::scripted::Script::new(case.script);
+        let mut m = Modem::<_, 1536>::new(s.port(), fast());
+        assert_eq!(call_blocking(&mut m, case.call), Err(case.error));
+        let failure = m.last_failure().map(|f| f.to_string());
+        assert_eq!(failure.as_deref(), Some(case.failure), "blocking");
+        drop(m);
+        if let Err(e) = s.finish() {
+            panic!("blocking: {}: script not played exactly: {e}", case.failure);
+        }
+    }
+}
+
+#[test]
+fn a_refusal_before_anything_is_sent_names_the_command_it_would_have_sent() {
+    // Subscribing on a closed client is refused by the driver: nothing is written.
+    let failure = run!("", fast(), |c| {
+        assert!(c.subscribe(ONE, "a/b", QoS::AtLeastOnce).await.is_err());
+        c.last_failure()
+    });
+    let failure = failure.expect("kept");
+    assert_eq!(failure.command(), "AT+MQTTSUB");
+    assert_eq!(failure.to_string(), "AT+MQTTSUB: client 1 is Closed");
+}
+
+#[test]
+fn a_start_up_on_old_firmware_keeps_the_refused_mqttconf_as_its_last_failure() {
+    let failure = run!(
+        "
+>> AT\\r
+<< \\r\\nOK\\r\\n
+>> ATE0\\r
+<< \\r\\nOK\\r\\n
+>> AT+MQTTCONF=1\\r
+<< \\r\\nERROR\\r\\n
+",
+        fast(),
+        |c| {
+            assert_eq!(c.start().await, Ok(()), "goes on in mode 0");
+            c.last_failure().map(|f| f.to_string())
+        }
+    );
+    assert_eq!(failure.as_deref(), Some("AT+MQTTCONF=1 answered ERROR"));
+}

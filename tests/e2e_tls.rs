@@ -1,0 +1,340 @@
+//! End to end over TLS: the driver provisions the simulated module (`provision_tls`) and opens
+//! over TLS (`open_tls`); the simulator makes a real TLS connection to the broker. Every test
+//! runs against the in-process broker's TLS listener (certificates made at run time by
+//! `TestPki`) and against mosquitto's TLS listeners (`FIBOCOM_MOSQUITTO_TLS` and the rest, as
+//! `.ci/setup-mosquitto.sh` exports them). An independent client on the same broker's plain
+//! listener checks what got through.
+
+mod e2e;
+use e2e::*;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+
+use fibocom_mqtt::codec::TlsErrorReason;
+use fibocom_mqtt::ClientId::One;
+use fibocom_mqtt::{Broker, ConnState, Error, QoS, TlsSetup};
+use fibocom_sim::broker::tls::{Identity, TestPki, TlsOptions};
+
+/// Which TLS listener a test opens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listener {
+    /// A server certificate for localhost / 127.0.0.1, from the CA.
+    Verified,
+    /// The same, requiring a client certificate.
+    Mutual,
+    /// An expired server certificate.
+    Expired,
+    /// A server certificate for wrong.example.
+    WrongName,
+}
+
+/// A broker with a TLS listener, and what a client needs to reach it.
+struct TlsEnv {
+    /// The broker (its plain listener, for the observer).
+    env: Env,
+    /// The TLS listener.
+    addr: SocketAddr,
+    /// The CA that signed the server's certificate (PEM).
+    ca: String,
+    /// A client certificate and key the broker accepts (PEM).
+    client: Identity,
+}
+
+impl TlsEnv {
+    /// The broker as the driver names it: the listener's dotted quad, which the simulator
+    /// connects to as given and checks the certificate against.
+    fn broker(&self) -> Broker<'static> {
+        let host: &'static str = match self.addr.ip().to_string().as_str() {
+            "127.0.0.1" => "127.0.0.1",
+            other => panic!("TLS listener on {other}: expected 127.0.0.1"),
+        };
+        Broker::new(host, self.addr.port())
+    }
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: source .ci/setup-mosquitto.sh (it exports every variable)")
+    })
+}
+
+fn file(name: &str) -> String {
+    let path = var(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {path}: {e}"))
+}
+
+fn tls_env(backend: Backend, listener: Listener) -> TlsEnv {
+    match backend {
+        Backend::InProcess => {
+            let pki = TestPki::new();
+            let server = match listener {
+                Listener::Verified | Listener::Mutual => pki.server(),
+                Listener::Expired => pki.expired_server(),
+                Listener::WrongName => pki.server_for(&["wrong.example"]),
+            };
+            let mut tls = TlsOptions::new(server);
+            if listener == Listener::Mutual {
+                tls = tls.requiring_clients(pki.client_ca_pem());
+            }
+            let env = Env::in_process_with(|o| o.tls = Some(tls));
+            let addr = env
+                .in_process_broker()
+                .and_then(|b| b.tls_addr())
+                .expect("the TLS listener");
+            TlsEnv {
+                env,
+                addr,
+                ca: pki.ca_pem(),
+                client: pki.client("fibocom-device"),
+            }
+        }
+        Backend::Mosquitto => {
+            let name = match listener {
+                Listener::Verified => "FIBOCOM_MOSQUITTO_TLS",
+                Listener::Mutual => "FIBOCOM_MOSQUITTO_MTLS",
+                Listener::Expired => "FIBOCOM_MOSQUITTO_TLS_EXPIRED",
+                Listener::WrongName => "FIBOCOM_MOSQUITTO_TLS_WRONG_NAME",
+            };
+            TlsEnv {
+                env: Env::mosquitto(&var("FIBOCOM_MOSQUITTO")),
+                addr: var(name)
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{name}: not HOST:PORT: {e}")),
+                ca: file("FIBOCOM_MOSQUITTO_CA"),
+                client: Identity {
+                    cert_pem: file("FIBOCOM_MOSQUITTO_CLIENT_CERT"),
+                    key_pem: file("FIBOCOM_MOSQUITTO_CLIENT_KEY"),
+                },
+            }
+        }
+    }
+}
+
+/// Runs `test` against `backend`; the mosquitto variant says loudly that it is skipped when
+/// `FIBOCOM_MOSQUITTO_TLS` is not set (and fails when `FIBOCOM_MOSQUITTO` is set without it).
+fn run_tls(backend: Backend, name: &str, test: fn(Backend)) {
+    if backend == Backend::Mosquitto && std::env::var("FIBOCOM_MOSQUITTO_TLS").is_err() {
+        assert!(
+            std::env::var("FIBOCOM_MOSQUITTO").is_err(),
+            "FIBOCOM_MOSQUITTO is set but FIBOCOM_MOSQUITTO_TLS is not: source \
+             .ci/setup-mosquitto.sh"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: {name} against mosquitto: FIBOCOM_MOSQUITTO_TLS is not set \
+             (source .ci/setup-mosquitto.sh to run it) ***"
+        );
+        return;
+    }
+    test(backend);
+}
+
+macro_rules! both_tls {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[test]
+            fn in_process() {
+                run_tls(Backend::InProcess, stringify!($name), super::$name);
+            }
+            #[test]
+            fn mosquitto() {
+                run_tls(Backend::Mosquitto, stringify!($name), super::$name);
+            }
+        }
+    )*};
+}
+
+both_tls!(
+    verified_tls_at_every_qos,
+    mutual_tls,
+    wrong_ca_is_refused,
+    expired_certificate_refused_unless_verification_is_off,
+    wrong_name_refused_unless_verification_is_off,
+    restart_forgets_tls_and_provisioning_restores_it,
+);
+
+/// Start-up, the data call, and the test account on client 1.
+async fn ready(c: &Dut<'_>, t: &TlsEnv, name: &str) {
+    online(c).await;
+    c.set_user(One, USER, PASSWORD, Some(&t.env.client_id(name)))
+        .await
+        .expect("set user");
+}
+
+/// Messages at QoS 0, 1 and 2 both ways over the open TLS connection of client 1.
+async fn traffic(c: &Dut<'_>, t: &TlsEnv) {
+    let mut obs = t.env.observer("obs");
+    obs.subscribe(&t.env.topic("up/#")).await;
+    c.subscribe(One, &t.env.topic("down/#"), QoS::ExactlyOnce)
+        .await
+        .expect("subscribe over TLS");
+    let mut sent = Vec::new();
+    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+        let topic = t.env.topic(&format!("up/{}", qos.number()));
+        let payload = format!("tls \0 qos {}\r\n", qos.number()).into_bytes();
+        c.publish(One, &topic, &payload, qos, false)
+            .await
+            .expect("publish over TLS");
+        sent.push(seen(&topic, &payload, qos, false));
+    }
+    assert_eq!(obs.exactly(3).await, sent);
+    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+        let topic = t.env.topic(&format!("down/{}", qos.number()));
+        obs.publish(&topic, b"\x00from the broker\r\n", qos, false);
+        assert_eq!(
+            event(c).await,
+            msg(One, qos, &topic, b"\x00from the broker\r\n")
+        );
+    }
+}
+
+fn verified_tls_at_every_qos(backend: Backend) {
+    let t = tls_env(backend, Listener::Verified);
+    let sim = t.env.sim();
+    drive(&sim, config(), async |c| {
+        ready(c, &t, "verified").await;
+        let setup = TlsSetup::new().trust(t.ca.as_bytes());
+        c.provision_tls(&setup).await.expect("provision TLS");
+        c.open_tls(One, t.broker(), setup.param)
+            .await
+            .expect("open over TLS");
+        assert_eq!(c.state(One), ConnState::Open);
+        traffic(c, &t).await;
+        c.close(One).await.expect("close");
+    });
+    // What the module was sent (the simulator records quotes escaped).
+    let sent: Vec<String> = sim
+        .received_commands()
+        .iter()
+        .map(|c| c.replace("\\\"", "\""))
+        .collect();
+    let ca_upload = format!("AT+GTSSLFILE=\"TRUSTFILE\",{}", t.ca.len());
+    for expected in ["AT+GTSSLVER=4", "AT+GTSSLMODE=1", ca_upload.as_str()] {
+        assert!(
+            sent.iter().any(|c| c == expected),
+            "{expected} not among {sent:?}"
+        );
+    }
+}
+
+fn mutual_tls(backend: Backend) {
+    let t = tls_env(backend, Listener::Mutual);
+    let sim = t.env.sim();
+    drive(&sim, config(), async |c| {
+        ready(c, &t, "mutual").await;
+        // Without the client's certificate the server ends the handshake.
+        let server_only = TlsSetup::new().trust(t.ca.as_bytes());
+        c.provision_tls(&server_only).await.expect("provision TLS");
+        assert_eq!(
+            c.open_tls(One, t.broker(), server_only.param).await,
+            Err(Error::Tls(TlsErrorReason::Handshake(-8)))
+        );
+        assert_eq!(c.state(One), ConnState::Closed);
+        let mutual = TlsSetup::new()
+            .trust(t.ca.as_bytes())
+            .client(t.client.cert_pem.as_bytes(), t.client.key_pem.as_bytes());
+        // The module forgets nothing but on a restart: only the client's files are missing.
+        let client_files = TlsSetup {
+            trust: None,
+            ..mutual
+        };
+        c.provision_tls(&client_files)
+            .await
+            .expect("provision the client's files");
+        c.open_tls(One, t.broker(), mutual.param)
+            .await
+            .expect("open over mutual TLS");
+        traffic(c, &t).await;
+    });
+}
+
+fn wrong_ca_is_refused(backend: Backend) {
+    let t = tls_env(backend, Listener::Verified);
+    let sim = t.env.sim();
+    let other_ca = TestPki::new().ca_pem();
+    drive(&sim, config(), async |c| {
+        ready(c, &t, "wrongca").await;
+        let setup = TlsSetup::new().trust(other_ca.as_bytes());
+        c.provision_tls(&setup).await.expect("provision TLS");
+        let refused = c.open_tls(One, t.broker(), setup.param).await;
+        assert_eq!(refused, Err(Error::Tls(TlsErrorReason::CaOrClock)));
+        let text = refused.unwrap_err().to_string();
+        assert!(
+            text.contains("CA") && text.contains("clock"),
+            "says what to check: {text}"
+        );
+        assert_eq!(c.state(One), ConnState::Closed);
+    });
+}
+
+/// With verification on, the server of `listener` is refused as unverifiable; with it off,
+/// the same connection is made and carries messages.
+fn refused_unless_unverified(backend: Backend, listener: Listener) {
+    let t = tls_env(backend, listener);
+    let sim = t.env.sim();
+    drive(&sim, config(), async |c| {
+        ready(c, &t, "unverified").await;
+        let setup = TlsSetup::new().trust(t.ca.as_bytes());
+        c.provision_tls(&setup).await.expect("provision TLS");
+        assert_eq!(
+            c.open_tls(One, t.broker(), setup.param).await,
+            Err(Error::Tls(TlsErrorReason::CaOrClock))
+        );
+        let unverified = setup.verify(false);
+        c.provision_tls(&TlsSetup {
+            trust: None,
+            ..unverified
+        })
+        .await
+        .expect("verification off");
+        c.open_tls(One, t.broker(), unverified.param)
+            .await
+            .expect("open without verification");
+        traffic(c, &t).await;
+    });
+}
+
+fn expired_certificate_refused_unless_verification_is_off(backend: Backend) {
+    refused_unless_unverified(backend, Listener::Expired);
+}
+
+fn wrong_name_refused_unless_verification_is_off(backend: Backend) {
+    refused_unless_unverified(backend, Listener::WrongName);
+}
+
+/// A module restart forgets every TLS setting and file (the mutual-TLS server then refuses the
+/// handshake); the one call `provision_tls(&setup)` after start-up restores it.
+fn restart_forgets_tls_and_provisioning_restores_it(backend: Backend) {
+    let t = tls_env(backend, Listener::Mutual);
+    let sim = t.env.sim();
+    drive(&sim, config(), async |c| {
+        let setup = TlsSetup::new()
+            .trust(t.ca.as_bytes())
+            .client(t.client.cert_pem.as_bytes(), t.client.key_pem.as_bytes());
+        ready(c, &t, "restart").await;
+        c.provision_tls(&setup).await.expect("provision TLS");
+        c.open_tls(One, t.broker(), setup.param)
+            .await
+            .expect("open over TLS");
+
+        sim.reboot();
+        let mut evs = Vec::new();
+        while !evs.contains(&Ev::Other("Restarted".into())) {
+            evs.push(event(c).await);
+        }
+        assert_eq!(c.state(One), ConnState::Closed);
+        ready(c, &t, "restart").await;
+        assert_eq!(
+            c.open_tls(One, t.broker(), setup.param).await,
+            Err(Error::Tls(TlsErrorReason::Handshake(-8))),
+            "the module kept its TLS files across a restart"
+        );
+        c.provision_tls(&setup).await.expect("provision TLS again");
+        c.open_tls(One, t.broker(), setup.param)
+            .await
+            .expect("open over TLS after the restart");
+        traffic(c, &t).await;
+    });
+}
