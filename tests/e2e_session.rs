@@ -524,3 +524,111 @@ fn blocking_session_rides_out_each_fault(env: &Env) {
     // Nothing more arrives on either side.
     assert_eq!(rt.block_on(obs.until_quiet()), vec![]);
 }
+
+/// TLS through the session (in-process broker with a TLS listener): provisioned before the
+/// first open, opened with `open_tls`; a broker drop opens again without provisioning again; a
+/// module restart (which forgets TLS) provisions again before the open.
+#[test]
+fn session_provisions_tls_after_every_module_restart() {
+    use fibocom_mqtt::blocking::Modem;
+    use fibocom_mqtt::host::TcpPort;
+    use fibocom_mqtt::session::blocking::Session as BlockingSession;
+    use fibocom_mqtt::TlsSetup;
+    use fibocom_sim::broker::tls::{TestPki, TlsOptions};
+
+    let pki = TestPki::new();
+    let env = Env::in_process_with(|o| o.tls = Some(TlsOptions::new(pki.server())));
+    let tls_addr = env
+        .in_process_broker()
+        .and_then(|b| b.tls_addr())
+        .expect("the TLS listener");
+    let sim = env.sim();
+    let up = env.topic("up");
+    let device_id = env.client_id("device");
+    let mut obs = env.observer("obs");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(obs.subscribe(&up));
+
+    let ca = pki.ca_pem();
+    let tls = TlsSetup::new().trust(ca.as_bytes());
+    let port = TcpPort::connect(sim.tcp_addr().expect("tcp"), Duration::from_secs(5))
+        .expect("connect to the simulator");
+    let mut modem = Modem::<_, { fibocom_mqtt::RX_BUFFER_MIN }>::new(port, e2e::config());
+    let config = SessionConfig {
+        call: DataCall::Dial {
+            apn: None,
+            credentials: None,
+        },
+        user: Some(User {
+            user: USER,
+            password: PASSWORD,
+            identifier: Some(&device_id),
+        }),
+        tls: Some(&tls),
+        backoff: Backoff {
+            initial: embassy_time::Duration::from_millis(50),
+            max: embassy_time::Duration::from_millis(500),
+            jitter_percent: 0,
+            seed: 1,
+        },
+        ..SessionConfig::new(Broker::new("127.0.0.1", tls_addr.port()))
+    };
+    let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
+    let mut session = BlockingSession::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
+    let count = |prefix: &str| {
+        sim.received_commands()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    };
+    let mut deliver =
+        |session: &mut BlockingSession<'_, '_, _, { fibocom_mqtt::RX_BUFFER_MIN }>,
+         payload: &str| {
+            let seq = session
+                .publish(&up, payload.as_bytes(), QoS::AtLeastOnce, false)
+                .expect("queued")
+                .expect("a sequence number");
+            let until = Instant::now() + STEP * 2;
+            let mut delivered = false;
+            while !delivered {
+                assert!(Instant::now() < until, "{payload}: not delivered");
+                session
+                    .poll(embassy_time::Duration::from_millis(50), |ev| {
+                        if ev == SessionEvent::Delivered(seq) {
+                            delivered = true;
+                        }
+                    })
+                    .expect("the link is up");
+            }
+            assert_eq!(rt.block_on(obs.next()).payload, payload.as_bytes());
+        };
+    deliver(&mut session, "first");
+    assert_eq!(count("AT+GTSSLVER="), 1);
+    assert_eq!(count("AT+GTSSLFILE="), 1);
+    let tls_open = format!("AT+MQTTOPEN=1,\\\"127.0.0.1\\\",{},1,60,1", tls_addr.port());
+    assert_eq!(count(&tls_open), 1, "{:?}", sim.received_commands());
+
+    sim.drop_broker(1);
+    std::thread::sleep(Duration::from_millis(50));
+    deliver(&mut session, "after a drop");
+    assert_eq!(
+        count("AT+GTSSLVER="),
+        1,
+        "not provisioned again after a drop"
+    );
+    assert_eq!(count(&tls_open), 2);
+
+    sim.reboot();
+    std::thread::sleep(Duration::from_millis(50));
+    deliver(&mut session, "after a restart");
+    assert_eq!(
+        count("AT+GTSSLVER="),
+        2,
+        "provisioned again after the restart"
+    );
+    assert_eq!(count("AT+GTSSLFILE="), 2);
+    assert_eq!(count(&tls_open), 3);
+}
