@@ -2,13 +2,13 @@
 //! client connected across every fault the module reports, resubscribes, and keeps the QoS 1
 //! and 2 publishes that were not yet confirmed.
 //!
-//! Configured once ([`SessionConfig`]: the data call, user, will, broker, clean-session flag and
-//! the subscriptions), a session brings the client up and keeps it up:
+//! Configured once ([`SessionConfig`]: the data call, user, will, TLS, broker, clean-session flag
+//! and the subscriptions), a session brings the client up and keeps it up:
 //!
 //! - on `+MQTTBREAK` (each cause), `+MIPCALL: 0`, the loss of registration, a module restart
 //!   (`RDY`: everything is lost), a module that stops answering (every step times out), and
-//!   failed opens, it goes back as far as the fault requires (start-up, the data call, the
-//!   user and will, the open) and tries again, with exponential back-off and jitter between
+//!   failed opens, it goes back as far as the fault requires (start-up, the data call, TLS,
+//!   the user and will, the open) and tries again, with exponential back-off and jitter between
 //!   attempts ([`Backoff`]);
 //! - after every open it subscribes again to every [`Subscription`], in order, then reads what
 //!   the module holds, and only then sends what is queued;
