@@ -11,7 +11,7 @@
 //! figures are printed. `FIBOCOM_SOAK_BAUD` changes the line rate (0: unpaced).
 //!
 //! ```text
-//! FIBOCOM_SOAK_MESSAGES=20000 FIBOCOM_SOAK_SEED=7 \
+//! FIBOCOM_SOAK_MESSAGES=5000 FIBOCOM_SOAK_SEED=7 \
 //!     cargo test -p fibocom-mqtt --test e2e_session soak -- --nocapture
 //! ```
 
