@@ -235,8 +235,13 @@ fn soak() {
         let inbound = Mutex::new(Tally::default());
         let outbound = Mutex::new(Tally::default());
         let mut states = Vec::new();
-        let done =
-            || inbound.lock().unwrap().seen.len() == n && outbound.lock().unwrap().seen.len() == n;
+        // Done when both sides have every message and the outbox is empty (every entry
+        // confirmed: a message can reach the observer before its +MQTTPUB result).
+        let done = || {
+            inbound.lock().unwrap().seen.len() == n
+                && outbound.lock().unwrap().seen.len() == n
+                && session.queued() == 0
+        };
         let events = async {
             while !done() {
                 // Dropped only at the end: the session is cancel-safe, but a step cut short
