@@ -240,3 +240,85 @@ impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Slot;
+    use crate::{Broker, Config};
+
+    /// A port that never answers (publishing QoS 1 and 2 only queues).
+    struct Quiet;
+
+    impl embedded_io::ErrorType for Quiet {
+        type Error = embedded_io::ErrorKind;
+    }
+
+    impl Read for Quiet {
+        fn read(&mut self, _: &mut [u8]) -> Result<usize, Self::Error> {
+            Err(embedded_io::ErrorKind::TimedOut)
+        }
+    }
+
+    impl Write for Quiet {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+
+    /// The next report, which comes before any step is run (the port never answers).
+    fn next(s: &mut Session<'_, '_, Quiet, 64>) -> String {
+        let mut out = String::new();
+        let _ = s.poll(Duration::from_ticks(0), |ev| out = format!("{ev:?}"));
+        out
+    }
+
+    #[test]
+    fn a_full_outbox_refuses_or_drops_the_oldest_as_configured() {
+        let mut modem = Modem::<_, 64>::new(Quiet, Config::default());
+        let (mut bytes, mut slots) = ([0u8; 64], [Slot::EMPTY; 2]);
+        let config = SessionConfig {
+            when_full: WhenFull::Refuse,
+            ..SessionConfig::new(Broker::new("b", 1883))
+        };
+        let mut s = Session::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
+        let q = QoS::AtLeastOnce;
+        assert_eq!(s.publish("t", b"0", q, false), Ok(Some(Seq(0))));
+        assert_eq!(s.publish("t", b"1", q, false), Ok(Some(Seq(1))));
+        assert_eq!(s.publish("t", b"2", q, false), Err(PublishError::Full));
+        assert_eq!(s.queued(), 2);
+        // Never queued: QoS 0 while not connected, a topic the driver would refuse, and an
+        // entry larger than the storage.
+        assert_eq!(
+            s.publish("t", b"x", QoS::AtMostOnce, false),
+            Err(PublishError::NotConnected)
+        );
+        assert!(matches!(
+            s.publish("a/+", b"x", q, false),
+            Err(PublishError::Invalid(_))
+        ));
+        assert_eq!(
+            s.publish("t", &[b'x'; 64], q, false),
+            Err(PublishError::TooLarge)
+        );
+
+        let mut modem = Modem::<_, 64>::new(Quiet, Config::default());
+        let (mut bytes, mut slots) = ([0u8; 64], [Slot::EMPTY; 2]);
+        let config = SessionConfig {
+            when_full: WhenFull::DropOldest,
+            ..SessionConfig::new(Broker::new("b", 1883))
+        };
+        let mut s = Session::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
+        for i in 0..5u8 {
+            s.publish("t", &[b'0' + i], q, false).expect("queued");
+        }
+        assert_eq!(s.queued(), 2);
+        assert_eq!(s.stats().dropped, 3);
+        // The state change comes first, then the drops, in one report.
+        assert!(next(&mut s).starts_with("State(Connecting"));
+        assert_eq!(next(&mut s), "Dropped { first: Seq(0), count: 3 }");
+    }
+}
