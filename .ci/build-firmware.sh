@@ -12,6 +12,11 @@ for dir in examples/firmware-qemu examples/firmware-rp-pico; do
     cargo fmt -- --check
     cargo clippy --release -- -D warnings
     cargo build --release
+    if [ "$dir" = examples/firmware-qemu ]; then
+      # The firmware with the session layer (the default build is the size reference).
+      cargo clippy --release --features session -- -D warnings
+      cargo build --release --features session
+    fi
   )
 done
 

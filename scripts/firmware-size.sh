@@ -15,6 +15,9 @@
 #    helpers, copies) inlined into functions whose symbols belong to fibocom_mqtt or nom; the
 #    line count leaves it to the library, though the driver brought it in.
 #
+# Then what the session layer adds to a firmware that uses it (the QEMU firmware with its
+# feature `session`, against the reference build).
+#
 # Then the QEMU firmware's TLS variant (its `tls` feature: provision_tls with a CA and
 # open_tls), at opt-level "z": its driver .text, and what TLS adds to the reference's. The CA it
 # includes is made with openssl here (without openssl, it is built without one: no TRUSTFILE
@@ -102,9 +105,38 @@ measure() { # firmware directory, target, profile, opt-level, detail (yes/no), [
     sed -n '/^ *Size/,$p' | sed 's/^/    /'
 }
 
+section_sizes() { # ELF -> "text rodata data bss" in bytes
+  "$tools/llvm-size" -A "$1" | awk '
+    $1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 } $1 == ".data" { d = $2 } $1 == ".bss" { b = $2 }
+    END { printf "%d %d %d %d\n", t, r, d, b }'
+}
+
+# What the session layer adds to a firmware that uses it: the QEMU firmware built with its
+# feature `session` (the same run, kept up by the session) against the reference build.
+session_cost() {
+  local fw=examples/firmware-qemu bin=firmware-qemu ref with lines src
+  (cd "$fw" && cargo build --quiet --release --features session --target-dir target/session)
+  ref=$(section_sizes "$fw/target/thumbv7em-none-eabihf/release/$bin")
+  with=$(section_sizes "$fw/target/session/thumbv7em-none-eabihf/release/$bin")
+  echo
+  echo "=== the session layer: $fw with --features session, against the reference (opt-level \"z\")"
+  read -r t0 r0 d0 b0 <<<"$ref"
+  read -r t1 r1 d1 b1 <<<"$with"
+  printf '  %-8s %7s %7s %7s\n' section reference session added
+  printf '  %-8s %7d %7d %+7d\n' .text "$t0" "$t1" $((t1 - t0)) .rodata "$r0" "$r1" $((r1 - r0)) \
+    .data "$d0" "$d1" $((d1 - d0)) .bss "$b0" "$b1" $((b1 - b0))
+  echo "  flash added (.text + .rodata + .data): $(((t1 + r1 + d1) - (t0 + r0 + d0))) bytes;" \
+    "static RAM added (.data + .bss): $(((d1 + b1) - (d0 + b0))) bytes"
+  lines=$(by_source "$fw/target/session/thumbv7em-none-eabihf/release/$bin" "$fw")
+  src=$(awk -F'\t' '$2 ~ /^fibocom-mqtt src\/session\// { s += $1 } END { print s + 0 }' <<<"$lines")
+  echo "  .text of src/session/ by source line: $src bytes"
+  awk -F'\t' '$2 ~ /^fibocom-mqtt src\/session\// { sub(/^fibocom-mqtt /, "", $2); printf "    %7d  %s\n", $1, $2 }' <<<"$lines"
+}
+
 measure examples/firmware-qemu thumbv7em-none-eabihf release z yes
 reference=$last_total
 measure examples/firmware-qemu thumbv7em-none-eabihf release-s s yes
+session_cost
 measure examples/firmware-rp-pico thumbv6m-none-eabi release z no
 
 # The TLS variant, with a CA made here (a throwaway: only its size matters).

@@ -165,6 +165,7 @@ pub mod proto;
 mod query;
 #[cfg(feature = "scripted")]
 pub mod scripted;
+pub mod session;
 mod tls;
 mod types;
 

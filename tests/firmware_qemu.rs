@@ -49,6 +49,21 @@ fn tls_firmware_under_qemu_publishes_and_receives() {
     boot_and_check(true);
 }
 
+/// The firmware built with the session layer (feature `session`): the broker connection is
+/// dropped as soon as its first publish arrived; the firmware handles no fault itself, the
+/// session connects again, and the message sent to it meanwhile (kept by the broker for its
+/// persistent session) reaches it.
+#[test]
+fn session_firmware_under_qemu_rides_out_a_break() {
+    SESSION.with(|s| s.set(true));
+    boot_and_check(false);
+}
+
+thread_local! {
+    /// Whether this test boots the `session` variant.
+    static SESSION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Builds the firmware (with its `tls` feature when `tls`), boots it under QEMU against the
 /// simulator and checks its traffic from the broker's side.
 fn boot_and_check(tls: bool) {
@@ -122,7 +137,9 @@ fn boot_and_check(tls: bool) {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
     );
-    let seen = checker(broker.addr(), nonce.clone());
+    let session = SESSION.with(|s| s.get());
+    let sim = Arc::new(sim);
+    let seen = checker(broker.addr(), nonce.clone(), session.then(|| sim.clone()));
 
     // Boot the firmware; its UART0 connects to the simulator's listener.
     let mut qemu = Command::new(QEMU)
@@ -188,6 +205,17 @@ fn boot_and_check(tls: bool) {
         "the firmware exited with {status}\n{context}"
     );
     assert!(output.contains("firmware: success"), "{context}");
+    if session {
+        let opens = commands
+            .iter()
+            .filter(|c| c.starts_with("AT+MQTTOPEN=1"))
+            .count();
+        assert!(opens >= 2, "the session did not connect again\n{context}");
+        assert!(
+            output.contains("firmware: connecting (attempt 1)"),
+            "{context}"
+        );
+    }
     if let Some(pki) = &pki {
         // Provisioned with the CA, verified, and opened over TLS.
         let commands: Vec<String> = commands.iter().map(|c| c.replace("\\\"", "\"")).collect();
@@ -217,8 +245,10 @@ fn boot_and_check(tls: bool) {
 /// Builds the QEMU firmware (release profile) in a target directory of its own, next to this
 /// build's, so that it does not wait for the workspace's build lock; returns the ELF file.
 /// With `ca` (a PEM file), the `tls` variant with that CA, in a target directory of its own
-/// too. One build at a time: the two tests of this file run side by side.
+/// too; in the session test, the `session` variant. One build at a time: the tests of this file
+/// run side by side.
 fn build_firmware(ca: Option<&Path>) -> PathBuf {
+    let session = SESSION.with(|s| s.get());
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _build = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -228,6 +258,8 @@ fn build_firmware(ca: Option<&Path>) -> PathBuf {
         .expect("the target directory")
         .join(if ca.is_some() {
             "firmware-qemu-tls"
+        } else if session {
+            "firmware-qemu-session"
         } else {
             "firmware-qemu"
         });
@@ -241,6 +273,9 @@ fn build_firmware(ca: Option<&Path>) -> PathBuf {
             .env("FIBOCOM_FW_TLS_CA", ca),
         None => command.env_remove("FIBOCOM_FW_TLS_CA"),
     };
+    if session {
+        command.args(["--features", "session"]);
+    }
     let mut build = command
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target_dir)
@@ -275,7 +310,13 @@ fn build_firmware(ca: Option<&Path>) -> PathBuf {
 
 /// An independent MQTT client: subscribes to `fw/out`, sends each payload seen there back on
 /// the returned channel, and answers each one by publishing `reply` on `fw/in`.
-fn checker(broker: std::net::SocketAddr, reply: String) -> mpsc::Receiver<Vec<u8>> {
+/// With `drop_first`, the first payload is answered after the simulator dropped the firmware's
+/// broker connection.
+fn checker(
+    broker: std::net::SocketAddr,
+    reply: String,
+    mut drop_first: Option<Arc<Simulator>>,
+) -> mpsc::Receiver<Vec<u8>> {
     let mut opts = MqttOptions::new("fw-checker", broker.ip().to_string(), broker.port());
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_credentials(CHECKER_USER.0, CHECKER_USER.1);
@@ -291,6 +332,11 @@ fn checker(broker: std::net::SocketAddr, reply: String) -> mpsc::Receiver<Vec<u8
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) if p.topic == "fw/out" => {
                     let _ = seen_tx.send(p.payload.to_vec());
+                    if let Some(sim) = drop_first.take() {
+                        sim.drop_broker(1);
+                        // The broker has seen the connection go before the reply is sent.
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
                     let _ = answer.try_publish("fw/in", QoS::AtLeastOnce, false, reply.clone());
                 }
                 Ok(_) => {}

@@ -197,6 +197,10 @@ pub struct PubArgs {
     /// Retain the message.
     #[arg(short = 'r', long = "retain")]
     pub retain: bool,
+    /// Keep trying until the module confirmed every message: through breaks, a lost data call
+    /// or registration, and module restarts, connecting again with back-off (needs -q 1 or 2).
+    #[arg(long)]
+    pub retry: bool,
     /// The broker connection.
     #[command(flatten)]
     pub broker: BrokerArgs,

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant, SystemTime};
 
 use embassy_time::Duration;
+use fibocom_mqtt::codec::Message;
+use fibocom_mqtt::session::blocking::Session;
+use fibocom_mqtt::session::{Outbox, SessionEvent, SessionState, Subscription};
 use fibocom_mqtt::{ClientId, Event};
 
 use crate::args::{DeviceArgs, SubArgs};
@@ -18,9 +21,6 @@ use crate::Fail;
 
 /// How long one wait for an event lasts: the longest a stop request waits to be noticed.
 const POLL: Duration = Duration::from_millis(200);
-
-/// How long to wait between attempts to connect again with `--reconnect`.
-const RETRY: StdDuration = StdDuration::from_secs(2);
 
 /// How long after the subscriptions are confirmed a message is taken for a retained one.
 const RETAINED_WINDOW: StdDuration = StdDuration::from_secs(1);
@@ -49,8 +49,11 @@ pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
             .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
             .map_err(|e| Fail::new(format!("cannot handle signals: {e}")))?;
     }
+    if a.reconnect {
+        return kept(dev, a, &stop);
+    }
     let mut m = Module::start(dev, &a.modem)?;
-    let mut subscribed = connect(&mut m, a)?;
+    let subscribed = connect(&mut m, a)?;
 
     let mut out = std::io::stdout();
     let mut received = 0u64;
@@ -81,14 +84,6 @@ pub fn run(dev: &DeviceArgs, a: &SubArgs) -> Result<(), Fail> {
                     return m.close();
                 }
             }
-            Some(Step::Dropped(why)) if a.reconnect => {
-                eprintln!("fibocom-mqtt: connection lost ({why}); connecting again");
-                match again(&mut m, a, &stop) {
-                    Some(at) => subscribed = at,
-                    None => return Ok(()),
-                }
-                last = Instant::now();
-            }
             Some(Step::Dropped(why)) => {
                 return Err(Fail::new(format!("connection lost: {why}")));
             }
@@ -117,23 +112,78 @@ fn connect(m: &mut Module, a: &SubArgs) -> Result<Instant, Fail> {
     Ok(Instant::now())
 }
 
-/// `--reconnect`: tries until connected (when the subscriptions were confirmed) or asked to
-/// stop (`None`).
-fn again(m: &mut Module, a: &SubArgs, stop: &AtomicBool) -> Option<Instant> {
-    loop {
-        let attempt = m.restart().and_then(|()| connect(m, a));
-        match attempt {
-            Ok(at) => return Some(at),
-            Err(f) => eprintln!("fibocom-mqtt: {}; trying again", f.message),
-        }
-        let until = Instant::now() + RETRY;
-        while Instant::now() < until {
+/// `--reconnect`: the session layer keeps the connection up (start-up, data call, user,
+/// will, open and the subscriptions, again after every break or module restart, with
+/// back-off), and says on stderr why it is down and when it tries again.
+fn kept(dev: &DeviceArgs, a: &SubArgs, stop: &AtomicBool) -> Result<(), Fail> {
+    let mut m = Module::unstarted(dev, &a.modem)?;
+    let id = m.id;
+    let qos = session::qos(a.broker.qos);
+    let subs: Vec<Subscription<'_>> = a
+        .topics
+        .iter()
+        .map(|t| Subscription { filter: t, qos })
+        .collect();
+    let default_id = check::default_client_id();
+    let client_id = a.broker.id.as_deref().unwrap_or(&default_id);
+    let tls = crate::tls::load(&a.broker.tls)?.map(|t| t.setup());
+    let config = session::kept(id, &a.modem, &a.broker, client_id, &subs, tls.as_ref());
+    let mut out = std::io::stdout();
+    let idle = a.wait.map(StdDuration::from_secs);
+    let ended = {
+        let mut s = Session::new(&mut m.client, config, Outbox::new(&mut [], &mut []));
+        let mut received = 0u64;
+        let mut last = Instant::now();
+        let mut subscribed = Instant::now();
+        let mut watch = session::Watch::default();
+        loop {
             if stop.load(Ordering::Relaxed) {
-                return None;
+                break Ok(());
             }
-            std::thread::sleep(StdDuration::from_millis(50));
+            if let Some(limit) = idle {
+                if last.elapsed() >= limit {
+                    break Err(Fail::new(format!(
+                        "timed out: no message for {} s",
+                        limit.as_secs()
+                    )));
+                }
+            }
+            let step = s.poll(POLL, |ev| match ev {
+                SessionEvent::Message(msg) if msg.client == id => {
+                    print(msg, a, subscribed, &mut out)
+                }
+                SessionEvent::State(state) => {
+                    session::say_state(state, &mut watch);
+                    if state == SessionState::Connected {
+                        subscribed = Instant::now();
+                    }
+                    Step::Other
+                }
+                SessionEvent::Module(Event::Lost(l)) if l.messages > 0 => {
+                    eprintln!("fibocom-mqtt: {} message(s) lost", l.messages);
+                    Step::Other
+                }
+                _ => Step::Other,
+            });
+            match step {
+                Ok(Some(Step::Message)) => {
+                    received = received.saturating_add(1);
+                    last = Instant::now();
+                    if a.count.is_some_and(|c| received >= c) {
+                        break Ok(());
+                    }
+                }
+                Ok(Some(Step::Output(e))) => {
+                    break Err(Fail::new(format!("cannot write to stdout: {e}")))
+                }
+                Ok(_) => {}
+                // The port failed: nothing more can be done on it.
+                Err(e) => return Err(m.fail("waiting for messages", e)),
+            }
         }
-    }
+    };
+    let closed = m.close();
+    ended.and(closed)
 }
 
 /// Prints a message of our client (as mosquitto_sub does: see [`format`]), skips it (`-R`), or
@@ -146,28 +196,7 @@ fn handle(
     out: &mut impl Write,
 ) -> Step {
     match ev {
-        Event::Message(msg) if msg.client == id => {
-            let retained = subscribed.elapsed() < RETAINED_WINDOW;
-            if retained && a.no_retained {
-                return Step::Skipped;
-            }
-            let shown = Shown {
-                topic: msg.topic,
-                payload: msg.payload,
-                qos: msg.qos.number(),
-                retained,
-                time: SystemTime::now(),
-            };
-            let eol = !a.no_eol;
-            let r = match &a.format {
-                Some(f) => format::formatted(out, f, &shown, eol),
-                None => format::plain(out, &shown, a.verbose, eol),
-            };
-            match r.and_then(|()| out.flush()) {
-                Ok(()) => Step::Message,
-                Err(e) => Step::Output(e),
-            }
-        }
+        Event::Message(msg) if msg.client == id => print(msg, a, subscribed, out),
         Event::Break { client, cause } if client == id => Step::Dropped(session::cause(cause)),
         Event::Restarted => Step::Dropped("the module restarted".into()),
         Event::Lost(l) => {
@@ -184,5 +213,29 @@ fn handle(
             Step::Other
         }
         _ => Step::Other,
+    }
+}
+
+/// Prints a message (as mosquitto_sub does: see [`format`]), or skips it (`-R`).
+fn print(msg: Message<'_>, a: &SubArgs, subscribed: Instant, out: &mut impl Write) -> Step {
+    let retained = subscribed.elapsed() < RETAINED_WINDOW;
+    if retained && a.no_retained {
+        return Step::Skipped;
+    }
+    let shown = Shown {
+        topic: msg.topic,
+        payload: msg.payload,
+        qos: msg.qos.number(),
+        retained,
+        time: SystemTime::now(),
+    };
+    let eol = !a.no_eol;
+    let r = match &a.format {
+        Some(f) => format::formatted(out, f, &shown, eol),
+        None => format::plain(out, &shown, a.verbose, eol),
+    };
+    match r.and_then(|()| out.flush()) {
+        Ok(()) => Step::Message,
+        Err(e) => Step::Output(e),
     }
 }

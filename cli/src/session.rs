@@ -6,6 +6,10 @@ use std::time::Duration as StdDuration;
 use embassy_time::Duration;
 use fibocom_mqtt::blocking::Modem;
 use fibocom_mqtt::codec::PayloadForm;
+use fibocom_mqtt::session::{
+    Backoff, DataCall, Reason, SessionConfig, SessionState, Stage, Subscription, User, WhenFull,
+    Will,
+};
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, Config, ConnState, Error, IpText, QoS};
 
@@ -88,15 +92,10 @@ impl Module {
         }
     }
 
-    /// Runs the driver's start-up again (after the module restarted).
-    pub fn restart(&mut self) -> Result<(), Fail> {
-        // No receive mode in force: the module restarted (and forgot TLS) since start-up.
-        if self.client.receive_mode_in_force().is_none() {
-            self.tls_provisioned = false;
-        }
-        self.client.start().map_err(|e| self.fail("start-up", e))?;
-        self.say_receive_mode();
-        Ok(())
+    /// Opens the device without touching the module, for a [`kept`] session (which runs
+    /// start-up itself).
+    pub fn unstarted(dev: &DeviceArgs, modem: &ModemArgs) -> Result<Module, Fail> {
+        Module::open(dev, config(), check::modem_client(modem))
     }
 
     fn open(dev: &DeviceArgs, config: Config, id: ClientId) -> Result<Module, Fail> {
@@ -320,4 +319,120 @@ fn config() -> Config {
 
 fn duration(d: StdDuration) -> Duration {
     Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The settings of a session that keeps the connection up (`sub --reconnect`, `pub --retry`):
+/// the data call (dialled, with `--apn` if given, when none is up), the user, the will, the
+/// broker and the subscriptions; back-off from 1 s to 60 s. The strings live in `keep`.
+pub fn kept<'a>(
+    id: ClientId,
+    modem: &'a ModemArgs,
+    b: &'a BrokerArgs,
+    client_id: &'a str,
+    subscriptions: &'a [Subscription<'a>],
+    tls: Option<&'a fibocom_mqtt::TlsSetup<'a>>,
+) -> SessionConfig<'a> {
+    let credentials = match (modem.apn_user.as_deref(), modem.apn_pass.as_deref()) {
+        (None, None) => None,
+        (u, p) => Some((u.unwrap_or(""), p.unwrap_or(""))),
+    };
+    SessionConfig {
+        client: id,
+        call: DataCall::Dial {
+            apn: modem.apn.as_deref(),
+            credentials,
+        },
+        user: Some(User {
+            user: b.user.as_deref().unwrap_or(""),
+            password: b.password.as_deref().unwrap_or(""),
+            identifier: Some(client_id),
+        }),
+        will: b.will_topic.as_deref().map(|topic| Will {
+            topic,
+            qos: qos(b.will_qos),
+            retain: b.will_retain,
+            payload: b.will_payload.as_deref().unwrap_or("").as_bytes(),
+        }),
+        broker: Broker {
+            host: &b.host,
+            port: b.port(),
+            clean_session: !b.no_clean,
+            keepalive: b.keepalive,
+        },
+        subscriptions,
+        tls,
+        backoff: Backoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+            jitter_percent: 50,
+            seed: std::process::id(),
+        },
+        when_full: WhenFull::Refuse,
+    }
+}
+
+/// What a kept session's connection did so far, for [`say_state`].
+#[derive(Debug, Default)]
+pub struct Watch {
+    up: bool,
+    ever_up: bool,
+}
+
+/// Says on stderr what a change of a kept session's state means: why the connection is down
+/// and when the next attempt comes.
+pub fn say_state(s: SessionState, w: &mut Watch) {
+    match s {
+        SessionState::Connected => {
+            if w.ever_up && !w.up {
+                eprintln!("fibocom-mqtt: connected again");
+            }
+            w.up = true;
+            w.ever_up = true;
+        }
+        SessionState::Connecting {
+            attempt: 1,
+            last: Some(r),
+        } if std::mem::replace(&mut w.up, false) => {
+            eprintln!(
+                "fibocom-mqtt: connection lost ({}); connecting again",
+                reason(r)
+            );
+        }
+        SessionState::Connecting { .. } => {}
+        SessionState::Waiting { until, last, .. } => {
+            w.up = false;
+            let secs = until
+                .saturating_duration_since(embassy_time::Instant::now())
+                .as_millis() as f64
+                / 1000.0;
+            match last {
+                Some(r) => eprintln!("fibocom-mqtt: {}; trying again in {secs:.1} s", reason(r)),
+                None => eprintln!("fibocom-mqtt: trying again in {secs:.1} s"),
+            }
+        }
+    }
+}
+
+/// Why a kept session is not connected, in words.
+pub fn reason(r: Reason) -> String {
+    match r {
+        Reason::Break(c) => cause(c),
+        Reason::CallDown => "the data call is down".into(),
+        Reason::Restarted => "the module restarted".into(),
+        Reason::Failed(stage, e) => {
+            let what = match stage {
+                Stage::Start => "start-up",
+                Stage::Call => "data call",
+                Stage::Sync => "asking the module which clients are connected",
+                Stage::Tls => "TLS set-up",
+                Stage::User => "setting the user",
+                Stage::Will => "setting the will",
+                Stage::Open => "connecting",
+                Stage::Subscribe => "subscribing",
+                Stage::Read => "reading a message",
+                Stage::Publish => "publishing",
+            };
+            format!("{what}: {}", describe(e))
+        }
+    }
 }

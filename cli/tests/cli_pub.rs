@@ -188,3 +188,45 @@ fn oversized_or_unsendable_arguments_are_clear_errors() {
     rig.run(&creds(&["pub", "-t", "t", "-m", "x", "-n"]), None)
         .fails_with("cannot be used with");
 }
+
+#[test]
+fn retry_sends_again_what_a_break_cut_off() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("obs");
+    obs.subscribe("kept", QoS::AtLeastOnce);
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "pub",
+        "-t",
+        "kept",
+        "-q",
+        "1",
+        "--retry",
+        "-l",
+    ]));
+    run.write_stdin(b"one\n");
+    assert_eq!(&obs.recv().payload[..], b"one");
+    // The connection drops and the module restarts: the next lines still arrive.
+    rig.sim.drop_broker(1);
+    run.write_stdin(b"two\n");
+    run.wait_stderr("connection lost", 1);
+    rig.sim.reboot();
+    run.write_stdin(b"three\n");
+    run.close_stdin();
+    let done = run.finish().ok();
+    let mut got = vec![obs.recv(), obs.recv()];
+    got.dedup_by(|a, b| a.payload == b.payload);
+    let payloads: Vec<_> = got.iter().map(|m| m.payload.to_vec()).collect();
+    assert!(payloads.contains(&b"two".to_vec()), "{payloads:?}");
+    if payloads.len() < 2 || !payloads.contains(&b"three".to_vec()) {
+        assert_eq!(&obs.recv().payload[..], b"three", "{}", done.stderr);
+    }
+    assert!(rig.received("AT+MQTTCLOSE=1"));
+}
+
+#[test]
+fn retry_needs_qos_1_or_2() {
+    let rig = rig(Via::Tcp);
+    rig.run(&creds(&["pub", "-t", "kept", "--retry", "-m", "x"]), None)
+        .fails_with("--retry needs -q 1 or 2");
+}

@@ -316,3 +316,29 @@ fn debug_trace_and_the_short_at_command() {
     let done = rig.run(&["at", "I"], None).ok();
     assert!(done.out().starts_with("Fibocom\n"), "{}", done.out());
 }
+
+#[test]
+fn reconnect_rides_out_a_module_restart() {
+    let rig = rig(Via::Tcp);
+    let obs = rig.observer("pub");
+    let mut run = rig.spawn(&creds(&[
+        "--at-trace",
+        "sub",
+        "-t",
+        "r",
+        "-C",
+        "1",
+        "--reconnect",
+    ]));
+    run.wait_stderr(SUBSCRIBED, 1);
+    rig.sim.reboot();
+    run.wait_stderr(
+        "connection lost (the module restarted); connecting again",
+        1,
+    );
+    run.wait_stderr(SUBSCRIBED, 2);
+    obs.publish("r", b"after the restart");
+    let done = run.finish().ok();
+    assert_eq!(done.out(), "after the restart\n");
+    assert!(done.stderr.contains("connected again"), "{}", done.stderr);
+}

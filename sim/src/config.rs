@@ -160,6 +160,14 @@ pub struct SimConfig {
     /// Unsolicited lines wait while the host is in the middle of a command line, so that they
     /// never split an echo; after this much silence they go out anyway.
     pub partial_line_hold: Duration,
+    /// When the module acknowledges a QoS 1 or 2 message to the broker: `false` (default) on
+    /// receipt, as the broker side's MQTT client does by itself; `true` only once the message
+    /// was handed to the host (read with `AT+MQTTREAD`, or sent as `+MQTTMSG`), so that a
+    /// message the module held when it restarted or its connection dropped is delivered again
+    /// by a broker that keeps the session (clean session 0). The unread messages of a
+    /// connection that ended are then forgotten, as they can no longer be acknowledged (the
+    /// broker sends them again).
+    pub ack_on_read: bool,
     /// Manufacturer, model and revision reported by `ATI`, `AT+CGMI`, `AT+CGMM`, `AT+CGMR`.
     pub identity: [String; 3],
 }
@@ -189,6 +197,7 @@ impl Default for SimConfig {
             call_setup: Duration::from_millis(50),
             read_queue: 32,
             partial_line_hold: Duration::from_secs(2),
+            ack_on_read: false,
             identity: [
                 "Fibocom".to_string(),
                 "NL668-EU".to_string(),

@@ -28,6 +28,11 @@ pub enum Control {
     ResultDelay(Duration),
     /// Reboot the module (`reboot`).
     Reboot,
+    /// The module hangs for this long (`silence <ms>`): it reads nothing and sends nothing
+    /// (what it would have sent meanwhile is lost; a command line it was reading is
+    /// forgotten), while its broker connections go on. Then it answers again, its state as
+    /// the silence left it.
+    Silence(Duration),
     /// Answer `ERROR` to the next command line that starts with this text, whatever it is
     /// (`refuse <prefix>`, for example `refuse ATE0`).
     Refuse(String),
@@ -63,6 +68,7 @@ impl Control {
             "noise-inside" => Control::NoiseInside(number("a byte count")? as usize),
             "delay-results" => Control::ResultDelay(Duration::from_millis(number("milliseconds")?)),
             "reboot" => Control::Reboot,
+            "silence" => Control::Silence(Duration::from_millis(number("milliseconds")?)),
             "refuse" if !rest.trim().is_empty() => Control::Refuse(rest.trim().to_string()),
             "refuse" => return Err("refuse: expected the start of a command line".into()),
             other => return Err(format!("unknown control command {other:?}")),
@@ -85,6 +91,7 @@ control commands (one per line):
   noise-inside <n>         send n noise bytes inside the next answer
   delay-results <ms>       delay every result line
   reboot                   reboot the module (RDY)
+  silence <ms>             the module hangs: reads and sends nothing for that long
   refuse <prefix>          answer ERROR to the next command line starting with <prefix>
 escapes in text: \\r \\n \\t \\\\ \\xNN";
 
@@ -173,6 +180,10 @@ mod tests {
             Ok(Control::ResultDelay(Duration::from_millis(250)))
         );
         assert_eq!(Control::parse("reboot\n"), Ok(Control::Reboot));
+        assert_eq!(
+            Control::parse("silence 1500"),
+            Ok(Control::Silence(Duration::from_millis(1500)))
+        );
         assert_eq!(
             Control::parse("refuse AT+MQTTSUB=1"),
             Ok(Control::Refuse("AT+MQTTSUB=1".into()))

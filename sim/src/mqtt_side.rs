@@ -12,7 +12,7 @@ use rumqttc::{
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::module::state::{Effect, Op, OpenParams, Received, Report};
+use crate::module::state::{Ack, Effect, Op, OpenParams, Received, Report};
 
 /// Largest MQTT packet accepted or sent.
 const MAX_PACKET: usize = 1 << 20;
@@ -109,6 +109,13 @@ impl BrokerSide {
                 }
             }
             Effect::Kill(id, gen) => self.kill(id, gen),
+            Effect::Ack(id, ack) => {
+                let _ = self.with(id, ack.gen, |c| {
+                    let mut p = rumqttc::Publish::new("", qos(ack.qos), Vec::new());
+                    p.pkid = ack.pkid;
+                    c.try_ack(&p).is_ok()
+                });
+            }
         }
     }
 
@@ -167,6 +174,8 @@ impl BrokerSide {
         opts.set_keep_alive(Duration::from_secs(u64::from(p.keepalive.max(1))));
         opts.set_clean_session(p.clean || p.client_id.is_empty());
         opts.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+        opts.set_manual_acks(p.manual_acks);
+        let manual_acks = p.manual_acks;
         if let Some((user, pass)) = p.credentials {
             opts.set_credentials(user, pass);
         }
@@ -183,11 +192,24 @@ impl BrokerSide {
             gen,
             eventloop,
             self.reports.clone(),
-            is_tls,
-            self.rtt,
+            Link {
+                tls: is_tls,
+                manual_acks,
+                rtt: self.rtt,
+            },
         ));
         self.conns.insert(id, Connection { gen, client, task });
     }
+}
+
+/// How a connection reaches its broker.
+struct Link {
+    /// Over TLS.
+    tls: bool,
+    /// Messages are acknowledged only once the host read them.
+    manual_acks: bool,
+    /// The network round trip to the broker.
+    rtt: Duration,
 }
 
 /// Drives one connection until it ends, reporting everything the module needs to know.
@@ -196,8 +218,11 @@ async fn run(
     gen: u64,
     mut eventloop: EventLoop,
     reports: UnboundedSender<Report>,
-    tls: bool,
-    rtt: Duration,
+    Link {
+        tls,
+        manual_acks,
+        rtt,
+    }: Link,
 ) {
     // A report of what took `trips` network round trips arrives that much later.
     let late = |r: Report, trips: u32| {
@@ -238,6 +263,11 @@ async fn run(
                     id,
                     gen,
                     Received {
+                        ack: (manual_acks && p.qos != QoS::AtMostOnce).then_some(Ack {
+                            gen,
+                            pkid: p.pkid,
+                            qos: p.qos as u8,
+                        }),
                         qos: p.qos as u8,
                         topic: p.topic.into_bytes(),
                         payload: p.payload.to_vec(),

@@ -159,6 +159,12 @@ impl Simulator {
         self.control(Control::Reboot);
     }
 
+    /// The module hangs for `d`: it reads and sends nothing (what it would have sent is lost),
+    /// then answers again as the silence left it.
+    pub fn silence(&self, d: Duration) {
+        self.control(Control::Silence(d));
+    }
+
     /// Every command line received so far (the latest [`crate::module::MAX_RECORDED`] at
     /// most), without its CR, escaped by [`std::ascii::escape_default`] (`\x01`, `\"`).
     pub fn received_commands(&self) -> Vec<String> {

@@ -123,3 +123,26 @@ impl<W: Write> Control<'_, W> {
         }
     }
 }
+
+impl<W: Write> Control<'_, W> {
+    /// Ready once [`next_event`](Self::next_event) has something to do at once: `Ok(())` when
+    /// it has an event, a held message or the port's error to hand out, `Err(id)` when it
+    /// would read a message announced for client `id` (which may turn out to be gone);
+    /// otherwise registers `cx` to be woken. Takes nothing: for the session layer, which
+    /// waits for events and for its own work at once without ever dropping a `next_event`
+    /// that reads, and reads itself.
+    pub(crate) fn poll_event_ready(
+        &self,
+        cx: &mut core::task::Context<'_>,
+    ) -> Poll<Result<(), crate::ClientId>> {
+        let held = self.rx.borrow().holds_message();
+        match self.shared.with(|x| x.ready(held)) {
+            Some(Ready::Read(id)) => Poll::Ready(Err(id)),
+            Some(_) => Poll::Ready(Ok(())),
+            None => {
+                self.shared.register(cx, Waiter::Events);
+                Poll::Pending
+            }
+        }
+    }
+}

@@ -159,6 +159,13 @@ impl Client {
         }
         match self.op {
             ClientOp::Waiting { of, .. } if of == r => {
+                if ok && matches!(r, ResultOf::Open | ResultOf::Close) {
+                    // A connection began or ended: no result line of an operation that gave
+                    // up before can come any more (one owed for a command the module never
+                    // saw, such as one sent while it did not listen, would otherwise swallow
+                    // the next result of its kind).
+                    self.late = [0; 5];
+                }
                 self.settle(r, ok);
                 self.op = ClientOp::Finished(if ok { Ok(()) } else { Err(Error::Failed) });
                 true
@@ -198,9 +205,14 @@ impl Client {
         self.finish(outcome)
     }
 
-    /// The module restarted: closed, nothing owed; a waiting operation fails.
+    /// The module restarted: closed, nothing owed; a waiting operation fails. One whose
+    /// command is still on the channel fails there (the channel's command ends with
+    /// `Restarted`), so the client keeps no outcome for it.
     pub(crate) fn on_restart(&mut self) {
-        let op = self.op;
+        let op = match self.op {
+            ClientOp::Sent(_) => ClientOp::Idle,
+            op => op,
+        };
         *self = Client {
             op,
             ..Client::default()

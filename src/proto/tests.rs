@@ -59,6 +59,12 @@ impl Fixture {
         self.x.sent(Tx::Line, t0());
     }
 
+    /// Polls at `at`, expects the command line, and says it went out then.
+    fn send_line_at(&mut self, t: &mut Ticket, at: u64) {
+        assert_eq!(self.poll(t, at), Some(Step::Write(Tx::Line)));
+        self.x.sent(Tx::Line, ms(at));
+    }
+
     fn recv(&mut self, bytes: &[u8], at: u64) {
         let rx: &mut RxBuf<[u8]> = &mut self.rx;
         assert_eq!(rx.push(bytes), bytes.len());
@@ -320,6 +326,50 @@ fn start_up_gives_up_after_its_probes() {
         s.answered(Err(Error::AnswerTimeout), &mut x),
         Err(Error::AnswerTimeout)
     );
+}
+
+#[test]
+fn a_restart_while_a_client_command_is_unanswered_leaves_the_client_free() {
+    let mut f = Fixture::opened();
+    let mut t = f.start(Op::Async(ONE, ResultOf::Subscribe), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nRDY\r\n", 1);
+    assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(Error::Restarted))));
+    // The late ERROR of the command is absorbed, and the client takes its next operation.
+    f.recv(b"\r\nERROR\r\n", 2);
+    assert_eq!(f.x.state(ONE), ConnState::Closed);
+    let mut t = f.start(Op::Async(ONE, ResultOf::Open), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n", 3);
+    assert_eq!(f.poll(&mut t, 3), Some(Step::Done(Ok(Reply::Done))));
+}
+
+#[test]
+fn a_command_never_answered_owes_nothing_once_the_client_reconnected() {
+    let mut f = Fixture::opened();
+    // A publish the module never saw: no answer at all.
+    let mut t = f.start(Op::Async(ONE, ResultOf::Publish), None);
+    f.send_line(&mut t);
+    assert_eq!(
+        f.poll(&mut t, 6000),
+        Some(Step::Done(Err(Error::AnswerTimeout)))
+    );
+    // The client is closed and opened again.
+    let mut t = f.start(Op::Async(ONE, ResultOf::Close), None);
+    // It waits first for the answer the abandoned command may still get.
+    assert_eq!(f.poll(&mut t, 6001), None);
+    f.send_line_at(&mut t, 11001);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTCLOSE: 1,1\r\n", 11001);
+    assert_eq!(f.poll(&mut t, 11001), Some(Step::Done(Ok(Reply::Done))));
+    let mut t = f.start(Op::Async(ONE, ResultOf::Open), None);
+    f.send_line_at(&mut t, 11002);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n", 11002);
+    assert_eq!(f.poll(&mut t, 11002), Some(Step::Done(Ok(Reply::Done))));
+    // The next publish's result is its own.
+    let mut t = f.start(Op::Async(ONE, ResultOf::Publish), None);
+    f.send_line_at(&mut t, 11003);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n", 11003);
+    assert_eq!(f.poll(&mut t, 11003), Some(Step::Done(Ok(Reply::Done))));
 }
 
 #[test]

@@ -14,6 +14,8 @@
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "session")]
+mod kept;
 mod time_driver;
 mod uart;
 
@@ -160,6 +162,8 @@ async fn main(spawner: Spawner) {
     spawner.spawn(modem(runner).expect("the modem task is spawned once"));
 
     hprintln!("firmware: started");
+    #[cfg(feature = "session")]
+    let run = kept::run;
     let code = match with_timeout(DEADLINE, run(&client)).await {
         Ok(Ok(())) => {
             hprintln!("firmware: success");
@@ -180,6 +184,7 @@ async fn main(spawner: Spawner) {
     exit(code);
 }
 
+#[cfg_attr(feature = "session", allow(dead_code))]
 async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
     let id = ClientId::One;
     c.start().await.step("start")?;

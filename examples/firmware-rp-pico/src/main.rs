@@ -3,13 +3,14 @@
 //! Wiring: GP0 (UART0 TX) to the module's RXD, GP1 (UART0 RX) to its TXD, a common ground,
 //! 115200 baud 8N1 (the module's default). The module must be powered and booted.
 //!
-//! What it does: brings the data call up, connects MQTT client 1 with a will, subscribes to
-//! [`TOPIC_CMD`], and every [`PUBLISH_EVERY`] publishes the RP2040's temperature (its internal
-//! sensor, read through the ADC) with a sequence number on [`TOPIC_TEMPERATURE`]. Messages
-//! `on` / `off` on [`TOPIC_CMD`] switch the on-board LED. When the connection drops
-//! (`+MQTTBREAK`), the data call drops, the module restarts or an operation fails, it starts
-//! over after a back-off that doubles from [`BACKOFF_MIN`] up to [`BACKOFF_MAX`] and returns to
-//! the minimum once a session got as far as publishing.
+//! What it does: keeps MQTT client 1 connected with the crate's session layer (the data call,
+//! a will, the subscription to [`TOPIC_CMD`]), and every [`PUBLISH_EVERY`] publishes the
+//! RP2040's temperature (its internal sensor, read through the ADC) with a sequence number on
+//! [`TOPIC_TEMPERATURE`]. Messages `on` / `off` on [`TOPIC_CMD`] switch the on-board LED.
+//! Breaks, a lost data call or registration and module restarts are the session's to handle:
+//! it connects again with back-off (1 s doubling to 5 min, with jitter), subscribes again, and
+//! sends again the readings the module did not confirm (the oldest are dropped if the outbox
+//! fills up while the link is down). The firmware only says what happens.
 //!
 //! ```text
 //! cargo run --release   # flashes through a debug probe (probe-rs) and shows the defmt log
@@ -21,29 +22,31 @@ use core::fmt::Write as _;
 
 use defmt::{info, warn};
 use embassy_executor::Spawner;
-use embassy_futures::select::{select, Either};
+use embassy_futures::join::join;
 use embassy_rp::adc::{self, Adc};
 use embassy_rp::bind_interrupts;
 use embassy_rp::gpio::{Level, Output};
 use embassy_rp::peripherals::UART0;
-use embassy_rp::uart::{
-    self, BufferedInterruptHandler, BufferedUart, BufferedUartRx, BufferedUartTx,
+use embassy_rp::uart::{self, BufferedInterruptHandler, BufferedUart, BufferedUartRx};
+use embassy_time::{Duration, Timer};
+use fibocom_mqtt::asynch::{self, Runner, State};
+use fibocom_mqtt::session::asynch::Session;
+use fibocom_mqtt::session::{
+    DataCall, Outbox, SessionConfig, SessionEvent, SessionState, Slot, Subscription, User,
+    WhenFull, Will,
 };
-use embassy_time::{Duration, Instant, Timer};
-use fibocom_mqtt::asynch::{self, Control, Runner, State};
-use fibocom_mqtt::Broker;
-use fibocom_mqtt::{ClientId, Config, ConnState, Error, Event, QoS};
+use fibocom_mqtt::{Broker, Config, QoS};
 use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
 
 /// The operator's access point name.
 const APN: &str = "internet";
-/// The broker.
-const BROKER: Broker<'static> = Broker::new("broker.example.com", 1883);
 /// MQTT user name and password.
-const USER: (&str, &str) = ("pico", "change-me");
-/// MQTT client identifier.
-const CLIENT_ID: &str = "rp-pico-1";
+const USER: User<'static> = User {
+    user: "pico",
+    password: "change-me",
+    identifier: Some("rp-pico-1"),
+};
 /// Where the readings go.
 const TOPIC_TEMPERATURE: &str = "pico/temperature";
 /// Retained `online` while connected; the will sets it to `offline`.
@@ -52,13 +55,30 @@ const TOPIC_STATUS: &str = "pico/status";
 const TOPIC_CMD: &str = "pico/cmd";
 /// Time between two readings.
 const PUBLISH_EVERY: Duration = Duration::from_secs(5);
-/// First wait before connecting again.
-const BACKOFF_MIN: Duration = Duration::from_secs(1);
-/// Longest wait before connecting again.
-const BACKOFF_MAX: Duration = Duration::from_secs(300);
 
-/// The module's MQTT client used here.
-const ID: ClientId = ClientId::One;
+/// The subscriptions the session keeps.
+const SUBSCRIPTIONS: [Subscription<'static>; 1] = [Subscription {
+    filter: TOPIC_CMD,
+    qos: QoS::AtLeastOnce,
+}];
+
+/// Everything the session needs, once.
+const SESSION: SessionConfig<'static> = SessionConfig {
+    call: DataCall::Dial {
+        apn: Some(APN),
+        credentials: None,
+    },
+    user: Some(USER),
+    will: Some(Will {
+        topic: TOPIC_STATUS,
+        qos: QoS::AtLeastOnce,
+        retain: true,
+        payload: b"offline",
+    }),
+    subscriptions: &SUBSCRIPTIONS,
+    when_full: WhenFull::DropOldest,
+    ..SessionConfig::new(Broker::new("broker.example.com", 1883))
+};
 
 bind_interrupts!(struct Irqs {
     UART0_IRQ => BufferedInterruptHandler<UART0>;
@@ -68,9 +88,6 @@ bind_interrupts!(struct Irqs {
 static STATE: StaticCell<State<{ fibocom_mqtt::RX_BUFFER_MIN }>> = StaticCell::new();
 static UART_TX: StaticCell<[u8; 256]> = StaticCell::new();
 static UART_RX: StaticCell<[u8; 1024]> = StaticCell::new();
-
-/// The module's client, as the application uses it.
-type Module = Control<'static, BufferedUartTx>;
 
 /// Reads the module's output for the driver. The UART reports framing, parity, break and
 /// overrun errors; the runner returns on one, and running it again resumes.
@@ -104,116 +121,73 @@ async fn main(spawner: Spawner) {
     let (runner, module) = asynch::new(STATE.init(State::new()), rx, tx, Config::default());
     spawner.spawn(modem(runner).expect("the modem task is spawned once"));
 
-    let mut backoff = BACKOFF_MIN;
-    let mut seq: u32 = 0;
-    loop {
-        let outcome = session(&module, &mut sensor, &mut led, &mut seq, &mut backoff).await;
-        warn!("session ended: {}", outcome);
-        // Leave the client closed for the next attempt; after a break it already is.
-        if module.state(ID) != ConnState::Closed {
-            if let Err(e) = module.close(ID).await {
-                warn!("close: {}", e);
-            }
-        }
-        info!("connecting again in {} s", backoff.as_secs());
-        Timer::after(backoff).await;
-        backoff = (backoff * 2).min(BACKOFF_MAX);
-    }
-}
+    // Room for 16 readings while the link is down.
+    let (mut bytes, mut slots) = ([0u8; 1024], [Slot::EMPTY; 16]);
+    let session = Session::new(&module, SESSION, Outbox::new(&mut bytes, &mut slots));
 
-/// One connection, from start-up of the module to the error that ends it.
-async fn session(
-    module: &Module,
-    sensor: &mut Thermometer,
-    led: &mut Output<'static>,
-    seq: &mut u32,
-    backoff: &mut Duration,
-) -> Error {
-    match connect(module).await {
-        Ok(()) => {}
-        Err(e) => return e,
-    }
-    let mut next = Instant::now();
-    loop {
-        match select(Timer::at(next), module.next_event(on_event)).await {
-            Either::First(()) => {
-                let reading = sensor.read_centi_celsius().await;
-                let mut payload = heapless::String::<64>::new();
-                // 64 bytes hold the longest reading.
-                let _ = write!(
-                    payload,
-                    "{{\"seq\":{},\"temp_c\":{}.{:02}}}",
-                    *seq,
-                    reading / 100,
-                    (reading % 100).unsigned_abs()
-                );
-                if let Err(e) = module
-                    .publish(
-                        ID,
-                        TOPIC_TEMPERATURE,
-                        payload.as_bytes(),
-                        QoS::AtLeastOnce,
-                        false,
-                    )
-                    .await
-                {
-                    return e;
+    let events = async {
+        loop {
+            match session.next_event(on_event).await {
+                Ok(Action::Led(on)) => {
+                    info!("LED {}", if on { "on" } else { "off" });
+                    led.set_level(if on { Level::High } else { Level::Low });
                 }
-                info!("published {=str}", payload.as_str());
-                *seq = seq.wrapping_add(1);
-                next = Instant::now() + PUBLISH_EVERY;
-                // This session works: the next failure is retried soon.
-                *backoff = BACKOFF_MIN;
+                Ok(Action::Online) => {
+                    // Queued, so sent after the subscription, and again if it was not confirmed.
+                    let _ = session
+                        .publish(TOPIC_STATUS, b"online", QoS::AtLeastOnce, true)
+                        .await;
+                }
+                Ok(Action::None) => {}
+                Err(e) => warn!("serial link: {}", e),
             }
-            Either::Second(Err(e)) => return e,
-            Either::Second(Ok(Action::Led(on))) => {
-                info!("LED {}", if on { "on" } else { "off" });
-                led.set_level(if on { Level::High } else { Level::Low });
-            }
-            Either::Second(Ok(Action::End(e))) => return e,
-            Either::Second(Ok(Action::None)) => {}
         }
-    }
+    };
+    let readings = async {
+        let mut seq: u32 = 0;
+        loop {
+            let reading = sensor.read_centi_celsius().await;
+            let mut payload = heapless::String::<64>::new();
+            // 64 bytes hold the longest reading.
+            let _ = write!(
+                payload,
+                "{{\"seq\":{},\"temp_c\":{}.{:02}}}",
+                seq,
+                reading / 100,
+                (reading % 100).unsigned_abs()
+            );
+            match session
+                .publish(
+                    TOPIC_TEMPERATURE,
+                    payload.as_bytes(),
+                    QoS::AtLeastOnce,
+                    false,
+                )
+                .await
+            {
+                Ok(_) => info!("queued {=str}", payload.as_str()),
+                Err(e) => warn!("reading not queued: {}", e),
+            }
+            seq = seq.wrapping_add(1);
+            Timer::after(PUBLISH_EVERY).await;
+        }
+    };
+    join(events, readings).await;
 }
 
-/// Start-up, data call, MQTT connection, subscription and the retained `online` status.
-async fn connect(module: &Module) -> Result<(), Error> {
-    module.start().await?;
-    if let Ok(q) = module.signal_quality().await {
-        info!("signal: {} dBm", q.dbm().unwrap_or(0));
-    }
-    match module.data_call().await? {
-        Some(ip) => info!("data call already up: {=str}", ip.as_str()),
-        None => {
-            let ip = module.attach(Some(APN), None).await?;
-            info!("data call up: {=str}", ip.as_str());
-        }
-    }
-    module.set_user(ID, USER.0, USER.1, Some(CLIENT_ID)).await?;
-    module
-        .set_will(ID, TOPIC_STATUS, QoS::AtLeastOnce, true, "offline")
-        .await?;
-    module.open(ID, BROKER).await?;
-    info!("connected to {=str}:{}", BROKER.host, BROKER.port);
-    module.subscribe(ID, TOPIC_CMD, QoS::AtLeastOnce).await?;
-    module
-        .publish(ID, TOPIC_STATUS, b"online", QoS::AtLeastOnce, true)
-        .await
-}
-
-/// What an event asks of the session.
+/// What an event asks of the application.
 enum Action {
     /// Switch the LED.
     Led(bool),
-    /// The session is over.
-    End(Error),
+    /// Connected (again): say so on the status topic.
+    Online,
     /// Nothing.
     None,
 }
 
-fn on_event(event: Event<'_>) -> Action {
+fn on_event(event: SessionEvent<'_>) -> Action {
     match event {
-        Event::Message(m) if m.topic == TOPIC_CMD.as_bytes() => match m.payload {
+        SessionEvent::Message(m) if m.topic == TOPIC_CMD.as_bytes() => match m.payload {
             b"on" => Action::Led(true),
             b"off" => Action::Led(false),
             other => {
@@ -221,14 +195,16 @@ fn on_event(event: Event<'_>) -> Action {
                 Action::None
             }
         },
-        Event::Message(m) => {
+        SessionEvent::Message(m) => {
             info!("message on {=[u8]:a}: {=[u8]:a}", m.topic, m.payload);
             Action::None
         }
-        Event::Break { cause, .. } => Action::End(Error::Break(cause)),
-        Event::Restarted => Action::End(Error::Restarted),
-        Event::DataCallDown => {
-            warn!("the data call dropped");
+        SessionEvent::State(SessionState::Connected) => {
+            info!("connected");
+            Action::Online
+        }
+        SessionEvent::State(state) => {
+            warn!("connection: {}", state);
             Action::None
         }
         other => {
@@ -237,7 +213,6 @@ fn on_event(event: Event<'_>) -> Action {
         }
     }
 }
-
 /// The RP2040's temperature sensor.
 struct Thermometer {
     adc: Adc<'static, adc::Async>,

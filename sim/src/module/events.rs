@@ -67,6 +67,9 @@ impl Module {
                     line.extend_from_slice(&msg.payload);
                     line.push(b'"');
                     self.urc(&line);
+                    if let Some(ack) = msg.ack {
+                        self.effects.push(Effect::Ack(id, ack));
+                    }
                 } else if self.client(id).queue.len() < self.cfg.read_queue {
                     let line = format!(
                         "+MQTTMSGI: {id}{s}{}{s}{}{s}{}",
@@ -133,6 +136,14 @@ impl Module {
             }
             Control::ResultDelay(d) => self.result_delay = *d,
             Control::Reboot => self.reboot(now),
+            Control::Silence(d) => {
+                self.silent_until = Some(now + *d);
+                self.input = Input::Command;
+                self.pending_in.clear();
+                self.line.clear();
+                self.line_too_long = false;
+                self.out.clear();
+            }
             Control::Refuse(prefix) => self.refuse_next = Some(prefix.clone()),
         }
         self.tick(now);
@@ -189,6 +200,7 @@ impl Module {
                 self.effects.push(Effect::Kill(id, gen));
                 self.client(id).conn = Conn::Closed;
                 self.cancel_results(id, gen);
+                self.forget_unacknowledged(id, gen);
                 let line = self.cfg.break_report.line(id, cause, self.sep());
                 self.urc(line.as_bytes());
                 if self.cfg.break_then_close {
@@ -205,7 +217,17 @@ impl Module {
         self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
     }
 
+    /// With [`SimConfig::ack_on_read`](crate::SimConfig::ack_on_read): the unread messages
+    /// of connection `gen`, which can no longer be acknowledged, are forgotten (the broker
+    /// sends them again to the next connection of a kept session).
+    fn forget_unacknowledged(&mut self, id: u8, gen: u64) {
+        self.client(id)
+            .queue
+            .retain(|m| m.ack.is_none_or(|a| a.gen != gen));
+    }
+
     fn closed(&mut self, id: u8, gen: u64, now: Instant) {
+        self.forget_unacknowledged(id, gen);
         self.client(id).conn = Conn::Closed;
         let line = format!("+MQTTCLOSE: {id}{}1", self.sep());
         self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);

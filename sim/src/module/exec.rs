@@ -378,6 +378,7 @@ impl Module {
             return self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
         }
         let imei = self.cfg.imei.clone();
+        let manual_acks = self.cfg.ack_on_read;
         let tls = o.tls.then(|| self.tls.clone());
         let client = self.client(id);
         let user = client.user.clone();
@@ -395,6 +396,7 @@ impl Module {
                 .map(|u| (u.user, u.pass)),
             will: client.will.clone(),
             tls,
+            manual_acks,
         };
         client.conn = Conn::Connecting { gen };
         self.effects.push(Effect::Open(id, gen, params));
@@ -409,6 +411,9 @@ impl Module {
         let Some(m) = self.client(id).queue.pop_front() else {
             return self.answer(&[format!("+MQTTREAD: {id}{s}0{s}0{s}0").into_bytes()]);
         };
+        if let Some(ack) = m.ack {
+            self.effects.push(Effect::Ack(id, ack));
+        }
         let head = format!(
             "+MQTTREAD: {id}{s}{}{s}{}{s}{}",
             m.qos,

@@ -75,6 +75,8 @@ pub struct Module {
     tls: TlsSettings,
     /// What `AT+GTSSLERR?` answers: the code of the last TLS failure, 0 before any.
     tls_error: i32,
+    /// Until when the module is silent ([`crate::Control::Silence`]).
+    silent_until: Option<Instant>,
 }
 
 /// Frames a response line: `\r\n<text>\r\n`.
@@ -114,11 +116,16 @@ impl Module {
             commands,
             tls: TlsSettings::default(),
             tls_error: 0,
+            silent_until: None,
         }
     }
 
     /// Bytes to send to the host since the last call.
     pub fn take_output(&mut self) -> Vec<u8> {
+        if self.silent_until.is_some() {
+            // A silent module sends nothing: what it had to say is lost.
+            self.out.clear();
+        }
         std::mem::take(&mut self.out)
     }
 
@@ -129,6 +136,9 @@ impl Module {
 
     /// Bytes received from the host.
     pub fn feed(&mut self, bytes: &[u8], now: Instant) {
+        if self.silent_until.is_some() {
+            return;
+        }
         if !bytes.is_empty() {
             self.last_input = now;
         }
@@ -140,6 +150,9 @@ impl Module {
     /// The earliest time [`Module::tick`] has something to do, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
         let mut at = self.timed.iter().map(|t| t.at).min();
+        if let Some(until) = self.silent_until {
+            at = Some(at.map_or(until, |a| a.min(until)));
+        }
         if let Input::Data { deadline, .. } | Input::File { deadline, .. } = self.input {
             at = Some(at.map_or(deadline, |a| a.min(deadline)));
         }
@@ -152,6 +165,9 @@ impl Module {
 
     /// Does whatever is due at `now`: data-mode timeout, delayed lines, held unsolicited lines.
     pub fn tick(&mut self, now: Instant) {
+        if self.silent_until.is_some_and(|until| now >= until) {
+            self.silent_until = None;
+        }
         if let Input::Data { deadline, .. } | Input::File { deadline, .. } = self.input {
             if now >= deadline {
                 // The partial data is thrown away with the publish.

@@ -61,6 +61,21 @@ pub struct Received {
     pub topic: Vec<u8>,
     /// Payload bytes.
     pub payload: Vec<u8>,
+    /// What to acknowledge to the broker once the message is handed to the host
+    /// ([`SimConfig::ack_on_read`](crate::SimConfig::ack_on_read)); `None`: nothing (acknowledged
+    /// on receipt, or QoS 0).
+    pub ack: Option<Ack>,
+}
+
+/// A broker message's acknowledgement, owed once the host has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ack {
+    /// The connection it came on.
+    pub gen: u64,
+    /// Its packet id.
+    pub pkid: u16,
+    /// Its QoS (1 or 2).
+    pub qos: u8,
 }
 
 /// Everything the module knows about one client id (as after power-up by default).
@@ -109,6 +124,8 @@ pub struct OpenParams {
     pub will: Option<Message>,
     /// TLS settings and files, if the open asked for TLS.
     pub tls: Option<TlsSettings>,
+    /// Acknowledge QoS 1 and 2 messages only when told to ([`Effect::Ack`]).
+    pub manual_acks: bool,
 }
 
 /// The module's TLS settings and uploaded files (all lost on a restart).
@@ -161,6 +178,9 @@ pub enum Effect {
     Close(u8, u64),
     /// Close the socket at once, without DISCONNECT (the broker publishes the will).
     Kill(u8, u64),
+    /// Acknowledge a message to the broker (PUBACK or PUBREC), on client `id`'s connection
+    /// `ack.gen` if it is still the live one.
+    Ack(u8, Ack),
 }
 
 /// Which acknowledged operation a [`Report::Done`] is about.

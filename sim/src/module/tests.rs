@@ -119,6 +119,99 @@ fn data_mode_times_out() {
 }
 
 #[test]
+fn a_silent_module_reads_and_sends_nothing_then_answers_again() {
+    let (mut m, now) = module(SimConfig::default());
+    let gen = connected(&mut m, now);
+    send(&mut m, now, "AT+MQTTCONF=1\r");
+    send(&mut m, now, "AT+MQTTPUB=1,\"t\",1,0,\"x\"\r");
+    m.control(
+        &crate::faults::Control::Silence(Duration::from_secs(2)),
+        now,
+    );
+    // The publish's result, an incoming message's announcement and any answer are lost.
+    m.report(Report::Done(1, gen, Op::Pub, true), now);
+    m.report(
+        Report::Message(
+            1,
+            gen,
+            crate::module::state::Received {
+                qos: 1,
+                topic: b"t".to_vec(),
+                payload: b"p".to_vec(),
+                ack: None,
+            },
+        ),
+        now,
+    );
+    assert_eq!(send(&mut m, now, "AT\r"), "");
+    assert_eq!(m.next_deadline(), Some(now + Duration::from_secs(2)));
+    m.tick(now + Duration::from_secs(2));
+    assert_eq!(m.take_output(), b"");
+    // The message waits in the module all the same.
+    assert_eq!(
+        send(&mut m, now + Duration::from_secs(2), "AT+MQTTREAD=1\r"),
+        "\r\n+MQTTREAD: 1,1,1,1\r\n\"t\",\"p\"\r\n\r\nOK\r\n"
+    );
+}
+
+#[test]
+fn ack_on_read_acknowledges_when_the_host_reads() {
+    let cfg = SimConfig {
+        ack_on_read: true,
+        ..SimConfig::default()
+    };
+    let (mut m, now) = module(cfg);
+    let gen = connected(&mut m, now);
+    send(&mut m, now, "AT+MQTTCONF=1\r");
+    let ack = crate::module::state::Ack {
+        gen,
+        pkid: 7,
+        qos: 1,
+    };
+    m.report(
+        Report::Message(
+            1,
+            gen,
+            crate::module::state::Received {
+                qos: 1,
+                topic: b"t".to_vec(),
+                payload: b"p".to_vec(),
+                ack: Some(ack),
+            },
+        ),
+        now,
+    );
+    assert_eq!(m.take_output(), b"\r\n+MQTTMSGI: 1,1,1,1\r\n");
+    assert!(m.take_effects().is_empty());
+    send(&mut m, now, "AT+MQTTREAD=1\r");
+    assert_eq!(m.take_effects(), vec![Effect::Ack(1, ack)]);
+}
+
+#[test]
+fn ack_on_read_forgets_the_unread_messages_of_a_dropped_connection() {
+    let cfg = SimConfig {
+        ack_on_read: true,
+        ..SimConfig::default()
+    };
+    let (mut m, now) = module(cfg);
+    let gen = connected(&mut m, now);
+    send(&mut m, now, "AT+MQTTCONF=1\r");
+    let received = |pkid| crate::module::state::Received {
+        qos: 1,
+        topic: b"t".to_vec(),
+        payload: b"p".to_vec(),
+        ack: Some(crate::module::state::Ack { gen, pkid, qos: 1 }),
+    };
+    m.report(Report::Message(1, gen, received(1)), now);
+    m.control(&crate::faults::Control::DropBroker(1), now);
+    m.take_output();
+    assert_eq!(
+        send(&mut m, now, "AT+MQTTREAD=1\r"),
+        "\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n"
+    );
+}
+
+#[test]
 fn refuse_answers_error_to_the_next_matching_command_only() {
     let (mut m, now) = module(SimConfig::default());
     m.control(&crate::faults::Control::Refuse("ATE".into()), now);

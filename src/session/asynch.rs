@@ -1,0 +1,369 @@
+//! The session over the async driver.
+//!
+//! Cancel-safety: [`Session::next_event`] may be dropped at any await. The step under way is
+//! a driver operation, itself cancel-safe; the session then does the step again on the next
+//! call (an outbox entry whose publish was dropped after it went out counts as sent once, so
+//! its re-send is counted as a possible duplicate). A message being read is held by the driver
+//! and handed out by the next call. [`Session::publish`] dropped before it returned queued
+//! nothing (QoS 1 and 2) or is a dropped driver publish (QoS 0; see
+//! [`Control::publish`](crate::asynch::Control::publish)).
+
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::Poll;
+
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::mutex::Mutex;
+use embassy_sync::waitqueue::WakerRegistration;
+use embassy_time::{Instant, Timer};
+use embedded_io_async::Write;
+
+use super::{
+    check_publish, core_for, for_core, Core, DataCall, Outbox, OutboxFull, PublishError, Seq,
+    SessionConfig, SessionEvent, SessionState, Stats, Step, WhenFull,
+};
+use crate::asynch::Control;
+use crate::codec::PayloadForm;
+use crate::error::{ConnState, Error};
+use crate::event::Event;
+use crate::types::{ClientId, QoS};
+
+/// A session for one module client over an async [`Control`]. Its methods take `&self`:
+/// one task runs [`next_event`](Self::next_event) in a loop (it does all the work), any task
+/// of the same executor may [`publish`](Self::publish).
+pub struct Session<'s, 'd, W: Write> {
+    control: &'s Control<'d, W>,
+    config: SessionConfig<'s>,
+    core: RefCell<Core>,
+    outbox: Mutex<NoopRawMutex, Outbox<'s>>,
+    queued: Cell<usize>,
+    dropped: Cell<Option<(Seq, u32)>>,
+    /// Alternates between handing out an event and doing a step, so neither starves.
+    event_turn: Cell<bool>,
+    /// Bumped when the outbox got room, or an entry.
+    room: Cell<u32>,
+    work: Cell<bool>,
+    pump: RefCell<WakerRegistration>,
+    publisher: RefCell<WakerRegistration>,
+}
+
+impl<'s, 'd, W: Write> Session<'s, 'd, W> {
+    /// A session for `config.client` over `control`, queueing in `outbox`. Nothing is sent
+    /// until [`next_event`](Self::next_event) runs; it starts with start-up, so the driver's
+    /// `start` need not be called first.
+    pub fn new(control: &'s Control<'d, W>, config: SessionConfig<'s>, outbox: Outbox<'s>) -> Self {
+        Session {
+            control,
+            core: RefCell::new(core_for(&config)),
+            config,
+            queued: Cell::new(outbox.len()),
+            outbox: Mutex::new(outbox),
+            dropped: Cell::new(None),
+            event_turn: Cell::new(false),
+            room: Cell::new(0),
+            work: Cell::new(false),
+            pump: RefCell::new(WakerRegistration::new()),
+            publisher: RefCell::new(WakerRegistration::new()),
+        }
+    }
+
+    /// The driver handle, for anything else (queries, the other module client).
+    pub fn control(&self) -> &'s Control<'d, W> {
+        self.control
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> SessionState {
+        self.core.borrow().state()
+    }
+
+    /// What was counted so far.
+    pub fn stats(&self) -> Stats {
+        self.core.borrow().stats()
+    }
+
+    /// The number of QoS 1 and 2 publishes not yet confirmed.
+    pub fn queued(&self) -> usize {
+        self.queued.get()
+    }
+
+    /// Queues a QoS 1 or 2 publish (it is sent, and sent again after faults, until the module
+    /// confirms it; [`SessionEvent::Delivered`] then reports its [`Seq`]), or sends a QoS 0
+    /// one at once if connected (QoS 0 is never queued: `Ok(None)` once sent).
+    ///
+    /// When the outbox is full, [`SessionConfig::when_full`] decides: wait for room, drop the
+    /// oldest entries, or refuse ([`PublishError::Full`]).
+    pub async fn publish(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+    ) -> Result<Option<Seq>, PublishError> {
+        let id = self.config.client;
+        check_publish(id, topic, payload, qos, retain)?;
+        if qos == QoS::AtMostOnce {
+            if !self.core.borrow().connected() {
+                return Err(PublishError::NotConnected);
+            }
+            return self
+                .control
+                .publish(id, topic, payload, qos, retain)
+                .await
+                .map(|()| None)
+                .map_err(PublishError::Failed);
+        }
+        loop {
+            let seen = self.room.get();
+            {
+                let mut outbox = self.outbox.lock().await;
+                match outbox.push(topic, payload, qos, retain) {
+                    Ok(seq) => {
+                        self.queued.set(outbox.len());
+                        self.work.set(true);
+                        self.pump.borrow_mut().wake();
+                        return Ok(Some(seq));
+                    }
+                    Err(OutboxFull::TooLarge) => return Err(PublishError::TooLarge),
+                    Err(OutboxFull::Full) => match self.config.when_full {
+                        WhenFull::Refuse => return Err(PublishError::Full),
+                        WhenFull::DropOldest => {
+                            if let Some(seq) = outbox.pop() {
+                                self.note_dropped(seq);
+                            }
+                            continue;
+                        }
+                        WhenFull::Wait => {}
+                    },
+                }
+            }
+            poll_fn(|cx| {
+                if self.room.get() != seen {
+                    Poll::Ready(())
+                } else {
+                    self.publisher.borrow_mut().register(cx.waker());
+                    Poll::Pending
+                }
+            })
+            .await;
+        }
+    }
+
+    fn note_dropped(&self, seq: Seq) {
+        self.core.borrow_mut().count_drop();
+        let range = match self.dropped.get() {
+            Some((first, count)) if first.0.wrapping_add(count) == seq.0 => {
+                (first, count.saturating_add(1))
+            }
+            _ => (seq, 1),
+        };
+        self.dropped.set(Some(range));
+        self.pump.borrow_mut().wake();
+    }
+
+    fn made_room(&self, len: usize) {
+        self.queued.set(len);
+        self.room.set(self.room.get().wrapping_add(1));
+        self.publisher.borrow_mut().wake();
+    }
+
+    /// Keeps the connection up, and hands the next event to `f`: a message, a change of the
+    /// connection's state, a delivery, or any other module event. Run it in a loop; the
+    /// session does nothing while it is not running.
+    ///
+    /// Fails only with the port's error ([`Error::Io`]), once the runner stopped: build the
+    /// driver again, and a new session over it.
+    pub async fn next_event<T>(
+        &self,
+        mut f: impl FnMut(SessionEvent<'_>) -> T,
+    ) -> Result<T, Error> {
+        loop {
+            if let Some(e) = self.control.link_error() {
+                return Err(e);
+            }
+            if let Some(s) = self.core.borrow_mut().take_change() {
+                return Ok(f(SessionEvent::State(s)));
+            }
+            if let Some((first, count)) = self.dropped.take() {
+                return Ok(f(SessionEvent::Dropped { first, count }));
+            }
+            let step = self
+                .core
+                .borrow_mut()
+                .next(Instant::now(), self.queued.get() > 0);
+            let ready = poll_fn(|cx| match self.control.poll_event_ready(cx) {
+                Poll::Ready(r) => Poll::Ready(Some(r)),
+                Poll::Pending => Poll::Ready(None),
+            })
+            .await;
+            let take_event = match step {
+                Step::Idle | Step::Wait(_) => {
+                    let until = match step {
+                        Step::Wait(at) => Some(at),
+                        _ => None,
+                    };
+                    self.wait(until).await
+                }
+                _ if self.event_turn.replace(false) => ready,
+                _ => None,
+            };
+            match take_event {
+                Some(Ok(())) => return self.hand_out(&mut f).await,
+                // A message announced: read it here, so that a read that finds nothing never
+                // leaves the session waiting in the driver for an event.
+                Some(Err(client)) => {
+                    let read = self
+                        .control
+                        .read_message(client, |m| f(SessionEvent::Message(m)))
+                        .await;
+                    match read {
+                        Ok(Some(out)) => return Ok(out),
+                        Ok(None) => continue,
+                        Err(error) => {
+                            if let Some(e) = self.control.link_error() {
+                                return Err(e);
+                            }
+                            let failed = Event::ReadFailed { client, error };
+                            return Ok(f(SessionEvent::Module(failed)));
+                        }
+                    }
+                }
+                None => {}
+            }
+            self.event_turn.set(true);
+            if let Some(out) = self.run(step, &mut f).await {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Hands the next driver event to `f`, after the core saw it.
+    async fn hand_out<T>(&self, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Result<T, Error> {
+        let (out, seen) = self
+            .control
+            .next_event(|ev| {
+                let seen = for_core(&ev);
+                let out = match ev {
+                    Event::Message(m) => f(SessionEvent::Message(m)),
+                    other => f(SessionEvent::Module(other)),
+                };
+                (out, seen)
+            })
+            .await?;
+        if let Some(ev) = seen {
+            let id = self.config.client;
+            let state = self.control.state(id);
+            self.core.borrow_mut().event(id, &ev, state, Instant::now());
+        }
+        Ok(out)
+    }
+
+    /// Waits for the driver to have something ([`Control::poll_event_ready`]), or for new
+    /// work or the time `until` (`None`).
+    async fn wait(&self, until: Option<Instant>) -> Option<Result<(), ClientId>> {
+        let mut timer = until.map(Timer::at);
+        poll_fn(|cx| {
+            if let Poll::Ready(r) = self.control.poll_event_ready(cx) {
+                return Poll::Ready(Some(r));
+            }
+            if self.work.take() || self.dropped.get().is_some() {
+                return Poll::Ready(None);
+            }
+            self.pump.borrow_mut().register(cx.waker());
+            if let Some(t) = timer.as_mut() {
+                if Pin::new(t).poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Carries out `step`; a message read or a delivery is handed to `f`.
+    async fn run<T>(&self, step: Step, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Option<T> {
+        let c = self.control;
+        let cfg = &self.config;
+        let id = cfg.client;
+        let mut out = None;
+        let result: Result<bool, Error> = match step {
+            Step::Start => c.start().await.map(|()| true),
+            Step::CheckCall => c.data_call().await.map(|ip| ip.is_some()),
+            Step::Dial => match cfg.call {
+                DataCall::Dial { apn, credentials } => {
+                    c.attach(apn, credentials).await.map(|_| true)
+                }
+                DataCall::UseExisting => Ok(true),
+            },
+            Step::Sync => c.sync_states().await.map(|open| open.contains(id)),
+            Step::Close => c.close(id).await.map(|()| true),
+            Step::Tls => match cfg.tls {
+                Some(tls) => c.provision_tls(tls).await.map(|()| true),
+                None => Ok(true),
+            },
+            Step::User => match cfg.user {
+                Some(u) => c
+                    .set_user(id, u.user, u.password, u.identifier)
+                    .await
+                    .map(|()| true),
+                None => Ok(true),
+            },
+            Step::Will => match cfg.will {
+                Some(w) => c
+                    .set_will_with(id, w.topic, w.qos, w.retain, w.payload, PayloadForm::Auto)
+                    .await
+                    .map(|()| true),
+                None => Ok(true),
+            },
+            Step::Open if c.state(id) == ConnState::Open => Ok(true),
+            Step::Open => match cfg.tls {
+                Some(tls) => c.open_tls(id, cfg.broker, tls.param).await.map(|()| true),
+                None => c.open(id, cfg.broker).await.map(|()| true),
+            },
+            Step::Subscribe(n) => match cfg.subscriptions.get(n) {
+                Some(s) => c.subscribe(id, s.filter, s.qos).await.map(|()| true),
+                None => Ok(true),
+            },
+            Step::Read => match c.read_message(id, |m| f(SessionEvent::Message(m))).await {
+                Ok(Some(t)) => {
+                    out = Some(t);
+                    Ok(true)
+                }
+                Ok(None) => Ok(false),
+                Err(e) => Err(e),
+            },
+            Step::Send => {
+                let mut outbox = self.outbox.lock().await;
+                if outbox.mark_sent() > 0 {
+                    self.core.borrow_mut().count_resend();
+                }
+                let p = outbox.front()?;
+                let r = c.publish(id, p.topic, p.payload, p.qos, p.retain).await;
+                match r {
+                    Ok(()) => {
+                        if let Some(seq) = outbox.pop() {
+                            out = Some(f(SessionEvent::Delivered(seq)));
+                        }
+                        self.made_room(outbox.len());
+                        Ok(true)
+                    }
+                    Err(e @ Error::Invalid(_)) => {
+                        if let Some(seq) = outbox.pop() {
+                            out = Some(f(SessionEvent::Rejected(seq, e)));
+                        }
+                        self.made_room(outbox.len());
+                        return out;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Step::Idle | Step::Wait(_) => return None,
+        };
+        let state = c.state(id);
+        self.core
+            .borrow_mut()
+            .done(step, result, state, Instant::now());
+        out
+    }
+}

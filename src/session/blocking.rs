@@ -1,0 +1,324 @@
+//! The session over the blocking driver.
+
+use embassy_time::{Duration, Instant};
+use embedded_io::{Read, Write};
+
+use super::{
+    check_publish, core_for, for_core, Core, DataCall, Outbox, OutboxFull, PublishError, Seq,
+    SessionConfig, SessionEvent, SessionState, Stats, Step, WhenFull,
+};
+use crate::blocking::Modem;
+use crate::codec::PayloadForm;
+use crate::error::{ConnState, Error};
+use crate::event::Event;
+use crate::types::QoS;
+
+/// A session for one module client over a blocking [`Modem`]. Call [`poll`](Self::poll) in a
+/// loop: it does all the work, and hands out events.
+pub struct Session<'s, 'm, P, const N: usize> {
+    modem: &'m mut Modem<P, N>,
+    config: SessionConfig<'s>,
+    core: Core,
+    outbox: Outbox<'s>,
+    dropped: Option<(Seq, u32)>,
+    event_turn: bool,
+}
+
+impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
+    /// A session for `config.client` over `modem`, queueing in `outbox`. Nothing is sent until
+    /// [`poll`](Self::poll) runs; it starts with start-up.
+    pub fn new(modem: &'m mut Modem<P, N>, config: SessionConfig<'s>, outbox: Outbox<'s>) -> Self {
+        Session {
+            modem,
+            core: core_for(&config),
+            config,
+            outbox,
+            dropped: None,
+            event_turn: false,
+        }
+    }
+
+    /// The driver, for anything else (queries, the other module client).
+    pub fn modem(&mut self) -> &mut Modem<P, N> {
+        self.modem
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> SessionState {
+        self.core.state()
+    }
+
+    /// What was counted so far.
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
+    }
+
+    /// The number of QoS 1 and 2 publishes not yet confirmed.
+    pub fn queued(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Queues a QoS 1 or 2 publish, or sends a QoS 0 one at once if connected; see
+    /// [`asynch::Session::publish`](super::asynch::Session::publish). With
+    /// [`WhenFull::Wait`] a full outbox returns [`PublishError::Full`]: [`poll`](Self::poll)
+    /// (which sends the outbox) and try again.
+    pub fn publish(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+    ) -> Result<Option<Seq>, PublishError> {
+        let id = self.config.client;
+        check_publish(id, topic, payload, qos, retain)?;
+        if qos == QoS::AtMostOnce {
+            if !self.core.connected() {
+                return Err(PublishError::NotConnected);
+            }
+            return self
+                .modem
+                .publish(id, topic, payload, qos, retain)
+                .map(|()| None)
+                .map_err(PublishError::Failed);
+        }
+        loop {
+            match self.outbox.push(topic, payload, qos, retain) {
+                Ok(seq) => return Ok(Some(seq)),
+                Err(OutboxFull::TooLarge) => return Err(PublishError::TooLarge),
+                Err(OutboxFull::Full) => match self.config.when_full {
+                    WhenFull::Refuse | WhenFull::Wait => return Err(PublishError::Full),
+                    WhenFull::DropOldest => {
+                        if let Some(seq) = self.outbox.pop() {
+                            self.core.count_drop();
+                            self.dropped = Some(match self.dropped {
+                                Some((first, count)) if first.0.wrapping_add(count) == seq.0 => {
+                                    (first, count.saturating_add(1))
+                                }
+                                _ => (seq, 1),
+                            });
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Keeps the connection up for up to `timeout`, and hands the next event to `f` if one
+    /// came (`Ok(None)` if none did). A step under way (an open, a publish) may take longer:
+    /// up to the driver's timeouts.
+    ///
+    /// Fails only with the port's error ([`Error::Io`]): build the driver again, and a new
+    /// session over it.
+    pub fn poll<T>(
+        &mut self,
+        timeout: Duration,
+        mut f: impl FnMut(SessionEvent<'_>) -> T,
+    ) -> Result<Option<T>, Error> {
+        let deadline = Instant::now().saturating_add(timeout);
+        let id = self.config.client;
+        loop {
+            if let Some(e) = self.modem.link_error() {
+                return Err(e);
+            }
+            if let Some(s) = self.core.take_change() {
+                return Ok(Some(f(SessionEvent::State(s))));
+            }
+            if let Some((first, count)) = self.dropped.take() {
+                return Ok(Some(f(SessionEvent::Dropped { first, count })));
+            }
+            let now = Instant::now();
+            let step = self.core.next(now, !self.outbox.is_empty());
+            let until = match step {
+                Step::Idle => Some(deadline),
+                Step::Wait(at) => Some(at.min(deadline)),
+                _ if core::mem::take(&mut self.event_turn) => Some(now),
+                _ => None,
+            };
+            if let Some(until) = until {
+                let got = self
+                    .modem
+                    .poll_event(until.saturating_duration_since(now), |ev| {
+                        let seen = for_core(&ev);
+                        let out = match ev {
+                            Event::Message(m) => f(SessionEvent::Message(m)),
+                            other => f(SessionEvent::Module(other)),
+                        };
+                        (out, seen)
+                    })?;
+                if let Some((out, seen)) = got {
+                    if let Some(ev) = seen {
+                        let state = self.modem.state(id);
+                        self.core.event(id, &ev, state, Instant::now());
+                    }
+                    return Ok(Some(out));
+                }
+                if matches!(step, Step::Idle | Step::Wait(_)) {
+                    if Instant::now() >= deadline {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+            }
+            self.event_turn = true;
+            if let Some(out) = self.run(step, &mut f) {
+                return Ok(Some(out));
+            }
+        }
+    }
+
+    /// Carries out `step`; a message read or a delivery is handed to `f`.
+    fn run<T>(&mut self, step: Step, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Option<T> {
+        let cfg = self.config;
+        let id = cfg.client;
+        let m = &mut *self.modem;
+        let mut out = None;
+        let result: Result<bool, Error> = match step {
+            Step::Start => m.start().map(|()| true),
+            Step::CheckCall => m.data_call().map(|ip| ip.is_some()),
+            Step::Dial => match cfg.call {
+                DataCall::Dial { apn, credentials } => m.attach(apn, credentials).map(|_| true),
+                DataCall::UseExisting => Ok(true),
+            },
+            Step::Sync => m.sync_states().map(|open| open.contains(id)),
+            Step::Close => m.close(id).map(|()| true),
+            Step::Tls => match cfg.tls {
+                Some(tls) => m.provision_tls(tls).map(|()| true),
+                None => Ok(true),
+            },
+            Step::User => match cfg.user {
+                Some(u) => m
+                    .set_user(id, u.user, u.password, u.identifier)
+                    .map(|()| true),
+                None => Ok(true),
+            },
+            Step::Will => match cfg.will {
+                Some(w) => m
+                    .set_will_with(id, w.topic, w.qos, w.retain, w.payload, PayloadForm::Auto)
+                    .map(|()| true),
+                None => Ok(true),
+            },
+            Step::Open if m.state(id) == ConnState::Open => Ok(true),
+            Step::Open => match cfg.tls {
+                Some(tls) => m.open_tls(id, cfg.broker, tls.param).map(|()| true),
+                None => m.open(id, cfg.broker).map(|()| true),
+            },
+            Step::Subscribe(n) => match cfg.subscriptions.get(n) {
+                Some(s) => m.subscribe(id, s.filter, s.qos).map(|()| true),
+                None => Ok(true),
+            },
+            Step::Read => match m.read_message(id, |msg| f(SessionEvent::Message(msg))) {
+                Ok(Some(t)) => {
+                    out = Some(t);
+                    Ok(true)
+                }
+                Ok(None) => Ok(false),
+                Err(e) => Err(e),
+            },
+            Step::Send => {
+                if self.outbox.mark_sent() > 0 {
+                    self.core.count_resend();
+                }
+                let p = self.outbox.front()?;
+                match m.publish(id, p.topic, p.payload, p.qos, p.retain) {
+                    Ok(()) => {
+                        out = self.outbox.pop().map(|seq| f(SessionEvent::Delivered(seq)));
+                        Ok(true)
+                    }
+                    Err(e @ Error::Invalid(_)) => {
+                        return self
+                            .outbox
+                            .pop()
+                            .map(|seq| f(SessionEvent::Rejected(seq, e)));
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Step::Idle | Step::Wait(_) => return None,
+        };
+        let state = self.modem.state(id);
+        self.core.done(step, result, state, Instant::now());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Slot;
+    use crate::{Broker, Config};
+
+    /// A port that never answers (publishing QoS 1 and 2 only queues).
+    struct Quiet;
+
+    impl embedded_io::ErrorType for Quiet {
+        type Error = embedded_io::ErrorKind;
+    }
+
+    impl Read for Quiet {
+        fn read(&mut self, _: &mut [u8]) -> Result<usize, Self::Error> {
+            Err(embedded_io::ErrorKind::TimedOut)
+        }
+    }
+
+    impl Write for Quiet {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+
+    /// The next report, which comes before any step is run (the port never answers).
+    fn next(s: &mut Session<'_, '_, Quiet, 64>) -> String {
+        let mut out = String::new();
+        let _ = s.poll(Duration::from_ticks(0), |ev| out = format!("{ev:?}"));
+        out
+    }
+
+    #[test]
+    fn a_full_outbox_refuses_or_drops_the_oldest_as_configured() {
+        let mut modem = Modem::<_, 64>::new(Quiet, Config::default());
+        let (mut bytes, mut slots) = ([0u8; 64], [Slot::EMPTY; 2]);
+        let config = SessionConfig {
+            when_full: WhenFull::Refuse,
+            ..SessionConfig::new(Broker::new("b", 1883))
+        };
+        let mut s = Session::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
+        let q = QoS::AtLeastOnce;
+        assert_eq!(s.publish("t", b"0", q, false), Ok(Some(Seq(0))));
+        assert_eq!(s.publish("t", b"1", q, false), Ok(Some(Seq(1))));
+        assert_eq!(s.publish("t", b"2", q, false), Err(PublishError::Full));
+        assert_eq!(s.queued(), 2);
+        // Never queued: QoS 0 while not connected, a topic the driver would refuse, and an
+        // entry larger than the storage.
+        assert_eq!(
+            s.publish("t", b"x", QoS::AtMostOnce, false),
+            Err(PublishError::NotConnected)
+        );
+        assert!(matches!(
+            s.publish("a/+", b"x", q, false),
+            Err(PublishError::Invalid(_))
+        ));
+        assert_eq!(
+            s.publish("t", &[b'x'; 64], q, false),
+            Err(PublishError::TooLarge)
+        );
+
+        let mut modem = Modem::<_, 64>::new(Quiet, Config::default());
+        let (mut bytes, mut slots) = ([0u8; 64], [Slot::EMPTY; 2]);
+        let config = SessionConfig {
+            when_full: WhenFull::DropOldest,
+            ..SessionConfig::new(Broker::new("b", 1883))
+        };
+        let mut s = Session::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
+        for i in 0..5u8 {
+            s.publish("t", &[b'0' + i], q, false).expect("queued");
+        }
+        assert_eq!(s.queued(), 2);
+        assert_eq!(s.stats().dropped, 3);
+        // The state change comes first, then the drops, in one report.
+        assert!(next(&mut s).starts_with("State(Connecting"));
+        assert_eq!(next(&mut s), "Dropped { first: Seq(0), count: 3 }");
+    }
+}

@@ -1,0 +1,285 @@
+//! A connection that stays up: an optional layer over either driver that keeps one module
+//! client connected across every fault the module reports, resubscribes, and keeps the QoS 1
+//! and 2 publishes that were not yet confirmed.
+//!
+//! Configured once ([`SessionConfig`]: the data call, user, will, TLS, broker, clean-session flag
+//! and the subscriptions), a session brings the client up and keeps it up:
+//!
+//! - on `+MQTTBREAK` (each cause), `+MIPCALL: 0`, the loss of registration, a module restart
+//!   (`RDY`: everything is lost), a module that stops answering (every step times out), and
+//!   failed opens, it goes back as far as the fault requires (start-up, the data call, TLS,
+//!   the user and will, the open) and tries again, with exponential back-off and jitter between
+//!   attempts ([`Backoff`]);
+//! - after every open it subscribes again to every [`Subscription`], in order, then reads what
+//!   the module holds, and only then sends what is queued;
+//! - QoS 1 and 2 publishes go through an [`Outbox`] in storage the caller sizes: a publish made
+//!   while disconnected, or not confirmed by its `+MQTTPUB: <id>,1` before a fault, is sent
+//!   again after the reconnect, in order; QoS 0 publishes are never queued.
+//!
+//! # Delivery guarantee
+//!
+//! At least once, across faults: a QoS 1 or 2 publish accepted by the outbox stays there until
+//! the module confirmed it (`+MQTTPUB: <id>,1`), and is sent again, in order, after any fault
+//! that left its outcome unknown. A message the module sent but whose confirmation was lost
+//! (a break between `OK` and the result line, a restart, a silent module) reaches the broker
+//! twice: such re-sends are counted ([`Stats::resent`]), so duplicates are possible and
+//! counted, never silent. Entries leave the outbox only by confirmation, by the
+//! [`WhenFull::DropOldest`] policy (reported as [`SessionEvent::Dropped`]), or when the module
+//! refuses them for good (reported as [`SessionEvent::Rejected`]). The outbox lives in RAM: a
+//! reset of the microcontroller loses it.
+//!
+//! Incoming messages: with a persistent session (`clean_session: false`) the broker keeps QoS 1
+//! and 2 messages for the device while it is away, and the session reads every message the
+//! module announces or holds (it asks with `AT+MQTTREAD` after every open), so a message the
+//! module received is handed to the application. Whether the module acknowledges a message to
+//! the broker on receipt or only when it is read is the module's: if it acknowledges on
+//! receipt, a message received and not yet read when the module restarts is lost with the
+//! module's memory.
+//!
+//! # Back-off
+//!
+//! The first attempt after a fault of a connected client is made at once. Each failed attempt
+//! waits `initial * 2^(n-1)` (capped at `max`), less a random part of up to `jitter_percent`
+//! of it, from a small PRNG seeded by the caller ([`Backoff::seed`]), so that many devices do
+//! not come back in step. Registration coming back (`+CREG: 1` and the like) ends a wait at
+//! once.
+//!
+//! # Layers
+//!
+//! The decisions (the state, what to do next, the back-off schedule, the outbox bookkeeping)
+//! live in a sans-IO core ([`Core`], [`Outbox`]), tested directly. [`asynch::Session`] (over
+//! [`asynch::Control`](crate::asynch::Control)) and [`blocking::Session`] (over
+//! [`blocking::Modem`](crate::blocking::Modem)) only run its steps. Everything here is generic
+//! and only compiled into a firmware that uses it.
+
+pub mod asynch;
+pub mod blocking;
+mod machine;
+mod outbox;
+
+pub use self::machine::{Backoff, Core, Reason, SessionState, Stage, Stats, Step};
+pub use self::outbox::{Outbox, OutboxFull, Pending, Seq, Slot};
+
+use crate::broker::Broker;
+use crate::codec::{EncodeError, Message};
+use crate::error::Error;
+use crate::event::Event;
+use crate::types::{ClientId, QoS};
+use crate::TlsSetup;
+
+/// How the data call is brought up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DataCall<'a> {
+    /// Use the call that is up (brought up by someone else, or automatically by the module):
+    /// the session checks with `AT+MIPCALL?` and waits (with back-off) while none is.
+    UseExisting,
+    /// Dial it with `AT+MIPCALL=1`, with this APN (or the module's default) and credentials.
+    Dial {
+        /// The APN, or `None` for the module's default.
+        apn: Option<&'a str>,
+        /// User name and password, if the APN needs them.
+        credentials: Option<(&'a str, &'a str)>,
+    },
+}
+
+/// The MQTT account (`AT+MQTTUSER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct User<'a> {
+    /// User name.
+    pub user: &'a str,
+    /// Password.
+    pub password: &'a str,
+    /// The MQTT client identifier; `None`: the module's IMEI.
+    pub identifier: Option<&'a str>,
+}
+
+/// The will (`AT+MQTTWILL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Will<'a> {
+    /// Topic.
+    pub topic: &'a str,
+    /// QoS.
+    pub qos: QoS,
+    /// Retain flag.
+    pub retain: bool,
+    /// Payload (sent in the text form when it is printable text, else in the data form).
+    pub payload: &'a [u8],
+}
+
+/// A subscription the session keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Subscription<'a> {
+    /// Topic filter.
+    pub filter: &'a str,
+    /// Maximum QoS.
+    pub qos: QoS,
+}
+
+/// What a QoS 1 or 2 publish does when the outbox has no room for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum WhenFull {
+    /// Wait until there is room (async); the blocking session returns
+    /// [`PublishError::Full`] and the caller polls and tries again.
+    #[default]
+    Wait,
+    /// Drop the oldest entries until there is room (reported as [`SessionEvent::Dropped`]).
+    DropOldest,
+    /// Refuse the new publish: [`PublishError::Full`].
+    Refuse,
+}
+
+/// Everything a session is configured with, once. Build it from [`SessionConfig::new`] and
+/// change the fields (`SessionConfig { user: Some(..), ..SessionConfig::new(broker) }`).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionConfig<'a> {
+    /// The module client the session owns.
+    pub client: ClientId,
+    /// How the data call comes up.
+    pub call: DataCall<'a>,
+    /// The account, if any (set again after every module restart).
+    pub user: Option<User<'a>>,
+    /// The will, if any (set again after every module restart).
+    pub will: Option<Will<'a>>,
+    /// TLS, if any: provisioned ([`provision_tls`](crate::asynch::Control::provision_tls))
+    /// before the first open and again after every module restart (the module forgets it),
+    /// and every open is [`open_tls`](crate::asynch::Control::open_tls) with its parameter.
+    pub tls: Option<&'a TlsSetup<'a>>,
+    /// The broker; its `clean_session` flag is the session's (use `false` to have the broker
+    /// keep messages while the device is away).
+    pub broker: Broker<'a>,
+    /// The subscriptions, subscribed again in this order after every open.
+    pub subscriptions: &'a [Subscription<'a>],
+    /// The wait between attempts.
+    pub backoff: Backoff,
+    /// What a QoS 1 or 2 publish does when the outbox is full.
+    pub when_full: WhenFull,
+}
+
+impl<'a> SessionConfig<'a> {
+    /// Client 1 to `broker`, using the data call that is up, no user, will or subscription,
+    /// the default back-off, waiting when the outbox is full.
+    pub const fn new(broker: Broker<'a>) -> Self {
+        SessionConfig {
+            client: ClientId::One,
+            call: DataCall::UseExisting,
+            user: None,
+            will: None,
+            tls: None,
+            broker,
+            subscriptions: &[],
+            backoff: Backoff::DEFAULT,
+            when_full: WhenFull::Wait,
+        }
+    }
+}
+
+/// What a session hands the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum SessionEvent<'a> {
+    /// A message arrived (lent from the receive buffer: copy what you keep).
+    Message(Message<'a>),
+    /// The connection's state changed.
+    State(SessionState),
+    /// The module confirmed the outbox entry `Seq` (`+MQTTPUB: <id>,1`); it left the outbox.
+    Delivered(Seq),
+    /// `count` entries, from `first` on, were dropped from the outbox to make room
+    /// ([`WhenFull::DropOldest`]); they may or may not have reached the broker.
+    Dropped {
+        /// The first dropped entry.
+        first: Seq,
+        /// How many, in order from `first`.
+        count: u32,
+    },
+    /// The module refused an outbox entry for good (it can never be sent); it left the
+    /// outbox.
+    Rejected(Seq, Error),
+    /// Any other event of the module (a break, a restart, a registration report, an unknown
+    /// line, losses), after the session acted on it. Nothing is for the application to do.
+    Module(Event<'a>),
+}
+
+/// Why a publish was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The topic or payload breaks a limit of the protocol. Nothing was queued.
+    Invalid(EncodeError),
+    /// The outbox is full ([`WhenFull::Refuse`], or [`WhenFull::Wait`] on the blocking
+    /// session). Nothing was queued.
+    Full,
+    /// Topic and payload together are larger than the outbox's byte storage: they can never
+    /// be queued.
+    TooLarge,
+    /// A QoS 0 publish while the session is not connected (QoS 0 is never queued).
+    NotConnected,
+    /// A QoS 0 publish failed (it is not retried).
+    Failed(Error),
+}
+
+impl core::fmt::Display for PublishError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            PublishError::Invalid(e) => write!(f, "invalid publish: {e}"),
+            PublishError::Full => f.write_str("the outbox is full"),
+            PublishError::TooLarge => {
+                f.write_str("topic and payload are larger than the outbox's storage")
+            }
+            PublishError::NotConnected => f.write_str("not connected (QoS 0 is not queued)"),
+            PublishError::Failed(e) => write!(f, "publish failed: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for PublishError {}
+
+/// Checks a publish as the driver will send it, before it is queued.
+fn check_publish(
+    id: ClientId,
+    topic: &str,
+    payload: &[u8],
+    qos: QoS,
+    retain: bool,
+) -> Result<(), PublishError> {
+    crate::codec::Command::Publish {
+        id,
+        topic,
+        qos,
+        retain,
+        payload,
+        form: crate::codec::PayloadForm::Auto,
+    }
+    .line()
+    .check()
+    .map_err(PublishError::Invalid)
+}
+
+/// The core's view of a configuration.
+fn core_for(config: &SessionConfig<'_>) -> Core {
+    Core::new(
+        config.backoff,
+        matches!(config.call, DataCall::Dial { .. }),
+        config.user.is_some(),
+        config.will.is_some(),
+        config.tls.is_some(),
+        config.subscriptions.len(),
+    )
+}
+
+/// The part of a module event the core acts on, copied out of the driver's buffers.
+fn for_core(event: &Event<'_>) -> Option<Event<'static>> {
+    match *event {
+        Event::Break { client, cause } => Some(Event::Break { client, cause }),
+        Event::Restarted => Some(Event::Restarted),
+        Event::DataCallDown => Some(Event::DataCallDown),
+        Event::Registration(r) => Some(Event::Registration(r)),
+        _ => None,
+    }
+}
