@@ -572,7 +572,6 @@ fn session_provisions_tls_after_every_module_restart() {
             password: PASSWORD,
             identifier: Some(&device_id),
         }),
-        tls: Some(&tls),
         backoff: Backoff {
             initial: embassy_time::Duration::from_millis(50),
             max: embassy_time::Duration::from_millis(500),
@@ -580,7 +579,8 @@ fn session_provisions_tls_after_every_module_restart() {
             seed: 1,
         },
         ..SessionConfig::new(Broker::new("127.0.0.1", tls_addr.port()))
-    };
+    }
+    .with_tls(&tls);
     let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
     let mut session = BlockingSession::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
     let count = |prefix: &str| {
@@ -590,7 +590,7 @@ fn session_provisions_tls_after_every_module_restart() {
             .count()
     };
     let mut deliver =
-        |session: &mut BlockingSession<'_, '_, _, { fibocom_mqtt::RX_BUFFER_MIN }>,
+        |session: &mut BlockingSession<'_, '_, _, { fibocom_mqtt::RX_BUFFER_MIN }, _>,
          payload: &str| {
             let seq = session
                 .publish(&up, payload.as_bytes(), QoS::AtLeastOnce, false)

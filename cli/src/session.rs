@@ -331,7 +331,7 @@ pub fn kept<'a>(
     client_id: &'a str,
     subscriptions: &'a [Subscription<'a>],
     tls: Option<&'a fibocom_mqtt::TlsSetup<'a>>,
-) -> SessionConfig<'a> {
+) -> SessionConfig<'a, Option<&'a fibocom_mqtt::TlsSetup<'a>>> {
     let credentials = match (modem.apn_user.as_deref(), modem.apn_pass.as_deref()) {
         (None, None) => None,
         (u, p) => Some((u.unwrap_or(""), p.unwrap_or(""))),

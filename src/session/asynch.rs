@@ -20,8 +20,8 @@ use embassy_time::{Instant, Timer};
 use embedded_io_async::Write;
 
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, Outbox, OutboxFull, PublishError, Seq,
-    SessionConfig, SessionEvent, SessionState, Stats, Step, WhenFull,
+    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, OutboxFull, PublishError,
+    Seq, SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step, WhenFull,
 };
 use crate::asynch::Control;
 use crate::codec::PayloadForm;
@@ -32,9 +32,9 @@ use crate::types::{ClientId, QoS};
 /// A session for one module client over an async [`Control`]. Its methods take `&self`:
 /// one task runs [`next_event`](Self::next_event) in a loop (it does all the work), any task
 /// of the same executor may [`publish`](Self::publish).
-pub struct Session<'s, 'd, W: Write> {
+pub struct Session<'s, 'd, W: Write, S: SessionTls = NoTls> {
     control: &'s Control<'d, W>,
-    config: SessionConfig<'s>,
+    config: SessionConfig<'s, S>,
     core: RefCell<Core>,
     outbox: Mutex<NoopRawMutex, Outbox<'s>>,
     queued: Cell<usize>,
@@ -48,11 +48,15 @@ pub struct Session<'s, 'd, W: Write> {
     publisher: RefCell<WakerRegistration>,
 }
 
-impl<'s, 'd, W: Write> Session<'s, 'd, W> {
+impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
     /// A session for `config.client` over `control`, queueing in `outbox`. Nothing is sent
     /// until [`next_event`](Self::next_event) runs; it starts with start-up, so the driver's
     /// `start` need not be called first.
-    pub fn new(control: &'s Control<'d, W>, config: SessionConfig<'s>, outbox: Outbox<'s>) -> Self {
+    pub fn new(
+        control: &'s Control<'d, W>,
+        config: SessionConfig<'s, S>,
+        outbox: Outbox<'s>,
+    ) -> Self {
         Session {
             control,
             core: RefCell::new(core_for(&config)),
@@ -298,7 +302,7 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
             },
             Step::Sync => c.sync_states().await.map(|open| open.contains(id)),
             Step::Close => c.close(id).await.map(|()| true),
-            Step::Tls => match cfg.tls {
+            Step::Tls => match cfg.tls.setup() {
                 Some(tls) => c.provision_tls(tls).await.map(|()| true),
                 None => Ok(true),
             },
@@ -317,7 +321,7 @@ impl<'s, 'd, W: Write> Session<'s, 'd, W> {
                 None => Ok(true),
             },
             Step::Open if c.state(id) == ConnState::Open => Ok(true),
-            Step::Open => match cfg.tls {
+            Step::Open => match cfg.tls.setup() {
                 Some(tls) => c.open_tls(id, cfg.broker, tls.param).await.map(|()| true),
                 None => c.open(id, cfg.broker).await.map(|()| true),
             },

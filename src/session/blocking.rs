@@ -4,8 +4,8 @@ use embassy_time::{Duration, Instant};
 use embedded_io::{Read, Write};
 
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, Outbox, OutboxFull, PublishError, Seq,
-    SessionConfig, SessionEvent, SessionState, Stats, Step, WhenFull,
+    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, OutboxFull, PublishError,
+    Seq, SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step, WhenFull,
 };
 use crate::blocking::Modem;
 use crate::codec::PayloadForm;
@@ -15,19 +15,23 @@ use crate::types::QoS;
 
 /// A session for one module client over a blocking [`Modem`]. Call [`poll`](Self::poll) in a
 /// loop: it does all the work, and hands out events.
-pub struct Session<'s, 'm, P, const N: usize> {
+pub struct Session<'s, 'm, P, const N: usize, S: SessionTls = NoTls> {
     modem: &'m mut Modem<P, N>,
-    config: SessionConfig<'s>,
+    config: SessionConfig<'s, S>,
     core: Core,
     outbox: Outbox<'s>,
     dropped: Option<(Seq, u32)>,
     event_turn: bool,
 }
 
-impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
+impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, N, S> {
     /// A session for `config.client` over `modem`, queueing in `outbox`. Nothing is sent until
     /// [`poll`](Self::poll) runs; it starts with start-up.
-    pub fn new(modem: &'m mut Modem<P, N>, config: SessionConfig<'s>, outbox: Outbox<'s>) -> Self {
+    pub fn new(
+        modem: &'m mut Modem<P, N>,
+        config: SessionConfig<'s, S>,
+        outbox: Outbox<'s>,
+    ) -> Self {
         Session {
             modem,
             core: core_for(&config),
@@ -181,7 +185,7 @@ impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
             },
             Step::Sync => m.sync_states().map(|open| open.contains(id)),
             Step::Close => m.close(id).map(|()| true),
-            Step::Tls => match cfg.tls {
+            Step::Tls => match cfg.tls.setup() {
                 Some(tls) => m.provision_tls(tls).map(|()| true),
                 None => Ok(true),
             },
@@ -198,7 +202,7 @@ impl<'s, 'm, P: Read + Write, const N: usize> Session<'s, 'm, P, N> {
                 None => Ok(true),
             },
             Step::Open if m.state(id) == ConnState::Open => Ok(true),
-            Step::Open => match cfg.tls {
+            Step::Open => match cfg.tls.setup() {
                 Some(tls) => m.open_tls(id, cfg.broker, tls.param).map(|()| true),
                 None => m.open(id, cfg.broker).map(|()| true),
             },

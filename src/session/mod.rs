@@ -133,10 +133,44 @@ pub enum WhenFull {
     Refuse,
 }
 
+/// Whether and how a session secures its connection, chosen by type so that a session
+/// without TLS carries no TLS code: [`NoTls`] (plain MQTT, the default), a `&TlsSetup` (always
+/// TLS) or an `Option<&TlsSetup>` (chosen at run time, as the command-line tool does).
+pub trait SessionTls: Copy {
+    /// The TLS setup to provision and open with, if the connection uses TLS.
+    fn setup(&self) -> Option<&TlsSetup<'_>>;
+}
+
+/// Plain MQTT, no TLS: [`SessionConfig::new`]'s choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoTls;
+
+impl SessionTls for NoTls {
+    #[inline]
+    fn setup(&self) -> Option<&TlsSetup<'_>> {
+        None
+    }
+}
+
+impl<'a> SessionTls for &'a TlsSetup<'a> {
+    #[inline]
+    fn setup(&self) -> Option<&TlsSetup<'_>> {
+        Some(*self)
+    }
+}
+
+impl<'a> SessionTls for Option<&'a TlsSetup<'a>> {
+    #[inline]
+    fn setup(&self) -> Option<&TlsSetup<'_>> {
+        *self
+    }
+}
+
 /// Everything a session is configured with, once. Build it from [`SessionConfig::new`] and
-/// change the fields (`SessionConfig { user: Some(..), ..SessionConfig::new(broker) }`).
+/// change the fields (`SessionConfig { user: Some(..), ..SessionConfig::new(broker) }`); for
+/// TLS, [`with_tls`](Self::with_tls).
 #[derive(Debug, Clone, Copy)]
-pub struct SessionConfig<'a> {
+pub struct SessionConfig<'a, T: SessionTls = NoTls> {
     /// The module client the session owns.
     pub client: ClientId,
     /// How the data call comes up.
@@ -145,10 +179,12 @@ pub struct SessionConfig<'a> {
     pub user: Option<User<'a>>,
     /// The will, if any (set again after every module restart).
     pub will: Option<Will<'a>>,
-    /// TLS, if any: provisioned ([`provision_tls`](crate::asynch::Control::provision_tls))
-    /// before the first open and again after every module restart (the module forgets it),
-    /// and every open is [`open_tls`](crate::asynch::Control::open_tls) with its parameter.
-    pub tls: Option<&'a TlsSetup<'a>>,
+    /// TLS, if any ([`SessionTls`]): provisioned
+    /// ([`provision_tls`](crate::asynch::Control::provision_tls)) before the first open and
+    /// again after every module restart (the module forgets it), and every open is
+    /// [`open_tls`](crate::asynch::Control::open_tls) with its parameter. [`NoTls`] compiles
+    /// none of that in.
+    pub tls: T,
     /// The broker; its `clean_session` flag is the session's (use `false` to have the broker
     /// keep messages while the device is away).
     pub broker: Broker<'a>,
@@ -160,20 +196,38 @@ pub struct SessionConfig<'a> {
     pub when_full: WhenFull,
 }
 
-impl<'a> SessionConfig<'a> {
-    /// Client 1 to `broker`, using the data call that is up, no user, will or subscription,
-    /// the default back-off, waiting when the outbox is full.
+impl<'a> SessionConfig<'a, NoTls> {
+    /// Client 1 to `broker`, plain MQTT, using the data call that is up, no user, will or
+    /// subscription, the default back-off, waiting when the outbox is full.
     pub const fn new(broker: Broker<'a>) -> Self {
         SessionConfig {
             client: ClientId::One,
             call: DataCall::UseExisting,
             user: None,
             will: None,
-            tls: None,
+            tls: NoTls,
             broker,
             subscriptions: &[],
             backoff: Backoff::DEFAULT,
             when_full: WhenFull::Wait,
+        }
+    }
+}
+
+impl<'a, T: SessionTls> SessionConfig<'a, T> {
+    /// The same configuration, secured by `tls`: a `&TlsSetup` for TLS always, an
+    /// `Option<&TlsSetup>` to choose at run time.
+    pub const fn with_tls<U: SessionTls>(self, tls: U) -> SessionConfig<'a, U> {
+        SessionConfig {
+            client: self.client,
+            call: self.call,
+            user: self.user,
+            will: self.will,
+            tls,
+            broker: self.broker,
+            subscriptions: self.subscriptions,
+            backoff: self.backoff,
+            when_full: self.when_full,
         }
     }
 }
@@ -262,13 +316,13 @@ fn check_publish(
 }
 
 /// The core's view of a configuration.
-fn core_for(config: &SessionConfig<'_>) -> Core {
+fn core_for<T: SessionTls>(config: &SessionConfig<'_, T>) -> Core {
     Core::new(
         config.backoff,
         matches!(config.call, DataCall::Dial { .. }),
         config.user.is_some(),
         config.will.is_some(),
-        config.tls.is_some(),
+        config.tls.setup().is_some(),
         config.subscriptions.len(),
     )
 }
