@@ -450,6 +450,8 @@ impl Core {
                 ..
             } => Phase::Open,
             Error::WrongState { .. } => Phase::Sync,
+            // The driver saw a restart the session has not: provision TLS again first.
+            Error::TlsLost => Phase::Tls,
             // An open or a dial that failed: is the call (still) up?
             _ if matches!(step, Step::Open | Step::Dial) => Phase::CheckCall,
             // Anything else: the same step again, after the wait.
@@ -892,5 +894,27 @@ mod tests {
         );
         assert_eq!(c.next(t(1000), true), Step::Wait(t(2000)));
         assert_eq!(c.next(t(2000), true), Step::Subscribe(0));
+    }
+
+    #[test]
+    fn an_open_refused_for_lost_tls_provisions_again_first() {
+        let mut c = Core::new(B, false, false, false, true, 0);
+        connect(&mut c, t(0));
+        c.done(
+            Step::Send,
+            Err(Error::WrongState {
+                client: ID,
+                state: ConnState::Closed,
+            }),
+            ConnState::Closed,
+            t(0),
+        );
+        assert_eq!(c.next(t(0), false), Step::Open);
+        c.done(Step::Open, Err(Error::TlsLost), ConnState::Closed, t(0));
+        let mut step = c.next(t(0), false);
+        if let Step::Wait(until) = step {
+            step = c.next(until, false);
+        }
+        assert_eq!(step, Step::Tls);
     }
 }
