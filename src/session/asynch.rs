@@ -302,10 +302,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             },
             Step::Sync => c.sync_states().await.map(|open| open.contains(id)),
             Step::Close => c.close(id).await.map(|()| true),
-            Step::Tls => match cfg.tls.setup() {
-                Some(tls) => c.provision_tls(tls).await.map(|()| true),
-                None => Ok(true),
-            },
+            Step::Tls => cfg.tls.provision(c).await.map(|()| true),
             Step::User => match cfg.user {
                 Some(u) => c
                     .set_user(id, u.user, u.password, u.identifier)
@@ -321,10 +318,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
                 None => Ok(true),
             },
             Step::Open if c.state(id) == ConnState::Open => Ok(true),
-            Step::Open => match cfg.tls.setup() {
-                Some(tls) => c.open_tls(id, cfg.broker, tls.param).await.map(|()| true),
-                None => c.open(id, cfg.broker).await.map(|()| true),
-            },
+            Step::Open => cfg.tls.open(c, id, cfg.broker).await.map(|()| true),
             Step::Subscribe(n) => match cfg.subscriptions.get(n) {
                 Some(s) => c.subscribe(id, s.filter, s.qos).await.map(|()| true),
                 None => Ok(true),

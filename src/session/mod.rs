@@ -136,9 +136,37 @@ pub enum WhenFull {
 /// Whether and how a session secures its connection, chosen by type so that a session
 /// without TLS carries no TLS code: [`NoTls`] (plain MQTT, the default), a `&TlsSetup` (always
 /// TLS) or an `Option<&TlsSetup>` (chosen at run time, as the command-line tool does).
-pub trait SessionTls: Copy {
+///
+/// The async session provisions and opens through this trait, so that the future of a
+/// session without TLS holds no TLS operation at all (a branch that is never taken would
+/// still be compiled into an async state machine).
+pub trait SessionTls: Copy + sealed::Sealed {
     /// The TLS setup to provision and open with, if the connection uses TLS.
     fn setup(&self) -> Option<&TlsSetup<'_>>;
+
+    /// Provisions TLS through `c` (nothing without TLS).
+    #[doc(hidden)]
+    fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c;
+
+    /// Opens module client `id` to `broker` through `c`, over TLS if the connection uses it.
+    #[doc(hidden)]
+    fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+        id: ClientId,
+        broker: Broker<'c>,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c;
+}
+
+mod sealed {
+    /// Only the crate's choices implement [`SessionTls`](super::SessionTls).
+    pub trait Sealed {}
+    impl Sealed for super::NoTls {}
+    impl<'a> Sealed for &'a crate::TlsSetup<'a> {}
+    impl<'a> Sealed for Option<&'a crate::TlsSetup<'a>> {}
 }
 
 /// Plain MQTT, no TLS: [`SessionConfig::new`]'s choice.
@@ -150,6 +178,22 @@ impl SessionTls for NoTls {
     fn setup(&self) -> Option<&TlsSetup<'_>> {
         None
     }
+
+    async fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        _: &'c crate::asynch::Control<'d, W>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+        id: ClientId,
+        broker: Broker<'c>,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+        c.open(id, broker)
+    }
 }
 
 impl<'a> SessionTls for &'a TlsSetup<'a> {
@@ -157,12 +201,50 @@ impl<'a> SessionTls for &'a TlsSetup<'a> {
     fn setup(&self) -> Option<&TlsSetup<'_>> {
         Some(*self)
     }
+
+    fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+        c.provision_tls(self)
+    }
+
+    fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+        id: ClientId,
+        broker: Broker<'c>,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+        c.open_tls(id, broker, self.param)
+    }
 }
 
 impl<'a> SessionTls for Option<&'a TlsSetup<'a>> {
     #[inline]
     fn setup(&self) -> Option<&TlsSetup<'_>> {
         *self
+    }
+
+    async fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+    ) -> Result<(), Error> {
+        match self {
+            Some(tls) => c.provision_tls(tls).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        &'c self,
+        c: &'c crate::asynch::Control<'d, W>,
+        id: ClientId,
+        broker: Broker<'c>,
+    ) -> Result<(), Error> {
+        match self {
+            Some(tls) => c.open_tls(id, broker, tls.param).await,
+            None => c.open(id, broker).await,
+        }
     }
 }
 
