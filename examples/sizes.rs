@@ -20,12 +20,12 @@ fn main() {
         fibocom_mqtt::RX_BUFFER_MIN
     );
     println!(
-        "async Client handle, less its writer:          {} bytes",
+        "async Control handle, less its writer:         {} bytes",
         client - writer
     );
     println!(
         "async Runner, less its reader:                  {} bytes",
         runner - reader
     );
-    println!("blocking Client<(), 0> (state, no buffer):      {blocking0} bytes");
+    println!("blocking Modem<(), 0> (state, no buffer):       {blocking0} bytes");
 }

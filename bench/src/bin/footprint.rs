@@ -76,10 +76,10 @@ fn main() {
         &format!("State<{N}>: with the receive / message buffer"),
         state_n,
     );
-    row("Client handle (less its writer)", client);
+    row("Control handle (less its writer)", client);
     row("Runner (less its reader)", runner);
     let total = state0 + client + runner;
-    row("driver state in all: State<0> + Client + Runner", total);
+    row("driver state in all: State<0> + Control + Runner", total);
     println!(
         "  budget: the driver state for two clients, message buffer excluded, under {BUDGET} B: {} ({} B to spare)",
         if total < BUDGET { "met" } else { "MISSED" },
@@ -110,21 +110,21 @@ fn main() {
     let id = ClientId::One;
     println!("async operation futures (held by the calling task while it runs):");
     row("Runner::run", size_of_val(&runner.run()));
-    row("Client::start", size_of_val(&client.start()));
+    row("Control::start", size_of_val(&client.start()));
     row(
-        "Client::open",
+        "Control::open",
         size_of_val(&client.open(id, Broker::new("broker.example.com", 1883))),
     );
     row(
-        "Client::subscribe",
+        "Control::subscribe",
         size_of_val(&client.subscribe(id, "a/b", QoS::AtLeastOnce)),
     );
     row(
-        "Client::publish",
+        "Control::publish",
         size_of_val(&client.publish(id, "a/b", b"x", QoS::AtLeastOnce, false)),
     );
     row(
-        "Client::next_event",
+        "Control::next_event",
         size_of_val(&client.next_event(|_| ())),
     );
 }
