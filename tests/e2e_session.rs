@@ -637,3 +637,96 @@ fn session_provisions_tls_after_every_module_restart() {
     assert_eq!(count("AT+GTSSLFILE="), 2);
     assert_eq!(count(&tls_open), 3);
 }
+
+/// The async session over TLS (`with_tls`): provisioned before the first open, not again after
+/// a broker drop, again after a module restart; every open is a TLS open.
+#[test]
+fn async_session_provisions_tls_after_every_module_restart() {
+    use fibocom_mqtt::TlsSetup;
+    use fibocom_sim::broker::tls::{TestPki, TlsOptions};
+
+    let pki = TestPki::new();
+    let env = Env::in_process_with(|o| o.tls = Some(TlsOptions::new(pki.server())));
+    let tls_addr = env
+        .in_process_broker()
+        .and_then(|b| b.tls_addr())
+        .expect("the TLS listener");
+    let sim = env.sim();
+    let up = env.topic("up");
+    let device_id = env.client_id("device");
+    let mut obs = env.observer("obs");
+    let ca = pki.ca_pem();
+    let tls = TlsSetup::new().trust(ca.as_bytes());
+    let count = |prefix: &str| {
+        sim.received_commands()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    };
+    // The simulator records command lines with their quotes escaped.
+    let tls_open = format!("AT+MQTTOPEN=1,\\\"127.0.0.1\\\",{},1,60,1", tls_addr.port());
+    drive(&sim, e2e::config(), async |c| {
+        obs.subscribe(&up).await;
+        let config = SessionConfig {
+            call: DataCall::Dial {
+                apn: None,
+                credentials: None,
+            },
+            user: Some(User {
+                user: USER,
+                password: PASSWORD,
+                identifier: Some(&device_id),
+            }),
+            backoff: Backoff {
+                initial: embassy_time::Duration::from_millis(50),
+                max: embassy_time::Duration::from_millis(500),
+                jitter_percent: 0,
+                seed: 1,
+            },
+            ..SessionConfig::new(Broker::new("127.0.0.1", tls_addr.port()))
+        }
+        .with_tls(&tls);
+        let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
+        let session = Session::new(c, config, Outbox::new(&mut bytes, &mut slots));
+        let deliver = async |payload: &str| {
+            let seq = session
+                .publish(&up, payload.as_bytes(), QoS::AtLeastOnce, false)
+                .await
+                .expect("queued")
+                .expect("a sequence number");
+            let mut delivered = false;
+            while !delivered {
+                session
+                    .next_event(|ev| delivered |= ev == SessionEvent::Delivered(seq))
+                    .await
+                    .expect("the link is up");
+            }
+        };
+        deliver("first").await;
+        assert_eq!(obs.next().await.payload, b"first");
+        assert_eq!((count("AT+GTSSLVER="), count("AT+GTSSLFILE=")), (1, 1));
+        assert_eq!(count(&tls_open), 1, "{:?}", sim.received_commands());
+
+        sim.drop_broker(1);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        deliver("after a drop").await;
+        assert_eq!(obs.next().await.payload, b"after a drop");
+        assert_eq!(
+            count("AT+GTSSLVER="),
+            1,
+            "not provisioned again after a drop"
+        );
+        assert_eq!(count(&tls_open), 2);
+
+        sim.reboot();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        deliver("after a restart").await;
+        assert_eq!(obs.next().await.payload, b"after a restart");
+        assert_eq!(
+            count("AT+GTSSLVER="),
+            2,
+            "provisioned again after the restart"
+        );
+        assert_eq!(count(&tls_open), 3);
+    });
+}
