@@ -539,14 +539,8 @@ fn session_provisions_tls_after_every_module_restart() {
     use fibocom_mqtt::host::TcpPort;
     use fibocom_mqtt::session::blocking::Session as BlockingSession;
     use fibocom_mqtt::TlsSetup;
-    use fibocom_sim::broker::tls::{TestPki, TlsOptions};
 
-    let pki = TestPki::new();
-    let env = Env::in_process_with(|o| o.tls = Some(TlsOptions::new(pki.server())));
-    let tls_addr = env
-        .in_process_broker()
-        .and_then(|b| b.tls_addr())
-        .expect("the TLS listener");
+    let (pki, env, tls_addr) = tls_env();
     let sim = env.sim();
     let up = env.topic("up");
     let device_id = env.client_id("device");
@@ -562,25 +556,7 @@ fn session_provisions_tls_after_every_module_restart() {
     let port = TcpPort::connect(sim.tcp_addr().expect("tcp"), Duration::from_secs(5))
         .expect("connect to the simulator");
     let mut modem = Modem::<_, { fibocom_mqtt::RX_BUFFER_MIN }>::new(port, e2e::config());
-    let config = SessionConfig {
-        call: DataCall::Dial {
-            apn: None,
-            credentials: None,
-        },
-        user: Some(User {
-            user: USER,
-            password: PASSWORD,
-            identifier: Some(&device_id),
-        }),
-        backoff: Backoff {
-            initial: embassy_time::Duration::from_millis(50),
-            max: embassy_time::Duration::from_millis(500),
-            jitter_percent: 0,
-            seed: 1,
-        },
-        ..SessionConfig::new(Broker::new("127.0.0.1", tls_addr.port()))
-    }
-    .with_tls(&tls);
+    let config = tls_session_config(&device_id, tls_addr.port()).with_tls(&tls);
     let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
     let mut session = BlockingSession::new(&mut modem, config, Outbox::new(&mut bytes, &mut slots));
     let count = |prefix: &str| {
@@ -643,14 +619,8 @@ fn session_provisions_tls_after_every_module_restart() {
 #[test]
 fn async_session_provisions_tls_after_every_module_restart() {
     use fibocom_mqtt::TlsSetup;
-    use fibocom_sim::broker::tls::{TestPki, TlsOptions};
 
-    let pki = TestPki::new();
-    let env = Env::in_process_with(|o| o.tls = Some(TlsOptions::new(pki.server())));
-    let tls_addr = env
-        .in_process_broker()
-        .and_then(|b| b.tls_addr())
-        .expect("the TLS listener");
+    let (pki, env, tls_addr) = tls_env();
     let sim = env.sim();
     let up = env.topic("up");
     let device_id = env.client_id("device");
@@ -667,25 +637,7 @@ fn async_session_provisions_tls_after_every_module_restart() {
     let tls_open = format!("AT+MQTTOPEN=1,\\\"127.0.0.1\\\",{},1,60,1", tls_addr.port());
     drive(&sim, e2e::config(), async |c| {
         obs.subscribe(&up).await;
-        let config = SessionConfig {
-            call: DataCall::Dial {
-                apn: None,
-                credentials: None,
-            },
-            user: Some(User {
-                user: USER,
-                password: PASSWORD,
-                identifier: Some(&device_id),
-            }),
-            backoff: Backoff {
-                initial: embassy_time::Duration::from_millis(50),
-                max: embassy_time::Duration::from_millis(500),
-                jitter_percent: 0,
-                seed: 1,
-            },
-            ..SessionConfig::new(Broker::new("127.0.0.1", tls_addr.port()))
-        }
-        .with_tls(&tls);
+        let config = tls_session_config(&device_id, tls_addr.port()).with_tls(&tls);
         let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
         let session = Session::new(c, config, Outbox::new(&mut bytes, &mut slots));
         let deliver = async |payload: &str| {
@@ -729,4 +681,40 @@ fn async_session_provisions_tls_after_every_module_restart() {
         );
         assert_eq!(count(&tls_open), 3);
     });
+}
+
+/// The in-process broker with a TLS listener (its certificates, the environment, and the
+/// listener's address).
+fn tls_env() -> (fibocom_sim::broker::tls::TestPki, Env, std::net::SocketAddr) {
+    use fibocom_sim::broker::tls::{TestPki, TlsOptions};
+    let pki = TestPki::new();
+    let env = Env::in_process_with(|o| o.tls = Some(TlsOptions::new(pki.server())));
+    let tls_addr = env
+        .in_process_broker()
+        .and_then(|b| b.tls_addr())
+        .expect("the TLS listener");
+    (pki, env, tls_addr)
+}
+
+/// The TLS sessions' configuration, TLS aside: the test account as `device_id`, the broker's
+/// TLS listener on `port`, a short back-off without jitter.
+fn tls_session_config(device_id: &str, port: u16) -> SessionConfig<'_> {
+    SessionConfig {
+        call: DataCall::Dial {
+            apn: None,
+            credentials: None,
+        },
+        user: Some(User {
+            user: USER,
+            password: PASSWORD,
+            identifier: Some(device_id),
+        }),
+        backoff: Backoff {
+            initial: embassy_time::Duration::from_millis(50),
+            max: embassy_time::Duration::from_millis(500),
+            jitter_percent: 0,
+            seed: 1,
+        },
+        ..SessionConfig::new(Broker::new("127.0.0.1", port))
+    }
 }
