@@ -64,6 +64,14 @@ pub struct Config {
     /// How many times start-up sends `AT` (one answer timeout apart) before giving up.
     /// Default 10.
     pub probe_attempts: u8,
+    /// How many failed reads of the port in a row, with no byte received between them, mean
+    /// the link is dead. Default 8. A failed read is otherwise transient (a UART's framing,
+    /// parity, break or overrun error): it is reported by
+    /// [`Event::LinkError`](crate::Event::LinkError), the item being received is dropped, and
+    /// the driver reads on. End of file (a read of 0 bytes) and the kinds `BrokenPipe`,
+    /// `NotConnected`, `ConnectionReset` and `ConnectionAborted` mean a dead link at once.
+    /// 1 (or 0) makes every failed read fatal.
+    pub dead_after_errors: u16,
 }
 
 impl Default for Config {
@@ -100,6 +108,7 @@ impl Config {
             receive_mode: ReceiveMode::Buffered,
             echo_off: true,
             probe_attempts: 10,
+            dead_after_errors: 8,
         }
     }
 
@@ -124,6 +133,8 @@ impl Config {
         echo_off: bool;
         /// Sets [`probe_attempts`](Self::probe_attempts).
         probe_attempts: u8;
+        /// Sets [`dead_after_errors`](Self::dead_after_errors).
+        dead_after_errors: u16;
     }
 
     /// The default settings with every timeout scaled to `answer` for the OK/ERROR answer and

@@ -42,6 +42,17 @@ pub enum Event<'a> {
     /// Things were lost since the last report because the application was slow or the module
     /// sent more than the buffers hold.
     Lost(Losses),
+    /// Reads of the port failed `count` times since the last report, the last with `kind`: a
+    /// UART's framing, parity, break or overrun error (transient: bytes were lost or garbled
+    /// where it struck). What was being received then was dropped, never half-used; the driver
+    /// reads on. Too many in a row ([`Config::dead_after_errors`](crate::Config::dead_after_errors))
+    /// mean the link is dead: the runner returns the error, and every waiter ends with it.
+    LinkError {
+        /// The last error's kind.
+        kind: embedded_io::ErrorKind,
+        /// How many reads failed since the last report.
+        count: u16,
+    },
     /// A message announced by `+MQTTMSGI` could not be read.
     ReadFailed {
         /// The client.

@@ -433,8 +433,9 @@ fn events() {
             msg(ClientId::Two, 0, b"c", b"\0\""),
             msg(ClientId::One, 1, b"m0", b"p,\"q"),
             Ev::Unsolicited(b"+SIM READY".to_vec()),
-            lost(0, 1, 0),
+            // Back to back, both held and handed out in order: nothing lost.
             msg(ClientId::Two, 0, b"x", b"1"),
+            msg(ClientId::Two, 0, b"x", b"2"),
             Ev::Garbled(b"+MQTTOPEN: x".to_vec()),
             Ev::Restarted,
         ]

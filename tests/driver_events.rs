@@ -175,20 +175,41 @@ fn mode_0_message_is_held_and_delivered() {
 }
 
 #[test]
-fn mode_0_second_message_while_one_is_held_is_counted_lost() {
-    let script = r#"
-<< \r\n+MQTTMSG: 1,0,"a","first"\r\n
-<< \r\n+MQTTMSG: 1,0,"a","second"\r\n
-<< \r\n+MQTTMSG: 1,0,"a","third"\r\n
-"#;
-    let evs = run!(script, fast(), |c| {
+fn mode_0_messages_back_to_back_are_all_held_in_order() {
+    // Five small messages pushed in one burst (a broker delivering a backlog): none is lost.
+    let mut script = String::from("<< ");
+    for i in 0..5 {
+        script.push_str(&format!("\\r\\n+MQTTMSG: 1,0,\"a\",\"m{i}\"\\r\\n"));
+    }
+    script.push('\n');
+    let evs = run!(&script, fast(), |c| {
         sleep(100).await;
         events_until_quiet(c, 100).await
     });
-    assert_eq!(
-        evs,
-        vec![lost(0, 2, 0), msg(ClientId::One, 0, b"a", b"first")]
+    let want: Vec<Ev> = (0..5)
+        .map(|i| msg(ClientId::One, 0, b"a", format!("m{i}").as_bytes()))
+        .collect();
+    assert_eq!(evs, want);
+}
+
+#[test]
+fn mode_0_messages_beyond_what_is_held_are_counted_lost() {
+    let n = fibocom_mqtt::proto::HELD_MESSAGES + 2;
+    let mut script = String::from("<< ");
+    for i in 0..n {
+        script.push_str(&format!("\\r\\n+MQTTMSG: 1,0,\"a\",\"m{i}\"\\r\\n"));
+    }
+    script.push('\n');
+    let evs = run!(&script, fast(), |c| {
+        sleep(100).await;
+        events_until_quiet(c, 100).await
+    });
+    let mut want = vec![lost(0, 2, 0)];
+    want.extend(
+        (0..fibocom_mqtt::proto::HELD_MESSAGES)
+            .map(|i| msg(ClientId::One, 0, b"a", format!("m{i}").as_bytes())),
     );
+    assert_eq!(evs, want);
 }
 
 #[test]

@@ -96,7 +96,8 @@ fn blocking_driver_over_tcp_survives_quiet_stretches() {
 #[test]
 fn plain_std_stream_fails_where_the_port_does_not() {
     // Why the port exists: a TcpStream with a read timeout through FromStd reports its timeout
-    // as WouldBlock, which embedded-io sees as Other.
+    // as WouldBlock, which embedded-io sees as Other: a failed read, reported, and after
+    // `dead_after_errors` of them in a row the link is taken for dead.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let _module = listener.accept().unwrap();
@@ -105,10 +106,20 @@ fn plain_std_stream_fails_where_the_port_does_not() {
         .unwrap();
     let port = embedded_io_adapters::std::FromStd::new(stream);
     let mut modem = Modem::<_, 1536>::new(port, Config::default());
-    assert_eq!(
-        modem.poll_event(Duration::from_millis(200), |_| ()),
-        Err(Error::Io(ErrorKind::Other))
-    );
+    let mut reported = 0;
+    let end = loop {
+        assert!(reported < 20, "the link is never taken for dead");
+        match modem.poll_event(Duration::from_millis(200), |ev| match ev {
+            Event::LinkError { kind, count } => (kind, count),
+            other => panic!("unexpected {other:?}"),
+        }) {
+            Ok(Some((ErrorKind::Other, count))) => reported += count,
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(end, Error::Io(ErrorKind::Other));
+    assert!(reported >= 1 && reported < Config::default().dead_after_errors);
 }
 
 #[test]

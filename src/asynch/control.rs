@@ -11,6 +11,7 @@ use core::future::{poll_fn, Future};
 use core::pin::Pin;
 use core::task::Poll;
 
+use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::mutex::Mutex;
 use embassy_time::{Instant, Timer};
@@ -44,7 +45,7 @@ pub struct Control<'d, W> {
     pub(crate) ops: [Mutex<NoopRawMutex, ()>; 2],
 }
 
-fn io<E: embedded_io::Error>(e: E) -> Error {
+fn io_error<E: embedded_io::Error>(e: E) -> Error {
     Error::Io(e.kind())
 }
 
@@ -156,7 +157,7 @@ impl<'d, W: Write> Control<'d, W> {
                 while let Some(chunk) = chunks.next(&mut num) {
                     let mut rest = chunk;
                     while !rest.is_empty() {
-                        let n = w.write(rest).await.map_err(io)?;
+                        let n = self.or_dead(w.write(rest)).await?;
                         if n == 0 {
                             return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
                         }
@@ -166,7 +167,7 @@ impl<'d, W: Write> Control<'d, W> {
                     }
                 }
                 crate::log::sent(tx, line, end);
-                w.flush().await.map_err(io)?;
+                self.or_dead(w.flush()).await?;
                 self.shared.with(|x| x.sent(tx, Instant::now()));
             }
         }
@@ -200,6 +201,28 @@ impl<'d, W: Write> Control<'d, W> {
             // The deadline passed: poll again, and the exchange acts on it.
         })
         .await
+    }
+
+    /// Runs `io` (a write to the port) until it ends or the link dies, whichever comes first:
+    /// a write that waits for the runner (the pipe of a duplex port) ends with the port's
+    /// error once the runner stopped.
+    async fn or_dead<T, E: embedded_io::Error>(
+        &self,
+        io: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, Error> {
+        let dead = poll_fn(|cx| match self.shared.with(|x| x.link_error()) {
+            Some(e) => Poll::Ready(e),
+            None => {
+                // Only the operation holding the AT channel writes.
+                self.shared
+                    .register(cx, crate::proto::wake::Waiter::Channel);
+                Poll::Pending
+            }
+        });
+        match select(io, dead).await {
+            Either::First(r) => r.map_err(io_error),
+            Either::Second(e) => Err(e),
+        }
     }
 
     fn ops_lock(&self, id: ClientId) -> &Mutex<NoopRawMutex, ()> {

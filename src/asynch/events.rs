@@ -20,8 +20,11 @@ impl<W: Write> Control<'_, W> {
     /// and reads each message with `AT+MQTTREAD` only when this is called, so the module keeps
     /// them until the application is ready and nothing is lost. The message's topic and payload
     /// are lent from the receive buffer for the duration of `f`: copy what you keep. In mode 0
-    /// one message is held in the receive buffer until this is called; one arriving while
-    /// another is held is lost and reported by [`Event::Lost`].
+    /// messages arriving back to back are held in the receive buffer, in order, until this
+    /// hands them out one by one: up to [`HELD_MESSAGES`](crate::proto::HELD_MESSAGES), as long
+    /// as their bytes fit (while they fill it, the runner waits and the port's buffering holds
+    /// what comes). One arriving while that many are held is lost and counted by
+    /// [`Event::Lost`].
     ///
     /// Other events wait in a queue of [`EVENT_QUEUE`](crate::proto::EVENT_QUEUE) entries (the
     /// text of at most one unknown line at a time); what does not fit is counted and reported

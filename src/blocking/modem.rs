@@ -81,7 +81,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     }
 
     /// One read of the port, fed to the exchange. A read that times out is no error; one that
-    /// fails or ends (0 bytes) takes the link down.
+    /// ends (0 bytes), or fails in a way that means the link is dead, takes the link down
+    /// (see [`Config::dead_after_errors`]); any other failure is transient.
     fn read_port(&mut self) -> Result<(), Error> {
         let rx: &mut RxBuf<[u8]> = &mut self.rx;
         let space = rx.space();
@@ -91,20 +92,15 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             // Full of kept data: nothing more can come in until it is released.
             return Ok(());
         }
-        let kind = match self.port.read(want) {
-            Ok(0) => ErrorKind::BrokenPipe,
-            Ok(n) => {
-                rx.push(chunk.get(..n).unwrap_or(&[]));
-                rx.process(&mut self.exchange, Instant::now());
-                return Ok(());
-            }
+        let read = match self.port.read(want) {
+            Ok(n) => Ok(chunk.get(..n).unwrap_or(&[])),
             Err(e) => match embedded_io::Error::kind(&e) {
+                // The port's way of saying nothing came (see the module's documentation).
                 ErrorKind::TimedOut | ErrorKind::Interrupted => return Ok(()),
-                k => k,
+                k => Err(k),
             },
         };
-        self.exchange.link_failed(kind);
-        Err(Error::Io(kind))
+        crate::proto::link::on_read(&mut self.exchange, rx, read, Instant::now())
     }
 
     /// Writes `tx` for the operation whose line is `line`.

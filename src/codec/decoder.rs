@@ -71,6 +71,14 @@ impl Decoder {
         }
     }
 
+    /// A decoder that drops everything up to and including the next line end, then parses: for
+    /// a stream in which bytes were just lost (what follows is the tail of a broken item).
+    pub(crate) const fn resync() -> Self {
+        Decoder {
+            mode: Resume::SkipToLineEnd,
+        }
+    }
+
     /// Decodes from `input`, the unconsumed bytes of a receive buffer that holds at most
     /// `capacity` bytes.
     #[inline]

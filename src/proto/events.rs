@@ -39,6 +39,10 @@ pub(crate) enum Taken {
         text: heapless::Vec<u8, TEXT_SLOT>,
     },
     Lost(Losses),
+    LinkError {
+        kind: embedded_io::ErrorKind,
+        count: u16,
+    },
 }
 
 impl Taken {
@@ -58,6 +62,10 @@ impl Taken {
             } => Event::Garbled(text),
             Taken::Text { text, .. } => Event::Unsolicited(text),
             Taken::Lost(l) => Event::Lost(*l),
+            Taken::LinkError { kind, count } => Event::LinkError {
+                kind: *kind,
+                count: *count,
+            },
         }
     }
 }
@@ -74,10 +82,12 @@ pub(crate) struct Events {
     text: heapless::Vec<u8, TEXT_SLOT>,
     text_queued: bool,
     /// What was lost since the last report: events dropped because the queue or the text slot
-    /// was full; messages lost (a mode-0 message arriving while another was still held, a read
+    /// was full; messages lost (a mode-0 message arriving while [`HELD_MESSAGES`](super::HELD_MESSAGES) were still held, a read
     /// answer no one waited for, or an announcement count that overflowed); lines longer than
     /// the receive buffer, dropped.
     pub(crate) lost: Losses,
+    /// Transient read errors since the last report: the last one's kind, and how many.
+    link: Option<(embedded_io::ErrorKind, u16)>,
 }
 
 impl Events {
@@ -85,6 +95,19 @@ impl Events {
         if self.queue.push_back(ev).is_err() {
             self.lost.events = self.lost.events.saturating_add(1);
         }
+    }
+
+    /// Counts a transient read error of the port, reported by the next
+    /// [`Event::LinkError`] (one report for all the errors since the last one, so a noisy line
+    /// never floods the queue).
+    pub(crate) fn link_error(&mut self, kind: embedded_io::ErrorKind) {
+        let count = self.link.map_or(0, |(_, n)| n).saturating_add(1);
+        self.link = Some((kind, count));
+    }
+
+    /// Forgets the transient read errors not reported yet.
+    pub(crate) fn take_link_errors(&mut self) {
+        self.link = None;
     }
 
     /// Queues a text event for `line`, truncated to [`TEXT_SLOT`] bytes.
@@ -107,6 +130,9 @@ impl Events {
         if let Some(l) = self.take_losses() {
             return Some(Taken::Lost(l));
         }
+        if let Some((kind, count)) = self.link.take() {
+            return Some(Taken::LinkError { kind, count });
+        }
         Some(match self.queue.pop_front()? {
             Queued::Break { client, cause } => Taken::Break { client, cause },
             Queued::Restarted => Taken::Restarted,
@@ -123,7 +149,7 @@ impl Events {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.queue.is_empty() && self.link.is_none()
     }
 
     /// Takes the loss counters, if any is non-zero.

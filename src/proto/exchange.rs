@@ -130,6 +130,8 @@ pub(crate) struct Exchange {
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
+    /// Read errors counted towards a dead link.
+    pub(crate) link: super::link::Health,
     /// How the module reports messages, as start-up left it (`None` before start-up, and after
     /// the module restarted).
     pub(crate) receive_mode: Option<crate::types::ReceiveMode>,

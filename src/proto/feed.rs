@@ -24,10 +24,10 @@ pub(crate) enum Keep {
 }
 
 impl Exchange {
-    /// Feeds one item received at `now`; `held`: a message is held in the receive buffer
+    /// Feeds one item received at `now`; `held`: how many messages the receive buffer holds
     /// already. Says what the receive buffer keeps; whom to wake is in
     /// [`take_wake`](Exchange::take_wake).
-    pub(crate) fn handle(&mut self, item: &Item<'_>, now: Instant, held: bool) -> Keep {
+    pub(crate) fn handle(&mut self, item: &Item<'_>, now: Instant, held: usize) -> Keep {
         let collecting = self.unanswered().filter(|c| c.op.collects()).map(|c| c.op);
         // What an answer line of a collecting command means for the buffer.
         let answer = if collecting.is_some() {
@@ -87,15 +87,16 @@ impl Exchange {
             }
             Item::Message(_) => {
                 self.wake_mut().events = true;
-                if held {
+                // Back to back, they wait in the receive buffer in order, as many as it holds.
+                if held >= super::rx::HELD_MESSAGES {
                     self.events.lost.messages = self.events.lost.messages.saturating_add(1);
                     Keep::Nothing
                 } else {
                     Keep::Message
                 }
             }
-            Item::Read(m) => self.read_answer(m.client, true, held),
-            Item::ReadEmpty(c) => self.read_answer(c, false, held),
+            Item::Read(m) => self.read_answer(m.client, true, held > 0),
+            Item::ReadEmpty(c) => self.read_answer(c, false, held > 0),
             Item::MipCall(call) => {
                 if collecting == Some(Op::Query(Query::MipCall)) {
                     return Keep::Answer;

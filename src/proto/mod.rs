@@ -8,6 +8,7 @@
 //! - `client`, `channel`: the state of one module client, and of the AT channel.
 //! - `startup`: the start-up sequence.
 //! - `out`: the bytes of what the exchange says to write.
+//! - `link`: what a read of the port means: transient errors, and when the link is dead.
 //! - `rx`: the receive buffer, which lends held messages and kept answers.
 //! - `events`: the queue of unsolicited events and the loss counters.
 
@@ -17,6 +18,7 @@ pub(crate) mod client;
 pub(crate) mod events;
 pub(crate) mod exchange;
 pub(crate) mod feed;
+pub(crate) mod link;
 pub(crate) mod op;
 pub(crate) mod out;
 pub(crate) mod rx;
@@ -28,3 +30,4 @@ pub(crate) mod wake;
 mod tests;
 
 pub use events::{Losses, EVENT_QUEUE, TEXT_SLOT};
+pub use rx::HELD_MESSAGES;

@@ -7,6 +7,11 @@ use super::feed::Keep;
 use crate::codec::{Decoded, Decoder, Item, Message};
 use crate::types::{ClientId, QoS};
 
+/// How many messages the receive buffer holds at most until the application takes them (mode-0
+/// messages arriving back to back, or one read with `AT+MQTTREAD`), as long as their bytes fit
+/// in the buffer. One more arriving is lost, and counted.
+pub const HELD_MESSAGES: usize = 8;
+
 /// A message held in the receive buffer until the application takes it: its client and QoS,
 /// and where its topic and payload lie.
 #[derive(Debug, Clone)]
@@ -16,21 +21,21 @@ pub(crate) struct HeldMessage {
     /// Where the item starts (nothing from here on may be dropped while it is held).
     start: usize,
     /// The topic's bytes, from `start`.
-    topic: (usize, usize),
+    topic: (u16, u16),
     /// The payload's bytes, from `start`.
-    payload: (usize, usize),
+    payload: (u16, u16),
 }
 
-/// Where `part` lies in `whole`, as (offset from `base`, length).
-fn span(base: &[u8], part: &[u8]) -> (usize, usize) {
+/// Where `part` lies in `base`, as (offset from `base`, length), if that fits in 16 bits.
+fn span(base: &[u8], part: &[u8]) -> Option<(u16, u16)> {
     let at = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-    (at, part.len())
+    Some((u16::try_from(at).ok()?, u16::try_from(part.len()).ok()?))
 }
 
 /// The receive buffer: `buf[..fill]` holds received bytes, `buf[pos..fill]` those not parsed
 /// yet. Bytes before `pos` are dropped at the next compaction (when bytes received do not fit
-/// at the end), except what is kept: the answer of a collecting command (`answer`) and a held
-/// mode-0 message.
+/// at the end), except what is kept: the answer of a collecting command (`answer`) and the held
+/// messages (in the order they came).
 #[derive(Debug)]
 pub(crate) struct RxBuf<B: ?Sized> {
     pub(crate) fill: usize,
@@ -38,7 +43,7 @@ pub(crate) struct RxBuf<B: ?Sized> {
     pub(crate) decoder: Decoder,
     /// The answer of the collecting command in flight: start, and end once its final came.
     pub(crate) answer: Option<(usize, Option<usize>)>,
-    message: Option<HeldMessage>,
+    messages: heapless::Deque<HeldMessage, HELD_MESSAGES>,
     pub(crate) buf: B,
 }
 
@@ -49,7 +54,7 @@ impl<const N: usize> RxBuf<[u8; N]> {
             pos: 0,
             decoder: Decoder::new(),
             answer: None,
-            message: None,
+            messages: heapless::Deque::new(),
             buf: [0; N],
         }
     }
@@ -62,7 +67,21 @@ impl RxBuf<[u8]> {
         self.pos = 0;
         self.decoder = Decoder::new();
         self.answer = None;
-        self.message = None;
+        self.messages.clear();
+    }
+
+    /// A read of the port failed: bytes may have been lost where it struck. The item being
+    /// received (the unparsed bytes, a line or message begun) is dropped, and so is the rest of
+    /// it as it arrives, up to the next line end. What was parsed before (a kept answer, held
+    /// messages) stays.
+    pub(crate) fn drop_partial(&mut self) {
+        let partial = self.fill > self.pos || self.decoder != Decoder::new();
+        self.fill = self.pos;
+        self.decoder = if partial {
+            Decoder::resync()
+        } else {
+            Decoder::new()
+        };
     }
 
     /// Free space: at the end, and what a compaction would free at the front. [`push`] takes
@@ -99,7 +118,7 @@ impl RxBuf<[u8]> {
                 *e = e.saturating_sub(keep);
             }
         }
-        if let Some(m) = self.message.as_mut() {
+        for m in self.messages.iter_mut() {
             m.start = m.start.saturating_sub(keep);
         }
     }
@@ -157,7 +176,7 @@ impl RxBuf<[u8]> {
                 Decoded::Item(ref item, consumed) => {
                     crate::log::rx(input.get(..consumed).unwrap_or(&[]));
                     let start = self.pos;
-                    match x.handle(item, now, self.message.is_some()) {
+                    match x.handle(item, now, self.messages.len()) {
                         Keep::Nothing => {}
                         Keep::Answer => {
                             if self.answer.is_none() {
@@ -170,13 +189,24 @@ impl RxBuf<[u8]> {
                         }
                         Keep::Message => {
                             if let Item::Message(m) | Item::Read(m) = item {
-                                self.message = Some(HeldMessage {
-                                    client: m.client,
-                                    qos: m.qos,
-                                    start,
-                                    topic: span(input, m.topic),
-                                    payload: span(input, m.payload),
-                                });
+                                let held = span(input, m.topic)
+                                    .zip(span(input, m.payload))
+                                    .map(|(topic, payload)| HeldMessage {
+                                        client: m.client,
+                                        qos: m.qos,
+                                        start,
+                                        topic,
+                                        payload,
+                                    })
+                                    .ok_or(())
+                                    .and_then(|h| self.messages.push_back(h).map_err(|_| ()));
+                                if held.is_err() {
+                                    // Longer than 64 KiB, or no room (the exchange checked):
+                                    // lost, and said so.
+                                    x.events.lost.messages =
+                                        x.events.lost.messages.saturating_add(1);
+                                    x.wake_mut().events = true;
+                                }
                             }
                         }
                     }
@@ -197,7 +227,7 @@ impl RxBuf<[u8]> {
         if let Some((start, _)) = self.answer {
             keep = keep.min(start);
         }
-        if let Some(m) = &self.message {
+        if let Some(m) = self.messages.front() {
             keep = keep.min(m.start);
         }
         keep
@@ -219,15 +249,15 @@ impl RxBuf<[u8]> {
 
     /// Whether a message is held.
     pub(crate) fn holds_message(&self) -> bool {
-        self.message.is_some()
+        !self.messages.is_empty()
     }
 
-    /// The held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
+    /// The first held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
     pub(crate) fn message(&self) -> Option<Message<'_>> {
-        let m = self.message.as_ref()?;
-        let part = |(at, len): (usize, usize)| {
-            let from = m.start.checked_add(at)?;
-            self.buf.get(from..from.checked_add(len)?)
+        let m = self.messages.front()?;
+        let part = |(at, len): (u16, u16)| {
+            let from = m.start.checked_add(usize::from(at))?;
+            self.buf.get(from..from.checked_add(usize::from(len))?)
         };
         Some(Message {
             client: m.client,
@@ -237,8 +267,8 @@ impl RxBuf<[u8]> {
         })
     }
 
-    /// Lets the held message go.
+    /// Lets the first held message go; the next one, if any, is handed out next.
     pub(crate) fn release_message(&mut self) {
-        self.message = None;
+        self.messages.pop_front();
     }
 }

@@ -107,6 +107,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
     ) -> Result<Option<Seq>, PublishError> {
         let id = self.config.client;
         check_publish(id, topic, payload, qos, retain)?;
+        self.admit()?;
         if qos == QoS::AtMostOnce {
             if !self.core.borrow().connected() {
                 return Err(PublishError::NotConnected);
@@ -122,6 +123,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             let seen = self.room.get();
             {
                 let mut outbox = self.outbox.lock().await;
+                self.admit()?;
                 match outbox.push(topic, payload, qos, retain) {
                     Ok(seq) => {
                         self.queued.set(outbox.len());
@@ -143,7 +145,8 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
                 }
             }
             poll_fn(|cx| {
-                if self.room.get() != seen {
+                // Room, or a dead link (the pump wakes this when it sees one).
+                if self.room.get() != seen || self.core.borrow().link_error().is_some() {
                     Poll::Ready(())
                 } else {
                     self.publisher.borrow_mut().register(cx.waker());
@@ -152,6 +155,20 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             })
             .await;
         }
+    }
+
+    /// Whether a publish may be taken (the core decides): refused once the link is dead.
+    fn admit(&self) -> Result<(), PublishError> {
+        if let Some(e) = self.control.link_error() {
+            self.link_down(e);
+        }
+        self.core.borrow().admit().map_err(PublishError::Failed)
+    }
+
+    /// The link is dead: the core knows it, and publishers waiting for room are told.
+    fn link_down(&self, e: Error) {
+        self.core.borrow_mut().link_down(e);
+        self.publisher.borrow_mut().wake();
     }
 
     fn note_dropped(&self, seq: Seq) {
@@ -176,12 +193,21 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
     /// connection's state, a delivery, or any other module event. Run it in a loop; the
     /// session does nothing while it is not running.
     ///
-    /// Fails only with the port's error ([`Error::Io`]), once the runner stopped: build the
-    /// driver again, and a new session over it.
-    pub async fn next_event<T>(
-        &self,
-        mut f: impl FnMut(SessionEvent<'_>) -> T,
-    ) -> Result<T, Error> {
+    /// Fails only with the port's error ([`Error::Io`]), once the link is dead (the runner
+    /// returned): at once, and on every later call. Publishes are then refused with that error
+    /// ([`PublishError::Failed`]), also those waiting for room. Build the driver again, and a
+    /// new session over it.
+    pub async fn next_event<T>(&self, f: impl FnMut(SessionEvent<'_>) -> T) -> Result<T, Error> {
+        let r = self.pump(f).await;
+        if let Some(e) = self.control.link_error() {
+            self.link_down(e);
+            return Err(e);
+        }
+        r
+    }
+
+    /// [`next_event`](Self::next_event), but for telling the core of a dead link.
+    async fn pump<T>(&self, mut f: impl FnMut(SessionEvent<'_>) -> T) -> Result<T, Error> {
         loop {
             if let Some(e) = self.control.link_error() {
                 return Err(e);

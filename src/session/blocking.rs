@@ -75,6 +75,10 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
     ) -> Result<Option<Seq>, PublishError> {
         let id = self.config.client;
         check_publish(id, topic, payload, qos, retain)?;
+        if let Some(e) = self.modem.link_error() {
+            self.core.link_down(e);
+        }
+        self.core.admit().map_err(PublishError::Failed)?;
         if qos == QoS::AtMostOnce {
             if !self.core.connected() {
                 return Err(PublishError::NotConnected);
@@ -122,6 +126,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
         let id = self.config.client;
         loop {
             if let Some(e) = self.modem.link_error() {
+                self.core.link_down(e);
                 return Err(e);
             }
             if let Some(s) = self.core.take_change() {

@@ -210,6 +210,8 @@ pub struct Core {
     /// Alternates reads and sends while both wait.
     read_turn: bool,
     stats: Stats,
+    /// The port's error, once the link is dead: the session can do nothing more.
+    dead: Option<Error>,
 }
 
 impl Core {
@@ -243,6 +245,7 @@ impl Core {
             read_owed: false,
             read_turn: false,
             stats: Stats::default(),
+            dead: None,
         }
     }
 
@@ -278,6 +281,25 @@ impl Core {
         }
         self.reported = Some(now);
         Some(now)
+    }
+
+    /// The link is dead (the port's `error`, seen by the pump or by a publish): the session can
+    /// do nothing more. From now on every publish is refused with that error (nothing is queued
+    /// into a dead session) and whoever waits for room is told so.
+    pub fn link_down(&mut self, error: Error) {
+        if self.dead.is_none() {
+            self.dead = Some(error);
+        }
+    }
+
+    /// The port's error, once the link is dead.
+    pub fn link_error(&self) -> Option<Error> {
+        self.dead
+    }
+
+    /// Whether a publish may be taken now: `Err` with the port's error once the link is dead.
+    pub fn admit(&self) -> Result<(), Error> {
+        self.dead.map_or(Ok(()), Err)
     }
 
     /// What was counted.

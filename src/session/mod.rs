@@ -356,7 +356,8 @@ pub enum PublishError {
     TooLarge,
     /// A QoS 0 publish while the session is not connected (QoS 0 is never queued).
     NotConnected,
-    /// A QoS 0 publish failed (it is not retried).
+    /// A QoS 0 publish failed (it is not retried); or the link is dead (the port's error,
+    /// [`Error::Io`]): nothing was queued, and a publish waiting for room ends with it.
     Failed(Error),
 }
 

@@ -84,6 +84,10 @@ pub enum Ev {
         client: fibocom_mqtt::ClientId,
         error: fibocom_mqtt::Error,
     },
+    LinkError {
+        kind: embedded_io::ErrorKind,
+        count: u16,
+    },
 }
 
 /// Copies an event out.
@@ -104,6 +108,7 @@ pub fn owned(ev: fibocom_mqtt::Event<'_>) -> Ev {
         Event::Garbled(l) => Ev::Garbled(l.to_vec()),
         Event::Lost(l) => Ev::Lost(l),
         Event::ReadFailed { client, error } => Ev::ReadFailed { client, error },
+        Event::LinkError { kind, count } => Ev::LinkError { kind, count },
         other => panic!("an event this helper does not know: {other:?}"),
     }
 }
