@@ -107,6 +107,11 @@ impl Plan {
         self.active = false;
     }
 
+    /// Random faults again.
+    pub fn resume(&mut self) {
+        self.active = true;
+    }
+
     fn next(&mut self) -> u64 {
         // xorshift64*
         self.rng ^= self.rng >> 12;
@@ -203,6 +208,31 @@ impl Plan {
             }
             _ => n,
         }
+    }
+}
+
+thread_local! {
+    /// What every plan of this thread injected, added up when each is dropped.
+    static TOTALS: RefCell<Counts> = RefCell::new(Counts::default());
+}
+
+/// What the plans of this thread injected so far.
+pub fn totals() -> Counts {
+    TOTALS.with(|t| *t.borrow())
+}
+
+impl Drop for Plan {
+    fn drop(&mut self) {
+        let c = self.counts;
+        TOTALS.with(|t| {
+            let mut t = t.borrow_mut();
+            t.errors += c.errors;
+            t.lost += c.lost;
+            t.garbled += c.garbled;
+            t.splits += c.splits;
+            t.stalls += c.stalls;
+            t.short_writes += c.short_writes;
+        });
     }
 }
 
