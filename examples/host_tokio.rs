@@ -50,7 +50,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             FromTokio::new(wr),
             Config::default(),
         );
-        let runner = tokio::task::spawn_local(async move { runner.run().await });
+        // `run` returns only when the link is dead: say so once (a later call stays pending).
+        let runner = tokio::task::spawn_local(async move {
+            let error = runner.run().await;
+            eprintln!("serial link dead: {error}");
+        });
         let result = app(&modem).await;
         runner.abort();
         result

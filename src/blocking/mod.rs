@@ -19,9 +19,14 @@
 //!   (`Error::Io(BrokenPipe)`), and every operation fails with that error until the driver
 //!   is built again. A port that returns 0 because nothing arrived in time stops the
 //!   driver at the first quiet moment;
-//! - fails with any other error kind only when the link failed: the link is then down
-//!   the same way (`Error::Io(kind)`). Note that `std::io::ErrorKind::WouldBlock` is such a kind: embedded-io
-//!   maps it to `Other`.
+//! - fails with any other error kind when a read went wrong. Kinds `BrokenPipe`,
+//!   `NotConnected`, `ConnectionReset` and `ConnectionAborted` take the link down at once;
+//!   any other (a UART's framing, parity, break or overrun error) is transient: it is
+//!   reported ([`Event::LinkError`](crate::Event::LinkError)), what was being received is
+//!   dropped, and the driver reads on, until
+//!   [`Config::dead_after_errors`](crate::Config::dead_after_errors) of them in a row (no
+//!   byte between them) take the link down the same way (`Error::Io(kind)`). Note that
+//!   `std::io::ErrorKind::WouldBlock` is such a kind: embedded-io maps it to `Other`.
 //!
 //! `write` and `flush` may block until the bytes are handed to the hardware.
 //!

@@ -20,7 +20,7 @@
 
 use core::fmt::Write as _;
 
-use defmt::{info, warn};
+use defmt::{error, info, warn};
 use embassy_executor::Spawner;
 use embassy_futures::join::join;
 use embassy_rp::adc::{self, Adc};
@@ -89,14 +89,15 @@ static STATE: StaticCell<State<{ fibocom_mqtt::RX_BUFFER_MIN }>> = StaticCell::n
 static UART_TX: StaticCell<[u8; 256]> = StaticCell::new();
 static UART_RX: StaticCell<[u8; 1024]> = StaticCell::new();
 
-/// Reads the module's output for the driver. The UART reports framing, parity, break and
-/// overrun errors; the runner returns on one, and running it again resumes.
+/// Reads the module's output for the driver. The UART's framing, parity, break and overrun
+/// errors are transient: the driver drops what was being received, reports them
+/// (`Event::LinkError`) and reads on. `run` returns only when the link is dead (errors in a
+/// row, see `Config::dead_after_errors`); a later call would stay pending, so log once and wait.
 #[embassy_executor::task]
 async fn modem(mut runner: Runner<'static, BufferedUartRx>) -> ! {
-    loop {
-        let error = runner.run().await;
-        warn!("serial link: {}", error);
-    }
+    let error = runner.run().await;
+    error!("serial link dead: {}", error);
+    core::future::pending().await
 }
 
 #[embassy_executor::main]
@@ -139,7 +140,12 @@ async fn main(spawner: Spawner) {
                         .await;
                 }
                 Ok(Action::None) => {}
-                Err(e) => warn!("serial link: {}", e),
+                Err(e) => {
+                    // Only a dead link ends `next_event`, and every later call would fail at
+                    // once: say it once, then wait (a watchdog or a power cycle takes over).
+                    error!("serial link dead: {}", e);
+                    core::future::pending::<()>().await;
+                }
             }
         }
     };
