@@ -13,13 +13,14 @@ use crate::types::{ClientId, QoS};
 pub const HELD_MESSAGES: usize = 8;
 
 /// A message held in the receive buffer until the application takes it: its client and QoS,
-/// and where its topic and payload lie.
+/// and where its topic and payload lie. Positions are 16-bit (12 bytes an entry): a message
+/// that starts past 64 KiB into a larger buffer cannot be held, and is counted lost.
 #[derive(Debug, Clone)]
 pub(crate) struct HeldMessage {
     client: ClientId,
     qos: QoS,
     /// Where the item starts (nothing from here on may be dropped while it is held).
-    start: usize,
+    start: u16,
     /// The topic's bytes, from `start`.
     topic: (u16, u16),
     /// The payload's bytes, from `start`.
@@ -118,8 +119,9 @@ impl RxBuf<[u8]> {
                 *e = e.saturating_sub(keep);
             }
         }
+        let shift = u16::try_from(keep).unwrap_or(u16::MAX);
         for m in self.messages.iter_mut() {
-            m.start = m.start.saturating_sub(keep);
+            m.start = m.start.saturating_sub(shift);
         }
     }
 
@@ -191,7 +193,8 @@ impl RxBuf<[u8]> {
                             if let Item::Message(m) | Item::Read(m) = item {
                                 let held = span(input, m.topic)
                                     .zip(span(input, m.payload))
-                                    .map(|(topic, payload)| HeldMessage {
+                                    .zip(u16::try_from(start).ok())
+                                    .map(|((topic, payload), start)| HeldMessage {
                                         client: m.client,
                                         qos: m.qos,
                                         start,
@@ -201,8 +204,8 @@ impl RxBuf<[u8]> {
                                     .ok_or(())
                                     .and_then(|h| self.messages.push_back(h).map_err(|_| ()));
                                 if held.is_err() {
-                                    // Longer than 64 KiB, or no room (the exchange checked):
-                                    // lost, and said so.
+                                    // Past 64 KiB, or no room (the exchange checked): lost,
+                                    // and said so.
                                     x.events.lost.messages =
                                         x.events.lost.messages.saturating_add(1);
                                     x.wake_mut().events = true;
@@ -228,7 +231,7 @@ impl RxBuf<[u8]> {
             keep = keep.min(start);
         }
         if let Some(m) = self.messages.front() {
-            keep = keep.min(m.start);
+            keep = keep.min(usize::from(m.start));
         }
         keep
     }
@@ -256,7 +259,7 @@ impl RxBuf<[u8]> {
     pub(crate) fn message(&self) -> Option<Message<'_>> {
         let m = self.messages.front()?;
         let part = |(at, len): (u16, u16)| {
-            let from = m.start.checked_add(usize::from(at))?;
+            let from = usize::from(m.start).checked_add(usize::from(at))?;
             self.buf.get(from..from.checked_add(usize::from(len))?)
         };
         Some(Message {

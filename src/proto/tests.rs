@@ -477,3 +477,67 @@ fn largest_messages_read_in_a_row_fit_whatever_the_read_size() {
         r.release_message();
     }
 }
+
+/// Feeds one read's outcome as both drivers do.
+fn read(f: &mut Fixture, r: Result<&[u8], embedded_io::ErrorKind>, at: u64) -> Result<(), Error> {
+    let rx: &mut RxBuf<[u8]> = &mut f.rx;
+    super::link::on_read(&mut f.x, rx, r, ms(at))
+}
+
+#[test]
+fn a_read_error_drops_the_item_under_way_and_its_tail() {
+    use embedded_io::ErrorKind::Other;
+    let mut f = Fixture::new();
+    let mut t = f.start(Op::Simple, None);
+    f.send_line(&mut t);
+    // A payload ending in OK, cut by the error: neither half is used, the tail is no `OK`.
+    assert_eq!(read(&mut f, Ok(b"\r\n+MQTTMSG: 1,0,\"a\",\"x"), 1), Ok(()));
+    assert_eq!(read(&mut f, Err(Other), 1), Ok(()));
+    assert_eq!(read(&mut f, Ok(b"\r\nOK\"\r\n"), 2), Ok(()));
+    assert_eq!(
+        f.poll(&mut t, 2),
+        None,
+        "the tail is not taken for a final result"
+    );
+    assert_eq!(read(&mut f, Ok(b"\r\nOK\r\n"), 3), Ok(()));
+    assert_eq!(f.poll(&mut t, 3), Some(Step::Done(Ok(Reply::Done))));
+    let rx: &RxBuf<[u8]> = &f.rx;
+    assert!(!rx.holds_message());
+    let ev = f.x.events.take().map(|t| match t.event() {
+        crate::Event::LinkError { kind, count } => Some((kind, count)),
+        _ => None,
+    });
+    assert_eq!(ev, Some(Some((Other, 1))));
+    assert_eq!(f.x.link_error(), None);
+}
+
+#[test]
+fn errors_in_a_row_kill_the_link_and_a_byte_between_them_does_not() {
+    use embedded_io::ErrorKind::Other;
+    let mut f = Fixture::new();
+    f.x.config.dead_after_errors = 3;
+    for _ in 0..2 {
+        assert_eq!(read(&mut f, Err(Other), 1), Ok(()));
+    }
+    assert_eq!(
+        read(&mut f, Ok(b"\r\n"), 1),
+        Ok(()),
+        "a byte: the count starts again"
+    );
+    for _ in 0..2 {
+        assert_eq!(read(&mut f, Err(Other), 1), Ok(()));
+    }
+    assert_eq!(read(&mut f, Err(Other), 1), Err(Error::Io(Other)));
+    assert_eq!(f.x.link_error(), Some(Error::Io(Other)));
+    // End of file and a port that says the link is gone: dead at once.
+    for (r, kind) in [
+        (Ok(&b""[..]), embedded_io::ErrorKind::BrokenPipe),
+        (
+            Err(embedded_io::ErrorKind::ConnectionReset),
+            embedded_io::ErrorKind::ConnectionReset,
+        ),
+    ] {
+        let mut f = Fixture::new();
+        assert_eq!(read(&mut f, r, 1), Err(Error::Io(kind)));
+    }
+}
