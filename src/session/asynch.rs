@@ -200,8 +200,8 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
     pub async fn next_event<T>(&self, f: impl FnMut(SessionEvent<'_>) -> T) -> Result<T, Error> {
         let r = self.pump(f).await;
         if let Some(e) = self.control.link_error() {
+            // An event handed out before is still returned; the next call fails.
             self.link_down(e);
-            return Err(e);
         }
         r
     }
