@@ -33,6 +33,8 @@ pub(crate) struct Client {
     late: [u8; 5],
     /// A `+MQTTCLOSE: <id>,1` after `+MQTTBREAK` is absorbed.
     absorb_close: bool,
+    /// The operation under way saw a result line of its kind absorbed as a late one.
+    absorbed: bool,
     /// Messages announced by `+MQTTMSGI` and not yet read.
     pub(crate) waiting: u16,
 }
@@ -65,6 +67,7 @@ impl Client {
             });
         }
         if let Some(r) = r {
+            self.absorbed = false;
             self.op = ClientOp::Sent(r);
             self.state = match r {
                 ResultOf::Open => ConnState::Opening,
@@ -94,10 +97,19 @@ impl Client {
 
     /// The operation gives up (dropped or timed out) before its outcome came: its late result
     /// line is absorbed when it comes, and the state is put back.
+    ///
+    /// Unless a line of its kind was absorbed as a late one while it waited: then either that
+    /// line was its own (the one owed before was lost on the way, as bytes are on a noisy
+    /// link) or its own is still to come; the two cannot be told apart, and owing one more
+    /// would, in the first case, make every later operation of the kind take its own line for
+    /// a late one and time out, for ever. Nothing more is owed: a line that still comes finds
+    /// the client idle and only sets its state.
     pub(crate) fn give_up(&mut self) {
         match self.op {
             ClientOp::Sent(of) | ClientOp::Waiting { of, .. } => {
-                self.owe(of);
+                if !core::mem::take(&mut self.absorbed) {
+                    self.owe(of);
+                }
                 self.undo();
             }
             ClientOp::Finished(_) | ClientOp::Idle => self.op = ClientOp::Idle,
@@ -152,8 +164,12 @@ impl Client {
         if let Some(n) = self.late.get_mut(slot(r)).filter(|n| **n > 0) {
             // Late: its operation gave up. Dropped, but the state follows the module.
             *n = n.saturating_sub(1);
-            if matches!(self.op, ClientOp::Idle) {
-                self.settle(r, ok);
+            match self.op {
+                ClientOp::Idle => self.settle(r, ok),
+                ClientOp::Sent(of) | ClientOp::Waiting { of, .. } if of == r => {
+                    self.absorbed = true;
+                }
+                _ => {}
             }
             return false;
         }

@@ -541,3 +541,26 @@ fn errors_in_a_row_kill_the_link_and_a_byte_between_them_does_not() {
         assert_eq!(read(&mut f, r, 1), Err(Error::Io(kind)));
     }
 }
+
+#[test]
+fn a_result_line_lost_for_good_does_not_swallow_every_later_one() {
+    let sub = || Op::Async(ONE, ResultOf::Subscribe);
+    let mut f = Fixture::opened();
+    // 1: its result line is lost on the way: it times out, and its line is owed.
+    let mut t = f.start(sub(), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n", 1);
+    let timeout = Some(Step::Done(Err(Error::ResultTimeout)));
+    assert_eq!(f.poll(&mut t, 1 + 35_000), timeout);
+    // 2: its own line is taken for the late one (they cannot be told apart): it times out.
+    let mut t = f.start(sub(), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTSUB: 1,1\r\n", 40_000);
+    assert_eq!(f.poll(&mut t, 40_000), None);
+    assert_eq!(f.poll(&mut t, 40_000 + 35_000), timeout);
+    // 3: nothing is owed any more: its line is its own.
+    let mut t = f.start(sub(), None);
+    f.send_line(&mut t);
+    f.recv(b"\r\nOK\r\n\r\n+MQTTSUB: 1,1\r\n", 80_000);
+    assert_eq!(f.poll(&mut t, 80_000), Some(Step::Done(Ok(Reply::Done))));
+}
