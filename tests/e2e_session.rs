@@ -5,9 +5,10 @@
 //! the device publishes `FIBOCOM_SOAK_MESSAGES` messages (default 2,000) through the session
 //! while an independent client publishes as many to the device, and a fault thread drops the
 //! broker connection, the data call and registration, reboots the module and makes it fall
-//! silent, at random moments chosen by `FIBOCOM_SOAK_SEED` (default 1). At the end every
-//! message must have arrived on each side (duplicates are counted, and only allowed where the
-//! session re-sent a message whose outcome was unknown), in order of first arrival, and the
+//! silent, at random moments chosen by `FIBOCOM_SOAK_SEED` (default 1); every kind comes once
+//! first, in an order the seed shuffles, and the run lasts until each was injected. At the end
+//! every message must have arrived on each side (duplicates are counted, and only allowed where
+//! the session re-sent a message whose outcome was unknown), in order of first arrival, and the
 //! figures are printed. `FIBOCOM_SOAK_BAUD` changes the line rate (0: unpaced).
 //!
 //! ```text

@@ -190,8 +190,9 @@ impl Plan {
     /// After a read of `buf[..n]`: drops or flips a byte. Returns the new length (0: read
     /// again, the only byte was lost).
     fn after_read(&mut self, f: ReadFault, buf: &mut [u8], n: usize) -> usize {
-        if n == 0 {
-            return 0;
+        // A read that was waiting when the faults stopped delivers what it got, untouched.
+        if n == 0 || !self.active {
+            return n;
         }
         match f {
             ReadFault::Lose => {
