@@ -170,7 +170,7 @@ mod tls;
 mod types;
 
 pub use broker::Broker;
-pub use config::Config;
+pub use config::{Config, Leftover};
 pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};

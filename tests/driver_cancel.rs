@@ -248,14 +248,13 @@ fn close_dropped_after_ok_then_late_success() {
 
 #[test]
 fn attach_dropped_after_ok() {
+    // The dropped attach's call comes up late: the driver learns it, and the next attach
+    // keeps it without dialling again.
     let script = r#"
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n
 .. 400
 << \r\n+MIPCALL: 10.0.0.2\r\n
->> AT+MIPCALL=1\r
-<< \r\nOK\r\n
-<< \r\n+MIPCALL: 10.0.0.3\r\n
 "#;
     let r = run!(script, patient(), |c| {
         let first = cut_after(100, c.attach(None, None)).await;
@@ -263,7 +262,7 @@ fn attach_dropped_after_ok() {
         let second = c.attach(None, None).await.map(|ip| ip.to_string());
         (first.is_none(), second)
     });
-    assert_eq!(r, (true, Ok("10.0.0.3".to_string())));
+    assert_eq!(r, (true, Ok("10.0.0.2".to_string())));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -152,6 +152,10 @@ fn a_start_up_on_old_firmware_keeps_the_refused_mqttconf_as_its_last_failure() {
 << \\r\\nOK\\r\\n
 >> AT+MQTTCONF=1\\r
 << \\r\\nERROR\\r\\n
+>> AT+MIPCALL?\\r
+<< \\r\\n+MIPCALL: 0\\r\\n\\r\\nOK\\r\\n
+>> AT+MQTTCLOSE?\\r
+<< \\r\\n+MQTTCLOSE: 0\\r\\n\\r\\nOK\\r\\n
 ",
         fast(),
         |c| {

@@ -77,6 +77,10 @@ const CASES: &[Case] = &[
 << ATE0\r\r\nOK\r\n
 >> AT+MQTTCONF=1\r
 << \r\nOK\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 "#,
         calls: &[(Call::Start, Ok(()))],
         end: ConnState::Closed,
@@ -90,6 +94,10 @@ const CASES: &[Case] = &[
 << \r\nOK\r\n
 >> AT+MQTTCONF=1\r
 << \r\nERROR\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 >> AT+MQTTOPEN=1,"broker",1883,1,60\r
 << \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
 "#,

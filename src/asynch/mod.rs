@@ -12,6 +12,7 @@ mod duplex;
 mod events;
 mod mqtt;
 mod network;
+mod procedure;
 mod runner;
 pub(crate) mod shared;
 mod state;

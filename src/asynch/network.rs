@@ -7,8 +7,9 @@ use super::mqtt::op_future;
 use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
+use crate::proto::call::Attach;
 use crate::proto::op::Op;
-use crate::proto::startup::{Next, Startup};
+use crate::proto::startup::Startup;
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::{ClientSet, ReceiveMode};
 use core::future::Future;
@@ -20,21 +21,27 @@ impl<'d, W: Write> Control<'d, W> {
     /// [`Config::receive_mode`](crate::Config::receive_mode). Run it again after
     /// [`Event::Restarted`](crate::Event::Restarted).
     ///
+    /// Then it learns what the module kept from before this run (the host restarts far more
+    /// often than the module): whether a data call is up, and its address (`AT+MIPCALL?`;
+    /// [`attach`](Self::attach) then keeps it), and which clients are connected
+    /// (`AT+MQTTCLOSE?`, or `AT+MQTTOPEN?` on firmware that answers `ERROR` to it). A client
+    /// connected that the driver did not open is left over from an earlier run: by default it
+    /// is closed, after the messages the module holds for it are read and dropped (counted
+    /// in [`Event::Discarded`](crate::Event::Discarded)); [`Config::leftover`](crate::Config::leftover)
+    /// chooses. So a program that starts, attaches and opens works the second time too.
+    /// A query the firmware answers `ERROR` is not asked again: start-up goes on without what
+    /// it would have said.
+    ///
     /// Firmware older than the manual's V1.0.2 has no `AT+MQTTCONF` and answers `ERROR` to
     /// `AT+MQTTCONF=1`: start-up then goes on in receive mode 0 (`+MQTTMSG`, which the driver
     /// also handles), and [`receive_mode_in_force`](Self::receive_mode_in_force) says so.
     ///
-    /// Cancel-safe: each step absorbs late answers of the one before.
+    /// Cancel-safe: each step absorbs late answers of the one before; dropped part-way, what
+    /// the steps before did stays done, and running it again is harmless.
     pub async fn start(&self) -> Result<(), Error> {
-        let mut startup = Startup::new(self.config());
-        loop {
-            let line = startup.command().line();
-            let outcome = self.run(&line, Op::Simple, None).await.map(|_| ());
-            match self.shared.with(|x| startup.answered(outcome, x))? {
-                Next::Continue => {}
-                Next::Done(_) => return Ok(()),
-            }
-        }
+        self.procedure(Startup::new(self.config()))
+            .await
+            .map(|_| ())
     }
 
     /// `AT`: is the module there?
@@ -203,9 +210,13 @@ impl<'d, W: Write> Control<'d, W> {
             .await
     }
 
-    /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: brings the data call up and returns
-    /// the address the network gave. `+MIPCALL: 0` is [`Error::Failed`]; dialling while a call
-    /// is up answers `ERROR` ([`Error::Module`]).
+    /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: brings the data call up, unless one
+    /// is, and returns its address. A call the driver knows to be up (start-up found it, or
+    /// an earlier attach brought it up, and no `+MIPCALL: 0` came since) is kept and nothing
+    /// is sent; a dial the module answers `ERROR` (it refuses a second call) is followed by
+    /// one `AT+MIPCALL?`, and a call it reports up is kept. A call kept keeps the APN it was
+    /// dialled with. `+MIPCALL: 0` is [`Error::Failed`]; a refused dial with no call up is
+    /// [`Error::Module`].
     ///
     /// Cancel-safe: a late answer or `+MIPCALL:` line is absorbed; the call may be up.
     pub async fn attach(
@@ -213,9 +224,8 @@ impl<'d, W: Write> Control<'d, W> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        let line = Command::MipCallUp { apn, credentials }.line();
-        self.run(&line, Op::Call { up: true }, None).await?;
-        Ok(self.shared.with(|x| query::text(x.ip())))
+        let attach = self.shared.with(|x| Attach::new(x, apn, credentials));
+        self.procedure(attach).await
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
@@ -251,7 +261,9 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn sync_states(&self) -> Result<ClientSet, Error> {
         let open = self.closable_clients().await?;
-        self.shared.with(|x| x.sync_open(open));
+        self.shared.with(|x| {
+            x.learn_connected(open);
+        });
         Ok(open)
     }
 }

@@ -37,6 +37,7 @@ mod modem;
 mod mqtt;
 mod network;
 mod polling;
+mod procedure;
 mod tls;
 
 pub use modem::Modem;

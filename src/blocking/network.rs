@@ -8,22 +8,18 @@ use crate::codec::{
     Capabilities, Command, Form, MqttCommand, Query, Registration, RegistrationKind,
 };
 use crate::error::Error;
+use crate::proto::call::Attach;
 use crate::proto::op::Op;
-use crate::proto::startup::{Next, Startup};
+use crate::proto::startup::Startup;
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::ClientSet;
 
 impl<P: Read + Write, const N: usize> Modem<P, N> {
-    /// Start-up; see [`asynch::Control::start`](crate::asynch::Control::start).
+    /// Start-up, which also learns what the module kept from before this run; see
+    /// [`asynch::Control::start`](crate::asynch::Control::start).
     pub fn start(&mut self) -> Result<(), Error> {
-        let mut startup = Startup::new(self.exchange.config);
-        loop {
-            let outcome = self.request(&startup.command(), Op::Simple);
-            match startup.answered(outcome, &mut self.exchange)? {
-                Next::Continue => {}
-                Next::Done(_) => return Ok(()),
-            }
-        }
+        let startup = Startup::new(self.exchange.config);
+        self.procedure(startup).map(|_| ())
     }
 
     /// `AT`.
@@ -128,11 +124,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        self.request(
-            &Command::MipCallUp { apn, credentials },
-            Op::Call { up: true },
-        )?;
-        Ok(query::text(self.exchange.ip()))
+        let attach = Attach::new(&self.exchange, apn, credentials);
+        self.procedure(attach)
     }
 
     /// `AT+MIPCALL=0`.
@@ -154,7 +147,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// [`asynch::Control::sync_states`](crate::asynch::Control::sync_states).
     pub fn sync_states(&mut self) -> Result<ClientSet, Error> {
         let open = self.closable_clients()?;
-        self.exchange.sync_open(open);
+        let _ = self.exchange.learn_connected(open);
         Ok(open)
     }
 }

@@ -14,6 +14,7 @@
 use embassy_time::{Duration, Instant};
 use embedded_io::ErrorKind;
 
+use super::call::Call;
 use super::channel::{Command, Owed, Phase, ReadAnswer};
 use super::client::Client;
 use super::events::Events;
@@ -87,23 +88,6 @@ impl Ticket {
     }
 }
 
-/// The data call (`AT+MIPCALL=1` / `=0`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Call {
-    /// No operation of the call is under way.
-    #[default]
-    Idle,
-    /// Its command was answered `OK`; the `+MIPCALL:` line is awaited until `deadline`.
-    Waiting {
-        /// Whether the call is brought up (else hung up).
-        up: bool,
-        /// When to give up.
-        deadline: Instant,
-    },
-    /// The outcome, until the operation takes it.
-    Finished(Result<(), Error>),
-}
-
 /// What is ready for the application (see [`Exchange::ready`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ready {
@@ -124,9 +108,12 @@ pub(crate) struct Exchange {
     clients: [Client; 2],
     channel: Option<Command>,
     pub(crate) owed: Owed,
-    call: Call,
+    pub(crate) call: Call,
+    /// What the driver knows of the data call: up (`Some(true)`, its address in `ip`), down,
+    /// or unknown.
+    pub(crate) call_up: Option<bool>,
     /// The address of the last call brought up.
-    ip: heapless::Vec<u8, 46>,
+    pub(crate) ip: heapless::Vec<u8, 46>,
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
@@ -140,7 +127,7 @@ pub(crate) struct Exchange {
     wake: Wake,
 }
 
-fn after(now: Instant, d: Duration) -> Instant {
+pub(crate) fn after(now: Instant, d: Duration) -> Instant {
     now.checked_add(d).unwrap_or(Instant::MAX)
 }
 
@@ -177,11 +164,6 @@ impl Exchange {
         core::mem::take(&mut self.wake)
     }
 
-    /// The address of the last data call brought up.
-    pub(crate) fn ip(&self) -> &[u8] {
-        &self.ip
-    }
-
     /// Whether a message is announced and not read yet, for some client.
     pub(crate) fn announced(&self) -> Option<ClientId> {
         ClientId::ALL
@@ -189,17 +171,38 @@ impl Exchange {
             .find(|&id| self.client(id).waiting > 0)
     }
 
-    /// Takes `open` as the set of connected clients, for clients with no operation under way.
-    pub(crate) fn sync_open(&mut self, open: ClientSet) {
+    /// Takes `connected` as the set of connected clients, for clients with no operation under
+    /// way. Returns those the driver did not know to be open: left over from before (an
+    /// earlier run of the host, or a connection the driver lost track of).
+    pub(crate) fn learn_connected(&mut self, connected: ClientSet) -> ClientSet {
+        let mut leftover = ClientSet::EMPTY;
         for id in ClientId::ALL {
             let c = self.client_mut(id);
             if matches!(c.op, super::client::ClientOp::Idle) {
-                c.state = if open.contains(id) {
+                let open = connected.contains(id);
+                if open && c.state != ConnState::Open {
+                    leftover = leftover.with(id);
+                }
+                c.state = if open {
                     ConnState::Open
                 } else {
                     ConnState::Closed
                 };
             }
+        }
+        leftover
+    }
+
+    /// Start-up closed client `id`, left over from before, after reading and dropping the
+    /// `discarded` messages the module held for it: reported, so that none is lost silently.
+    pub(crate) fn closed_leftover(&mut self, id: ClientId, discarded: u16) {
+        crate::log::state("closed a client left connected from before");
+        if discarded > 0 {
+            self.events.push(super::events::Queued::Discarded {
+                client: id,
+                messages: discarded,
+            });
+            self.wake.events = true;
         }
     }
 
@@ -637,24 +640,6 @@ impl Exchange {
         }
     }
 
-    /// A `+MIPCALL:` line: the outcome of the data call awaited, if one is.
-    pub(crate) fn call_line(&mut self, ip: Option<&[u8]>) -> bool {
-        let Call::Waiting { up, .. } = self.call else {
-            return false;
-        };
-        self.call = Call::Finished(match (ip, up) {
-            (Some(ip), true) => {
-                self.ip.clear();
-                let _ = self.ip.extend_from_slice(ip.get(..46).unwrap_or(ip));
-                Ok(())
-            }
-            (None, false) => Ok(()),
-            _ => Err(Error::Failed),
-        });
-        self.wake.call = true;
-        true
-    }
-
     /// The module restarted: everything waiting fails, nothing is owed any more.
     pub(crate) fn on_restart(&mut self) {
         crate::log::state("the module restarted: both clients are closed");
@@ -667,6 +652,7 @@ impl Exchange {
         if let Call::Waiting { .. } = self.call {
             self.call = Call::Finished(Err(Error::Restarted));
         }
+        self.call_up = None;
         self.owed = Owed::Nothing;
         self.receive_mode = None;
         if self.tls == super::tls::Provisioned::Yes {

@@ -6,12 +6,14 @@
 //! - `exchange`: operations, the AT channel, deadlines, and the port's failure.
 //! - `feed`: what each line the module sends means.
 //! - `client`, `channel`: the state of one module client, and of the AT channel.
-//! - `startup`: the start-up sequence.
+//! - `procedure`: operations made of several commands; `startup` (start-up, which learns what
+//!   the module kept from before) and `call` (the data call, and `Attach`) are two.
 //! - `out`: the bytes of what the exchange says to write.
 //! - `rx`: the receive buffer, which lends held messages and kept answers.
 //! - `events`: the queue of unsolicited events and the loss counters.
 
 pub(crate) mod answer;
+pub(crate) mod call;
 pub(crate) mod channel;
 pub(crate) mod client;
 pub(crate) mod events;
@@ -19,6 +21,7 @@ pub(crate) mod exchange;
 pub(crate) mod feed;
 pub(crate) mod op;
 pub(crate) mod out;
+pub(crate) mod procedure;
 pub(crate) mod rx;
 pub(crate) mod startup;
 pub(crate) mod tls;

@@ -1,0 +1,94 @@
+//! Procedures: operations made of several commands, whose next command depends on what the
+//! module answered to the last (start-up, the data call). The decisions are made here, once;
+//! each driver runs every procedure with one small loop that only sends what
+//! [`Procedure::step`] says and hands back what came of it.
+
+use super::exchange::Exchange;
+use super::op::Op;
+use crate::codec::Command;
+use crate::error::Error;
+use crate::query::IpText;
+use crate::types::{ClientId, ClientSet};
+
+/// What a query of a procedure learned from the module's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Learned {
+    /// Nothing (the command asks nothing, or its answer held nothing the parser knows).
+    Nothing,
+    /// A set of clients (`AT+MQTTCLOSE?`, `AT+MQTTOPEN?`).
+    Clients(ClientSet),
+    /// The data call: its address, or `None` when no call is up (`AT+MIPCALL?`).
+    Call(Option<IpText>),
+}
+
+/// Reads what a query's answer says.
+pub(crate) type Parse = fn(&[u8]) -> Learned;
+
+/// What the driver does for a procedure's next step.
+#[derive(Debug)]
+pub(crate) enum Do<'a> {
+    /// Sends `command` as `op`, to its end. `parse` reads its answer when the module answered
+    /// `OK`.
+    Send {
+        /// The command.
+        command: Command<'a>,
+        /// Its operation.
+        op: Op,
+        /// How to read its answer, for a query.
+        parse: Option<Parse>,
+    },
+    /// Reads one message of client `id` with `AT+MQTTREAD` and lets it go (the procedure counts
+    /// it); the outcome says whether there was one.
+    Discard(ClientId),
+    /// Nothing to send: the outcome is `Ok(true)` at once.
+    Skip,
+}
+
+/// What a procedure does after an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Next<T> {
+    /// Run the next [`step`](Procedure::step).
+    Continue,
+    /// Over, with this.
+    Done(T),
+}
+
+/// A procedure: asked for its [`step`](Self::step), told what came of it with
+/// [`answered`](Self::answered), until it is done.
+pub(crate) trait Procedure {
+    /// What it hands back.
+    type Output;
+
+    /// What to do now.
+    fn step(&self) -> Do<'_>;
+
+    /// The outcome of the last step on exchange `x`: `Ok(true)` for a command that succeeded
+    /// or a [`Do::Discard`] that read a message, `Ok(false)` for one that found none;
+    /// `learned` is what the query's answer said.
+    fn answered(
+        &mut self,
+        outcome: Result<bool, Error>,
+        learned: Learned,
+        x: &mut Exchange,
+    ) -> Result<Next<Self::Output>, Error>;
+}
+
+/// Whether a query's failure means only "this firmware does not answer it": the procedure then
+/// goes on without what it would have learned (it never asks again in a loop).
+pub(crate) fn unsupported(e: &Result<bool, Error>, learned: &Learned) -> bool {
+    match e {
+        Err(Error::Module(_) | Error::UnexpectedAnswer) => true,
+        Ok(_) => *learned == Learned::Nothing,
+        Err(_) => false,
+    }
+}
+
+/// [`Parse`] for `AT+MQTTCLOSE?` and `AT+MQTTOPEN?`.
+pub(crate) fn clients(answer: &[u8]) -> Learned {
+    crate::query::free_clients(answer).map_or(Learned::Nothing, Learned::Clients)
+}
+
+/// [`Parse`] for `AT+MIPCALL?`.
+pub(crate) fn call(answer: &[u8]) -> Learned {
+    crate::query::data_call(answer).map_or(Learned::Nothing, Learned::Call)
+}
