@@ -49,7 +49,7 @@ fn run(
         } else {
             learn(&s, answer)
         };
-        last = s.answered(outcome.clone(), learned, x);
+        last = s.answered(*outcome, learned, x);
     }
     last
 }
@@ -105,7 +105,7 @@ fn start_up_gives_up_after_its_probes() {
     let mut s = Startup::new(config);
     let timeout = Err(Error::AnswerTimeout);
     assert_eq!(
-        s.answered(timeout.clone(), Learned::Nothing, &mut x),
+        s.answered(timeout, Learned::Nothing, &mut x),
         Ok(Next::Continue)
     );
     assert_eq!(
