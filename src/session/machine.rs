@@ -173,6 +173,24 @@ enum Phase {
     Up,
 }
 
+/// What the session brings up, and how it waits between attempts: what [`Core::new`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Plan {
+    /// The wait between attempts.
+    pub backoff: Backoff,
+    /// Whether the data call is dialled (else the call that is up is used).
+    pub dial: bool,
+    /// Whether a user is set (`AT+MQTTUSER`).
+    pub user: bool,
+    /// Whether a will is set (`AT+MQTTWILL`).
+    pub will: bool,
+    /// Whether TLS is provisioned.
+    pub tls: bool,
+    /// How many subscriptions are kept.
+    pub subscriptions: usize,
+}
+
 /// The session's state machine. Ask it for the [`next`](Self::next) step, carry the step out,
 /// and report how it went with [`done`](Self::done); hand it every module event with
 /// [`event`](Self::event).
@@ -208,16 +226,16 @@ pub struct Core {
 }
 
 impl Core {
-    /// A session that dials the call (`dial`) or uses the one up, sets user, will and TLS if
-    /// it has them, and keeps `subscriptions` subscriptions.
-    pub fn new(
-        backoff: Backoff,
-        dial: bool,
-        user: bool,
-        will: bool,
-        tls: bool,
-        subscriptions: usize,
-    ) -> Self {
+    /// A session that brings the client up as `plan` says.
+    pub fn new(plan: Plan) -> Self {
+        let Plan {
+            backoff,
+            dial,
+            user,
+            will,
+            tls,
+            subscriptions,
+        } = plan;
         Core {
             phase: Phase::Start,
             configure: true,

@@ -57,7 +57,7 @@ pub mod blocking;
 mod machine;
 mod outbox;
 
-pub use self::machine::{Backoff, Core, Reason, SessionState, Stage, Stats, Step};
+pub use self::machine::{Backoff, Core, Plan, Reason, SessionState, Stage, Stats, Step};
 pub use self::outbox::{Outbox, OutboxFull, Pending, Seq, Slot};
 
 use crate::broker::Broker;
@@ -399,14 +399,14 @@ fn check_publish(
 
 /// The core's view of a configuration.
 fn core_for<T: SessionTls>(config: &SessionConfig<'_, T>) -> Core {
-    Core::new(
-        config.backoff,
-        matches!(config.call, DataCall::Dial { .. }),
-        config.user.is_some(),
-        config.will.is_some(),
-        config.tls.setup().is_some(),
-        config.subscriptions.len(),
-    )
+    Core::new(Plan {
+        backoff: config.backoff,
+        dial: matches!(config.call, DataCall::Dial { .. }),
+        user: config.user.is_some(),
+        will: config.will.is_some(),
+        tls: config.tls.setup().is_some(),
+        subscriptions: config.subscriptions.len(),
+    })
 }
 
 /// The part of a module event the core acts on, copied out of the driver's buffers.

@@ -40,7 +40,14 @@ fn connect(c: &mut Core, now: Instant) -> Vec<Step> {
 
 #[test]
 fn first_connection_runs_every_step_in_order() {
-    let mut c = Core::new(B, true, true, true, false, 2);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: true,
+        user: true,
+        will: true,
+        tls: false,
+        subscriptions: 2,
+    });
     assert_eq!(
         c.take_change(),
         Some(SessionState::Connecting {
@@ -70,13 +77,27 @@ fn first_connection_runs_every_step_in_order() {
 
 #[test]
 fn call_down_dials_or_waits() {
-    let mut c = Core::new(B, true, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: true,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::CheckCall);
     c.done(Step::CheckCall, Ok(false), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::Dial);
 
-    let mut c = Core::new(B, false, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     c.done(Step::CheckCall, Ok(false), ConnState::Closed, t(0));
     assert_eq!(c.next(t(10), false), Step::Wait(t(1000)));
@@ -99,13 +120,27 @@ fn call_down_dials_or_waits() {
 fn a_firmware_that_refuses_the_call_query_is_not_asked_again_in_a_loop() {
     let refused = || Err(Error::Module(ModuleError { code: None }));
     // Using the call that is up: taken as up, on to the user.
-    let mut c = Core::new(B, false, true, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: true,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::CheckCall);
     c.done(Step::CheckCall, refused(), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::User);
     // Dialling: dial, and a refused dial means a call is up already.
-    let mut c = Core::new(B, true, true, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: true,
+        user: true,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     c.done(Step::CheckCall, refused(), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::Dial);
@@ -116,7 +151,14 @@ fn a_firmware_that_refuses_the_call_query_is_not_asked_again_in_a_loop() {
 
 #[test]
 fn a_refused_dial_is_a_failure_where_the_call_can_be_asked_about() {
-    let mut c = Core::new(B, true, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: true,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     c.done(Step::CheckCall, Ok(false), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::Dial);
@@ -132,7 +174,14 @@ fn a_refused_dial_is_a_failure_where_the_call_can_be_asked_about() {
 
 #[test]
 fn a_client_in_another_state_than_thought_sends_the_session_back_to_start_up() {
-    let mut c = Core::new(B, false, true, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: true,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     c.done(Step::CheckCall, Ok(true), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::User);
@@ -148,7 +197,14 @@ fn a_client_in_another_state_than_thought_sends_the_session_back_to_start_up() {
 
 #[test]
 fn a_connection_start_up_kept_is_only_subscribed_again() {
-    let mut c = Core::new(B, false, true, true, false, 1);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: true,
+        will: true,
+        tls: false,
+        subscriptions: 1,
+    });
     c.done(Step::Start, Ok(true), ConnState::Open, t(0));
     assert_eq!(c.next(t(0), false), Step::Subscribe(0));
     c.done(Step::Subscribe(0), Ok(true), ConnState::Open, t(0));
@@ -158,7 +214,14 @@ fn a_connection_start_up_kept_is_only_subscribed_again() {
 #[test]
 fn opening_a_client_the_driver_says_is_open_counts_as_opened() {
     // Opened meanwhile (a late `+MQTTOPEN: 1,1`): the driver refuses the open, locally.
-    let mut c = Core::new(B, false, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
     c.done(Step::CheckCall, Ok(true), ConnState::Closed, t(0));
     assert_eq!(c.next(t(0), false), Step::Open);
@@ -231,7 +294,14 @@ fn each_fault_goes_back_as_far_as_it_undoes() {
         ),
     ];
     for (ev, steps) in cases {
-        let mut c = Core::new(B, false, true, true, false, 1);
+        let mut c = Core::new(Plan {
+            backoff: B,
+            dial: false,
+            user: true,
+            will: true,
+            tls: false,
+            subscriptions: 1,
+        });
         connect(&mut c, t(0));
         c.take_change();
         c.event(ID, &ev, ConnState::Closed, t(100));
@@ -250,7 +320,14 @@ fn each_fault_goes_back_as_far_as_it_undoes() {
 
 #[test]
 fn old_breaks_and_other_clients_are_ignored() {
-    let mut c = Core::new(B, false, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     connect(&mut c, t(0));
     let brk = Event::Break {
         client: ID,
@@ -269,7 +346,14 @@ fn old_breaks_and_other_clients_are_ignored() {
 
 #[test]
 fn failed_attempts_back_off_exponentially_to_the_cap() {
-    let mut c = Core::new(B, false, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     connect(&mut c, t(0));
     c.event(
         ID,
@@ -312,7 +396,14 @@ fn jitter_stays_within_its_share_and_follows_the_seed() {
         ..B
     };
     let run = |seed| {
-        let mut c = Core::new(Backoff { seed, ..b }, false, false, false, false, 0);
+        let mut c = Core::new(Plan {
+            backoff: Backoff { seed, ..b },
+            dial: false,
+            user: false,
+            will: false,
+            tls: false,
+            subscriptions: 0,
+        });
         (0..64).map(|_| c.delay(2).as_millis()).collect::<Vec<_>>()
     };
     let a = run(1);
@@ -327,7 +418,14 @@ fn jitter_stays_within_its_share_and_follows_the_seed() {
 
 #[test]
 fn a_silent_module_is_probed_and_configured_again() {
-    let mut c = Core::new(B, false, true, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: true,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     connect(&mut c, t(0));
     c.done(Step::Send, Err(Error::ResultTimeout), ConnState::Open, t(0));
     assert_eq!(c.next(t(0), true), Step::Start);
@@ -353,7 +451,14 @@ fn a_silent_module_is_probed_and_configured_again() {
 
 #[test]
 fn registration_back_ends_the_wait() {
-    let mut c = Core::new(B, false, false, false, false, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 0,
+    });
     c.done(
         Step::Start,
         Err(Error::AnswerTimeout),
@@ -375,7 +480,14 @@ fn registration_back_ends_the_wait() {
 
 #[test]
 fn failures_while_connected_retry_in_place() {
-    let mut c = Core::new(B, false, false, false, false, 1);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: false,
+        subscriptions: 1,
+    });
     connect(&mut c, t(0));
     let err = Error::Module(ModuleError { code: None });
     c.done(Step::Send, Err(err), ConnState::Open, t(0));
@@ -409,7 +521,14 @@ fn failures_while_connected_retry_in_place() {
 
 #[test]
 fn an_open_refused_for_lost_tls_provisions_again_first() {
-    let mut c = Core::new(B, false, false, false, true, 0);
+    let mut c = Core::new(Plan {
+        backoff: B,
+        dial: false,
+        user: false,
+        will: false,
+        tls: true,
+        subscriptions: 0,
+    });
     connect(&mut c, t(0));
     c.done(
         Step::Send,
