@@ -30,16 +30,20 @@
 
 pub mod at;
 pub mod broker;
+pub mod clock;
 pub mod config;
 pub mod faults;
 pub mod link;
 pub mod module;
 pub mod mqtt_side;
+pub mod previous;
 mod sim;
 mod tls_client;
 pub mod transcript;
 
+pub use clock::{Clock, ModuleTime};
 pub use config::{BreakReport, ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
 pub use faults::Control;
 pub use link::Link;
+pub use previous::{LeftClient, PreviousRun, Waiting};
 pub use sim::Simulator;
