@@ -65,6 +65,12 @@ impl Simulator {
         config.previous.check().map_err(|e| {
             io::Error::new(io::ErrorKind::InvalidInput, format!("previous run: {e}"))
         })?;
+        if config.old_firmware && config.previous.receive_mode != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "previous run: receive mode 1 on firmware without AT+MQTTCONF",
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("fibocom-sim")

@@ -460,6 +460,18 @@ fn start_fails_when_the_left_connection_cannot_be_made() {
     let no_call = PreviousRun::default().client(1, LeftClient::new("broker.example", 1883));
     let e = start(no_call, &broker).err().unwrap();
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+    let old_firmware = SimConfig {
+        old_firmware: true,
+        previous: PreviousRun::default().receive_mode(1),
+        ..SimConfig::default()
+    };
+    let e = Simulator::start(old_firmware, Link::Tcp("127.0.0.1:0".parse().unwrap()))
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("firmware without AT+MQTTCONF"),
+        "{e}"
+    );
     // Right password: starts.
     let right = LeftClient::new("broker.example", 1883).user("old", "pw");
     assert!(start(PreviousRun::after(1, right), &broker).is_ok());
