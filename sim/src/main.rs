@@ -70,9 +70,10 @@ state a previous run left (the module keeps it until it restarts; 'reboot' forge
   --left-echo 0|1          echo as left by ATE0 / ATE1
   --left-mode 0|1          receive mode as left by AT+MQTTCONF
   --left-call              the data call up (AT+MIPCALL? answers +MIPCALL: 1,<--ip>)
-  --left-client ID=HOST:PORT
+  --left-client ID=HOST:PORT[:tls]
                            client ID (1 or 2) connected from before to HOST:PORT (as given to
-                           AT+MQTTOPEN: a name leads to --broker), clean session, keepalive 60;
+                           AT+MQTTOPEN: a name leads to --broker), clean session, keepalive 60,
+                           over TLS with ':tls' (with the --left-tls settings and files);
                            needs --left-call. The simulator connects it before it serves
   --left-user ID=USER:PASS[:CLIENTID]
                            that client's AT+MQTTUSER (after --left-client ID)
@@ -200,11 +201,16 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             "--left-call" => c.previous.call_up = true,
             "--left-client" => {
                 let (id, rest) = client_arg("--left-client", &value("--left-client")?)?;
+                let (rest, tls) = match rest.strip_suffix(":tls") {
+                    Some(rest) => (rest, true),
+                    None => (rest.as_str(), false),
+                };
                 let (host, port) = rest
                     .rsplit_once(':')
-                    .ok_or("--left-client wants ID=HOST:PORT")?;
+                    .ok_or("--left-client wants ID=HOST:PORT[:tls]")?;
                 let port = port.parse().map_err(|_| format!("bad port {port}"))?;
-                c.previous.clients[id] = Some(LeftClient::new(host, port));
+                let left = LeftClient::new(host, port);
+                c.previous.clients[id] = Some(if tls { left.tls() } else { left });
             }
             "--left-user" | "--left-will" | "--left-sub" => {
                 let name = flag.clone();

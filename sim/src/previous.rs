@@ -55,6 +55,11 @@ pub struct LeftClient {
     pub will: Option<Message>,
     /// Topic filters it subscribed to, with their QoS, subscribed again at the broker at start.
     pub subscriptions: Vec<(String, u8)>,
+    /// Opened over TLS (`AT+MQTTOPEN` with its sixth parameter), with the TLS settings and
+    /// files the previous run left ([`PreviousRun::tls`], [`PreviousRun::tls_file`]) and the
+    /// TLS broker for a host name ([`SimConfig::tls_broker`](crate::SimConfig::tls_broker)).
+    /// Default `false`.
+    pub tls: bool,
 }
 
 impl LeftClient {
@@ -69,7 +74,14 @@ impl LeftClient {
             user: None,
             will: None,
             subscriptions: Vec::new(),
+            tls: false,
         }
+    }
+
+    /// Opened over TLS.
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
     }
 
     /// Opened after `AT+MQTTUSER=<id>,"<user>","<pass>"` (keeps a client identifier already

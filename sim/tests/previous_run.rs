@@ -601,3 +601,106 @@ fn binary_refuses_an_impossible_previous_run() {
     let e = run(&["--left-waiting", "3=t:p"]);
     assert!(e.contains("ID 1 or 2"), "{e}");
 }
+
+/// One opening of the pseudo-terminal's slave, read without blocking.
+struct PtyHost(std::fs::File);
+
+impl PtyHost {
+    fn open(path: &std::path::Path) -> PtyHost {
+        use nix::fcntl::{fcntl, FcntlArg, OFlag};
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .expect("open the pty");
+        fcntl(&file, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).expect("non-blocking");
+        PtyHost(file)
+    }
+
+    /// Sends `line` + CR and asserts that exactly `answer` comes back.
+    fn cmd(&mut self, line: &str, answer: &str) {
+        use std::io::{Read, Write};
+        self.0.write_all(format!("{line}\r").as_bytes()).unwrap();
+        let mut got = Vec::new();
+        let deadline = std::time::Instant::now() + common::WAIT;
+        let mut buf = [0u8; 256];
+        while got.len() < answer.len() && std::time::Instant::now() < deadline {
+            match self.0.read(&mut buf) {
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        assert_eq!(common::show(&got), common::show(answer.as_bytes()));
+    }
+}
+
+#[test]
+fn pty_link_keeps_the_state_from_one_opening_to_the_next() {
+    let broker = other_broker(&[]);
+    let config = SimConfig {
+        broker: broker.addr().to_string(),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config, Link::Pty).expect("pty simulator");
+    let path = sim.pty_path().expect("pty path");
+    let mut first = PtyHost::open(&path);
+    first.cmd("ATE0", "ATE0\r\r\nOK\r\n");
+    first.cmd("AT+MIPCALL=1", "\r\nOK\r\n\r\n+MIPCALL: 10.2.83.148\r\n");
+    first.cmd(
+        "AT+MQTTOPEN=1,\"broker.example\",1883,1,60",
+        "\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n",
+    );
+    drop(first);
+    let mut second = PtyHost::open(&path);
+    second.cmd("AT+MIPCALL?", "\r\n+MIPCALL: 1,10.2.83.148\r\n\r\nOK\r\n");
+    second.cmd("AT+MQTTCLOSE?", "\r\n+MQTTCLOSE: 1\r\n\r\nOK\r\n");
+    second.cmd("AT+MIPCALL=1", "\r\nERROR\r\n");
+}
+
+#[test]
+fn client_left_connected_over_tls() {
+    let pki = TestPki::new();
+    let broker = Broker::start(BrokerOptions {
+        tls: Some(TlsOptions::new(pki.server())),
+        ..BrokerOptions::default()
+    })
+    .expect("TLS broker");
+    let config = |clock: Clock| SimConfig {
+        broker: broker.addr().to_string(),
+        tls_broker: broker.tls_addr().map(|a| a.to_string()),
+        clock,
+        previous: PreviousRun::after(
+            1,
+            LeftClient::new("localhost", 8883)
+                .client_id("tls-dev")
+                .subscribed("down/#", 1)
+                .tls(),
+        )
+        .tls(4, true)
+        .tls_file(FileKind::Trust, pki.ca_pem().as_bytes()),
+        ..SimConfig::default()
+    };
+    let tcp = || Link::Tcp("127.0.0.1:0".parse().unwrap());
+    let sim = Simulator::start(config(Clock::Real), tcp()).unwrap();
+    let mut host = Host::connect(sim.tcp_addr().unwrap());
+    host.cmd("AT+MQTTCLOSE?", "\r\n+MQTTCLOSE: 1\r\n\r\nOK\r\n");
+    // Subscribed at the broker, through its TLS listener.
+    let obs = Observer::tls(broker.tls_addr().unwrap(), "obs", &pki.ca_pem(), None);
+    obs.publish("down/x", QoS::AtLeastOnce, false, b"s");
+    host.line("+MQTTMSGI: 1,1,6,1");
+    host.cmd(
+        "AT+MQTTREAD=1",
+        "\r\n+MQTTREAD: 1,1,6,1\r\n\"down/x\",\"s\"\r\n\r\nOK\r\n",
+    );
+    host.ok("AT+MQTTCLOSE=1");
+    host.line("+MQTTCLOSE: 1,1");
+    // With a clock never set, that connection cannot be made again: the start says why.
+    let e = Simulator::start(config(Clock::factory()), tcp())
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string()
+            .contains("client 1 left connected: the TLS handshake failed (+GTSSLERR: -11)"),
+        "{e}"
+    );
+}

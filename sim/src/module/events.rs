@@ -106,19 +106,34 @@ impl Module {
     /// Returns whether the report was one.
     fn resume_report(&mut self, report: &Report) -> bool {
         let (id, gen, why) = match *report {
-            Report::Resumed(id, gen, ok) => {
-                (id, gen, (!ok).then_some("a subscription was refused"))
-            }
-            Report::Refused(id, gen, _) => (id, gen, Some("the broker refused the connection")),
-            Report::Failed(id, gen) => (id, gen, Some("the broker could not be reached")),
-            Report::TlsFailed(id, gen, _) => (id, gen, Some("the TLS handshake failed")),
-            Report::Broken(id, gen) => (id, gen, Some("the connection broke")),
+            Report::Resumed(id, gen, ok) => (
+                id,
+                gen,
+                (!ok).then(|| "a subscription was refused".to_string()),
+            ),
+            Report::Refused(id, gen, code) => (
+                id,
+                gen,
+                Some(format!(
+                    "the broker refused the connection (CONNACK {code})"
+                )),
+            ),
+            Report::Failed(id, gen) => (id, gen, Some("the broker could not be reached".into())),
+            Report::TlsFailed(id, gen, code) => (
+                id,
+                gen,
+                Some(format!("the TLS handshake failed (+GTSSLERR: {code})")),
+            ),
+            Report::Broken(id, gen) => (id, gen, Some("the connection broke".into())),
             _ => return false,
         };
         let Some(pos) = self.resuming.iter().position(|&r| r == (id, gen)) else {
             return false;
         };
         self.resuming.remove(pos);
+        if let Report::TlsFailed(_, _, code) = *report {
+            self.tls_error = code;
+        }
         if let Some(why) = why {
             self.resume_errors
                 .push(format!("client {id} left connected: {why}"));

@@ -175,7 +175,7 @@ impl Module {
                 &user,
                 &left.will,
                 (left.host, left.port, left.clean, left.keepalive),
-                false,
+                left.tls,
                 now,
             );
             let client = self.client(id);
