@@ -69,7 +69,8 @@ options:
 state a previous run left (the module keeps it until it restarts; 'reboot' forgets it):
   --left-echo 0|1          echo as left by ATE0 / ATE1
   --left-mode 0|1          receive mode as left by AT+MQTTCONF
-  --left-call              the data call up (AT+MIPCALL? answers +MIPCALL: 1,<--ip>)
+  --left-call              the data call up: AT+MIPCALL? answers +MIPCALL: 1,<--ip address>,
+                           AT+MIPCALL=1 answers ERROR
   --left-client ID=HOST:PORT[:tls]
                            client ID (1 or 2) connected from before to HOST:PORT (as given to
                            AT+MQTTOPEN: a name leads to --broker), clean session, keepalive 60,

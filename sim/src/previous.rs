@@ -205,7 +205,8 @@ impl PreviousRun {
         self
     }
 
-    /// Client `id` (1 or 2) left connected as `client` (the data call must be up too).
+    /// Client `id` (1 or 2; any other id is ignored) left connected as `client` (the data call
+    /// must be up too).
     pub fn client(mut self, id: u8, client: LeftClient) -> Self {
         if let Some(slot) = self.clients.get_mut(usize::from(id).wrapping_sub(1)) {
             *slot = Some(client);
