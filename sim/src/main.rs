@@ -81,6 +81,8 @@ state a previous run left (the module keeps it until it restarts; 'reboot' forge
   --left-will ID=QOS:RETAIN:TOPIC:PAYLOAD
                            that client's will (TOPIC without ':'; after --left-client ID)
   --left-sub ID=QOS:FILTER that client's subscription (repeatable; after --left-client ID)
+  --left-dropped ID        that client's connection ended while nobody listened: closed, its
+                           user and will kept (after --left-client ID)
   --left-waiting ID=TOPIC:PAYLOAD
                            a message announced to client ID by +MQTTMSGI and never read,
                            returned by AT+MQTTREAD=ID (repeatable, in order; TOPIC without ':')
@@ -222,6 +224,14 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
                     id + 1
                 ))?;
                 c.previous.clients[id] = Some(left_detail(&name, left, &rest)?);
+            }
+            "--left-dropped" => {
+                let v = value("--left-dropped")?;
+                let (id, _) = client_arg("--left-dropped", &format!("{v}="))?;
+                let left = c.previous.clients[id]
+                    .take()
+                    .ok_or(format!("--left-dropped {v}: give --left-client {v} first"))?;
+                c.previous.clients[id] = Some(left.dropped());
             }
             "--left-waiting" => {
                 let (id, rest) = client_arg("--left-waiting", &value("--left-waiting")?)?;

@@ -29,10 +29,10 @@
 
 use crate::at::commands::{FileKind, Message};
 
-/// A client connected before this run, to the broker `host:port` (as `AT+MQTTOPEN` would
-/// have been given them: a host name leads to [`SimConfig::broker`](crate::SimConfig::broker),
-/// a dotted quad is connected to as given), with its own user, client identifier, will and
-/// subscriptions.
+/// A client connected before this run (or [`LeftClient::dropped`] since), to the broker
+/// `host:port` (as `AT+MQTTOPEN` would have been given them: a host name leads to
+/// [`SimConfig::broker`](crate::SimConfig::broker), a dotted quad is connected to as given),
+/// with its own user, client identifier, will and subscriptions.
 ///
 /// The simulator really connects it to that broker before [`crate::Simulator::start`]
 /// returns: the broker sees it (and its will, published if it is dropped without DISCONNECT),
@@ -60,6 +60,11 @@ pub struct LeftClient {
     /// TLS broker for a host name ([`SimConfig::tls_broker`](crate::SimConfig::tls_broker)).
     /// Default `false`.
     pub tls: bool,
+    /// Still connected (default `true`). `false`: its connection ended while no host listened
+    /// (dropped by the broker, its `+MQTTBREAK` never read), so the client is closed but keeps
+    /// the user and will it was opened with: an `AT+MQTTOPEN` that does not set them again
+    /// uses them.
+    pub connected: bool,
 }
 
 impl LeftClient {
@@ -75,7 +80,14 @@ impl LeftClient {
             will: None,
             subscriptions: Vec::new(),
             tls: false,
+            connected: true,
         }
+    }
+
+    /// No longer connected: dropped while no host listened, its user and will still set.
+    pub fn dropped(mut self) -> Self {
+        self.connected = false;
+        self
     }
 
     /// Opened over TLS.
@@ -255,7 +267,7 @@ impl PreviousRun {
         if self.receive_mode > 1 {
             return Err(format!("receive mode {} (0 or 1)", self.receive_mode));
         }
-        if self.clients.iter().any(Option::is_some) && !self.call_up {
+        if self.clients.iter().flatten().any(|c| c.connected) && !self.call_up {
             return Err("a client left connected needs the data call up".into());
         }
         if self.tls_version > 4 {

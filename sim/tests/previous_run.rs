@@ -598,6 +598,20 @@ fn binary_refuses_an_impossible_previous_run() {
         e.contains("--clock wants real, factory or yy/MM/dd,hh:mm:ss+zz"),
         "{e}"
     );
+    let e = run(&["--left-dropped", "1"]);
+    assert!(e.contains("give --left-client 1 first"), "{e}");
+    // After --left-client, it is accepted.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fibocom-sim"))
+        .args([
+            "--left-client",
+            "1=broker:1883",
+            "--left-dropped",
+            "1",
+            "--help",
+        ])
+        .output()
+        .expect("run fibocom-sim");
+    assert_eq!(out.status.code(), Some(0));
     let e = run(&["--left-waiting", "3=t:p"]);
     assert!(e.contains("ID 1 or 2"), "{e}");
 }
@@ -703,4 +717,42 @@ fn client_left_connected_over_tls() {
             .contains("client 1 left connected: the TLS handshake failed (+GTSSLERR: -11)"),
         "{e}"
     );
+}
+
+#[test]
+fn client_dropped_while_nobody_listened_keeps_its_user_and_will() {
+    let mut r = rig_with(&[], |c| {
+        c.previous = PreviousRun::default().echo(false).client(
+            1,
+            LeftClient::new("broker.example", 1883)
+                .client_id("old-dev")
+                .will("old/status", 0, true, b"gone")
+                .dropped(),
+        );
+    });
+    r.host
+        .cmd("AT+MQTTCLOSE?", "\r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n");
+    r.host.cmd(
+        "AT+MQTTUSER?",
+        "\r\n+MQTTUSER: 1,\"\",\"\",\"old-dev\"\r\n\r\nOK\r\n",
+    );
+    r.host.cmd(
+        "AT+MQTTWILL?",
+        "\r\n+MQTTWILL: 1,\"old/status\",0,1,\"gone\"\r\n\r\nOK\r\n",
+    );
+    r.host.error("AT+MQTTCLOSE=1");
+    // Opened without setting them again, the old identifier and will are used.
+    r.host.ok("AT+MIPCALL=1");
+    r.host.line("+MIPCALL: 10.2.83.148");
+    r.host.ok("AT+MQTTOPEN=1,\"broker.example\",1883,1,60");
+    r.host.line("+MQTTOPEN: 1,1");
+    let _thief = Observer::new(r.broker.addr(), "old-dev", None);
+    r.host.line("+MQTTBREAK: 1,1");
+    r.host.line("+MQTTCLOSE: 1,1");
+    // Cut by the takeover, the connection left its will, retained: it was opened with it.
+    let obs = r.observer("obs");
+    obs.subscribe("old/status", QoS::AtMostOnce);
+    let will = obs.recv();
+    assert_eq!(&will.payload[..], b"gone");
+    assert!(will.retain);
 }

@@ -181,6 +181,10 @@ impl Module {
             let client = self.client(id);
             client.user = user;
             client.will = left.will;
+            if !left.connected {
+                // Dropped while no host listened: closed, its settings kept.
+                continue;
+            }
             client.conn = Conn::Connected { gen };
             self.resuming.push((id, gen));
             self.effects
