@@ -193,6 +193,15 @@ impl Exchange {
         leftover
     }
 
+    /// Client `id`, which the driver took as connected, is not (the module refused to close
+    /// it): closed, unless an operation of it is under way.
+    pub(crate) fn client_closed(&mut self, id: ClientId) {
+        let c = self.client_mut(id);
+        if matches!(c.op, super::client::ClientOp::Idle) {
+            c.state = ConnState::Closed;
+        }
+    }
+
     /// Start-up closed client `id`, left over from before, after reading and dropping the
     /// `discarded` messages the module held for it: reported, so that none is lost silently.
     pub(crate) fn closed_leftover(&mut self, id: ClientId, discarded: u16) {

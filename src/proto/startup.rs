@@ -51,6 +51,9 @@ pub(crate) struct Startup {
     leftover: ClientSet,
     /// Messages read and dropped from the left-over client being drained.
     drained: u16,
+    /// The module would not say which clients are connected: every client the driver does
+    /// not hold open is closed, and a close the module refuses means it was not connected.
+    blind: bool,
 }
 
 impl Startup {
@@ -60,6 +63,7 @@ impl Startup {
             config,
             leftover: ClientSet::EMPTY,
             drained: 0,
+            blind: false,
         }
     }
 
@@ -182,9 +186,17 @@ impl Procedure for Startup {
             (Stage::Free, r) => match learned {
                 Learned::Clients(free) => self.learned_clients(free.complement(), x),
                 _ if unsupported => {
-                    // Neither query answered: the clients' states stay as the driver has them.
                     crate::log::note("the module did not say which clients are connected");
-                    Stage::Done
+                    match self.config.leftover {
+                        // Neither query answered: close every client the driver does not
+                        // hold open, taking a refusal to mean it was not connected.
+                        Leftover::Close => {
+                            self.blind = true;
+                            self.learned_clients(ClientSet::EMPTY.complement(), x)
+                        }
+                        // Nothing is known to keep: the states stay as the driver has them.
+                        Leftover::Keep => Stage::Done,
+                    }
                 }
                 _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
             },
@@ -206,6 +218,8 @@ impl Procedure for Startup {
                         state: ConnState::Closed,
                         ..
                     }) => {}
+                    // Closed blindly: refused, so it was not connected.
+                    Err(Error::Module(_)) if self.blind => x.client_closed(id),
                     Err(e) => return Err(e),
                 }
                 x.closed_leftover(id, self.drained);

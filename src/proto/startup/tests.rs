@@ -254,8 +254,26 @@ fn firmware_without_mqttclose_query_is_asked_mqttopen_once() {
 }
 
 #[test]
-fn queries_this_firmware_refuses_are_not_asked_again() {
+fn without_any_client_query_every_client_is_closed_blindly() {
     let mut x = Exchange::new(Config::default());
+    let mut script = FRESH.to_vec();
+    script[2] = ("AT+MQTTCONF=1", REFUSED, b"");
+    script[4] = ("AT+MQTTCLOSE?", REFUSED, b"");
+    script.push(("AT+MQTTOPEN?", REFUSED, b""));
+    // Client 1 was connected; client 2 was not, and the module says so with ERROR.
+    script.push(("AT+MQTTCLOSE=1", Ok(true), b""));
+    script.push(("AT+MQTTCLOSE=2", REFUSED, b""));
+    assert!(matches!(
+        run(Config::default(), &mut x, &script),
+        Ok(Next::Done(_))
+    ));
+    assert_eq!(x.state(TWO), ConnState::Closed);
+}
+
+#[test]
+fn queries_this_firmware_refuses_are_not_asked_again() {
+    let config = Config::default().leftover(Leftover::Keep);
+    let mut x = Exchange::new(config);
     let script: &[(&str, Result<bool, Error>, &[u8])] = &[
         ("AT", Ok(true), b""),
         ("ATE0", Ok(true), b""),
@@ -266,7 +284,7 @@ fn queries_this_firmware_refuses_are_not_asked_again() {
         ("AT+MQTTOPEN?", Ok(true), b"\r\n+MQTTOPEN: what\r\n"),
     ];
     assert_eq!(
-        run(Config::default(), &mut x, script),
+        run(config, &mut x, script),
         Ok(Next::Done(ReceiveMode::Buffered))
     );
     assert_eq!(x.call_up, None, "the call stays unknown");
