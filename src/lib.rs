@@ -169,6 +169,7 @@ pub mod session;
 mod tls;
 mod types;
 
+pub use asynch::State;
 pub use broker::Broker;
 pub use config::Config;
 pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
@@ -176,6 +177,11 @@ pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 pub use tls::TlsSetup;
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
+
+/// The driver's time span (`embassy_time::Duration`), as the blocking driver's
+/// [`poll_event`](blocking::Modem::poll_event) and the [`Config`] timeouts take it; re-exported
+/// so that a host program need not name `embassy_time` for it.
+pub use embassy_time::Duration;
 
 /// The smallest receive buffer that holds the largest message (a 1024-byte payload on a
 /// 255-byte topic, read with `AT+MQTTREAD`) with room to spare for the lines around it.
