@@ -135,6 +135,7 @@
 //! - `std`: the `host` module, serial and TCP ports for Linux hosts. Without it the crate is
 //!   `no_std`.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -159,11 +160,13 @@ mod config;
 mod error;
 mod event;
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod host;
 mod log;
 pub mod proto;
 mod query;
 #[cfg(feature = "scripted")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scripted")))]
 pub mod scripted;
 pub mod session;
 mod tls;
@@ -182,6 +185,16 @@ pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 /// [`poll_event`](blocking::Modem::poll_event) and the [`Config`] timeouts take it; re-exported
 /// so that a host program need not name `embassy_time` for it.
 pub use embassy_time::Duration;
+
+// The Markdown files' Rust blocks, run as doc tests (the others are compiled where
+// `.ci/check-snippets.sh` says).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README-crate.md")]
+struct CrateReadmeDoctests;
 
 /// The smallest receive buffer that holds the largest message (a 1024-byte payload on a
 /// 255-byte topic, read with `AT+MQTTREAD`) with room to spare for the lines around it.
