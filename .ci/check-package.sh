@@ -32,3 +32,10 @@ export CARGO_TARGET_DIR="$root/target/package-check"
 cargo build --locked --examples --features std
 cargo test --locked --all-features --lib
 cargo test --locked --all-features --doc
+
+# The documentation as docs.rs builds it (`--cfg docsrs`: the feature badges of `host` and
+# `scripted`; docs.rs uses a nightly compiler, RUSTC_BOOTSTRAP lets this one stand in).
+cd "$root"
+RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" \
+  cargo doc -p fibocom-mqtt --no-deps --all-features --target-dir "$root/target/docsrs"
+grep -q 'Available on <strong>crate feature <code>std' target/docsrs/doc/fibocom_mqtt/host/index.html

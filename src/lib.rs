@@ -21,7 +21,7 @@
 //!
 //! # Async, in the embassy style
 //!
-//! A [`State`](asynch::State) the application keeps (in a static), a [`Runner`](asynch::Runner)
+//! A [`State`] the application keeps (in a static), a [`Runner`](asynch::Runner)
 //! that owns the receive half of the port and runs in its own task, and a
 //! [`Control`](asynch::Control) whose `&self` methods any task on the same executor may call.
 //!
