@@ -69,11 +69,20 @@ fn a_refused_publish_names_its_command() {
     .concat();
     let out = scripted::run::<512, _>(&script, Config::default(), async |control| {
         let result = report(control, 21).await;
-        (result, control.last_failure().map(|f| f.to_string()))
+        (result, control.last_failure())
     });
     let (result, failure) = out.expect("the script played to its end");
-    assert_eq!(result, Err(Error::Module(ModuleError { code: None })));
-    assert_eq!(failure.as_deref(), Some("AT+MQTTPUB answered ERROR"));
+    let e = result.expect_err("the publish was refused");
+    assert_eq!(e, Error::Module(ModuleError { code: None }));
+    assert_eq!(e.to_string(), "the module answered ERROR");
+    // What to print: the failure, which names the command.
+    let failure = failure.expect("kept");
+    assert_eq!(failure.error, e);
+    assert_eq!(failure.to_string(), "AT+MQTTPUB answered ERROR");
+    assert_eq!(
+        format!("{failure:?}"),
+        r#"Failure { command: "AT+MQTTPUB", error: Module(ModuleError { code: None }) }"#
+    );
 }
 
 #[test]
