@@ -4,4 +4,4 @@
 # a file that CI compiles (the examples, tests/readme/main.rs, examples/embassy-app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 .ci/snippets.py README.md README-crate.md docs/*.md
+python3 .ci/snippets.py README.md README-crate.md docs/*.md cli/README.md sim/README.md

@@ -6,6 +6,7 @@ doc tests by src/lib.rs (`include_str!`). A block marked `ignore` must follow a 
 and its `use` lines aside), so that the file CI compiles shows what the Markdown shows.
 Usage: python3 .ci/snippets.py FILE.md...
 """
+import os
 import re
 import sys
 
@@ -38,9 +39,20 @@ def contains(haystack, needle):
     return any(hay[k:k + n] == want for k in range(len(hay) - n + 1))
 
 
+def crate_of(md):
+    """The crate whose doc tests run `md`'s blocks: (its src/lib.rs, `md` relative to its root)."""
+    parts = md.split("/")
+    for n in range(len(parts) - 1, 0, -1):
+        root = "/".join(parts[:n])
+        if os.path.exists(root + "/src/lib.rs") and os.path.exists(root + "/Cargo.toml"):
+            return root + "/src/lib.rs", "/".join(parts[n:])
+    return "src/lib.rs", md
+
+
 failures = 0
-lib = open("src/lib.rs").read()
 for md in sys.argv[1:]:
+    lib_path, rel = crate_of(md)
+    lib = open(lib_path).read()
     text = open(md).read()
     checked = 0
     for info, line, body, before in blocks(text):
@@ -49,8 +61,8 @@ for md in sys.argv[1:]:
             continue
         checked += 1
         if "ignore" not in tags:
-            if 'include_str!("../{}")'.format(md) not in lib:
-                print("{}:{}: a doc test, but src/lib.rs does not include {} as doc tests".format(md, line, md))
+            if 'include_str!("../{}")'.format(rel) not in lib:
+                print("{}:{}: a doc test, but {} does not include {} as doc tests".format(md, line, lib_path, rel))
                 failures += 1
             continue
         marks = [MARK.search(l) for l in before]

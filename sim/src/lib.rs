@@ -37,6 +37,11 @@ pub mod module;
 pub mod mqtt_side;
 mod sim;
 mod tls_client;
+
+// The README's Rust block, run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub mod transcript;
 
 pub use config::{BreakReport, ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
