@@ -21,7 +21,7 @@ use fibocom_mqtt::asynch::{self, Control, Runner};
 use fibocom_mqtt::{Broker, ClientId, Config, Event, QoS, State};
 use static_cell::StaticCell;
 
-use board::{UartRx, UartTx};
+use board::{UartRx, UartTx}; // your HAL's buffered UART halves (`BufferedUart::split()`)
 
 // The driver's state and the handle live for the whole program: the tasks borrow them.
 static STATE: StaticCell<State<{ fibocom_mqtt::RX_BUFFER_MIN }>> = StaticCell::new();
