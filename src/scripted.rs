@@ -415,8 +415,8 @@ where
 
 /// Runs `test` against the script `text`: an async driver over it (a fresh
 /// [`State<N>`](crate::asynch::State) with `config`), its runner beside `test` ([`drive`]),
-/// on the calling thread (`embassy_futures::block_on`: it needs no executor, the time driver
-/// only). Then checks the script ([`Script::finish`]): `Ok` with what `test` returned if the
+/// on the calling thread (`embassy_futures::block_on`, which polls in a loop: no executor
+/// needed, only embassy-time's driver, `std` in a host test). Then checks the script ([`Script::finish`]): `Ok` with what `test` returned if the
 /// driver wrote every `>>` line exactly and read every `<<` line.
 pub fn run<'s, const N: usize, T>(
     text: &'s str,
