@@ -29,7 +29,9 @@ pub enum Error {
     PromptTimeout,
     /// The module did not send the result line in time.
     ResultTimeout,
-    /// The module answered `ERROR` (with its code, if any).
+    /// The module answered `ERROR` (with its code, if any). Which command it answered so:
+    /// `last_failure()` of the driver ([`Failure`]), whose `Display` is `AT+MQTTOPEN answered
+    /// ERROR`.
     Module(ModuleError),
     /// The broker refused the connection (`ERROR: 700`-`704`).
     Refused(Refusal),
@@ -64,7 +66,9 @@ pub enum Error {
 /// start-up: ATE0 answered ERROR
 /// open: AT+MQTTOPEN failed: its result line said status 0
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Its `Debug` is text too: `Failure { command: "AT+MQTTOPEN", error: Failed }`.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
     template: &'static [u8],
     /// How it failed.
@@ -82,6 +86,15 @@ impl Failure {
         let name = self.template.split(|&b| b < b' ').next().unwrap_or(&[]);
         let name = name.strip_suffix(b"=").unwrap_or(name);
         core::str::from_utf8(name).unwrap_or("AT")
+    }
+}
+
+impl core::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Failure")
+            .field("command", &self.command())
+            .field("error", &self.error)
+            .finish()
     }
 }
 
@@ -167,8 +180,10 @@ impl core::fmt::Display for Error {
             Error::AnswerTimeout => f.write_str("no answer from the module"),
             Error::PromptTimeout => f.write_str("no data prompt from the module"),
             Error::ResultTimeout => f.write_str("no result line from the module"),
-            Error::Module(ModuleError { code: Some(c) }) => write!(f, "module error {c}"),
-            Error::Module(ModuleError { code: None }) => f.write_str("module error"),
+            Error::Module(ModuleError { code: Some(c) }) => {
+                write!(f, "the module answered ERROR (code {c})")
+            }
+            Error::Module(ModuleError { code: None }) => f.write_str("the module answered ERROR"),
             Error::Refused(r) => write!(
                 f,
                 "connection refused: {}",

@@ -237,8 +237,19 @@ pub fn device(dev: &DeviceArgs) -> Result<String, Fail> {
             "no device given: use -D PATH (or tcp://HOST:PORT) or set FIBOCOM_DEVICE",
         )),
         Some("") => Err(Fail::usage("no device given: the device path is empty")),
-        Some(d) => Ok(d.to_string()),
+        Some(d) => match d.strip_prefix("tcp://") {
+            Some(addr) if !has_port(addr.trim_end_matches('/')) => Err(Fail::usage(format!(
+                "-D {d}: a TCP device needs a port: -D tcp://HOST:PORT"
+            ))),
+            _ => Ok(d.to_string()),
+        },
     }
+}
+
+/// Whether `addr` (`HOST:PORT`, `[IPv6]:PORT`) ends with a port number.
+fn has_port(addr: &str) -> bool {
+    addr.rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
 }
 
 /// The driver's error, in words.

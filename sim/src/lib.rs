@@ -43,6 +43,11 @@ pub mod mqtt_side;
 pub mod previous;
 mod sim;
 mod tls_client;
+
+// The README's Rust block, run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub mod transcript;
 
 pub use clock::{Clock, ModuleTime};

@@ -25,6 +25,11 @@ pub use duplex::{new_duplex, Duplex, DuplexState, DUPLEX_PIPE};
 pub use runner::Runner;
 pub use state::State;
 
+/// The traits of the port's halves, re-exported so that code generic over the port (the HAL's
+/// UART in the firmware, a [`scripted`](crate#features) port in its tests) can name its bound
+/// without a dependency of its own: `fn report<W: asynch::Write>(control: &Control<'_, W>)`.
+pub use embedded_io_async::{Read, Write};
+
 use crate::config::Config;
 
 /// Makes the runner and the control handle from separate read and write halves of the port

@@ -7,9 +7,15 @@
 //! each step over semihosting and exits with status 0 once a message arrived, 1 on any
 //! failure or after [`DEADLINE`].
 //!
+//! Someone must publish to [`TOPIC_IN`] (`fw/in`) within the [`DEADLINE`] of 60 s, or the run
+//! fails: the simulator prints its broker's address on stderr (`in-process broker on
+//! 127.0.0.1:PORT`), and `mosquitto_pub -p PORT -t fw/in -m hi` does it. The test suite's
+//! `firmware_qemu` test publishes for you.
+//!
 //! ```text
 //! cargo run -p fibocom-sim -- --tcp 127.0.0.1:5555   # at the workspace root
 //! cargo run --release                                # here: boots the firmware under QEMU
+//! mosquitto_pub -p PORT -t fw/in -m hi               # within 60 s, PORT from the simulator
 //! ```
 #![no_std]
 #![no_main]
