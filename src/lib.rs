@@ -174,7 +174,7 @@ pub use config::Config;
 pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
-pub use tls::TlsSetup;
+pub use tls::{TlsSetup, Upload};
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 
 /// The smallest receive buffer that holds the largest message (a 1024-byte payload on a

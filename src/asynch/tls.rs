@@ -37,8 +37,11 @@ impl<'d, W: Write> Control<'d, W> {
     /// module an unusable file of that kind): provision again after a restart of the module
     /// to be sure of the files.
     pub async fn provision_tls(&self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        for line in tls::provisioning(setup)?.into_iter().flatten() {
-            self.request(line, Op::Simple).await?;
+        let mut steps = tls::Provisioning::new(setup)?;
+        while let Some((line, op)) = steps.command() {
+            let mut read = |answer: &[u8], ok: bool| steps.read(answer, ok);
+            let outcome = self.run(&line, op, Some(&mut read)).await.map(|_| ());
+            steps.answered(outcome)?;
         }
         self.shared.with(tls::provisioned);
         Ok(())
@@ -68,18 +71,17 @@ impl<'d, W: Write> Control<'d, W> {
         self.shared.with(|x| tls::may_open(x))?;
         let line = tls::open(id, &broker, tls);
         let outcome = self.request(line, Op::Async(id, ResultOf::Open)).await;
-        let Some(query) = tls::reason_query(&outcome) else {
+        let Some(mut why) = tls::Diagnosis::after(&outcome) else {
             return outcome;
         };
-        let mut failure = Error::Failed;
-        let mut read = |answer: &[u8], ok: bool| {
-            if ok {
-                failure = tls::failed_open(Some(answer));
-            }
-        };
         let opened = self.shared.with(|x| x.failure);
-        // The query's own failure leaves the open's.
-        let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
+        while let Some(query) = why.query() {
+            let mut read = |answer: &[u8], ok: bool| why.read(answer, ok);
+            // A query's own failure leaves the open's.
+            let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
+            why.asked();
+        }
+        let failure = why.error();
         self.shared
             .with(|x| x.failure = tls::open_failure(opened, failure));
         Err(failure)

@@ -21,8 +21,11 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
     /// `provision_tls(&setup)` again before the next [`open_tls`](Self::open_tls).
     pub fn provision_tls(&mut self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        for line in tls::provisioning(setup)?.into_iter().flatten() {
-            self.run(&line, Op::Simple, None)?;
+        let mut steps = tls::Provisioning::new(setup)?;
+        while let Some((line, op)) = steps.command() {
+            let mut read = |answer: &[u8], ok: bool| steps.read(answer, ok);
+            let outcome = self.run(&line, op, Some(&mut read)).map(|_| ());
+            steps.answered(outcome)?;
         }
         tls::provisioned(&mut self.exchange);
         Ok(())
@@ -41,18 +44,17 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         let outcome = self
             .run(&line, Op::Async(id, ResultOf::Open), None)
             .map(|_| ());
-        let Some(query) = tls::reason_query(&outcome) else {
+        let Some(mut why) = tls::Diagnosis::after(&outcome) else {
             return outcome;
         };
-        let mut failure = Error::Failed;
-        let mut read = |answer: &[u8], ok: bool| {
-            if ok {
-                failure = tls::failed_open(Some(answer));
-            }
-        };
         let opened = self.exchange.failure;
-        // The query's own failure leaves the open's.
-        let _ = self.run(&query, Op::Collect, Some(&mut read));
+        while let Some(query) = why.query() {
+            let mut read = |answer: &[u8], ok: bool| why.read(answer, ok);
+            // A query's own failure leaves the open's.
+            let _ = self.run(&query, Op::Collect, Some(&mut read));
+            why.asked();
+        }
+        let failure = why.error();
         self.exchange.failure = tls::open_failure(opened, failure);
         Err(failure)
     }

@@ -17,6 +17,7 @@
 //! `+MQTTREAD` payload is taken by its length, a `+MQTTMSG` payload runs to the last `"` of the
 //! line.
 
+mod clock;
 mod fields;
 mod mqtt;
 pub(super) use mqtt::started;
@@ -276,10 +277,12 @@ enum Prefix {
     Registration(RegistrationKind),
     /// `+GTSSLVER`, `+GTSSLMODE`, `+GTSSLFILE`, `+GTSSLERR`
     Tls(TlsCommand),
+    /// `+CCLK`
+    Clock,
 }
 
 /// The names of the lines the parser knows.
-const PREFIXES: [(&[u8], Prefix); 28] = [
+const PREFIXES: [(&[u8], Prefix); 29] = [
     (b"OK", Prefix::Ok),
     (b"ERROR", Prefix::Error),
     (b"+MQTTMSG", Prefix::Message),
@@ -310,6 +313,7 @@ const PREFIXES: [(&[u8], Prefix); 28] = [
     (b"+GTSSLMODE", Prefix::Tls(TlsCommand::Mode)),
     (b"+GTSSLFILE", Prefix::Tls(TlsCommand::File)),
     (b"+GTSSLERR", Prefix::Tls(TlsCommand::Error)),
+    (b"+CCLK", Prefix::Clock),
 ];
 
 /// The name of a line the parser knows, and its arguments (after the colon; `None` if the
@@ -337,7 +341,7 @@ fn split_plus(line: &[u8]) -> Option<(Prefix, &[u8])> {
 /// Whether a line of this name and arguments is an answer only a query asks for.
 fn is_query_only(prefix: Prefix, args: &[u8]) -> bool {
     match prefix {
-        Prefix::Csq | Prefix::Cpin | Prefix::Cops | Prefix::Tls(_) => true,
+        Prefix::Csq | Prefix::Cpin | Prefix::Cops | Prefix::Tls(_) | Prefix::Clock => true,
         Prefix::Mqtt(MqttCommand::User | MqttCommand::Will | MqttCommand::Conf) => true,
         Prefix::Mqtt(_) => fields::is_range(args),
         _ => false,
@@ -395,16 +399,20 @@ fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
         Prefix::Registration(kind) => network::registration(kind, args),
         Prefix::Tls(_) if !FULL => return Item::Line(line),
         Prefix::Tls(command) => return tls::line(command, line, args),
+        Prefix::Clock if !FULL => return Item::Line(line),
+        Prefix::Clock => clock::cclk(args),
     };
     parsed.unwrap_or(Item::Malformed(line))
 }
 
-/// A `+GTSSL...:` line [`parse_core`] left as [`Item::Line`], parsed as [`parse`] would; any
-/// other line stays a line. [`refine`] leaves these lines alone, so that only a firmware that
-/// reads TLS answers carries their parser: the TLS queries read their answers with this.
+/// A `+GTSSL...:` or `+CCLK:` line [`parse_core`] left as [`Item::Line`], parsed as [`parse`]
+/// would; any other line stays a line. [`refine`] leaves these lines alone, so that only a
+/// firmware that reads TLS answers carries their parser: the TLS queries (and the clock query
+/// after a failed TLS open) read their answers with this.
 pub(crate) fn refine_tls(line: &[u8]) -> Item<'_> {
     match split_plus(line) {
         Some((Prefix::Tls(command), args)) => tls::line(command, line, args),
+        Some((Prefix::Clock, args)) => clock::cclk(args).unwrap_or(Item::Malformed(line)),
         _ => Item::Line(line),
     }
 }

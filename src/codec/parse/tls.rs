@@ -74,7 +74,9 @@ mod tests {
     /// query, `refine` leaves alone and `refine_tls` parses as `parse` does.
     #[test]
     fn core_leaves_tls_answers_as_lines() {
-        let answers: [&[u8]; 6] = [
+        let answers: [&[u8]; 8] = [
+            b"+CCLK: \"25/12/05,09:48:45+32\"\r\n",
+            b"+CCLK: \"25/13/05,09:48:45+32\"\r\n",
             b"+GTSSLVER: 4\r\n",
             b"+GTSSLMODE: 1\r\n",
             b"+GTSSLFILE: TRUSTFILE,2\r\n",
