@@ -648,3 +648,11 @@ fn answers_split_anywhere() {
         }
     }
 }
+
+/// The clock fits beside the code: the reason stays 4 bytes, so that the driver's `Error`
+/// stays two registers wide on 32-bit targets (asserted at compile time there).
+#[test]
+fn the_reason_stays_small() {
+    assert_eq!(core::mem::size_of::<ClockCheck>(), 4);
+    assert_eq!(core::mem::size_of::<TlsErrorReason>(), 4);
+}

@@ -154,6 +154,7 @@ both_tls!(
     wrong_name_refused_unless_verification_is_off,
     restart_forgets_tls_and_provisioning_restores_it,
     a_second_run_uploads_no_file_again,
+    a_session_on_a_module_holding_the_files_uploads_none,
 );
 
 /// Start-up, the data call, and the test account on client 1.
@@ -432,4 +433,74 @@ fn restart_forgets_tls_and_provisioning_restores_it(backend: Backend) {
             .expect("open over TLS after the restart");
         traffic(c, &t).await;
     });
+}
+
+/// A session (which provisions TLS through the driver before its first open) on a module that
+/// holds the CA from an earlier run of the host: it asks, finds it, and uploads nothing.
+fn a_session_on_a_module_holding_the_files_uploads_none(backend: Backend) {
+    use fibocom_mqtt::session::asynch::Session;
+    use fibocom_mqtt::session::{
+        Backoff, DataCall, Outbox, SessionConfig, SessionEvent, Slot, User,
+    };
+
+    let t = tls_env(backend, Listener::Verified);
+    let sim = t.env.sim();
+    let setup = TlsSetup::new().trust(t.ca.as_bytes());
+    let count = |prefix: &str| {
+        sim.received_commands()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    };
+    // The earlier run: it provisioned the CA, then the host restarted.
+    drive(&sim, config(), async |c| {
+        c.start().await.expect("start-up");
+        c.provision_tls(&setup).await.expect("provision TLS");
+        assert_eq!(files_held(c).await, [1, 0, 0]);
+    });
+    assert_eq!(count("AT+GTSSLFILE="), 1);
+    let device_id = t.env.client_id("session");
+    let up = t.env.topic("up");
+    drive(&sim, config(), async |c| {
+        let config = SessionConfig {
+            call: DataCall::Dial {
+                apn: None,
+                credentials: None,
+            },
+            user: Some(User {
+                user: USER,
+                password: PASSWORD,
+                identifier: Some(&device_id),
+            }),
+            backoff: Backoff {
+                initial: embassy_time::Duration::from_millis(50),
+                max: embassy_time::Duration::from_millis(500),
+                jitter_percent: 0,
+                seed: 1,
+            },
+            ..SessionConfig::new(t.broker())
+        }
+        .with_tls(&setup);
+        let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
+        let session = Session::new(c, config, Outbox::new(&mut bytes, &mut slots));
+        let seq = session
+            .publish(&up, b"over the CA in place", QoS::AtLeastOnce, false)
+            .await
+            .expect("queued")
+            .expect("a sequence number");
+        let mut delivered = false;
+        while !delivered {
+            session
+                .next_event(|ev| delivered |= ev == SessionEvent::Delivered(seq))
+                .await
+                .expect("the link is up");
+        }
+    });
+    assert_eq!(
+        count("AT+GTSSLFILE?"),
+        3,
+        "asked by both provisionings and by the count above"
+    );
+    assert_eq!(count("AT+GTSSLFILE="), 1, "the CA not uploaded again");
+    assert_eq!(count("AT+GTSSLVER="), 2, "the settings sent again");
 }

@@ -12,10 +12,12 @@ use crate::tls::TlsSetup;
 use crate::types::ClientId;
 
 impl<P: Read + Write, const N: usize> Modem<P, N> {
-    /// Provisions TLS on the module (`AT+GTSSLVER`, `AT+GTSSLMODE`, one `AT+GTSSLFILE` per
-    /// file, each written from the caller's slice after the prompt); see
-    /// [`asynch::Control::provision_tls`](crate::asynch::Control::provision_tls). Every file
-    /// is checked before a byte is sent.
+    /// Provisions TLS on the module (`AT+GTSSLFILE?`, `AT+GTSSLVER`, `AT+GTSSLMODE`, one
+    /// `AT+GTSSLFILE` per file of a kind the module holds none of, each written from the
+    /// caller's slice after the prompt); see
+    /// [`asynch::Control::provision_tls`](crate::asynch::Control::provision_tls) for which
+    /// files go ([`TlsSetup::upload`]) and what is known of the files a module holds. Every
+    /// file is checked before a byte is sent.
     ///
     /// The module forgets it all when it restarts
     /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
@@ -32,7 +34,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     }
 
     /// `AT+MQTTOPEN` over TLS; on `+MQTTOPEN: <id>,0` the reason `AT+GTSSLERR?` gives, as
-    /// [`Error::Tls`]; see [`asynch::Control::open_tls`](crate::asynch::Control::open_tls).
+    /// [`Error::Tls`], with what `AT+CCLK?` showed of the module's clock when the reason is the
+    /// CA or the clock; see [`asynch::Control::open_tls`](crate::asynch::Control::open_tls).
     pub fn open_tls(
         &mut self,
         id: ClientId,
