@@ -277,12 +277,10 @@ enum Prefix {
     Registration(RegistrationKind),
     /// `+GTSSLVER`, `+GTSSLMODE`, `+GTSSLFILE`, `+GTSSLERR`
     Tls(TlsCommand),
-    /// `+CCLK`
-    Clock,
 }
 
 /// The names of the lines the parser knows.
-const PREFIXES: [(&[u8], Prefix); 29] = [
+const PREFIXES: [(&[u8], Prefix); 28] = [
     (b"OK", Prefix::Ok),
     (b"ERROR", Prefix::Error),
     (b"+MQTTMSG", Prefix::Message),
@@ -313,7 +311,6 @@ const PREFIXES: [(&[u8], Prefix); 29] = [
     (b"+GTSSLMODE", Prefix::Tls(TlsCommand::Mode)),
     (b"+GTSSLFILE", Prefix::Tls(TlsCommand::File)),
     (b"+GTSSLERR", Prefix::Tls(TlsCommand::Error)),
-    (b"+CCLK", Prefix::Clock),
 ];
 
 /// The name of a line the parser knows, and its arguments (after the colon; `None` if the
@@ -341,7 +338,7 @@ fn split_plus(line: &[u8]) -> Option<(Prefix, &[u8])> {
 /// Whether a line of this name and arguments is an answer only a query asks for.
 fn is_query_only(prefix: Prefix, args: &[u8]) -> bool {
     match prefix {
-        Prefix::Csq | Prefix::Cpin | Prefix::Cops | Prefix::Tls(_) | Prefix::Clock => true,
+        Prefix::Csq | Prefix::Cpin | Prefix::Cops | Prefix::Tls(_) => true,
         Prefix::Mqtt(MqttCommand::User | MqttCommand::Will | MqttCommand::Conf) => true,
         Prefix::Mqtt(_) => fields::is_range(args),
         _ => false,
@@ -373,6 +370,14 @@ pub(crate) fn refine(line: &[u8]) -> Item<'_> {
 
 /// A line that is not an echo: `OK`, `ERROR`, `ERROR: <n>`, a `+` line, or any other line.
 fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
+    // `+CCLK:` is known to the full parser only: to the runner's it is a line like any other
+    // the driver does not know, which the clock query (the only command that asks for it)
+    // collects and reads with `refine_tls`. The runner carries neither its name nor its parser.
+    if FULL {
+        if let Some(item) = clock_line(line) {
+            return item;
+        }
+    }
     let (prefix, args) = match split_name(line) {
         Some((Prefix::Ok, None)) => return Item::Ok,
         Some((Prefix::Error, None)) => return Item::Error(ErrorCode::Plain),
@@ -399,8 +404,6 @@ fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
         Prefix::Registration(kind) => network::registration(kind, args),
         Prefix::Tls(_) if !FULL => return Item::Line(line),
         Prefix::Tls(command) => return tls::line(command, line, args),
-        Prefix::Clock if !FULL => return Item::Line(line),
-        Prefix::Clock => clock::cclk(args),
     };
     parsed.unwrap_or(Item::Malformed(line))
 }
@@ -412,9 +415,15 @@ fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
 pub(crate) fn refine_tls(line: &[u8]) -> Item<'_> {
     match split_plus(line) {
         Some((Prefix::Tls(command), args)) => tls::line(command, line, args),
-        Some((Prefix::Clock, args)) => clock::cclk(args).unwrap_or(Item::Malformed(line)),
-        _ => Item::Line(line),
+        _ => clock_line(line).unwrap_or(Item::Line(line)),
     }
+}
+
+/// The item of a `+CCLK:` line ([`Item::Clock`], or [`Item::Malformed`] when its time does
+/// not parse); `None` for any other line.
+fn clock_line(line: &[u8]) -> Option<Item<'_>> {
+    let args = line.strip_prefix(b"+CCLK:")?;
+    Some(clock::cclk(args).unwrap_or(Item::Malformed(line)))
 }
 
 #[cfg(test)]
