@@ -140,21 +140,29 @@ impl<'a> Provisioning<'a> {
 /// lists; `None` for a kind it does not list (or lists in a line that does not parse).
 fn files_held(answer: &[u8]) -> [Option<u16>; 3] {
     let mut held = [None; 3];
-    let mut rest = answer;
-    while let Parsed::Item(item, n) = parse_core(rest) {
-        rest = rest.get(n..).unwrap_or(&[]);
-        let item = match item {
-            Item::Line(line) => refine_tls(line),
-            item => item,
-        };
+    each_item(answer, &mut |item| {
         if let Item::TlsFiles { kind, count } = item {
             let at = TlsFileKind::ALL.iter().position(|&k| k == kind);
             if let Some(slot) = at.and_then(|at| held.get_mut(at)) {
                 *slot = Some(count);
             }
         }
-    }
+    });
     held
+}
+
+/// Each item of a collected answer, its TLS and `+CCLK:` lines parsed, to `f`. One function
+/// for every answer the TLS calls read, so that its loop is compiled once.
+#[inline(never)]
+fn each_item(answer: &[u8], f: &mut dyn FnMut(Item<'_>)) {
+    let mut rest = answer;
+    while let Parsed::Item(item, n) = parse_core(rest) {
+        rest = rest.get(n..).unwrap_or(&[]);
+        f(match item {
+            Item::Line(line) => refine_tls(line),
+            item => item,
+        });
+    }
 }
 
 /// Whether the TLS a driver provisioned still holds.
@@ -274,37 +282,28 @@ impl Diagnosis {
 /// [`Error::Failed`] when the module gives none, or code 0 (no TLS failure: the connection
 /// itself failed; check the host and the port).
 fn failed_open(answer: Option<&[u8]>) -> Error {
-    let mut rest = answer.unwrap_or(&[]);
-    while let Parsed::Item(item, n) = parse_core(rest) {
-        rest = rest.get(n..).unwrap_or(&[]);
-        let item = match item {
-            Item::Line(line) => refine_tls(line),
-            item => item,
-        };
-        match item {
-            Item::TlsError(TlsErrorReason::Other(0)) => return Error::Failed,
-            Item::TlsError(reason) => return Error::Tls(reason),
-            _ => {}
+    let mut reason = None;
+    each_item(answer.unwrap_or(&[]), &mut |item| {
+        if let (None, Item::TlsError(r)) = (reason, item) {
+            reason = Some(r);
         }
+    });
+    match reason {
+        None | Some(TlsErrorReason::Other(0)) => Error::Failed,
+        Some(reason) => Error::Tls(reason),
     }
-    Error::Failed
 }
 
 /// What the answer to `AT+CCLK?` says of the module's clock: [`ClockCheck::Unknown`] without a
 /// `+CCLK:` line that parses.
 fn clock(answer: &[u8]) -> ClockCheck {
-    let mut rest = answer;
-    while let Parsed::Item(item, n) = parse_core(rest) {
-        rest = rest.get(n..).unwrap_or(&[]);
-        let item = match item {
-            Item::Line(line) => refine_tls(line),
-            item => item,
-        };
-        if let Item::Clock(time) = item {
-            return time.check();
+    let mut time = None;
+    each_item(answer, &mut |item| {
+        if let (None, Item::Clock(t)) = (time, item) {
+            time = Some(t);
         }
-    }
-    ClockCheck::Unknown
+    });
+    ClockCheck::from_time(time)
 }
 
 /// The last failure to keep after a TLS open failed with `error`: the open's own (`opened`,

@@ -5,26 +5,49 @@ use super::fields::skip_spaces;
 use crate::codec::clock::{full_year, ModuleTime};
 use crate::codec::item::Item;
 
+/// The fields of `yy/MM/dd,hh:mm:ss`, in order: the separator after each (none after the
+/// seconds), its most digits, and its range.
+const FIELDS: [(Option<u8>, usize, u16, u16); 6] = [
+    (Some(b'/'), 4, 0, 9999),
+    (Some(b'/'), 2, 1, 12),
+    (Some(b','), 2, 1, 31),
+    (Some(b':'), 2, 0, 23),
+    (Some(b':'), 2, 0, 59),
+    (None, 2, 0, 59),
+];
+
 /// The item of the arguments `args` of a `+CCLK:` line; `None` if they do not parse or a field
 /// is out of range.
 #[inline(never)]
 pub(super) fn cclk(args: &[u8]) -> Option<Item<'static>> {
     let args = skip_spaces(args);
-    let (quoted, rest) = match args.strip_prefix(b"\"") {
+    let (quoted, mut rest) = match args.strip_prefix(b"\"") {
         Some(rest) => (true, rest),
         None => (false, args),
     };
-    let (year, year_digits, rest) = field(rest, 4, Some(b'/'))?;
-    let (month, _, rest) = field(rest, 2, Some(b'/'))?;
-    let (day, _, rest) = field(rest, 2, Some(b','))?;
-    let (hour, _, rest) = field(rest, 2, Some(b':'))?;
-    let (minute, _, rest) = field(rest, 2, Some(b':'))?;
-    let (second, _, mut rest) = field(rest, 2, None)?;
-    let zone = match rest.first() {
-        Some(&sign @ (b'+' | b'-')) => {
-            let (n, _, after) = field(rest.get(1..)?, 2, None)?;
+    let mut values = [0u8; 5];
+    let mut year = 0;
+    for (i, &(sep, max, low, high)) in FIELDS.iter().enumerate() {
+        let (n, digits, after) = number(rest, max)?;
+        // A year of two or four digits; every field in its range.
+        if (i == 0 && !matches!(digits, 2 | 4)) || n < low || n > high {
+            return None;
+        }
+        rest = match sep {
+            Some(b',') => skip_spaces(after.strip_prefix(b",")?),
+            Some(sep) => after.strip_prefix(&[sep])?,
+            None => after,
+        };
+        match i.checked_sub(1) {
+            None => year = n,
+            Some(at) => *values.get_mut(at)? = u8::try_from(n).ok()?,
+        }
+    }
+    let zone = match rest.split_first() {
+        Some((&sign @ (b'+' | b'-'), after)) => {
+            let (n, _, after) = number(after, 2)?;
             rest = after;
-            let n = i8::try_from(n).ok()?;
+            let n = i8::try_from(n).ok().filter(|&n| n <= 96)?;
             Some(if sign == b'-' { n.saturating_neg() } else { n })
         }
         _ => None,
@@ -32,43 +55,31 @@ pub(super) fn cclk(args: &[u8]) -> Option<Item<'static>> {
     if quoted {
         rest = rest.strip_prefix(b"\"")?;
     }
-    let in_range = matches!(year_digits, 2 | 4)
-        && matches!(month, 1..=12)
-        && matches!(day, 1..=31)
-        && hour <= 23
-        && minute <= 59
-        && second <= 59
-        && zone.is_none_or(|z| (-96..=96).contains(&z));
-    if !(in_range && skip_spaces(rest).is_empty()) {
+    if !skip_spaces(rest).is_empty() {
         return None;
     }
+    let [month, day, hour, minute, second] = values;
     Some(Item::Clock(ModuleTime {
         year: full_year(year),
-        month: u8::try_from(month).ok()?,
-        day: u8::try_from(day).ok()?,
-        hour: u8::try_from(hour).ok()?,
-        minute: u8::try_from(minute).ok()?,
-        second: u8::try_from(second).ok()?,
+        month,
+        day,
+        hour,
+        minute,
+        second,
         zone,
     }))
 }
 
-/// The decimal number of 1 to `max` digits at the start of `i`, then the separator `sep` (a
-/// comma may be followed by spaces): its value, how many digits it had, and what follows.
-fn field(i: &[u8], max: usize, sep: Option<u8>) -> Option<(u16, usize, &[u8])> {
+/// The decimal number of 1 to `max` digits at the start of `i`: its value, how many digits it
+/// had, and what follows.
+fn number(i: &[u8], max: usize) -> Option<(u16, usize, &[u8])> {
     let count = i.iter().take_while(|b| b.is_ascii_digit()).count();
     if count == 0 || count > max {
         return None;
     }
     let (digits, rest) = i.split_at_checked(count)?;
-    let mut n: u16 = 0;
-    for &b in digits {
-        n = n.checked_mul(10)?.checked_add(u16::from(b & 0x0f))?;
-    }
-    let rest = match sep {
-        Some(b',') => skip_spaces(rest.strip_prefix(b",")?),
-        Some(sep) => rest.strip_prefix(&[sep])?,
-        None => rest,
-    };
+    let n = digits.iter().fold(0u16, |n, &b| {
+        n.saturating_mul(10).saturating_add(u16::from(b & 0x0f))
+    });
     Some((n, count, rest))
 }
