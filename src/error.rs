@@ -224,7 +224,8 @@ fn ca_or_clock(f: &mut core::fmt::Formatter<'_>, clock: ClockCheck) -> core::fmt
     match clock {
         ClockCheck::Plausible => f.write_str(
             "the module's clock is plausible, so check the CA (TRUSTFILE): it must sign the \
-             server's certificate, which must be valid and for the host name opened",
+             server's certificate, which must be valid and for the host name opened (a CA the \
+             module held from before is kept: restart the module to replace it)",
         ),
         ClockCheck::Implausible { year } => write!(
             f,
