@@ -123,10 +123,14 @@ impl<'a> Provisioning<'a> {
                 Ok(())
             }
             (0, Ok(())) => {
-                if self.held.iter().any(|n| n.is_some_and(|n| n > 0)) {
+                let given = self.lines.iter().skip(2).map(Option::is_some);
+                if given
+                    .zip(self.held)
+                    .any(|(given, n)| given && n.unwrap_or(0) > 0)
+                {
                     crate::log::state(
                         "the module holds TLS files from before: those kinds are not uploaded \
-                         again",
+                         again (restart the module to replace them)",
                     );
                 }
                 Ok(())
