@@ -1,6 +1,6 @@
 //! The driver's error type.
 
-use crate::codec::{EncodeError, ErrorCode, TlsErrorReason};
+use crate::codec::{ClockCheck, EncodeError, ErrorCode, TlsErrorReason};
 use crate::types::{BreakCause, ClientId};
 
 /// Why an operation failed.
@@ -47,7 +47,8 @@ pub enum Error {
     /// The serial port failed.
     Io(embedded_io::ErrorKind),
     /// An open over TLS failed, and `AT+GTSSLERR?` said why (see [`TlsErrorReason`]): the
-    /// server's certificate did not verify (check the CA and the module's clock), a certificate
+    /// server's certificate did not verify (check the CA and the module's clock; the driver
+    /// read the clock with `AT+CCLK?` and says whether it is plausible), a certificate
     /// or key is unusable (upload the files again as PEM), or the handshake failed (check the
     /// TLS version, the port, and the client certificate when the broker asks for one).
     Tls(TlsErrorReason),
@@ -212,10 +213,7 @@ impl core::fmt::Display for Error {
 #[inline(never)]
 fn tls_reason(f: &mut core::fmt::Formatter<'_>, r: TlsErrorReason) -> core::fmt::Result {
     let (what, check) = match r {
-        TlsErrorReason::CaOrClock => (
-            "the server's certificate did not verify",
-            "check the CA (TRUSTFILE) and the module's clock",
-        ),
+        TlsErrorReason::CaOrClock(clock) => return ca_or_clock(f, clock),
         TlsErrorReason::Certificate(_) => (
             "a certificate or key is unusable",
             "upload the certificate files again as whole PEM text",
@@ -230,6 +228,31 @@ fn tls_reason(f: &mut core::fmt::Formatter<'_>, r: TlsErrorReason) -> core::fmt:
         ),
     };
     write!(f, "TLS: {what} (code {}): {check}", r.code())
+}
+
+/// The text of a failed CA or clock check (`-11`), by what the module's clock said.
+#[inline(never)]
+fn ca_or_clock(f: &mut core::fmt::Formatter<'_>, clock: ClockCheck) -> core::fmt::Result {
+    f.write_str("TLS: the server's certificate did not verify (code -11): ")?;
+    const SET_CLOCK: &str = "sync it with network time (AT+CTZU=1, then registration) or set it \
+                             with AT+CCLK=\"yy/MM/dd,hh:mm:ss+zz\"";
+    match clock {
+        ClockCheck::Plausible => f.write_str(
+            "the module's clock is plausible, so check the CA (TRUSTFILE): it must sign the \
+             server's certificate, which must be valid and for the host name opened (a CA the \
+             module held from before is kept: restart the module to replace it)",
+        ),
+        ClockCheck::Implausible { year } => write!(
+            f,
+            "the module's clock shows the year {year}, which cannot be right: every \
+             certificate looks not yet valid; {SET_CLOCK}, then open again"
+        ),
+        ClockCheck::Unknown => write!(
+            f,
+            "check the CA (TRUSTFILE) and the module's clock (AT+CCLK? could not be read; if \
+             it is wrong, {SET_CLOCK})"
+        ),
+    }
 }
 
 impl core::error::Error for Error {}

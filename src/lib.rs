@@ -218,7 +218,7 @@ pub use config::{Config, Leftover};
 pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
-pub use tls::TlsSetup;
+pub use tls::{TlsSetup, Upload};
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
 
 /// The driver's time span (`embassy_time::Duration`), as the blocking driver's

@@ -62,11 +62,55 @@ const CASES: &[Case] = &[
 << \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
 >> AT+GTSSLERR?\r
 << \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+>> AT+CCLK?\r
+<< \r\n+CCLK: "80/01/06,00:01:02+00"\r\n\r\nOK\r\n
 "#,
         call: Call::OpenTls,
-        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock),
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock(
+            fibocom_mqtt::codec::ClockCheck::Implausible { year: 1980 },
+        )),
+        failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): the \
+                  module's clock shows the year 1980, which cannot be right: every certificate \
+                  looks not yet valid; sync it with network time (AT+CTZU=1, then registration) \
+                  or set it with AT+CCLK=\"yy/MM/dd,hh:mm:ss+zz\", then open again",
+    },
+    Case {
+        // A plausible clock: the CA to check.
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+>> AT+CCLK?\r
+<< \r\n+CCLK: "25/12/05,09:48:45+32"\r\n\r\nOK\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock(
+            fibocom_mqtt::codec::ClockCheck::Plausible,
+        )),
+        failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): the \
+                  module's clock is plausible, so check the CA (TRUSTFILE): it must sign the \
+                  server's certificate, which must be valid and for the host name opened (a CA \
+                  the module held from before is kept: restart the module to replace it)",
+    },
+    Case {
+        // The clock could not be read: the CA and the clock both to check.
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+>> AT+CCLK?\r
+<< \r\nERROR\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock(
+            fibocom_mqtt::codec::ClockCheck::Unknown,
+        )),
         failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): check \
-                  the CA (TRUSTFILE) and the module's clock",
+                  the CA (TRUSTFILE) and the module's clock (AT+CCLK? could not be read; if it \
+                  is wrong, sync it with network time (AT+CTZU=1, then registration) or set it \
+                  with AT+CCLK=\"yy/MM/dd,hh:mm:ss+zz\")",
     },
     Case {
         // The reason could not be asked: the open's failure stands, not the query's.
