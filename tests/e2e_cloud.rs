@@ -305,7 +305,10 @@ fn azure() {
                     "devices/other/messages/events/",
                     QoS::AtLeastOnce,
                     false,
-                    Forbidden::Topic { broker },
+                    Forbidden::Topic {
+                        broker,
+                        allowed: "devices/<device id>/messages/events/... or $iothub/...",
+                    },
                 ),
             ],
         );
@@ -361,7 +364,10 @@ fn thingsboard() {
                         "telemetry",
                         QoS::AtMostOnce,
                         false,
-                        Forbidden::Topic { broker },
+                        Forbidden::Topic {
+                            broker,
+                            allowed: "v1/devices/me/... (telemetry, attributes, rpc)",
+                        },
                     ),
                 ],
             );

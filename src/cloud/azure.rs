@@ -189,7 +189,10 @@ impl BrokerRules for Azure<'_> {
         if own || topic.starts_with("$iothub/") {
             Ok(())
         } else {
-            Err(Forbidden::Topic { broker })
+            Err(Forbidden::Topic {
+                broker,
+                allowed: "devices/<device id>/messages/events/... or $iothub/...",
+            })
         }
     }
 
@@ -200,7 +203,10 @@ impl BrokerRules for Azure<'_> {
         if own || filter.starts_with("$iothub/") {
             Ok(())
         } else {
-            Err(Forbidden::Filter { broker })
+            Err(Forbidden::Filter {
+                broker,
+                allowed: "devices/<device id>/messages/devicebound/# or $iothub/...",
+            })
         }
     }
 }

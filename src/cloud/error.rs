@@ -105,10 +105,19 @@ impl core::fmt::Display for CloudError {
                  use shorter names",
                 cloud.name()
             ),
+            CloudError::PasswordTooLong {
+                cloud: Cloud::Azure,
+                len,
+            } => write!(
+                f,
+                "Azure IoT Hub: the password (SAS token) is {len} bytes, but the module takes \
+                 at most 128: authenticate with an X.509 certificate and an empty password \
+                 instead"
+            ),
             CloudError::PasswordTooLong { cloud, len } => write!(
                 f,
-                "{}: the password (SAS token) is {len} bytes, but the module takes at most \
-                 128: authenticate with an X.509 certificate and an empty password instead",
+                "{}: the password is {len} bytes, but the module takes at most 128: use a \
+                 shorter one",
                 cloud.name()
             ),
             CloudError::Keepalive { cloud, min, max } => write!(

@@ -13,6 +13,10 @@ const HUB: &str = "my-hub.azure-devices.net";
 const ID_23: &str = "abcdefghijklmnopqrstuvw";
 /// 24 bytes.
 const ID_24: &str = "abcdefghijklmnopqrstuvwx";
+const AZURE_TOPICS: &str = "devices/<device id>/messages/events/... or $iothub/...";
+const AZURE_FILTERS: &str = "devices/<device id>/messages/devicebound/# or $iothub/...";
+const TB_TOPICS: &str = "v1/devices/me/... (telemetry, attributes, rpc)";
+const TB_FILTERS: &str = "v1/devices/me/... (attributes, rpc/request/+)";
 
 fn mutual() -> TlsSetup<'static> {
     TlsSetup::new().trust(CA).client(CERT, KEY)
@@ -296,7 +300,10 @@ fn azure_refuses_qos_2_retain_and_topics_outside_the_device() {
     ] {
         assert_eq!(
             hub.check_publish(topic, QoS::AtMostOnce, false),
-            Err(Forbidden::Topic { broker }),
+            Err(Forbidden::Topic {
+                broker,
+                allowed: AZURE_TOPICS
+            }),
             "{topic}"
         );
     }
@@ -322,7 +329,10 @@ fn azure_refuses_qos_2_retain_and_topics_outside_the_device() {
     ] {
         assert_eq!(
             hub.check_subscribe(filter, QoS::AtMostOnce),
-            Err(Forbidden::Filter { broker }),
+            Err(Forbidden::Filter {
+                broker,
+                allowed: AZURE_FILTERS
+            }),
             "{filter}"
         );
     }
@@ -423,7 +433,10 @@ fn thingsboard_takes_only_its_topics_at_qos_0_and_1() {
     );
     assert_eq!(
         tb.check_publish("v1/devices/other/telemetry", QoS::AtMostOnce, false),
-        Err(Forbidden::Topic { broker })
+        Err(Forbidden::Topic {
+            broker,
+            allowed: TB_TOPICS
+        })
     );
     for filter in [
         ThingsBoard::ATTRIBUTES,
@@ -438,7 +451,10 @@ fn thingsboard_takes_only_its_topics_at_qos_0_and_1() {
     }
     assert_eq!(
         tb.check_subscribe("#", QoS::AtMostOnce),
-        Err(Forbidden::Filter { broker })
+        Err(Forbidden::Filter {
+            broker,
+            allowed: TB_FILTERS
+        })
     );
     assert_eq!(
         tb.check_subscribe(ThingsBoard::RPC_REQUESTS, QoS::ExactlyOnce),
@@ -551,7 +567,8 @@ fn session_config_carries_the_profile_and_checks_each_subscription() {
     assert_eq!(
         hub.session_config(&outside).map(|_| ()),
         Err(CloudError::Forbidden(Forbidden::Filter {
-            broker: "Azure IoT Hub"
+            broker: "Azure IoT Hub",
+            allowed: AZURE_FILTERS
         }))
     );
     let bad = [Subscription {
@@ -636,7 +653,10 @@ fn the_session_refuses_what_the_profile_forbids_before_queueing() {
     );
     assert_eq!(
         s.publish("cmd/x", b"{}", QoS::AtLeastOnce, false),
-        Err(PublishError::Forbidden(Forbidden::Topic { broker }))
+        Err(PublishError::Forbidden(Forbidden::Topic {
+            broker,
+            allowed: AZURE_TOPICS
+        }))
     );
     assert_eq!(s.queued(), 0, "nothing forbidden was queued");
     assert_eq!(

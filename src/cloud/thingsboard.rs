@@ -126,6 +126,7 @@ impl BrokerRules for ThingsBoard<'_> {
         } else {
             Err(Forbidden::Topic {
                 broker: Cloud::ThingsBoard.name(),
+                allowed: "v1/devices/me/... (telemetry, attributes, rpc)",
             })
         }
     }
@@ -137,6 +138,7 @@ impl BrokerRules for ThingsBoard<'_> {
         } else {
             Err(Forbidden::Filter {
                 broker: Cloud::ThingsBoard.name(),
+                allowed: "v1/devices/me/... (attributes, rpc/request/+)",
             })
         }
     }

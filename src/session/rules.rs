@@ -45,6 +45,8 @@ pub enum Forbidden {
     Topic {
         /// The broker's name.
         broker: &'static str,
+        /// The topics it takes from the device, in words (`"v1/devices/me/..."`).
+        allowed: &'static str,
     },
     /// The filter is not one this device may subscribe to on this broker (Azure IoT Hub:
     /// `devices/<device id>/messages/devicebound/#` or `$iothub/...`; ThingsBoard:
@@ -52,6 +54,8 @@ pub enum Forbidden {
     Filter {
         /// The broker's name.
         broker: &'static str,
+        /// The filters it takes from the device, in words.
+        allowed: &'static str,
     },
     /// The topic or filter has more than `max` slashes (AWS IoT Core allows 7).
     Levels {
@@ -77,15 +81,13 @@ impl core::fmt::Display for Forbidden {
                 "{broker} takes no retained messages (it closes the connection): publish \
                  without retain"
             ),
-            Forbidden::Topic { broker } => write!(
+            Forbidden::Topic { broker, allowed } => write!(
                 f,
-                "{broker} does not let this device publish to that topic: use the topics of \
-                 its profile"
+                "{broker} does not let this device publish to that topic: use {allowed}"
             ),
-            Forbidden::Filter { broker } => write!(
+            Forbidden::Filter { broker, allowed } => write!(
                 f,
-                "{broker} does not let this device subscribe to that filter: use the filters \
-                 of its profile"
+                "{broker} does not let this device subscribe to that filter: use {allowed}"
             ),
             Forbidden::Levels { broker, max } => write!(
                 f,
