@@ -57,6 +57,31 @@
 //! assert!(config.rules.is_some());
 //! # Ok::<(), CloudError>(())
 //! ```
+//!
+//! With the driver alone (no session), a profile gives what each call takes; check each
+//! publish with the profile's [`BrokerRules::check_publish`] before it:
+//!
+//! ```
+//! # async fn demo<W: embedded_io_async::Write>(
+//! #     control: &fibocom_mqtt::asynch::Control<'_, W>,
+//! #     aws: &fibocom_mqtt::cloud::Aws<'_>,
+//! # ) -> Result<(), Box<dyn core::error::Error>> {
+//! use fibocom_mqtt::cloud::Profile;
+//! use fibocom_mqtt::session::BrokerRules;
+//! use fibocom_mqtt::{ClientId, QoS};
+//!
+//! let id = ClientId::One;
+//! let user = aws.user();
+//! control.set_user(id, user.user, user.password, user.identifier).await?;
+//! if let Some(tls) = aws.tls() {
+//!     control.provision_tls(tls).await?;
+//!     control.open_tls(id, aws.broker(), tls.param).await?;
+//! }
+//! aws.check_publish("dt/pump-7/temp", QoS::AtLeastOnce, false)?;
+//! control.publish(id, "dt/pump-7/temp", b"21.5", QoS::AtLeastOnce, false).await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod aws;
 mod azure;
