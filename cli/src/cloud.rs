@@ -190,6 +190,17 @@ pub fn apply(command: &mut Command) -> Result<(), Fail> {
                 .check_publish(topic, qos, *retain)
                 .map_err(|e| Fail::usage(format!("--cloud {}: -t {topic}: {e}", cloud.name())))?;
         }
+        if let Some(topic) = b.will_topic.as_deref() {
+            let will_qos = crate::check::qos(b.will_qos);
+            profile
+                .check_publish(topic, will_qos, b.will_retain)
+                .map_err(|e| {
+                    Fail::usage(format!(
+                        "--cloud {}: --will-topic {topic}: {e}",
+                        cloud.name()
+                    ))
+                })?;
+        }
         for filter in &filters {
             profile
                 .check_subscribe(filter, qos)

@@ -289,6 +289,10 @@ fn refusals_exit_2_before_the_module_is_touched() {
             azure(&["-t", "telemetry"]),
             "does not let this device publish to that topic",
         ),
+        (
+            azure(&["-t", d2c, "--will-topic", d2c, "--will-retain"]),
+            "--will-topic devices/pump-7/messages/events/: Azure IoT Hub takes no retained",
+        ),
         (azure(&["-t", d2c, "-u", "me"]), "sets the account"),
         (
             azure(&["-t", d2c, "-i", "other"]),
