@@ -420,3 +420,115 @@ fn refusals_exit_2_before_the_module_is_touched() {
     assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
     assert!(done.stderr.contains("--cloud"), "{}", done.stderr);
 }
+
+/// `pub --cloud azure` in one line against the mosquitto listener that admits devices as Azure
+/// IoT Hub does (`FIBOCOM_MOSQUITTO_AZURE`, from `.ci/setup-mosquitto.sh`: the device's
+/// certificate required, only the hub's user name may publish to the device's topic). Says
+/// loudly that it is skipped without it.
+#[test]
+fn pub_to_azure_as_mosquitto_admits_it() {
+    let var = |name: &str| {
+        std::env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is not set: source .ci/setup-mosquitto.sh"))
+    };
+    let Ok(listener) = std::env::var("FIBOCOM_MOSQUITTO_AZURE") else {
+        assert!(
+            std::env::var("FIBOCOM_MOSQUITTO").is_err(),
+            "FIBOCOM_MOSQUITTO is set but FIBOCOM_MOSQUITTO_AZURE is not: source .ci/setup-mosquitto.sh"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: pub_to_azure_as_mosquitto_admits_it: FIBOCOM_MOSQUITTO_AZURE is not \
+             set (source .ci/setup-mosquitto.sh to run it) ***"
+        );
+        return;
+    };
+    let plain = var("FIBOCOM_MOSQUITTO");
+    let (hub, device) = (
+        var("FIBOCOM_MOSQUITTO_AZURE_HUB"),
+        var("FIBOCOM_MOSQUITTO_AZURE_DEVICE"),
+    );
+    let sim = Simulator::start(
+        SimConfig {
+            broker: plain.clone(),
+            tls_broker: Some(listener),
+            ..SimConfig::default()
+        },
+        Link::Tcp("127.0.0.1:0".parse().unwrap()),
+    )
+    .expect("start the simulator");
+
+    // An independent client on mosquitto's plain listener, with the test account.
+    let addr: std::net::SocketAddr = plain.parse().expect("HOST:PORT");
+    let mut opts = rumqttc::MqttOptions::new(
+        format!("cli-cloud-{}", std::process::id()),
+        addr.ip().to_string(),
+        addr.port(),
+    );
+    opts.set_credentials("fibocom", "fibocom-ci");
+    let (client, mut connection) = rumqttc::Client::new(opts, 16);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for event in connection.iter() {
+            match event {
+                Ok(rumqttc::Event::Incoming(p)) => {
+                    if tx.send(p).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    let events = format!("devices/{device}/messages/events/");
+    client
+        .subscribe(format!("{events}#"), QoS::AtLeastOnce)
+        .expect("subscribe");
+    let until = std::time::Instant::now() + common::WAIT;
+    loop {
+        match rx.recv_timeout(common::WAIT) {
+            Ok(rumqttc::Packet::SubAck(_)) => break,
+            Ok(_) if std::time::Instant::now() < until => {}
+            other => panic!("no SUBACK from mosquitto: {other:?}"),
+        }
+    }
+
+    let payload = format!("{{\"from\":\"cli\",\"pid\":{}}}", std::process::id());
+    let out = common::bin()
+        .args(["-D", &format!("tcp://{}", sim.tcp_addr().expect("tcp"))])
+        .args([
+            "pub",
+            "--cloud",
+            "azure",
+            "--hub",
+            &hub,
+            "--device-id",
+            &device,
+        ])
+        .args(["--cafile", &var("FIBOCOM_MOSQUITTO_CA")])
+        .args(["--cert", &var("FIBOCOM_MOSQUITTO_AZURE_CERT")])
+        .args(["--key", &var("FIBOCOM_MOSQUITTO_AZURE_KEY")])
+        .args(["-t", &events, "-q", "1", "-m", &payload])
+        .output()
+        .expect("run the binary");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    loop {
+        match rx.recv_timeout(common::WAIT) {
+            Ok(rumqttc::Packet::Publish(p)) => {
+                assert_eq!(p.topic, events);
+                assert_eq!(&p.payload[..], payload.as_bytes());
+                assert_eq!(p.qos, QoS::AtLeastOnce);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => panic!("mosquitto did not deliver the device's message: {e}"),
+        }
+    }
+}
