@@ -174,6 +174,8 @@
 //! - `scripted`: the `scripted` module, a transcript-driven serial port for testing firmware.
 //! - `std`: the `host` module, serial and TCP ports for Linux hosts. Without it the crate is
 //!   `no_std`.
+//! - `cloud`: the `cloud` module, profiles for AWS IoT Core, Azure IoT Hub, ThingsBoard and
+//!   hosted TLS brokers, checked against the module's limits and the cloud's rules.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -195,6 +197,8 @@
 pub mod asynch;
 pub mod blocking;
 mod broker;
+#[cfg(feature = "cloud")]
+pub mod cloud;
 pub mod codec;
 mod config;
 mod error;

@@ -345,6 +345,7 @@ pub fn kept<'a>(
             seed: std::process::id(),
         },
         when_full: WhenFull::Refuse,
+        rules: None,
     }
 }
 

@@ -106,7 +106,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
         retain: bool,
     ) -> Result<Option<Seq>, PublishError> {
         let id = self.config.client;
-        check_publish(id, topic, payload, qos, retain)?;
+        check_publish(id, self.config.rules, topic, payload, qos, retain)?;
         if qos == QoS::AtMostOnce {
             if !self.core.borrow().connected() {
                 return Err(PublishError::NotConnected);

@@ -74,7 +74,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
         retain: bool,
     ) -> Result<Option<Seq>, PublishError> {
         let id = self.config.client;
-        check_publish(id, topic, payload, qos, retain)?;
+        check_publish(id, self.config.rules, topic, payload, qos, retain)?;
         if qos == QoS::AtMostOnce {
             if !self.core.connected() {
                 return Err(PublishError::NotConnected);
