@@ -39,9 +39,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: each step absorbs late answers of the one before; dropped part-way, what
     /// the steps before did stays done, and running it again is harmless.
     pub async fn start(&self) -> Result<(), Error> {
-        self.procedure(Startup::new(self.config()))
-            .await
-            .map(|_| ())
+        self.procedure(&mut Startup::new(self.config())).await
     }
 
     /// `AT`: is the module there?
@@ -224,8 +222,9 @@ impl<'d, W: Write> Control<'d, W> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        let attach = self.shared.with(|x| Attach::new(x, apn, credentials));
-        self.procedure(attach).await
+        let mut attach = self.shared.with(|x| Attach::new(x, apn, credentials));
+        self.procedure(&mut attach).await?;
+        Ok(self.shared.with(|x| Attach::address(x)))
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up

@@ -20,7 +20,7 @@ use crate::types::ClientId;
 pub struct Modem<P, const N: usize> {
     port: P,
     pub(crate) exchange: Exchange,
-    rx: RxBuf<[u8; N]>,
+    pub(super) rx: RxBuf<[u8; N]>,
 }
 
 fn io<E: embedded_io::Error>(e: E) -> Error {

@@ -18,8 +18,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// Start-up, which also learns what the module kept from before this run; see
     /// [`asynch::Control::start`](crate::asynch::Control::start).
     pub fn start(&mut self) -> Result<(), Error> {
-        let startup = Startup::new(self.exchange.config);
-        self.procedure(startup).map(|_| ())
+        self.procedure(&mut Startup::new(self.exchange.config))
     }
 
     /// `AT`.
@@ -124,8 +123,9 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        let attach = Attach::new(&self.exchange, apn, credentials);
-        self.procedure(attach)
+        let mut attach = Attach::new(&self.exchange, apn, credentials);
+        self.procedure(&mut attach)?;
+        Ok(Attach::address(&self.exchange))
     }
 
     /// `AT+MIPCALL=0`.

@@ -99,22 +99,28 @@ impl<'a> Attach<'a> {
     }
 }
 
-impl Procedure for Attach<'_> {
-    type Output = IpText;
+impl Attach<'_> {
+    /// The address of the call, once [`Attach`] is done.
+    pub(crate) fn address(x: &Exchange) -> IpText {
+        query::text(&x.ip)
+    }
+}
 
+impl Procedure for Attach<'_> {
     fn step(&self) -> Do<'_> {
         match self.stage {
             Stage::Known => Do::Skip,
             Stage::Dial => Do::Send {
-                command: Command::MipCallUp {
+                line: Command::MipCallUp {
                     apn: self.apn,
                     credentials: self.credentials,
-                },
+                }
+                .line(),
                 op: Op::Call { up: true },
                 parse: None,
             },
             Stage::Ask(_) => Do::Send {
-                command: Command::Query(Query::MipCall),
+                line: Command::Query(Query::MipCall).line(),
                 op: Op::Query(Query::MipCall),
                 parse: Some(procedure::call),
             },
@@ -125,17 +131,17 @@ impl Procedure for Attach<'_> {
         &mut self,
         outcome: Result<bool, Error>,
         learned: Learned,
-        x: &mut Exchange,
-    ) -> Result<Next<IpText>, Error> {
+        _: &mut Exchange,
+    ) -> Result<Next, Error> {
         match (self.stage, outcome) {
-            (Stage::Known | Stage::Dial, Ok(_)) => Ok(Next::Done(query::text(&x.ip))),
+            (Stage::Known | Stage::Dial, Ok(_)) => Ok(Next::Done),
             (Stage::Dial, Err(e @ Error::Module(_))) => {
                 self.stage = Stage::Ask(e);
                 Ok(Next::Continue)
             }
             (Stage::Ask(_), Ok(_)) if matches!(learned, Learned::Call(Some(_))) => {
                 crate::log::state("a data call was up already: kept");
-                Ok(Next::Done(query::text(&x.ip)))
+                Ok(Next::Done)
             }
             // No call up after all, or the query failed: the dial's refusal stands.
             (Stage::Ask(e), _) => Err(e),

@@ -5,7 +5,9 @@
 
 use super::exchange::Exchange;
 use super::op::Op;
-use crate::codec::Command;
+use crate::codec::line::Line;
+use crate::codec::parse::parse_core;
+use crate::codec::{Item, MipCall, Parsed};
 use crate::error::Error;
 use crate::query::IpText;
 use crate::types::{ClientId, ClientSet};
@@ -27,11 +29,12 @@ pub(crate) type Parse = fn(&[u8]) -> Learned;
 /// What the driver does for a procedure's next step.
 #[derive(Debug)]
 pub(crate) enum Do<'a> {
-    /// Sends `command` as `op`, to its end. `parse` reads its answer when the module answered
-    /// `OK`.
+    /// Sends `line` as `op`, to its end. `parse` reads its answer when the module answered
+    /// `OK`. The line is built where the command is known, so that a firmware carries only
+    /// the templates of the commands its procedures send.
     Send {
-        /// The command.
-        command: Command<'a>,
+        /// The command line.
+        line: Line<'a>,
         /// Its operation.
         op: Op,
         /// How to read its answer, for a query.
@@ -45,20 +48,18 @@ pub(crate) enum Do<'a> {
 }
 
 /// What a procedure does after an outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Next<T> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
     /// Run the next [`step`](Procedure::step).
     Continue,
-    /// Over, with this.
-    Done(T),
+    /// Over: what it learned is in the exchange.
+    Done,
 }
 
 /// A procedure: asked for its [`step`](Self::step), told what came of it with
-/// [`answered`](Self::answered), until it is done.
+/// [`answered`](Self::answered), until it is done. What it learns goes into the exchange, so
+/// that each driver has one loop for every procedure (run through `&mut dyn Procedure`).
 pub(crate) trait Procedure {
-    /// What it hands back.
-    type Output;
-
     /// What to do now.
     fn step(&self) -> Do<'_>;
 
@@ -70,7 +71,7 @@ pub(crate) trait Procedure {
         outcome: Result<bool, Error>,
         learned: Learned,
         x: &mut Exchange,
-    ) -> Result<Next<Self::Output>, Error>;
+    ) -> Result<Next, Error>;
 }
 
 /// Whether a query's failure means only "this firmware does not answer it": the procedure then
@@ -83,12 +84,38 @@ pub(crate) fn unsupported(e: &Result<bool, Error>, learned: &Learned) -> bool {
     }
 }
 
-/// [`Parse`] for `AT+MQTTCLOSE?` and `AT+MQTTOPEN?`.
+/// The items of a kept answer as the runner's parser reads them: the answers the procedures
+/// ask for (client lists, the data call) are among them, so that no query-only parser is
+/// brought into a firmware by start-up.
+fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
+    let mut rest = answer;
+    core::iter::from_fn(move || match parse_core(rest) {
+        Parsed::Item(item, n) => {
+            rest = rest.get(n..).unwrap_or(&[]);
+            Some(item)
+        }
+        Parsed::Incomplete { .. } => None,
+    })
+}
+
+/// [`Parse`] for `AT+MQTTCLOSE?` and `AT+MQTTOPEN?`: the union of the lists.
 pub(crate) fn clients(answer: &[u8]) -> Learned {
-    crate::query::free_clients(answer).map_or(Learned::Nothing, Learned::Clients)
+    items(answer)
+        .filter_map(|item| match item {
+            Item::FreeClients { clients, .. } => Some(clients),
+            _ => None,
+        })
+        .reduce(ClientSet::union)
+        .map_or(Learned::Nothing, Learned::Clients)
 }
 
 /// [`Parse`] for `AT+MIPCALL?`.
 pub(crate) fn call(answer: &[u8]) -> Learned {
-    crate::query::data_call(answer).map_or(Learned::Nothing, Learned::Call)
+    items(answer)
+        .find_map(|item| match item {
+            Item::MipCall(MipCall::Up(ip)) => Some(Learned::Call(Some(crate::query::text(ip)))),
+            Item::MipCall(MipCall::Down) => Some(Learned::Call(None)),
+            _ => None,
+        })
+        .unwrap_or(Learned::Nothing)
 }

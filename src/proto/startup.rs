@@ -104,11 +104,9 @@ impl Startup {
 }
 
 impl Procedure for Startup {
-    type Output = ReceiveMode;
-
     fn step(&self) -> Do<'_> {
-        let send = |command, op| Do::Send {
-            command,
+        let send = |command: Command<'static>, op| Do::Send {
+            line: command.line(),
             op,
             parse: None,
         };
@@ -117,19 +115,17 @@ impl Procedure for Startup {
             Stage::EchoOff => send(Command::Echo(false), Op::Simple),
             Stage::Mode(m) => send(Command::Conf(m), Op::Simple),
             Stage::Call => Do::Send {
-                command: Command::Query(Query::MipCall),
+                line: Command::Query(Query::MipCall).line(),
                 op: Op::Query(Query::MipCall),
                 parse: Some(procedure::call),
             },
-            Stage::Connected | Stage::Free => Do::Send {
-                command: Command::Mqtt(
-                    if self.stage == Stage::Connected {
-                        MqttCommand::Close
-                    } else {
-                        MqttCommand::Open
-                    },
-                    Form::Read,
-                ),
+            Stage::Connected => Do::Send {
+                line: Command::Mqtt(MqttCommand::Close, Form::Read).line(),
+                op: Op::Collect,
+                parse: Some(procedure::clients),
+            },
+            Stage::Free => Do::Send {
+                line: Command::Mqtt(MqttCommand::Open, Form::Read).line(),
                 op: Op::Collect,
                 parse: Some(procedure::clients),
             },
@@ -144,7 +140,7 @@ impl Procedure for Startup {
         outcome: Result<bool, Error>,
         learned: Learned,
         x: &mut Exchange,
-    ) -> Result<Next<ReceiveMode>, Error> {
+    ) -> Result<Next, Error> {
         let mode = self.config.receive_mode;
         let unsupported = procedure::unsupported(&outcome, &learned);
         if let (Stage::Probe(_), Err(_)) = (self.stage, &outcome) {
@@ -230,7 +226,7 @@ impl Procedure for Startup {
             (_, Err(e)) => return Err(e),
         };
         if self.stage == Stage::Done {
-            return Ok(Next::Done(x.receive_mode.unwrap_or(mode)));
+            return Ok(Next::Done);
         }
         Ok(Next::Continue)
     }
