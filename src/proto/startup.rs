@@ -105,15 +105,17 @@ impl Startup {
 
 impl Procedure for Startup {
     fn step(&self) -> Do<'_> {
-        let send = |command: Command<'static>, op| Do::Send {
-            line: command.line(),
+        // Each line is built where its command is known, so that only its template is
+        // compiled in (a closure taking the command would compile every command's).
+        let send = |line, op| Do::Send {
+            line,
             op,
             parse: None,
         };
         match self.stage {
-            Stage::Probe(_) => send(Command::At, Op::Simple),
-            Stage::EchoOff => send(Command::Echo(false), Op::Simple),
-            Stage::Mode(m) => send(Command::Conf(m), Op::Simple),
+            Stage::Probe(_) => send(Command::At.line(), Op::Simple),
+            Stage::EchoOff => send(Command::Echo(false).line(), Op::Simple),
+            Stage::Mode(m) => send(Command::Conf(m).line(), Op::Simple),
             Stage::Call => Do::Send {
                 line: Command::Query(Query::MipCall).line(),
                 op: Op::Query(Query::MipCall),
@@ -130,7 +132,7 @@ impl Procedure for Startup {
                 parse: Some(procedure::clients),
             },
             Stage::Drain(id) => Do::Discard(id),
-            Stage::Close(id) => send(Command::Close(id), Op::Async(id, ResultOf::Close)),
+            Stage::Close(id) => send(Command::Close(id).line(), Op::Async(id, ResultOf::Close)),
             Stage::Done => Do::Skip,
         }
     }
