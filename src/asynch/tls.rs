@@ -4,9 +4,8 @@ use embedded_io_async::Write;
 
 use super::control::Control;
 use crate::broker::Broker;
-use crate::codec::{ResultOf, TlsParam};
+use crate::codec::TlsParam;
 use crate::error::Error;
-use crate::proto::op::Op;
 use crate::proto::tls;
 use crate::tls::TlsSetup;
 use crate::types::ClientId;
@@ -49,14 +48,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// module an unusable file of that kind, which a later provisioning takes as held):
     /// restart the module, then provision, to be sure of the files.
     pub async fn provision_tls(&self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        let mut steps = tls::Provisioning::new(setup)?;
-        while let Some((line, op)) = steps.command() {
-            let mut read = |answer: &[u8], ok: bool| steps.read(answer, ok);
-            let outcome = self.run(&line, op, Some(&mut read)).await.map(|_| ());
-            steps.answered(outcome)?;
-        }
-        self.shared.with(tls::provisioned);
-        Ok(())
+        self.procedure(&mut tls::Provisioning::new(setup)?).await
     }
 
     /// `AT+MQTTOPEN=<id>,"<host>",<port>,<clean>,<keepalive>,<tls>`: connects module client
@@ -85,22 +77,7 @@ impl<'d, W: Write> Control<'d, W> {
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
-        self.shared.with(|x| tls::may_open(x))?;
-        let line = tls::open(id, &broker, tls);
-        let outcome = self.request(line, Op::Async(id, ResultOf::Open)).await;
-        let Some(mut why) = tls::Diagnosis::after(&outcome) else {
-            return outcome;
-        };
-        let opened = self.shared.with(|x| x.failure);
-        while let Some(query) = why.query() {
-            let mut read = |answer: &[u8], ok: bool| why.read(answer, ok);
-            // A query's own failure leaves the open's.
-            let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
-            why.asked();
-        }
-        let failure = why.error();
-        self.shared
-            .with(|x| x.failure = tls::open_failure(opened, failure));
-        Err(failure)
+        self.procedure(&mut tls::OpenTls::new(id, &broker, tls))
+            .await
     }
 }

@@ -4,9 +4,8 @@ use embedded_io::{Read, Write};
 
 use super::Modem;
 use crate::broker::Broker;
-use crate::codec::{ResultOf, TlsParam};
+use crate::codec::TlsParam;
 use crate::error::Error;
-use crate::proto::op::Op;
 use crate::proto::tls;
 use crate::tls::TlsSetup;
 use crate::types::ClientId;
@@ -23,14 +22,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// ([`Event::Restarted`](crate::Event::Restarted)): after [`start`](Self::start), call
     /// `provision_tls(&setup)` again before the next [`open_tls`](Self::open_tls).
     pub fn provision_tls(&mut self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        let mut steps = tls::Provisioning::new(setup)?;
-        while let Some((line, op)) = steps.command() {
-            let mut read = |answer: &[u8], ok: bool| steps.read(answer, ok);
-            let outcome = self.run(&line, op, Some(&mut read)).map(|_| ());
-            steps.answered(outcome)?;
-        }
-        tls::provisioned(&mut self.exchange);
-        Ok(())
+        self.procedure(&mut tls::Provisioning::new(setup)?)
     }
 
     /// `AT+MQTTOPEN` over TLS; on `+MQTTOPEN: <id>,0` the reason `AT+GTSSLERR?` gives, as
@@ -42,23 +34,6 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
-        tls::may_open(&self.exchange)?;
-        let line = tls::open(id, &broker, tls);
-        let outcome = self
-            .run(&line, Op::Async(id, ResultOf::Open), None)
-            .map(|_| ());
-        let Some(mut why) = tls::Diagnosis::after(&outcome) else {
-            return outcome;
-        };
-        let opened = self.exchange.failure;
-        while let Some(query) = why.query() {
-            let mut read = |answer: &[u8], ok: bool| why.read(answer, ok);
-            // A query's own failure leaves the open's.
-            let _ = self.run(&query, Op::Collect, Some(&mut read));
-            why.asked();
-        }
-        let failure = why.error();
-        self.exchange.failure = tls::open_failure(opened, failure);
-        Err(failure)
+        self.procedure(&mut tls::OpenTls::new(id, &broker, tls))
     }
 }

@@ -21,6 +21,13 @@ pub(crate) enum Learned {
     Clients(ClientSet),
     /// The data call: its address, or `None` when no call is up (`AT+MIPCALL?`).
     Call(Option<IpText>),
+    /// How many TLS files of each kind the module holds, `None` where not listed
+    /// (`AT+GTSSLFILE?`).
+    TlsFiles([Option<u16>; 3]),
+    /// What a failed TLS open fails with, by the module's reason (`AT+GTSSLERR?`).
+    TlsFailure(Error),
+    /// What the module's clock shows (`AT+CCLK?`).
+    Clock(crate::codec::ClockCheck),
 }
 
 /// Reads what a query's answer says.
