@@ -9,7 +9,7 @@ use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
 use crate::proto::call::Attach;
 use crate::proto::op::Op;
-use crate::proto::startup::Startup;
+use crate::proto::startup::{Startup, SyncStates};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::{ClientSet, ReceiveMode};
 use core::future::Future;
@@ -259,10 +259,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
     pub async fn sync_states(&self) -> Result<ClientSet, Error> {
-        let open = self.closable_clients().await?;
-        self.shared.with(|x| {
-            x.learn_connected(open);
-        });
-        Ok(open)
+        let mut sync = SyncStates::default();
+        self.procedure(&mut sync).await?;
+        Ok(sync.open)
     }
 }

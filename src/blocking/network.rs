@@ -10,7 +10,7 @@ use crate::codec::{
 use crate::error::Error;
 use crate::proto::call::Attach;
 use crate::proto::op::Op;
-use crate::proto::startup::Startup;
+use crate::proto::startup::{Startup, SyncStates};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::ClientSet;
 
@@ -146,8 +146,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MQTTCLOSE?`; see
     /// [`asynch::Control::sync_states`](crate::asynch::Control::sync_states).
     pub fn sync_states(&mut self) -> Result<ClientSet, Error> {
-        let open = self.closable_clients()?;
-        let _ = self.exchange.learn_connected(open);
-        Ok(open)
+        let mut sync = SyncStates::default();
+        self.procedure(&mut sync)?;
+        Ok(sync.open)
     }
 }

@@ -234,5 +234,38 @@ impl Procedure for Startup {
     }
 }
 
+/// `AT+MQTTCLOSE?`, taken as the clients' states (for clients with no operation under way):
+/// what `sync_states` runs. The connected clients, once done, in [`SyncStates::open`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SyncStates {
+    /// The clients the module said are connected.
+    pub(crate) open: ClientSet,
+}
+
+impl Procedure for SyncStates {
+    fn step(&self) -> Do<'_> {
+        Do::Send {
+            line: Command::Mqtt(MqttCommand::Close, Form::Read).line(),
+            op: Op::Collect,
+            parse: Some(procedure::clients),
+        }
+    }
+
+    fn answered(
+        &mut self,
+        outcome: Result<bool, Error>,
+        learned: Learned,
+        x: &mut Exchange,
+    ) -> Result<Next, Error> {
+        outcome?;
+        let Learned::Clients(open) = learned else {
+            return Err(Error::UnexpectedAnswer);
+        };
+        let _ = x.learn_connected(open);
+        self.open = open;
+        Ok(Next::Done)
+    }
+}
+
 #[cfg(test)]
 mod tests;
