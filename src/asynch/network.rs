@@ -3,7 +3,6 @@
 use embedded_io_async::Write;
 
 use super::control::Control;
-use super::mqtt::op_future;
 use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
@@ -46,26 +45,25 @@ impl<'d, W: Write> Control<'d, W> {
     ///
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
-    pub fn ping(&self) -> op_future!('_, 'd) {
-        self.request(Command::At.line(), Op::Simple)
+    pub fn ping(&self) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::At)
     }
 
     /// `ATE1` / `ATE0`: echo on or off. The driver works either way.
     ///
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
-    pub fn set_echo(&self, on: bool) -> op_future!('_, 'd) {
-        self.request(Command::Echo(on).line(), Op::Simple)
+    pub fn set_echo(&self, on: bool) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::Echo(on))
     }
 
     /// Runs a collecting command and `f` over its answer.
     async fn collect<T>(
         &self,
         cmd: &Command<'_>,
-        op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
-        let line = cmd.line();
+        let (line, op) = (cmd.line(), Op::of(cmd));
         let mut f = Some(f);
         let mut out = None;
         let mut read = |answer: &[u8], ok: bool| {
@@ -83,7 +81,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn free_clients(&self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Open, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients).await
+        self.collect(&cmd, query::free_clients).await
     }
 
     /// `AT+MQTTCLOSE?`: the clients that can be closed.
@@ -92,7 +90,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn closable_clients(&self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Close, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients).await
+        self.collect(&cmd, query::free_clients).await
     }
 
     /// `AT+MQTTUSER?`: calls `f` for each client's stored user entry.
@@ -101,7 +99,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn stored_users(&self, mut f: impl FnMut(StoredUser<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::User, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::users(a, &mut f);
             Some(())
         })
@@ -114,7 +112,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn stored_wills(&self, mut f: impl FnMut(StoredWill<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::Will, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::wills(a, &mut f);
             Some(())
         })
@@ -127,7 +125,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn receive_mode(&self) -> Result<ReceiveMode, Error> {
         let cmd = Command::Mqtt(MqttCommand::Conf, Form::Read);
-        self.collect(&cmd, Op::Collect, query::receive_mode).await
+        self.collect(&cmd, query::receive_mode).await
     }
 
     /// `AT+MQTTxxx=?`: what the module supports for `command`.
@@ -136,7 +134,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn capabilities(&self, command: MqttCommand) -> Result<Capabilities, Error> {
         let cmd = Command::Mqtt(command, Form::Test);
-        self.collect(&cmd, Op::Collect, |a| query::capabilities(a, command))
+        self.collect(&cmd, |a| query::capabilities(a, command))
             .await
     }
 
@@ -146,8 +144,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn signal_quality(&self) -> Result<SignalQuality, Error> {
         let cmd = Command::Query(Query::Csq);
-        self.collect(&cmd, Op::Query(Query::Csq), query::signal)
-            .await
+        self.collect(&cmd, query::signal).await
     }
 
     /// `AT+CPIN?`: the SIM's state.
@@ -156,7 +153,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn sim_state(&self) -> Result<SimState, Error> {
         let cmd = Command::Query(Query::Cpin);
-        self.collect(&cmd, Op::Query(Query::Cpin), query::sim).await
+        self.collect(&cmd, query::sim).await
     }
 
     /// `AT+COPS?`: the operator.
@@ -165,8 +162,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn operator(&self) -> Result<Operator, Error> {
         let cmd = Command::Query(Query::Cops);
-        self.collect(&cmd, Op::Query(Query::Cops), query::operator)
-            .await
+        self.collect(&cmd, query::operator).await
     }
 
     /// `AT+CREG?`, `AT+CGREG?` or `AT+CEREG?`: network registration.
@@ -179,10 +175,8 @@ impl<'d, W: Write> Control<'d, W> {
             RegistrationKind::Cgreg => Query::Cgreg,
             RegistrationKind::Cereg => Query::Cereg,
         };
-        self.collect(&Command::Query(q), Op::Query(q), |a| {
-            query::registration(a, kind)
-        })
-        .await
+        self.collect(&Command::Query(q), |a| query::registration(a, kind))
+            .await
     }
 
     /// `ATI`: calls `f` with each line of the module's identification.
@@ -191,7 +185,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn identify(&self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
         let cmd = Command::Query(Query::Ati);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             crate::proto::answer::lines(a).for_each(&mut f);
             Some(())
         })
@@ -204,8 +198,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn data_call(&self) -> Result<Option<IpText>, Error> {
         let cmd = Command::Query(Query::MipCall);
-        self.collect(&cmd, Op::Query(Query::MipCall), query::data_call)
-            .await
+        self.collect(&cmd, query::data_call).await
     }
 
     /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: brings the data call up, unless one
@@ -231,8 +224,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// is [`Error::Failed`].
     ///
     /// Cancel-safe: a late answer is absorbed.
-    pub fn detach(&self) -> op_future!('_, 'd) {
-        self.request(Command::MipCallDown.line(), Op::Call { up: false })
+    pub fn detach(&self) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::MipCallDown)
     }
 
     /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between

@@ -171,18 +171,19 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         r
     }
 
-    /// Sends `cmd` as `op` and waits for its end.
-    pub(crate) fn request(&mut self, cmd: &Command<'_>, op: Op) -> Result<(), Error> {
-        self.run(&cmd.line(), op, None).map(|_| ())
+    /// Sends `cmd` and waits for its end; its operation follows from it.
+    #[inline(always)]
+    pub(crate) fn request(&mut self, cmd: &Command<'_>) -> Result<(), Error> {
+        self.run(&cmd.line(), Op::of(cmd), None).map(|_| ())
     }
 
     /// Runs a collecting command and `f` over its answer.
     pub(crate) fn collect<T>(
         &mut self,
         cmd: &Command<'_>,
-        op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
+        let op = Op::of(cmd);
         let mut f = Some(f);
         let mut out = None;
         let mut read = |answer: &[u8], ok: bool| {

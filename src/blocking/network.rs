@@ -23,30 +23,30 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
 
     /// `AT`.
     pub fn ping(&mut self) -> Result<(), Error> {
-        self.request(&Command::At, Op::Simple)
+        self.request(&Command::At)
     }
 
     /// `ATE1` / `ATE0`.
     pub fn set_echo(&mut self, on: bool) -> Result<(), Error> {
-        self.request(&Command::Echo(on), Op::Simple)
+        self.request(&Command::Echo(on))
     }
 
     /// `AT+MQTTOPEN?`: the clients that can be opened.
     pub fn free_clients(&mut self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Open, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients)
+        self.collect(&cmd, query::free_clients)
     }
 
     /// `AT+MQTTCLOSE?`: the clients that can be closed.
     pub fn closable_clients(&mut self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Close, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients)
+        self.collect(&cmd, query::free_clients)
     }
 
     /// `AT+MQTTUSER?`: calls `f` for each stored user entry.
     pub fn stored_users(&mut self, mut f: impl FnMut(StoredUser<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::User, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::users(a, &mut f);
             Some(())
         })
@@ -55,7 +55,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MQTTWILL?`: calls `f` for each stored will.
     pub fn stored_wills(&mut self, mut f: impl FnMut(StoredWill<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::Will, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::wills(a, &mut f);
             Some(())
         })
@@ -64,31 +64,31 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MQTTCONF?`.
     pub fn receive_mode(&mut self) -> Result<crate::ReceiveMode, Error> {
         let cmd = Command::Mqtt(MqttCommand::Conf, Form::Read);
-        self.collect(&cmd, Op::Collect, query::receive_mode)
+        self.collect(&cmd, query::receive_mode)
     }
 
     /// `AT+MQTTxxx=?`.
     pub fn capabilities(&mut self, command: MqttCommand) -> Result<Capabilities, Error> {
         let cmd = Command::Mqtt(command, Form::Test);
-        self.collect(&cmd, Op::Collect, |a| query::capabilities(a, command))
+        self.collect(&cmd, |a| query::capabilities(a, command))
     }
 
     /// `AT+CSQ`.
     pub fn signal_quality(&mut self) -> Result<SignalQuality, Error> {
         let q = Query::Csq;
-        self.collect(&Command::Query(q), Op::Query(q), query::signal)
+        self.collect(&Command::Query(q), query::signal)
     }
 
     /// `AT+CPIN?`.
     pub fn sim_state(&mut self) -> Result<SimState, Error> {
         let q = Query::Cpin;
-        self.collect(&Command::Query(q), Op::Query(q), query::sim)
+        self.collect(&Command::Query(q), query::sim)
     }
 
     /// `AT+COPS?`.
     pub fn operator(&mut self) -> Result<Operator, Error> {
         let q = Query::Cops;
-        self.collect(&Command::Query(q), Op::Query(q), query::operator)
+        self.collect(&Command::Query(q), query::operator)
     }
 
     /// `AT+CREG?`, `AT+CGREG?` or `AT+CEREG?`.
@@ -98,14 +98,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             RegistrationKind::Cgreg => Query::Cgreg,
             RegistrationKind::Cereg => Query::Cereg,
         };
-        self.collect(&Command::Query(q), Op::Query(q), |a| {
-            query::registration(a, kind)
-        })
+        self.collect(&Command::Query(q), |a| query::registration(a, kind))
     }
 
     /// `ATI`: calls `f` with each identification line.
     pub fn identify(&mut self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        self.collect(&Command::Query(Query::Ati), Op::Collect, |a| {
+        self.collect(&Command::Query(Query::Ati), |a| {
             crate::proto::answer::lines(a).for_each(&mut f);
             Some(())
         })
@@ -114,7 +112,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MIPCALL?`.
     pub fn data_call(&mut self) -> Result<Option<IpText>, Error> {
         let q = Query::MipCall;
-        self.collect(&Command::Query(q), Op::Query(q), query::data_call)
+        self.collect(&Command::Query(q), query::data_call)
     }
 
     /// `AT+MIPCALL=1...`; see [`asynch::Control::attach`](crate::asynch::Control::attach).
@@ -130,7 +128,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
 
     /// `AT+MIPCALL=0`.
     pub fn detach(&mut self) -> Result<(), Error> {
-        self.request(&Command::MipCallDown, Op::Call { up: false })
+        self.request(&Command::MipCallDown)
     }
 
     /// Sends `AT<body>`; see [`asynch::Control::raw`](crate::asynch::Control::raw): `f` sees the

@@ -4,7 +4,6 @@
 use embassy_time::Instant;
 
 use super::exchange::Exchange;
-use super::op::Op;
 use super::procedure::{self, Do, Learned, Next, Procedure};
 use crate::codec::{Command, Query};
 use crate::error::Error;
@@ -110,20 +109,11 @@ impl Procedure for Attach<'_> {
     fn step(&self) -> Do<'_> {
         match self.stage {
             Stage::Known => Do::Skip,
-            Stage::Dial => Do::Send {
-                line: Command::MipCallUp {
-                    apn: self.apn,
-                    credentials: self.credentials,
-                }
-                .line(),
-                op: Op::Call { up: true },
-                parse: None,
-            },
-            Stage::Ask(_) => Do::Send {
-                line: Command::Query(Query::MipCall).line(),
-                op: Op::Query(Query::MipCall),
-                parse: Some(procedure::call),
-            },
+            Stage::Dial => Do::send(Command::MipCallUp {
+                apn: self.apn,
+                credentials: self.credentials,
+            }),
+            Stage::Ask(_) => Do::ask(Command::Query(Query::MipCall), procedure::call),
         }
     }
 

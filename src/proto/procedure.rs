@@ -7,7 +7,7 @@ use super::exchange::Exchange;
 use super::op::Op;
 use crate::codec::line::Line;
 use crate::codec::parse::parse_core;
-use crate::codec::{Item, MipCall, Parsed};
+use crate::codec::{Command, Item, MipCall, Parsed};
 use crate::error::Error;
 use crate::query::IpText;
 use crate::types::{ClientId, ClientSet};
@@ -52,6 +52,29 @@ pub(crate) enum Do<'a> {
     Discard(ClientId),
     /// Nothing to send: the outcome is `Ok(true)` at once.
     Skip,
+}
+
+impl<'a> Do<'a> {
+    /// Sends `cmd`; its operation follows from it. Inlined where the command is built, so
+    /// that only its template is compiled there.
+    #[inline(always)]
+    pub(crate) fn send(cmd: Command<'a>) -> Self {
+        Do::Send {
+            line: cmd.line(),
+            op: Op::of(&cmd),
+            parse: None,
+        }
+    }
+
+    /// Sends the query `cmd` and reads its answer with `parse`.
+    #[inline(always)]
+    pub(crate) fn ask(cmd: Command<'a>, parse: Parse) -> Self {
+        Do::Send {
+            line: cmd.line(),
+            op: Op::of(&cmd),
+            parse: Some(parse),
+        }
+    }
 }
 
 /// What a procedure does after an outcome.

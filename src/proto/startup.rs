@@ -8,9 +8,8 @@
 //! ask again. What is kept and what is undone is written in docs/decisions.md.
 
 use super::exchange::Exchange;
-use super::op::Op;
 use super::procedure::{self, Do, Learned, Next, Procedure};
-use crate::codec::{Command, Form, MqttCommand, Query, ResultOf};
+use crate::codec::{Command, Form, MqttCommand, Query};
 use crate::config::{Config, Leftover};
 use crate::error::{ConnState, Error};
 use crate::types::{ClientId, ClientSet, ReceiveMode};
@@ -105,34 +104,21 @@ impl Startup {
 
 impl Procedure for Startup {
     fn step(&self) -> Do<'_> {
-        // Each line is built where its command is known, so that only its template is
-        // compiled in (a closure taking the command would compile every command's).
-        let send = |line, op| Do::Send {
-            line,
-            op,
-            parse: None,
-        };
         match self.stage {
-            Stage::Probe(_) => send(Command::At.line(), Op::Simple),
-            Stage::EchoOff => send(Command::Echo(false).line(), Op::Simple),
-            Stage::Mode(m) => send(Command::Conf(m).line(), Op::Simple),
-            Stage::Call => Do::Send {
-                line: Command::Query(Query::MipCall).line(),
-                op: Op::Query(Query::MipCall),
-                parse: Some(procedure::call),
-            },
-            Stage::Connected => Do::Send {
-                line: Command::Mqtt(MqttCommand::Close, Form::Read).line(),
-                op: Op::Collect,
-                parse: Some(procedure::clients),
-            },
-            Stage::Free => Do::Send {
-                line: Command::Mqtt(MqttCommand::Open, Form::Read).line(),
-                op: Op::Collect,
-                parse: Some(procedure::clients),
-            },
+            Stage::Probe(_) => Do::send(Command::At),
+            Stage::EchoOff => Do::send(Command::Echo(false)),
+            Stage::Mode(m) => Do::send(Command::Conf(m)),
+            Stage::Call => Do::ask(Command::Query(Query::MipCall), procedure::call),
+            Stage::Connected => Do::ask(
+                Command::Mqtt(MqttCommand::Close, Form::Read),
+                procedure::clients,
+            ),
+            Stage::Free => Do::ask(
+                Command::Mqtt(MqttCommand::Open, Form::Read),
+                procedure::clients,
+            ),
             Stage::Drain(id) => Do::Discard(id),
-            Stage::Close(id) => send(Command::Close(id).line(), Op::Async(id, ResultOf::Close)),
+            Stage::Close(id) => Do::send(Command::Close(id)),
             Stage::Done => Do::Skip,
         }
     }
@@ -244,11 +230,10 @@ pub(crate) struct SyncStates {
 
 impl Procedure for SyncStates {
     fn step(&self) -> Do<'_> {
-        Do::Send {
-            line: Command::Mqtt(MqttCommand::Close, Form::Read).line(),
-            op: Op::Collect,
-            parse: Some(procedure::clients),
-        }
+        Do::ask(
+            Command::Mqtt(MqttCommand::Close, Form::Read),
+            procedure::clients,
+        )
     }
 
     fn answered(

@@ -89,16 +89,8 @@ impl Procedure for OpenTls<'_> {
                 op: Op::Async(self.id, ResultOf::Open),
                 parse: None,
             },
-            Stage::Reason => Do::Send {
-                line: Command::Tls(TlsCommand::Error, Form::Read).line(),
-                op: Op::Collect,
-                parse: Some(reason),
-            },
-            Stage::Clock => Do::Send {
-                line: Command::Query(Query::Clock).line(),
-                op: Op::Collect,
-                parse: Some(clock_shown),
-            },
+            Stage::Reason => Do::ask(Command::Tls(TlsCommand::Error, Form::Read), reason),
+            Stage::Clock => Do::ask(Command::Query(Query::Clock), clock_shown),
         }
     }
 
