@@ -3,7 +3,8 @@
 //! blocking) only move bytes and time between the port and this; no protocol decision is made
 //! anywhere else.
 //!
-//! - `exchange`: operations, the AT channel, deadlines, and the port's failure.
+//! - `exchange`: operations, the AT channel, deadlines, and the port's failure; what final
+//!   results, the prompt and a restart do to it (`exchange/input.rs`).
 //! - `feed`: what each line the module sends means.
 //! - `client`, `channel`: the state of one module client, and of the AT channel.
 //! - `procedure`: operations made of several commands; `startup` (start-up, which learns what
