@@ -209,3 +209,39 @@ fn a_start_up_on_old_firmware_keeps_the_refused_mqttconf_as_its_last_failure() {
     );
     assert_eq!(failure.as_deref(), Some("AT+MQTTCONF=1 answered ERROR"));
 }
+
+#[test]
+fn each_client_keeps_its_own_last_failure() {
+    // Client 1's subscribe is refused; then client 2's publish is refused before anything is
+    // sent (a topic with a wildcard). The last failure is client 2's; each client's is its own.
+    let script = format!(
+        "{}{}{}",
+        common::OPEN1,
+        common::OPEN2,
+        r#"
+>> AT+MQTTSUB=1,"a",0\r
+<< \r\nERROR\r\n
+"#
+    );
+    let two = ClientId::Two;
+    let (last, of_one, of_two) = run!(&script, fast(), |c| {
+        c.open(ONE, Broker::new("broker", 1883)).await.unwrap();
+        c.open(two, Broker::new("broker", 1883)).await.unwrap();
+        assert!(c.subscribe(ONE, "a", QoS::AtMostOnce).await.is_err());
+        assert!(matches!(
+            c.publish(two, "a/#", b"x", QoS::AtMostOnce, false).await,
+            Err(Error::Invalid(_))
+        ));
+        let text = |f: Option<fibocom_mqtt::Failure>| f.map(|f| f.to_string());
+        (
+            text(c.last_failure()),
+            text(c.last_failure_of(ONE)),
+            text(c.last_failure_of(two)),
+        )
+    });
+    let refused = "AT+MQTTPUB: invalid argument: Topic: wildcard at 2: a topic to publish to \
+                   cannot hold '+' or '#'";
+    assert_eq!(last.as_deref(), Some(refused));
+    assert_eq!(of_one.as_deref(), Some("AT+MQTTSUB answered ERROR"));
+    assert_eq!(of_two.as_deref(), Some(refused));
+}

@@ -64,6 +64,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         self.exchange.failure
     }
 
+    /// The last operation of module client `id` that failed; see
+    /// [`asynch::Control::last_failure_of`](crate::asynch::Control::last_failure_of).
+    pub fn last_failure_of(&self, id: ClientId) -> Option<crate::Failure> {
+        self.exchange.failure_of(id)
+    }
+
     /// The port's error, once a read failed or ended: every operation then fails with it,
     /// until the driver is built again.
     pub fn link_error(&self) -> Option<Error> {
@@ -130,7 +136,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         op: Op,
         reader: Option<crate::proto::op::Reader<'_>>,
     ) -> Result<Reply, Error> {
-        line.check()?;
+        self.exchange.check(op, line)?;
         let size = line
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));

@@ -58,6 +58,14 @@ impl Op {
         }
     }
 
+    /// The module client the operation belongs to, if one.
+    pub(crate) const fn client(self) -> Option<crate::types::ClientId> {
+        match self {
+            Op::Configure(id) | Op::Async(id, _) | Op::Read(id) => Some(id),
+            _ => None,
+        }
+    }
+
     /// Whether the lines between the command and its final result are kept for the caller.
     pub(crate) const fn collects(self) -> bool {
         matches!(self, Op::Query(_) | Op::Collect)

@@ -23,6 +23,7 @@ use super::events::Events;
 use super::op::{Op, Reply};
 use super::wake::{Waiter, Wake};
 
+use crate::codec::line::Line;
 use crate::config::Config;
 use crate::error::{ConnState, Error, Failure};
 use crate::types::{ClientId, ClientSet};
@@ -124,6 +125,8 @@ pub(crate) struct Exchange {
     pub(crate) receive_mode: Option<crate::types::ReceiveMode>,
     /// The last operation that failed, and its command.
     pub(crate) failure: Option<Failure>,
+    /// The last operation of each client that failed, for the caller it belongs to.
+    failures: [Option<Failure>; 2],
     /// Whether the TLS this driver provisioned still holds.
     pub(crate) tls: super::tls::Provisioned,
     wake: Wake,
@@ -283,9 +286,33 @@ impl Exchange {
     pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
         let step = self.step(t, now);
         if let Some(Step::Done(Err(error))) = step {
-            self.failure = Some(Failure::new(t.command, error));
+            self.keep_failure(t.op, Failure::new(t.command, error));
         }
         step
+    }
+
+    /// Checks the arguments of `line`, the command of `op`, before anything is sent: a
+    /// refusal is kept as a failure too, with the command it would have sent.
+    pub(crate) fn check(&mut self, op: Op, line: &Line<'_>) -> Result<(), Error> {
+        line.check().map_err(|e| {
+            let error = Error::Invalid(e);
+            self.keep_failure(op, Failure::new(line.template(), error));
+            error
+        })
+    }
+
+    /// Keeps `failure`, of an operation `op`, as the last one, and as its client's.
+    fn keep_failure(&mut self, op: Op, failure: Failure) {
+        self.failure = Some(failure);
+        if let Some(slot) = op.client().and_then(|id| self.failures.get_mut(id.index())) {
+            *slot = Some(failure);
+        }
+    }
+
+    /// The last failed operation of client `id` (its open, close, subscribe, publish, user,
+    /// will or read).
+    pub(crate) fn failure_of(&self, id: ClientId) -> Option<Failure> {
+        self.failures.get(id.index()).copied().flatten()
     }
 
     /// [`poll`](Self::poll), but for keeping the failure.
