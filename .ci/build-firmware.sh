@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# CI: the firmware examples (each a crate of its own, outside the workspace) are formatted,
-# lint-free on their targets, and build in release mode; the QEMU firmware also with its `tls`
-# feature.
+# CI: the firmware examples (each a crate of its own, outside the workspace; embassy-app is the
+# README's embassy pattern, for thumbv7em) are formatted, lint-free on their targets, and build
+# in release mode; the QEMU firmware also with its `tls` feature.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for dir in examples/firmware-qemu examples/firmware-rp-pico; do
+for dir in examples/firmware-qemu examples/firmware-rp-pico examples/embassy-app; do
   printf '\n--- %s\n' "$dir"
   (
     cd "$dir"

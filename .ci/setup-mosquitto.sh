@@ -22,6 +22,39 @@
 #   FIBOCOM_MOSQUITTO_CLIENT_CERT     path of a client certificate (PEM) the MTLS port accepts.
 #   FIBOCOM_MOSQUITTO_CLIENT_KEY      path of its private key (PEM, PKCS #8).
 #
+# And it admits devices the way the IoT clouds do, for the cloud profile tests
+# (tests/e2e_cloud.rs, cli/tests/cli_cloud.rs); each of these listeners has an ACL of its own,
+# and the listeners without one (above) are open to every topic as before:
+#
+#   FIBOCOM_MOSQUITTO_AWS               127.0.0.1:PORT, as AWS IoT Core: TLS with a client
+#                                       certificate required, its CN taken as the user name
+#                                       (use_identity_as_username), QoS 0 and 1 only (max_qos 1),
+#                                       the thing's topics dt/<thing>/# and cmd/<thing>/# by ACL.
+#   FIBOCOM_MOSQUITTO_AWS_THING         the thing name (the CN of its certificate).
+#   FIBOCOM_MOSQUITTO_AWS_CERT          path of the thing's certificate (PEM).
+#   FIBOCOM_MOSQUITTO_AWS_KEY           path of its private key (PEM, PKCS #8).
+#   FIBOCOM_MOSQUITTO_AZURE             127.0.0.1:PORT, as Azure IoT Hub with X.509 devices: TLS
+#                                       with a client certificate required, max_qos 1, and by ACL
+#                                       only the user name <hub>/<device>/?api-version=2021-04-12
+#                                       may publish, to devices/<device>/messages/events/# only,
+#                                       and subscribe, to devices/<device>/messages/devicebound/#.
+#                                       Its server certificate also names the hub.
+#   FIBOCOM_MOSQUITTO_AZURE_HUB         the hub's host name (fibocom-ci.azure-devices.net).
+#   FIBOCOM_MOSQUITTO_AZURE_DEVICE      the device id.
+#   FIBOCOM_MOSQUITTO_AZURE_CERT        path of the device's certificate (PEM, CN = device id).
+#   FIBOCOM_MOSQUITTO_AZURE_KEY         path of its private key (PEM, PKCS #8).
+#   FIBOCOM_MOSQUITTO_THINGSBOARD       127.0.0.1:PORT, as ThingsBoard: TLS (server certificate
+#                                       only), the access token as user name with no password,
+#                                       max_qos 1, and by ACL only that token may use
+#                                       v1/devices/me/#, and nothing else.
+#   FIBOCOM_MOSQUITTO_THINGSBOARD_TOKEN the access token.
+#   FIBOCOM_MOSQUITTO_GENERIC           127.0.0.1:PORT, as a hosted broker (HiveMQ Cloud, EMQX):
+#                                       TLS (server certificate only), no anonymous clients, the
+#                                       account fibocom / fibocom-ci, QoS 0-2.
+#
+# The broker has max_keepalive 300 (the module's own limit; mosquitto 2.0 enforces it on MQTT 5
+# clients only, so the profiles' keepalive rules are checked by the library's own tests).
+#
 # The broker is stopped when the sourcing shell exits. Being sourced, this file only defines,
 # exports and starts things; it never exits. If mosquitto cannot be installed or started,
 # FIBOCOM_MOSQUITTO is still exported, so that the tests fail instead of skipping.
@@ -42,13 +75,17 @@ fibocom_mosquitto_setup() {
   mosquitto_passwd -b "$dir/passwd" fibocom fibocom-ci ||
     echo "setup-mosquitto: mosquitto_passwd failed" >&2
   fibocom_mosquitto_certs "$dir" || echo "setup-mosquitto: making the TLS certificates failed" >&2
+  fibocom_mosquitto_clouds "$dir" || echo "setup-mosquitto: making the cloud set-ups failed" >&2
 
   # A free port: mosquitto cannot bind one in use, so try a few at random.
   port=""
   for tries in 1 2 3 4 5 6 7 8 9 10; do
     port=$((20000 + (RANDOM % 20000)))
     cat >"$dir/mosquitto.conf" <<EOF
-# fibocom-mqtt end-to-end tests: loopback only, in memory only.
+# fibocom-mqtt end-to-end tests: loopback only, in memory only. Each listener has its own
+# authentication and ACL (the cloud listeners at the end).
+per_listener_settings true
+max_keepalive 300
 listener $port 127.0.0.1
 allow_anonymous true
 password_file $dir/passwd
@@ -63,25 +100,73 @@ connection_messages true
 
 # MQTT over TLS. The cafile verifies client certificates where they are required.
 listener $((port + 1)) 127.0.0.1
+allow_anonymous true
+password_file $dir/passwd
 cafile $dir/client-ca.pem
 certfile $dir/server.pem
 keyfile $dir/server.key
 
 listener $((port + 2)) 127.0.0.1
+allow_anonymous true
+password_file $dir/passwd
 cafile $dir/client-ca.pem
 certfile $dir/server.pem
 keyfile $dir/server.key
 require_certificate true
 
 listener $((port + 3)) 127.0.0.1
+allow_anonymous true
+password_file $dir/passwd
 cafile $dir/client-ca.pem
 certfile $dir/expired.pem
 keyfile $dir/server.key
 
 listener $((port + 4)) 127.0.0.1
+allow_anonymous true
+password_file $dir/passwd
 cafile $dir/client-ca.pem
 certfile $dir/wrong-name.pem
 keyfile $dir/server.key
+
+# As AWS IoT Core: the device's certificate is its identity, QoS 0 and 1, the thing's topics.
+listener $((port + 5)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/cloud.pem
+keyfile $dir/server.key
+require_certificate true
+use_identity_as_username true
+allow_anonymous false
+max_qos 1
+acl_file $dir/acl-aws
+
+# As Azure IoT Hub (X.509 devices): a certificate required; the hub's user name (with an empty
+# password, which mosquitto's password file cannot hold) is what the ACL lets use its topics.
+listener $((port + 6)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/cloud.pem
+keyfile $dir/server.key
+require_certificate true
+allow_anonymous true
+max_qos 1
+acl_file $dir/acl-azure
+
+# As ThingsBoard: the access token as user name, no password; only the token may use the
+# device's topics (ACL).
+listener $((port + 7)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/cloud.pem
+keyfile $dir/server.key
+allow_anonymous true
+max_qos 1
+acl_file $dir/acl-thingsboard
+
+# As a hosted broker: TLS, an account required.
+listener $((port + 8)) 127.0.0.1
+cafile $dir/client-ca.pem
+certfile $dir/cloud.pem
+keyfile $dir/server.key
+allow_anonymous false
+password_file $dir/passwd
 EOF
     # Run as root, mosquitto drops to the user "mosquitto", which then reads the password
     # file and writes the pid file and log in this directory.
@@ -116,12 +201,27 @@ EOF
   export FIBOCOM_MOSQUITTO_CA="$dir/ca.pem"
   export FIBOCOM_MOSQUITTO_CLIENT_CERT="$dir/client.pem"
   export FIBOCOM_MOSQUITTO_CLIENT_KEY="$dir/client.key"
+  export FIBOCOM_MOSQUITTO_AWS="127.0.0.1:$((port + 5))"
+  export FIBOCOM_MOSQUITTO_AWS_THING="$FIBOCOM_CLOUD_THING"
+  export FIBOCOM_MOSQUITTO_AWS_CERT="$dir/aws-thing.pem"
+  export FIBOCOM_MOSQUITTO_AWS_KEY="$dir/aws-thing.key"
+  export FIBOCOM_MOSQUITTO_AZURE="127.0.0.1:$((port + 6))"
+  export FIBOCOM_MOSQUITTO_AZURE_HUB="$FIBOCOM_CLOUD_HUB"
+  export FIBOCOM_MOSQUITTO_AZURE_DEVICE="$FIBOCOM_CLOUD_DEVICE"
+  export FIBOCOM_MOSQUITTO_AZURE_CERT="$dir/azure-device.pem"
+  export FIBOCOM_MOSQUITTO_AZURE_KEY="$dir/azure-device.key"
+  export FIBOCOM_MOSQUITTO_THINGSBOARD="127.0.0.1:$((port + 7))"
+  export FIBOCOM_MOSQUITTO_THINGSBOARD_TOKEN="$FIBOCOM_CLOUD_TOKEN"
+  export FIBOCOM_MOSQUITTO_GENERIC="127.0.0.1:$((port + 8))"
   pid=$(cat "$dir/mosquitto.pid" 2>/dev/null || echo "?")
   echo "setup-mosquitto: mosquitto (pid $pid) on $FIBOCOM_MOSQUITTO, files in $dir"
   echo "setup-mosquitto: FIBOCOM_MOSQUITTO=$FIBOCOM_MOSQUITTO FIBOCOM_MOSQUITTO_RESTART=$FIBOCOM_MOSQUITTO_RESTART"
   echo "setup-mosquitto: TLS on $FIBOCOM_MOSQUITTO_TLS, client certificates required on" \
     "$FIBOCOM_MOSQUITTO_MTLS, expired certificate on $FIBOCOM_MOSQUITTO_TLS_EXPIRED, wrong name" \
     "on $FIBOCOM_MOSQUITTO_TLS_WRONG_NAME; CA $FIBOCOM_MOSQUITTO_CA"
+  echo "setup-mosquitto: as AWS IoT Core on $FIBOCOM_MOSQUITTO_AWS, as Azure IoT Hub on" \
+    "$FIBOCOM_MOSQUITTO_AZURE, as ThingsBoard on $FIBOCOM_MOSQUITTO_THINGSBOARD, as a hosted" \
+    "broker on $FIBOCOM_MOSQUITTO_GENERIC"
 
   # Stop it when the shell that sourced this exits, after any exit trap already set.
   local previous
@@ -148,6 +248,33 @@ fibocom_mosquitto_certs() {
       "DNS:wrong.example" serverAuth &&
     fibocom_tls_leaf "$dir" client.pem client.key client-ca 3650 fibocom-device \
       "DNS:fibocom-device" clientAuth
+}
+
+# The names the cloud listeners admit.
+FIBOCOM_CLOUD_THING=fibocom-thing
+FIBOCOM_CLOUD_HUB=fibocom-ci.azure-devices.net
+FIBOCOM_CLOUD_DEVICE=fibocom-azure
+FIBOCOM_CLOUD_TOKEN=A1fibocomCiToken
+
+# Makes in "$1" what the cloud listeners use: a server certificate that also names the Azure
+# hub (cloud.pem, key server.key), the AWS thing's and the Azure device's certificates signed
+# by the client CA (CN = thing name, device id), and an ACL file per cloud.
+fibocom_mosquitto_clouds() {
+  local dir=$1
+  fibocom_tls_leaf "$dir" cloud.pem server.key ca 3650 localhost \
+    "DNS:localhost,IP:127.0.0.1,DNS:$FIBOCOM_CLOUD_HUB" serverAuth &&
+    fibocom_tls_key "$dir/aws-thing.key" && fibocom_tls_key "$dir/azure-device.key" &&
+    fibocom_tls_leaf "$dir" aws-thing.pem aws-thing.key client-ca 3650 "$FIBOCOM_CLOUD_THING" \
+      "DNS:$FIBOCOM_CLOUD_THING" clientAuth &&
+    fibocom_tls_leaf "$dir" azure-device.pem azure-device.key client-ca 3650 \
+      "$FIBOCOM_CLOUD_DEVICE" "DNS:$FIBOCOM_CLOUD_DEVICE" clientAuth || return 1
+  printf '%s\n' "user $FIBOCOM_CLOUD_THING" "topic readwrite dt/$FIBOCOM_CLOUD_THING/#" \
+    "topic readwrite cmd/$FIBOCOM_CLOUD_THING/#" >"$dir/acl-aws"
+  printf '%s\n' "user $FIBOCOM_CLOUD_HUB/$FIBOCOM_CLOUD_DEVICE/?api-version=2021-04-12" \
+    "topic write devices/$FIBOCOM_CLOUD_DEVICE/messages/events/#" \
+    "topic read devices/$FIBOCOM_CLOUD_DEVICE/messages/devicebound/#" >"$dir/acl-azure"
+  printf '%s\n' "user $FIBOCOM_CLOUD_TOKEN" "topic readwrite v1/devices/me/#" \
+    >"$dir/acl-thingsboard"
 }
 
 # fibocom_tls_key PATH: a new P-256 private key.

@@ -14,8 +14,9 @@ set -eu
 REPS=${1:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-cargo build --release -q -p fibocom-mqtt-bench --bin parse-cost
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/parse-cost"
+# The release profile with debug information (Cargo.toml's `profiling`).
+cargo build --profile profiling -q -p fibocom-mqtt-bench --bin parse-cost
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/profiling/parse-cost"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 

@@ -64,6 +64,10 @@ pub struct Config {
     /// How many times start-up sends `AT` (one answer timeout apart) before giving up.
     /// Default 10.
     pub probe_attempts: u8,
+    /// What start-up does with a module client that is still connected from before this run
+    /// (the module keeps its connections when the host restarts). Default
+    /// [`Leftover::Close`].
+    pub leftover: Leftover,
     /// How many failed reads of the port in a row, with no byte received between them, mean
     /// the link is dead. Default 8. A failed read is otherwise transient (a UART's framing,
     /// parity, break or overrun error): it is reported by
@@ -72,6 +76,29 @@ pub struct Config {
     /// `NotConnected`, `ConnectionReset` and `ConnectionAborted` mean a dead link at once.
     /// 1 (or 0) makes every failed read fatal.
     pub dead_after_errors: u16,
+}
+
+/// What start-up does with a module client found connected that the driver did not open: one
+/// left over from an earlier run of the host (a watchdog reset, a crash, a firmware update,
+/// a second run of a program), whose broker, user, client identifier and will may not be
+/// this run's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Leftover {
+    /// Close it (`AT+MQTTCLOSE=<id>`), so that this run opens it as it asks. In receive mode 1
+    /// the messages the module still holds for it are read first and dropped, and their
+    /// count is reported ([`Event::Discarded`](crate::Event::Discarded)). The default: what
+    /// a program that starts with `start()`, `set_user()` and `open()` expects.
+    #[default]
+    Close,
+    /// Keep it: the driver takes the client as open (its state is
+    /// [`ConnState::Open`](crate::ConnState::Open); `open` would be refused with
+    /// [`Error::WrongState`](crate::Error::WrongState), and so would `set_user` and `set_will`),
+    /// and the messages the module holds for it are read and handed out by `next_event` /
+    /// `poll_event`. For a program that knows the connection is its own (the same broker,
+    /// user and will) and wants to keep its broker session without reconnecting.
+    Keep,
 }
 
 impl Default for Config {
@@ -108,6 +135,7 @@ impl Config {
             receive_mode: ReceiveMode::Buffered,
             echo_off: true,
             probe_attempts: 10,
+            leftover: Leftover::Close,
             dead_after_errors: 8,
         }
     }
@@ -133,6 +161,8 @@ impl Config {
         echo_off: bool;
         /// Sets [`probe_attempts`](Self::probe_attempts).
         probe_attempts: u8;
+        /// Sets [`leftover`](Self::leftover).
+        leftover: Leftover;
         /// Sets [`dead_after_errors`](Self::dead_after_errors).
         dead_after_errors: u16;
     }

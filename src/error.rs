@@ -1,6 +1,6 @@
 //! The driver's error type.
 
-use crate::codec::{EncodeError, ErrorCode, TlsErrorReason};
+use crate::codec::{ClockCheck, EncodeError, ErrorCode, TlsErrorReason};
 use crate::types::{BreakCause, ClientId};
 
 /// Why an operation failed.
@@ -29,7 +29,9 @@ pub enum Error {
     PromptTimeout,
     /// The module did not send the result line in time.
     ResultTimeout,
-    /// The module answered `ERROR` (with its code, if any).
+    /// The module answered `ERROR` (with its code, if any). Which command it answered so:
+    /// `last_failure()` of the driver ([`Failure`]), whose `Display` is `AT+MQTTOPEN answered
+    /// ERROR`.
     Module(ModuleError),
     /// The broker refused the connection (`ERROR: 700`-`704`).
     Refused(Refusal),
@@ -45,7 +47,8 @@ pub enum Error {
     /// The serial port failed.
     Io(embedded_io::ErrorKind),
     /// An open over TLS failed, and `AT+GTSSLERR?` said why (see [`TlsErrorReason`]): the
-    /// server's certificate did not verify (check the CA and the module's clock), a certificate
+    /// server's certificate did not verify (check the CA and the module's clock; the driver
+    /// read the clock with `AT+CCLK?` and says whether it is plausible), a certificate
     /// or key is unusable (upload the files again as PEM), or the handshake failed (check the
     /// TLS version, the port, and the client certificate when the broker asks for one).
     Tls(TlsErrorReason),
@@ -64,7 +67,9 @@ pub enum Error {
 /// start-up: ATE0 answered ERROR
 /// open: AT+MQTTOPEN failed: its result line said status 0
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Its `Debug` is text too: `Failure { command: "AT+MQTTOPEN", error: Failed }`.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
     template: &'static [u8],
     /// How it failed.
@@ -82,6 +87,15 @@ impl Failure {
         let name = self.template.split(|&b| b < b' ').next().unwrap_or(&[]);
         let name = name.strip_suffix(b"=").unwrap_or(name);
         core::str::from_utf8(name).unwrap_or("AT")
+    }
+}
+
+impl core::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Failure")
+            .field("command", &self.command())
+            .field("error", &self.error)
+            .finish()
     }
 }
 
@@ -167,8 +181,10 @@ impl core::fmt::Display for Error {
             Error::AnswerTimeout => f.write_str("no answer from the module"),
             Error::PromptTimeout => f.write_str("no data prompt from the module"),
             Error::ResultTimeout => f.write_str("no result line from the module"),
-            Error::Module(ModuleError { code: Some(c) }) => write!(f, "module error {c}"),
-            Error::Module(ModuleError { code: None }) => f.write_str("module error"),
+            Error::Module(ModuleError { code: Some(c) }) => {
+                write!(f, "the module answered ERROR (code {c})")
+            }
+            Error::Module(ModuleError { code: None }) => f.write_str("the module answered ERROR"),
             Error::Refused(r) => write!(
                 f,
                 "connection refused: {}",
@@ -197,10 +213,7 @@ impl core::fmt::Display for Error {
 #[inline(never)]
 fn tls_reason(f: &mut core::fmt::Formatter<'_>, r: TlsErrorReason) -> core::fmt::Result {
     let (what, check) = match r {
-        TlsErrorReason::CaOrClock => (
-            "the server's certificate did not verify",
-            "check the CA (TRUSTFILE) and the module's clock",
-        ),
+        TlsErrorReason::CaOrClock(clock) => return ca_or_clock(f, clock),
         TlsErrorReason::Certificate(_) => (
             "a certificate or key is unusable",
             "upload the certificate files again as whole PEM text",
@@ -215,6 +228,31 @@ fn tls_reason(f: &mut core::fmt::Formatter<'_>, r: TlsErrorReason) -> core::fmt:
         ),
     };
     write!(f, "TLS: {what} (code {}): {check}", r.code())
+}
+
+/// The text of a failed CA or clock check (`-11`), by what the module's clock said.
+#[inline(never)]
+fn ca_or_clock(f: &mut core::fmt::Formatter<'_>, clock: ClockCheck) -> core::fmt::Result {
+    f.write_str("TLS: the server's certificate did not verify (code -11): ")?;
+    const SET_CLOCK: &str = "sync it with network time (AT+CTZU=1, then registration) or set it \
+                             with AT+CCLK=\"yy/MM/dd,hh:mm:ss+zz\"";
+    match clock {
+        ClockCheck::Plausible => f.write_str(
+            "the module's clock is plausible, so check the CA (TRUSTFILE): it must sign the \
+             server's certificate, which must be valid and for the host name opened (a CA the \
+             module held from before is kept: restart the module to replace it)",
+        ),
+        ClockCheck::Implausible { year } => write!(
+            f,
+            "the module's clock shows the year {year}, which cannot be right: every \
+             certificate looks not yet valid; {SET_CLOCK}, then open again"
+        ),
+        ClockCheck::Unknown => write!(
+            f,
+            "check the CA (TRUSTFILE) and the module's clock (AT+CCLK? could not be read; if \
+             it is wrong, {SET_CLOCK})"
+        ),
+    }
 }
 
 impl core::error::Error for Error {}

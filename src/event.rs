@@ -33,6 +33,17 @@ pub enum Event<'a> {
     Registration(Registration),
     /// The data call dropped (`+MIPCALL: 0`).
     DataCallDown,
+    /// Start-up closed module client `client`, which was left connected from before this run
+    /// (see [`Leftover`](crate::Leftover)), and read and dropped the `messages` messages the
+    /// module still held for it (announced to the earlier run, never read). They came
+    /// through a connection this run did not make (another broker or user, perhaps), so
+    /// they are not handed out as messages; they are counted here instead of lost silently.
+    Discarded {
+        /// The client.
+        client: ClientId,
+        /// How many messages were dropped.
+        messages: u16,
+    },
     /// A line the driver does not know, such as `+SIM READY` (at most
     /// [`TEXT_SLOT`](crate::proto::TEXT_SLOT) bytes of it).
     Unsolicited(&'a [u8]),

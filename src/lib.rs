@@ -21,55 +21,95 @@
 //!
 //! # Async, in the embassy style
 //!
-//! A [`State`](asynch::State) the application keeps (in a static), a [`Runner`](asynch::Runner)
+//! A [`State`] the application keeps (in a static), a [`Runner`](asynch::Runner)
 //! that owns the receive half of the port and runs in its own task, and a
 //! [`Control`](asynch::Control) whose `&self` methods any task on the same executor may call.
 //!
 //! ```no_run
-//! use embassy_futures::select::select;
-//! use fibocom_mqtt::asynch::{self, State};
-//! use fibocom_mqtt::{Broker, ClientId, Config, Event, QoS};
+//! use embassy_executor::Spawner;
+//! use fibocom_mqtt::asynch::{self, Control, Runner};
+//! use fibocom_mqtt::{Broker, ClientId, Config, Event, QoS, State};
+//! use static_cell::StaticCell;
+//! # mod board {
+//! #     pub struct UartRx;
+//! #     pub struct UartTx;
+//! #     impl embedded_io_async::ErrorType for UartRx { type Error = core::convert::Infallible; }
+//! #     impl embedded_io_async::ErrorType for UartTx { type Error = core::convert::Infallible; }
+//! #     impl embedded_io_async::Read for UartRx {
+//! #         async fn read(&mut self, _: &mut [u8]) -> Result<usize, Self::Error> { core::future::pending().await }
+//! #     }
+//! #     impl embedded_io_async::Write for UartTx {
+//! #         async fn write(&mut self, b: &[u8]) -> Result<usize, Self::Error> { Ok(b.len()) }
+//! #         async fn flush(&mut self) -> Result<(), Self::Error> { Ok(()) }
+//! #     }
+//! #     pub fn init() -> (UartRx, UartTx) { (UartRx, UartTx) }
+//! # }
+//! use board::{UartRx, UartTx}; // your HAL's buffered UART halves (`BufferedUart::split()`)
 //!
-//! async fn app<R, W>(rx: R, tx: W) -> Result<(), fibocom_mqtt::Error>
-//! where
-//!     R: embedded_io_async::Read,
-//!     W: embedded_io_async::Write,
-//! {
-//!     let mut state = State::<1536>::new();
-//!     let (mut runner, control) = asynch::new(&mut state, rx, tx, Config::default());
-//!     let work = async {
-//!         control.start().await?; // AT until it answers, ATE0, AT+MQTTCONF=1
-//!         control.attach(Some("internet"), None).await?; // AT+MIPCALL=1,"internet"
-//!         let id = ClientId::One;
-//!         control.set_user(id, "user", "secret", Some("device-42")).await?;
-//!         control.open(id, Broker::new("broker.example.com", 1883)).await?;
-//!         control.subscribe(id, "cmd/#", QoS::AtLeastOnce).await?;
-//!         control.publish(id, "telemetry", b"{\"t\":21.5}", QoS::AtLeastOnce, false).await?;
-//!         loop {
-//!             // Messages are lent from the receive buffer: copy what you keep. An error here
-//!             // means the port failed (the runner stopped).
-//!             let broke = control
-//!                 .next_event(|event| match event {
-//!                     Event::Message(m) => {
-//!                         let _ = (m.topic, m.payload);
-//!                         false
-//!                     }
-//!                     Event::Break { .. } => true,
-//!                     _ => false,
-//!                 })
-//!                 .await?;
-//!             if broke {
-//!                 control.open(id, Broker::new("broker.example.com", 1883)).await?;
-//!             }
+//! // The state and the handle live for the whole program: the tasks borrow them.
+//! static STATE: StaticCell<State<{ fibocom_mqtt::RX_BUFFER_MIN }>> = StaticCell::new();
+//! static CONTROL: StaticCell<Control<'static, UartTx>> = StaticCell::new();
+//!
+//! #[embassy_executor::task]
+//! async fn modem_task(mut runner: Runner<'static, UartRx>) -> ! {
+//!     // Returns only when the serial link is dead: every operation then fails with its error.
+//!     let _error = runner.run().await; // log it
+//!     core::future::pending().await
+//! }
+//!
+//! #[embassy_executor::task]
+//! async fn telemetry_task(control: &'static Control<'static, UartTx>) {
+//!     // Any task may call the operations (`&self`); those of one client wait their turn.
+//!     let _ = control.publish(ClientId::One, "telemetry", b"21.5", QoS::AtMostOnce, false).await;
+//! }
+//!
+//! #[embassy_executor::main]
+//! async fn main(spawner: Spawner) {
+//!     let (uart_rx, uart_tx) = board::init();
+//!     let (runner, control) = asynch::new(STATE.init(State::new()), uart_rx, uart_tx, Config::default());
+//!     let control: &'static Control<'static, UartTx> = CONTROL.init(control);
+//!     // embassy-executor 0.10: the task function returns the token (or an error if the task
+//!     // is already running), `spawn` takes it.
+//!     spawner.spawn(modem_task(runner).expect("modem_task runs once"));
+//!     spawner.spawn(telemetry_task(control).expect("telemetry_task runs once"));
+//!     if let Err(_e) = app(control).await {
+//!         // log it; control.last_failure() names the command that failed
+//!     }
+//! }
+//!
+//! async fn app(control: &Control<'static, UartTx>) -> Result<(), fibocom_mqtt::Error> {
+//!     let id = ClientId::One;
+//!     control.start().await?; // AT until it answers, ATE0, AT+MQTTCONF=1
+//!     control.attach(Some("internet"), None).await?; // AT+MIPCALL=1,"internet"
+//!     control.set_user(id, "user", "secret", Some("device-42")).await?;
+//!     control.open(id, Broker::new("broker.example.com", 1883)).await?;
+//!     control.subscribe(id, "cmd/#", QoS::AtLeastOnce).await?;
+//!     control.publish(id, "telemetry", b"{\"t\":21.5}", QoS::AtLeastOnce, false).await?;
+//!     loop {
+//!         // Messages are lent from the receive buffer: copy what you keep. An error here
+//!         // means the port failed (the runner stopped).
+//!         let broke = control
+//!             .next_event(|event| match event {
+//!                 Event::Message(m) => {
+//!                     let _ = (m.topic, m.payload);
+//!                     false
+//!                 }
+//!                 Event::Break { .. } => true,
+//!                 _ => false,
+//!             })
+//!             .await?;
+//!         if broke {
+//!             control.open(id, Broker::new("broker.example.com", 1883)).await?;
 //!         }
-//!     };
-//!     // In an embassy application the runner gets a task of its own instead.
-//!     match select(runner.run(), work).await {
-//!         embassy_futures::select::Either::First(e) => Err(e),
-//!         embassy_futures::select::Either::Second(r) => r,
 //!     }
 //! }
 //! ```
+//!
+//! The firmware also needs a time driver for embassy-time (the driver's timeouts): the HAL's
+//! (embassy-rp's feature `time-driver`, embassy-stm32's `time-driver-any`, ...), else the link
+//! fails with `undefined symbol: _embassy_time_now`. On a host, or in a test, the runner can
+//! share one task with the application instead: `select(runner.run(), app)` (the
+//! `scripted` module, feature `scripted`, has a test of firmware code against a script).
 //!
 //! # Blocking
 //!
@@ -134,7 +174,10 @@
 //! - `scripted`: the `scripted` module, a transcript-driven serial port for testing firmware.
 //! - `std`: the `host` module, serial and TCP ports for Linux hosts. Without it the crate is
 //!   `no_std`.
+//! - `cloud`: the `cloud` module, profiles for AWS IoT Core, Azure IoT Hub, ThingsBoard and
+//!   hosted TLS brokers, checked against the module's limits and the cloud's rules.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -154,28 +197,48 @@
 pub mod asynch;
 pub mod blocking;
 mod broker;
+#[cfg(feature = "cloud")]
+pub mod cloud;
 pub mod codec;
 mod config;
 mod error;
 mod event;
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod host;
 mod log;
 pub mod proto;
 mod query;
 #[cfg(feature = "scripted")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scripted")))]
 pub mod scripted;
 pub mod session;
 mod tls;
 mod types;
 
+pub use asynch::State;
 pub use broker::Broker;
-pub use config::Config;
+pub use config::{Config, Leftover};
 pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;
 pub use query::{IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
-pub use tls::TlsSetup;
+pub use tls::{TlsSetup, Upload};
 pub use types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
+
+/// The driver's time span (`embassy_time::Duration`), as the blocking driver's
+/// [`poll_event`](blocking::Modem::poll_event) and the [`Config`] timeouts take it; re-exported
+/// so that a host program need not name `embassy_time` for it.
+pub use embassy_time::Duration;
+
+// The Markdown files' Rust blocks, run as doc tests (the others are compiled where
+// `.ci/check-snippets.sh` says).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README-crate.md")]
+struct CrateReadmeDoctests;
 
 /// The smallest receive buffer that holds the largest message (a 1024-byte payload on a
 /// 255-byte topic, read with `AT+MQTTREAD`) with room to spare for the lines around it.

@@ -17,14 +17,54 @@
 //! driver wrote that line; the driver may write while earlier module output is still unread.
 //! Any byte that differs from the script, and any write past its end, is recorded;
 //! [`Script::finish`] reports it, or what was left unread or unwritten.
+//!
+//! # Testing your firmware's code
+//!
+//! Write the code that uses the driver generic over the port's write half (the HAL's UART in
+//! the firmware, the script in a test), and run it with [`run`]: a fresh driver over the
+//! script, its runner beside your code, and the script checked at the end.
+//!
+//! ```
+//! use fibocom_mqtt::asynch::{Control, Write};
+//! use fibocom_mqtt::{scripted, Broker, ClientId, Config, Error, QoS};
+//!
+//! /// The firmware's code under test: connect and report a reading.
+//! async fn report<W: Write>(control: &Control<'_, W>, reading: &[u8]) -> Result<(), Error> {
+//!     control.open(ClientId::One, Broker::new("broker", 1883)).await?;
+//!     control.publish(ClientId::One, "telemetry", reading, QoS::AtLeastOnce, false).await
+//! }
+//!
+//! const SCRIPT: &str = r#"
+//! >> AT+MQTTOPEN=1,"broker",1883,1,60\r
+//! << \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+//! >> AT+MQTTPUB=1,"telemetry",1,0,"21.5"\r
+//! << \r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n
+//! "#;
+//!
+//! let result = scripted::run::<512, _>(SCRIPT, Config::default(), async |control| {
+//!     report(control, b"21.5").await
+//! });
+//! assert_eq!(result, Ok(Ok(()))); // the script played to its end, and report succeeded
+//! ```
+//!
+//! A byte the code writes that the script does not expect ends the run with
+//! [`ScriptError::Mismatch`] (line, offset, the byte expected and the one written); the
+//! driver sees a port error, so the code under test fails too. Inside your own executor, the
+//! pieces are [`Script::split`], [`asynch::new`](crate::asynch::new) and [`drive`].
 
 use core::cell::RefCell;
 use core::future::poll_fn;
 use core::task::Poll;
 
+use core::future::Future;
+use core::pin::pin;
+
+use embassy_futures::select::{select, Either};
 use embassy_sync::waitqueue::WakerRegistration;
 use embassy_time::{Duration, Instant, Timer};
 use embedded_io::ErrorKind;
+
+use crate::config::Config;
 
 /// A place in the script: which line, and how far into its text.
 #[derive(Debug, Clone, Copy, Default)]
@@ -347,6 +387,48 @@ impl<'s> Script<'s> {
     pub fn port(&self) -> Port<'_, 's> {
         Port(self)
     }
+}
+
+/// The async handle over a script, named without the writer's type.
+pub type Control<'d, 'a, 's> = crate::asynch::Control<'d, Writer<'a, 's>>;
+
+/// The runner over a script, named without the reader's type.
+pub type Runner<'d, 'a, 's> = crate::asynch::Runner<'d, Reader<'a, 's>>;
+
+/// Runs `op` while `runner` reads the port, in one future: what a firmware does with a task for
+/// the runner, for a test or a host program. Returns what `op` returned; if the runner stops
+/// first (the link failed), `op` goes on alone, and the driver's operations then fail with the
+/// port's error.
+pub async fn drive<R, T>(
+    runner: &mut crate::asynch::Runner<'_, R>,
+    op: impl Future<Output = T>,
+) -> T
+where
+    R: embedded_io_async::Read,
+{
+    let mut op = pin!(op);
+    match select(runner.run(), op.as_mut()).await {
+        Either::First(_) => op.await,
+        Either::Second(out) => out,
+    }
+}
+
+/// Runs `test` against the script `text`: an async driver over it (a fresh
+/// [`State<N>`](crate::asynch::State) with `config`), its runner beside `test` ([`drive`]),
+/// on the calling thread (`embassy_futures::block_on`, which polls in a loop: no executor
+/// needed, only embassy-time's driver, `std` in a host test). Then checks the script ([`Script::finish`]): `Ok` with what `test` returned if the
+/// driver wrote every `>>` line exactly and read every `<<` line.
+pub fn run<'s, const N: usize, T>(
+    text: &'s str,
+    config: Config,
+    test: impl for<'c> AsyncFnOnce(&'c Control<'c, 'c, 's>) -> T,
+) -> Result<T, ScriptError<'s>> {
+    let script = Script::new(text);
+    let mut state = crate::asynch::State::<N>::new();
+    let (rx, tx) = script.split();
+    let (mut runner, control) = crate::asynch::new(&mut state, rx, tx, config);
+    let out = embassy_futures::block_on(drive(&mut runner, test(&control)));
+    script.finish().map(|()| out)
 }
 
 enum ReadStep {

@@ -17,6 +17,11 @@ use crate::codec::{TlsParam, TlsVersion};
 /// provision again with the same `TlsSetup`, which is why it is a plain value to keep (in a
 /// `static` or a `const`, for files included with `include_bytes!`).
 ///
+/// It keeps it all while only the host restarts, and uploading a file again adds one beside the
+/// first: by default ([`Upload::IfMissing`]) provisioning asks `AT+GTSSLFILE?` first and
+/// uploads only the kinds of file the module holds none of, so that files do not pile up across
+/// host restarts. See [`Upload`] for what is known and what is not, and how to change a CA.
+///
 /// ```
 /// use fibocom_mqtt::TlsSetup;
 ///
@@ -61,10 +66,42 @@ pub struct TlsSetup<'a> {
     /// The TLS parameter of `AT+MQTTOPEN` for this module family (see [`TlsParam`]), for
     /// [`open_tls`](crate::asynch::Control::open_tls); provisioning does not send it.
     pub param: TlsParam,
+    /// Which of the files given are uploaded when the module already holds files of their
+    /// kind ([`Upload::IfMissing`] by default).
+    pub upload: Upload,
+}
+
+/// Which of the files a [`TlsSetup`] gives provisioning uploads, on a module that may hold
+/// files already (put there by an earlier run of the host: the module keeps its TLS files until
+/// it restarts).
+///
+/// What is known: `AT+GTSSLFILE?` answers how many files of each kind the module holds
+/// (`+GTSSLFILE: TRUSTFILE,<n>`), and uploading a file adds one, also when it is the same PEM
+/// (an L610 counted 2 after two uploads of one CA); a module restart clears every file.
+/// What is not known: which file the module holds (there is no command to read one back),
+/// which of several of a kind it uses, and how to delete one (no command is known).
+///
+/// So a module that holds a file of a kind is taken to hold the right one. To change a CA (or
+/// the client's certificate or key) on a module that holds one, restart the module
+/// (`AT+CFUN=1,1`, or its power), then provision: the new files are the only ones. Uploading
+/// the new file beside the old ([`Upload::Always`]) leaves it to the module which it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Upload {
+    /// Ask `AT+GTSSLFILE?` first and upload a file only when the module holds none of its
+    /// kind; the default. A firmware that answers `ERROR` to the query gets every file uploaded
+    /// (once: the query is not asked again), as with [`Upload::Always`]. No query is made when
+    /// the setup gives no file.
+    #[default]
+    IfMissing,
+    /// Upload every file given, without asking: each upload adds a file on a module that
+    /// holds one of its kind already.
+    Always,
 }
 
 impl<'a> TlsSetup<'a> {
-    /// TLS 1.2, verification on, no files yet, the default TLS parameter ([`TlsParam::FLAG`]).
+    /// TLS 1.2, verification on, no files yet, the default TLS parameter ([`TlsParam::FLAG`]),
+    /// files uploaded only when the module holds none of their kind ([`Upload::IfMissing`]).
     pub const fn new() -> Self {
         TlsSetup {
             version: TlsVersion::Tls12,
@@ -73,7 +110,14 @@ impl<'a> TlsSetup<'a> {
             client_cert: None,
             client_key: None,
             param: TlsParam::FLAG,
+            upload: Upload::IfMissing,
         }
+    }
+
+    /// With `upload` deciding which files provisioning uploads (see [`Upload`]).
+    pub const fn upload(mut self, upload: Upload) -> Self {
+        self.upload = upload;
+        self
     }
 
     /// With the TLS version `version`.

@@ -143,6 +143,18 @@ impl ClientSet {
         ClientSet(self.0 | (1 << id.index()))
     }
 
+    /// The set without `id`.
+    #[must_use]
+    pub const fn without(self, id: ClientId) -> Self {
+        ClientSet(self.0 & !(1 << id.index()))
+    }
+
+    /// The clients not in the set.
+    #[must_use]
+    pub const fn complement(self) -> Self {
+        ClientSet(!self.0 & 3)
+    }
+
     /// The union of two sets.
     #[must_use]
     pub const fn union(self, other: ClientSet) -> Self {

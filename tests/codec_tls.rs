@@ -3,10 +3,12 @@
 //! written, and the answers parsed in any chunking.
 
 use embassy_futures::block_on;
+use fibocom_mqtt::codec::clock::{EARLIEST_PLAUSIBLE_YEAR, LATEST_PLAUSIBLE_YEAR};
 use fibocom_mqtt::codec::tls::{is_certificate_pem, is_private_key_pem, MAX_FILE, MIN_FILE};
 use fibocom_mqtt::codec::{
-    parse, Command, Decoded, Decoder, EncodeError, Field, Form, Item, LineEnd, Parsed, Rule,
-    TlsCommand, TlsErrorReason, TlsFileKind, TlsParam, TlsVersion, WriteError,
+    parse, ClockCheck, Command, Decoded, Decoder, EncodeError, Field, Form, Item, LineEnd,
+    ModuleTime, Parsed, Query, Rule, TlsCommand, TlsErrorReason, TlsFileKind, TlsParam, TlsVersion,
+    WriteError,
 };
 use fibocom_mqtt::ClientId;
 
@@ -127,6 +129,7 @@ fn tls_commands_exact_bytes() {
             Command::Tls(TlsCommand::Error, Form::Read),
             b"AT+GTSSLERR?\r",
         ),
+        (Command::Query(Query::Clock), b"AT+CCLK?\r"),
         (
             Command::TlsFile {
                 kind: TlsFileKind::Trust,
@@ -369,7 +372,7 @@ fn open_tls_limits_are_opens() {
 
 /// Every answer form, with the item it parses to.
 fn answers() -> Vec<(&'static [u8], Item<'static>)> {
-    vec![
+    let tls: Vec<(&'static [u8], Item<'static>)> = vec![
         (b"+GTSSLVER: 4", Item::TlsVersion(TlsVersion::Tls12)),
         (b"+GTSSLVER:4", Item::TlsVersion(TlsVersion::Tls12)),
         (b"+GTSSLVER: 0", Item::TlsVersion(TlsVersion::Other(0))),
@@ -411,7 +414,11 @@ fn answers() -> Vec<(&'static [u8], Item<'static>)> {
                 count: 65535,
             },
         ),
-        (b"+GTSSLERR: -11", Item::TlsError(TlsErrorReason::CaOrClock)),
+        // The codec alone never read the clock.
+        (
+            b"+GTSSLERR: -11",
+            Item::TlsError(TlsErrorReason::CaOrClock(ClockCheck::Unknown)),
+        ),
         (
             b"+GTSSLERR:-8",
             Item::TlsError(TlsErrorReason::Handshake(-8)),
@@ -457,7 +464,129 @@ fn answers() -> Vec<(&'static [u8], Item<'static>)> {
         (b"+GTSSLERR:", Item::Malformed(b"+GTSSLERR:")),
         // Not one of the four names.
         (b"+GTSSLCIPHER: 1", Item::Line(b"+GTSSLCIPHER: 1")),
+    ];
+    tls.into_iter()
+        .chain(clock_answers().into_iter().map(|(line, time)| {
+            let item = match time {
+                Some(t) => Item::Clock(t),
+                None => Item::Malformed(line),
+            };
+            (line, item)
+        }))
+        .collect()
+}
+
+/// A time `+CCLK:` reports.
+const fn time(year: u16, month: u8, day: u8, hms: (u8, u8, u8), zone: Option<i8>) -> ModuleTime {
+    ModuleTime {
+        year,
+        month,
+        day,
+        hour: hms.0,
+        minute: hms.1,
+        second: hms.2,
+        zone,
+    }
+}
+
+/// `+CCLK:` lines and the time each says (`None`: it does not parse).
+fn clock_answers() -> Vec<(&'static [u8], Option<ModuleTime>)> {
+    vec![
+        (
+            b"+CCLK: \"25/12/05,09:48:45+32\"",
+            Some(time(2025, 12, 5, (9, 48, 45), Some(32))),
+        ),
+        (
+            b"+CCLK: \"24/02/29,23:59:59-20\"",
+            Some(time(2024, 2, 29, (23, 59, 59), Some(-20))),
+        ),
+        // Factory defaults, two-digit years from 70 on are 19yy.
+        (
+            b"+CCLK: \"80/01/06,00:00:19+00\"",
+            Some(time(1980, 1, 6, (0, 0, 19), Some(0))),
+        ),
+        (
+            b"+CCLK: \"00/01/01,00:00:00\"",
+            Some(time(2000, 1, 1, (0, 0, 0), None)),
+        ),
+        (
+            b"+CCLK: \"69/12/31,23:59:59+96\"",
+            Some(time(2069, 12, 31, (23, 59, 59), Some(96))),
+        ),
+        (
+            b"+CCLK: \"70/01/01,00:00:00-96\"",
+            Some(time(1970, 1, 1, (0, 0, 0), Some(-96))),
+        ),
+        // Firmware variations: no quotes, a space after the comma, no space after the colon,
+        // a four-digit year, one-digit fields.
+        (
+            b"+CCLK: 25/12/05,09:48:45+08",
+            Some(time(2025, 12, 5, (9, 48, 45), Some(8))),
+        ),
+        (
+            b"+CCLK:\"25/12/05, 09:48:45\" ",
+            Some(time(2025, 12, 5, (9, 48, 45), None)),
+        ),
+        (
+            b"+CCLK: \"2031/1/2,3:4:5+1\"",
+            Some(time(2031, 1, 2, (3, 4, 5), Some(1))),
+        ),
+        // Out of range or not a time: reported, never trusted.
+        (b"+CCLK: \"25/13/05,09:48:45+32\"", None),
+        (b"+CCLK: \"25/12/00,09:48:45+32\"", None),
+        (b"+CCLK: \"25/12/32,09:48:45+32\"", None),
+        (b"+CCLK: \"25/12/05,24:00:00+32\"", None),
+        (b"+CCLK: \"25/12/05,09:60:00+32\"", None),
+        (b"+CCLK: \"25/12/05,09:48:60+32\"", None),
+        (b"+CCLK: \"25/12/05,09:48:45+97\"", None),
+        (b"+CCLK: \"25/12/05,09:48:45+\"", None),
+        (b"+CCLK: \"125/12/05,09:48:45\"", None),
+        (b"+CCLK: \"5/12/05,09:48:45\"", None),
+        (b"+CCLK: \"25/12/05,09:48:45+32", None),
+        (b"+CCLK: 25/12/05,09:48:45+32\"", None),
+        (b"+CCLK: \"25/12/05,09:48:45+32\",1", None),
+        (b"+CCLK: \"25/12/05 09:48:45\"", None),
+        (b"+CCLK: \"25-12-05,09:48:45\"", None),
+        (b"+CCLK: \"\"", None),
+        (b"+CCLK:", None),
     ]
+}
+
+/// What each answer says of the clock: plausible from 2025 to 2099.
+#[test]
+fn clock_plausibility_table() {
+    let cases: [(&[u8], ClockCheck); 6] = [
+        (b"+CCLK: \"25/01/01,00:00:00+00\"", ClockCheck::Plausible),
+        (b"+CCLK: \"2099/12/31,23:59:59\"", ClockCheck::Plausible),
+        (
+            b"+CCLK: \"24/12/31,23:59:59+00\"",
+            ClockCheck::Implausible { year: 2024 },
+        ),
+        (
+            b"+CCLK: \"80/01/06,00:00:19+00\"",
+            ClockCheck::Implausible { year: 1980 },
+        ),
+        (
+            b"+CCLK: \"00/01/01,00:00:00\"",
+            ClockCheck::Implausible { year: 2000 },
+        ),
+        (
+            b"+CCLK: \"2100/01/01,00:00:00\"",
+            ClockCheck::Implausible { year: 2100 },
+        ),
+    ];
+    assert_eq!(EARLIEST_PLAUSIBLE_YEAR, 2025);
+    assert_eq!(LATEST_PLAUSIBLE_YEAR, 2099);
+    for (line, check) in cases {
+        let input = [line, b"\r\n"].concat();
+        let Parsed::Item(Item::Clock(t), _) = parse(&input) else {
+            panic!("{:?} does not parse", String::from_utf8_lossy(line));
+        };
+        assert_eq!(t.check(), check, "{:?}", String::from_utf8_lossy(line));
+        assert_eq!(t.is_plausible(), check == ClockCheck::Plausible);
+        assert_eq!(ClockCheck::from_time(Some(t)), check);
+    }
+    assert_eq!(ClockCheck::from_time(None), ClockCheck::Unknown);
 }
 
 #[test]
@@ -518,4 +647,12 @@ fn answers_split_anywhere() {
             assert_eq!(got, expected, "chunk {chunk}, capacity {capacity}");
         }
     }
+}
+
+/// The clock fits beside the code: the reason stays 4 bytes, so that the driver's `Error`
+/// stays two registers wide on 32-bit targets (asserted at compile time there).
+#[test]
+fn the_reason_stays_small() {
+    assert_eq!(core::mem::size_of::<ClockCheck>(), 4);
+    assert_eq!(core::mem::size_of::<TlsErrorReason>(), 4);
 }

@@ -49,6 +49,10 @@ fn start_probes_until_answered() {
 << ATE0\r\r\nOK\r\n
 >> AT+MQTTCONF=1\r
 << \r\nOK\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 "#;
     let r = blocking!(script, fast(), |c| c.start());
     assert_eq!(r, Ok(()));
@@ -146,8 +150,6 @@ fn queries_call_and_raw() {
 << \r\n+MIPCALL: 0\r\n\r\nOK\r\n
 >> AT+MIPCALL=1,"apn"\r
 << \r\nOK\r\n\r\n+MIPCALL: 10.9.8.7\r\n
->> AT+MIPCALL=1\r
-<< \r\nOK\r\n\r\n+MIPCALL: 1,10.9.8.6\r\n
 >> AT+MIPCALL=0\r
 << \r\nOK\r\n\r\n+MIPCALL: 0\r\n
 >> AT+GSN\r
@@ -191,9 +193,10 @@ fn queries_call_and_raw() {
                 .map(|s| s.to_string()),
             Ok("10.9.8.7".to_string())
         );
+        // The call is up: a second attach keeps it and sends nothing.
         assert_eq!(
             c.attach(None, None).as_deref().map(|s| s.to_string()),
-            Ok("10.9.8.6".to_string())
+            Ok("10.9.8.7".to_string())
         );
         assert_eq!(c.detach(), Ok(()));
         let mut raw = vec![];
@@ -523,6 +526,10 @@ fn hal_mock_start_open_subscribe_publish() {
     e.extend(burst(b"ATE0\r\r\nOK\r\n"));
     e.extend(cmd(b"AT+MQTTCONF=1\r"));
     e.extend(burst(b"\r\nOK\r\n"));
+    e.extend(cmd(b"AT+MIPCALL?\r"));
+    e.extend(burst(b"\r\n+MIPCALL: 0\r\n\r\nOK\r\n"));
+    e.extend(cmd(b"AT+MQTTCLOSE?\r"));
+    e.extend(burst(b"\r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n"));
     e.extend(cmd(b"AT+MQTTOPEN=1,\"broker\",1883,1,60\r"));
     e.extend(burst(b"\r\nOK\r\n"));
     e.push(quiet());

@@ -62,11 +62,55 @@ const CASES: &[Case] = &[
 << \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
 >> AT+GTSSLERR?\r
 << \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+>> AT+CCLK?\r
+<< \r\n+CCLK: "80/01/06,00:01:02+00"\r\n\r\nOK\r\n
 "#,
         call: Call::OpenTls,
-        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock),
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock(
+            fibocom_mqtt::codec::ClockCheck::Implausible { year: 1980 },
+        )),
+        failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): the \
+                  module's clock shows the year 1980, which cannot be right: every certificate \
+                  looks not yet valid; sync it with network time (AT+CTZU=1, then registration) \
+                  or set it with AT+CCLK=\"yy/MM/dd,hh:mm:ss+zz\", then open again",
+    },
+    Case {
+        // A plausible clock: the CA to check.
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+>> AT+CCLK?\r
+<< \r\n+CCLK: "25/12/05,09:48:45+32"\r\n\r\nOK\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock(
+            fibocom_mqtt::codec::ClockCheck::Plausible,
+        )),
+        failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): the \
+                  module's clock is plausible, so check the CA (TRUSTFILE): it must sign the \
+                  server's certificate, which must be valid and for the host name opened (a CA \
+                  the module held from before is kept: restart the module to replace it)",
+    },
+    Case {
+        // The clock could not be read: the CA and the clock both to check.
+        script: r#"
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n
+>> AT+GTSSLERR?\r
+<< \r\n+GTSSLERR: -11\r\n\r\nOK\r\n
+>> AT+CCLK?\r
+<< \r\nERROR\r\n
+"#,
+        call: Call::OpenTls,
+        error: Error::Tls(fibocom_mqtt::codec::TlsErrorReason::CaOrClock(
+            fibocom_mqtt::codec::ClockCheck::Unknown,
+        )),
         failure: "AT+MQTTOPEN: TLS: the server's certificate did not verify (code -11): check \
-                  the CA (TRUSTFILE) and the module's clock",
+                  the CA (TRUSTFILE) and the module's clock (AT+CCLK? could not be read; if it \
+                  is wrong, sync it with network time (AT+CTZU=1, then registration) or set it \
+                  with AT+CCLK=\"yy/MM/dd,hh:mm:ss+zz\")",
     },
     Case {
         // The reason could not be asked: the open's failure stands, not the query's.
@@ -152,6 +196,10 @@ fn a_start_up_on_old_firmware_keeps_the_refused_mqttconf_as_its_last_failure() {
 << \\r\\nOK\\r\\n
 >> AT+MQTTCONF=1\\r
 << \\r\\nERROR\\r\\n
+>> AT+MIPCALL?\\r
+<< \\r\\n+MIPCALL: 0\\r\\n\\r\\nOK\\r\\n
+>> AT+MQTTCLOSE?\\r
+<< \\r\\n+MQTTCLOSE: 0\\r\\n\\r\\nOK\\r\\n
 ",
         fast(),
         |c| {
@@ -160,4 +208,40 @@ fn a_start_up_on_old_firmware_keeps_the_refused_mqttconf_as_its_last_failure() {
         }
     );
     assert_eq!(failure.as_deref(), Some("AT+MQTTCONF=1 answered ERROR"));
+}
+
+#[test]
+fn each_client_keeps_its_own_last_failure() {
+    // Client 1's subscribe is refused; then client 2's publish is refused before anything is
+    // sent (a topic with a wildcard). The last failure is client 2's; each client's is its own.
+    let script = format!(
+        "{}{}{}",
+        common::OPEN1,
+        common::OPEN2,
+        r#"
+>> AT+MQTTSUB=1,"a",0\r
+<< \r\nERROR\r\n
+"#
+    );
+    let two = ClientId::Two;
+    let (last, of_one, of_two) = run!(&script, fast(), |c| {
+        c.open(ONE, Broker::new("broker", 1883)).await.unwrap();
+        c.open(two, Broker::new("broker", 1883)).await.unwrap();
+        assert!(c.subscribe(ONE, "a", QoS::AtMostOnce).await.is_err());
+        assert!(matches!(
+            c.publish(two, "a/#", b"x", QoS::AtMostOnce, false).await,
+            Err(Error::Invalid(_))
+        ));
+        let text = |f: Option<fibocom_mqtt::Failure>| f.map(|f| f.to_string());
+        (
+            text(c.last_failure()),
+            text(c.last_failure_of(ONE)),
+            text(c.last_failure_of(two)),
+        )
+    });
+    let refused = "AT+MQTTPUB: invalid argument: Topic: wildcard at 2: a topic to publish to \
+                   cannot hold '+' or '#'";
+    assert_eq!(last.as_deref(), Some(refused));
+    assert_eq!(of_one.as_deref(), Some("AT+MQTTSUB answered ERROR"));
+    assert_eq!(of_two.as_deref(), Some(refused));
 }

@@ -18,6 +18,10 @@ fn start_probes_until_answered_then_echo_off_and_conf() {
 << ATE0\r\r\nOK\r\n
 >> AT+MQTTCONF=1\r
 << \r\nOK\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 "#;
     let r = run!(script, fast(), |c| c.start().await);
     assert_eq!(r, Ok(()));
@@ -46,6 +50,10 @@ fn start_with_echo_kept_and_mode_0() {
 << AT\r\r\nOK\r\n
 >> AT+MQTTCONF=0\r
 << AT+MQTTCONF=0\r\r\nOK\r\n
+>> AT+MIPCALL?\r
+<< AT+MIPCALL?\r\r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< AT+MQTTCLOSE?\r\r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 "#;
     let r = run!(script, config, |c| c.start().await);
     assert_eq!(r, Ok(()));
@@ -62,6 +70,10 @@ fn start_with_crlf_line_end() {
 << \r\nOK\r\n
 >> AT+MQTTCONF=1\r\n
 << \r\nOK\r\n
+>> AT+MIPCALL?\r\n
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r\n
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 "#;
     let r = run!(script, config, |c| c.start().await);
     assert_eq!(r, Ok(()));

@@ -214,31 +214,36 @@ fn attach_with_the_state_and_address_answer() {
 
 #[test]
 fn attach_with_credentials() {
+    // The second attach dials because the call dropped in between.
     let script = r#"
 >> AT+MIPCALL=1,"apn.corp","user","pw"\r
 << \r\nOK\r\n
 << \r\n+MIPCALL: 1,"10.1.2.3"\r\n
+<< \r\n+MIPCALL: 0\r\n
 >> AT+MIPCALL=1,"","user","pw"\r
 << \r\nOK\r\n
 << \r\n+MIPCALL: 10.1.2.4\r\n
 "#;
-    let r = run!(script, fast(), |c| (
-        c.attach(Some("apn.corp"), Some(("user", "pw"))).await,
-        c.attach(None, Some(("user", "pw"))).await
-    ));
+    let r = run!(script, fast(), |c| {
+        let first = c.attach(Some("apn.corp"), Some(("user", "pw"))).await;
+        events_until_quiet(c, 50).await;
+        (first, c.attach(None, Some(("user", "pw"))).await)
+    });
     assert_eq!(r.0.as_deref(), Ok("10.1.2.3"));
     assert_eq!(r.1.as_deref(), Ok("10.1.2.4"));
 }
 
 #[test]
 fn attach_failures() {
-    // `+MIPCALL: 0` after OK; ERROR when a call is already up; no `+MIPCALL` line at all.
+    // `+MIPCALL: 0` after OK; ERROR with no call up (asked once); no `+MIPCALL` line at all.
     let script = r#"
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n
 << \r\n+MIPCALL: 0\r\n
 >> AT+MIPCALL=1\r
 << \r\nERROR\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n
 "#;
@@ -253,14 +258,14 @@ fn attach_failures() {
 }
 
 #[test]
-fn attach_line_after_its_timeout_is_not_taken_by_the_next_attach() {
+fn a_late_attach_line_says_the_call_is_up() {
+    // The `+MIPCALL:` line after the attach's timeout is not its result (that was a timeout),
+    // but it says a call is up: the next attach keeps it and sends nothing.
     let script = r#"
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n
 .. 600
 << \r\n+MIPCALL: 10.0.0.1\r\n
->> AT+MIPCALL=1\r
-<< \r\nERROR\r\n
 "#;
     let r = run!(script, fast(), |c| {
         let first = c.attach(None, None).await;
@@ -270,7 +275,57 @@ fn attach_line_after_its_timeout_is_not_taken_by_the_next_attach() {
     });
     assert_eq!(r.0, Err(Error::ResultTimeout));
     assert_eq!(r.1, vec![]);
-    assert_eq!(r.2, Err(Error::Module(ModuleError { code: None })));
+    assert_eq!(r.2.as_deref(), Ok("10.0.0.1"));
+}
+
+#[test]
+fn attach_keeps_a_call_up_from_before() {
+    // The module refuses a second call: the driver asks once, and keeps the call it finds.
+    let script = r#"
+>> AT+MIPCALL=1,"internet"\r
+<< \r\nERROR\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 1,"10.9.8.7"\r\n\r\nOK\r\n
+"#;
+    let r = run!(script, fast(), |c| (
+        c.attach(Some("internet"), None).await,
+        c.attach(Some("internet"), None).await
+    ));
+    assert_eq!(r.0.as_deref(), Ok("10.9.8.7"));
+    assert_eq!(r.1.as_deref(), Ok("10.9.8.7"), "no second dial");
+}
+
+#[test]
+fn attach_after_start_up_found_the_call_up_sends_nothing() {
+    let script = r#"
+>> AT\r
+<< \r\nOK\r\n
+>> ATE0\r
+<< \r\nOK\r\n
+>> AT+MQTTCONF=1\r
+<< \r\nOK\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 1,10.20.30.40\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
+"#;
+    let r = run!(script, fast(), |c| {
+        c.start().await?;
+        c.attach(None, None).await
+    });
+    assert_eq!(r.as_deref(), Ok("10.20.30.40"));
+}
+
+#[test]
+fn attach_on_firmware_that_refuses_the_call_query_too() {
+    let script = r#"
+>> AT+MIPCALL=1\r
+<< \r\nERROR\r\n
+>> AT+MIPCALL?\r
+<< \r\nERROR\r\n
+"#;
+    let r = run!(script, fast(), |c| c.attach(None, None).await);
+    assert_eq!(r, Err(Error::Module(ModuleError { code: None })));
 }
 
 #[test]

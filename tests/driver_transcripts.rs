@@ -2,8 +2,10 @@
 //! bytes and end the same way, async or blocking.
 
 use fibocom_mqtt::blocking::Modem;
-use fibocom_mqtt::codec::{EncodeError, Field, PayloadForm, Rule, TlsErrorReason, TlsParam};
-use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS, TlsSetup};
+use fibocom_mqtt::codec::{
+    ClockCheck, EncodeError, Field, PayloadForm, Rule, TlsErrorReason, TlsParam,
+};
+use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS, TlsSetup, Upload};
 
 mod common;
 use common::fast;
@@ -36,6 +38,8 @@ const MUTUAL: TlsSetup<'static> = TlsSetup::new().trust(CA).client(CA, KEY);
 const INSECURE: TlsSetup<'static> = TlsSetup::new().verify(false);
 /// A key where the client certificate goes, after a good CA: refused as a whole.
 const KEY_AS_CERT: TlsSetup<'static> = TlsSetup::new().trust(CA).client(KEY, KEY);
+/// The same, every file uploaded without asking which the module holds.
+const MUTUAL_ALWAYS: TlsSetup<'static> = MUTUAL.upload(Upload::Always);
 /// A CA of 3 bytes.
 const SHORT: TlsSetup<'static> = TlsSetup::new().trust(b"---");
 
@@ -53,6 +57,30 @@ macro_rules! failed_tls_open {
                 "\\r\\n\\r\\nOK\\r\\n\n",
             ),
             calls: &[(Call::OpenTls(ONE, TlsParam::FLAG), Err($reason))],
+            end: ConnState::Closed,
+        }
+    };
+}
+
+/// A TLS open that fails, `AT+GTSSLERR?` answering `-11`, then `AT+CCLK?` answering `$clock`.
+macro_rules! failed_ca_check {
+    ($name:expr, $clock:expr, $check:expr) => {
+        Case {
+            name: $name,
+            script: concat!(
+                ">> AT+MQTTOPEN=1,\"broker\",8883,1,60,1\\r\n",
+                "<< \\r\\nOK\\r\\n\\r\\n+MQTTOPEN: 1,0\\r\\n\n",
+                ">> AT+GTSSLERR?\\r\n",
+                "<< \\r\\n+GTSSLERR: -11\\r\\n\\r\\nOK\\r\\n\n",
+                ">> AT+CCLK?\\r\n",
+                "<< ",
+                $clock,
+                "\n",
+            ),
+            calls: &[(
+                Call::OpenTls(ONE, TlsParam::FLAG),
+                Err(Error::Tls(TlsErrorReason::CaOrClock($check))),
+            )],
             end: ConnState::Closed,
         }
     };
@@ -77,6 +105,10 @@ const CASES: &[Case] = &[
 << ATE0\r\r\nOK\r\n
 >> AT+MQTTCONF=1\r
 << \r\nOK\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 "#,
         calls: &[(Call::Start, Ok(()))],
         end: ConnState::Closed,
@@ -90,6 +122,10 @@ const CASES: &[Case] = &[
 << \r\nOK\r\n
 >> AT+MQTTCONF=1\r
 << \r\nERROR\r\n
+>> AT+MIPCALL?\r
+<< \r\n+MIPCALL: 0\r\n\r\nOK\r\n
+>> AT+MQTTCLOSE?\r
+<< \r\n+MQTTCLOSE: 0\r\n\r\nOK\r\n
 >> AT+MQTTOPEN=1,"broker",1883,1,60\r
 << \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
 "#,
@@ -265,8 +301,11 @@ const CASES: &[Case] = &[
         end: ConnState::Open,
     },
     Case {
-        name: "TLS provisioning: version, verification, the CA after its prompt; open over TLS",
+        name: "TLS provisioning on a module holding no file: the files asked, version, \
+               verification, the CA after its prompt; open over TLS",
         script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,0\r\n+GTSSLFILE: CAFILE,0\r\n+GTSSLFILE: KEYFILE,0\r\n\r\nOK\r\n
 >> AT+GTSSLVER=4\r
 << \r\nOK\r\n
 >> AT+GTSSLMODE=1\r
@@ -315,6 +354,8 @@ const CASES: &[Case] = &[
     Case {
         name: "mutual TLS provisioning: TRUSTFILE, CAFILE, KEYFILE; the L610's TLS parameter",
         script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,0\r\n+GTSSLFILE: CAFILE,0\r\n+GTSSLFILE: KEYFILE,0\r\n\r\nOK\r\n
 >> AT+GTSSLVER=4\r
 << \r\nOK\r\n
 >> AT+GTSSLMODE=1\r
@@ -338,6 +379,120 @@ const CASES: &[Case] = &[
             (Call::Provision(&MUTUAL), Ok(())),
             (Call::OpenTls(TWO, TlsParam::L610), Ok(())),
         ],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "TLS provisioning on a module holding the CA from an earlier run: not uploaded \
+               again; open over TLS",
+        script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,1\r\n+GTSSLFILE: CAFILE,0\r\n+GTSSLFILE: KEYFILE,0\r\n\r\nOK\r\n
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+"#,
+        calls: &[
+            (Call::Provision(&SERVER_AUTH), Ok(())),
+            (Call::OpenTls(ONE, TlsParam::FLAG), Ok(())),
+        ],
+        end: ConnState::Open,
+    },
+    Case {
+        name: "provisioning twice on one module start: the second finds the CA and uploads \
+               nothing",
+        script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,0\r\n+GTSSLFILE: CAFILE,0\r\n+GTSSLFILE: KEYFILE,0\r\n\r\nOK\r\n
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="TRUSTFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,1\r\n+GTSSLFILE: CAFILE,0\r\n+GTSSLFILE: KEYFILE,0\r\n\r\nOK\r\n
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+"#,
+        calls: &[
+            (Call::Provision(&SERVER_AUTH), Ok(())),
+            (Call::Provision(&SERVER_AUTH), Ok(())),
+        ],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "mutual TLS on a module holding a CA only: the client's certificate and key \
+               uploaded, the CA not",
+        script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,2\r\n+GTSSLFILE: CAFILE,0\r\n+GTSSLFILE: KEYFILE,0\r\n\r\nOK\r\n
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="CAFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="KEYFILE",68\r
+<< \r\n> 
+>> -----BEGIN EC PRIVATE KEY-----\r\nMHcC\r\n-----END EC PRIVATE KEY-----\r\n
+<< \r\nOK\r\n
+"#,
+        calls: &[(Call::Provision(&MUTUAL), Ok(()))],
+        end: ConnState::Closed,
+    },
+    Case {
+        name: "a firmware that refuses AT+GTSSLFILE?: every file uploaded, the query not asked \
+               again",
+        script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\nERROR\r\n
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="TRUSTFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+MQTTOPEN=1,"broker",8883,1,60,1\r
+<< \r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n
+"#,
+        calls: &[
+            (Call::Provision(&SERVER_AUTH), Ok(())),
+            (Call::OpenTls(ONE, TlsParam::FLAG), Ok(())),
+        ],
+        end: ConnState::Open,
+    },
+    Case {
+        name: "Upload::Always: no query, every file uploaded",
+        script: r#"
+>> AT+GTSSLVER=4\r
+<< \r\nOK\r\n
+>> AT+GTSSLMODE=1\r
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="TRUSTFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="CAFILE",59\r
+<< \r\n> 
+>> -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n
+<< \r\nOK\r\n
+>> AT+GTSSLFILE="KEYFILE",68\r
+<< \r\n> 
+>> -----BEGIN EC PRIVATE KEY-----\r\nMHcC\r\n-----END EC PRIVATE KEY-----\r\n
+<< \r\nOK\r\n
+"#,
+        calls: &[(Call::Provision(&MUTUAL_ALWAYS), Ok(()))],
         end: ConnState::Closed,
     },
     Case {
@@ -378,6 +533,8 @@ const CASES: &[Case] = &[
     Case {
         name: "a module that refuses the TLS version stops provisioning",
         script: r#"
+>> AT+GTSSLFILE?\r
+<< \r\n+GTSSLFILE: TRUSTFILE,0\r\n\r\nOK\r\n
 >> AT+GTSSLVER=4\r
 << \r\nERROR\r\n
 "#,
@@ -387,10 +544,30 @@ const CASES: &[Case] = &[
         )],
         end: ConnState::Closed,
     },
-    failed_tls_open!(
-        "a TLS open the CA check fails",
-        "-11",
-        Error::Tls(TlsErrorReason::CaOrClock)
+    failed_ca_check!(
+        "a TLS open the CA check fails, the module's clock plausible",
+        r#"\r\n+CCLK: "25/12/05,09:48:45+32"\r\n\r\nOK\r\n"#,
+        ClockCheck::Plausible
+    ),
+    failed_ca_check!(
+        "a TLS open the CA check fails, the module's clock at its factory default (1980)",
+        r#"\r\n+CCLK: "80/01/06,00:00:19+00"\r\n\r\nOK\r\n"#,
+        ClockCheck::Implausible { year: 1980 }
+    ),
+    failed_ca_check!(
+        "a TLS open the CA check fails, the module's clock in 2000",
+        r#"\r\n+CCLK: "00/01/01,00:02:00"\r\n\r\nOK\r\n"#,
+        ClockCheck::Implausible { year: 2000 }
+    ),
+    failed_ca_check!(
+        "a TLS open the CA check fails, AT+CCLK? refused",
+        r#"\r\nERROR\r\n"#,
+        ClockCheck::Unknown
+    ),
+    failed_ca_check!(
+        "a TLS open the CA check fails, AT+CCLK? answered with a garbled time",
+        r#"\r\n+CCLK: "25/13/05,09:48:45+32"\r\n\r\nOK\r\n"#,
+        ClockCheck::Unknown
     ),
     failed_tls_open!(
         "a TLS open whose handshake fails",

@@ -11,9 +11,9 @@ use e2e::*;
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use fibocom_mqtt::codec::TlsErrorReason;
+use fibocom_mqtt::codec::{parse, ClockCheck, Item, Parsed, TlsErrorReason, TlsFileKind};
 use fibocom_mqtt::ClientId::One;
-use fibocom_mqtt::{Broker, ConnState, Error, QoS, TlsSetup};
+use fibocom_mqtt::{Broker, ConnState, Error, QoS, TlsSetup, Upload};
 use fibocom_sim::broker::tls::{Identity, TestPki, TlsOptions};
 
 /// Which TLS listener a test opens on.
@@ -153,6 +153,8 @@ both_tls!(
     expired_certificate_refused_unless_verification_is_off,
     wrong_name_refused_unless_verification_is_off,
     restart_forgets_tls_and_provisioning_restores_it,
+    a_second_run_uploads_no_file_again,
+    a_session_on_a_module_holding_the_files_uploads_none,
 );
 
 /// Start-up, the data call, and the test account on client 1.
@@ -258,8 +260,9 @@ fn wrong_ca_is_refused(backend: Backend) {
         ready(c, &t, "wrongca").await;
         let setup = TlsSetup::new().trust(other_ca.as_bytes());
         c.provision_tls(&setup).await.expect("provision TLS");
+        let clock = module_clock(c).await;
         let refused = c.open_tls(One, t.broker(), setup.param).await;
-        assert_eq!(refused, Err(Error::Tls(TlsErrorReason::CaOrClock)));
+        assert_eq!(refused, Err(Error::Tls(TlsErrorReason::CaOrClock(clock))));
         let text = refused.unwrap_err().to_string();
         assert!(
             text.contains("CA") && text.contains("clock"),
@@ -267,6 +270,95 @@ fn wrong_ca_is_refused(backend: Backend) {
         );
         assert_eq!(c.state(One), ConnState::Closed);
     });
+    // The failed CA check made the driver ask why, then read the clock.
+    let sent = sim.received_commands();
+    let why = sent.iter().rposition(|c| c == "AT+GTSSLERR?");
+    let clock = sent.iter().rposition(|c| c == "AT+CCLK?");
+    assert!(
+        matches!((why, clock), (Some(w), Some(c)) if c == w + 1),
+        "AT+GTSSLERR? then AT+CCLK? at the end of {sent:?}"
+    );
+}
+
+/// What the module's clock says, as `AT+CCLK?` answers it asked directly: what the driver must
+/// find when it reads the clock after a failed CA check.
+async fn module_clock(c: &Dut<'_>) -> ClockCheck {
+    let mut time = None;
+    let answered = c
+        .raw("+CCLK?", |line| {
+            if let Parsed::Item(Item::Clock(t), _) = parse(&[line, b"\r\n"].concat()) {
+                time = Some(t);
+            }
+        })
+        .await;
+    match answered {
+        Ok(()) => ClockCheck::from_time(Some(time.expect("+CCLK: in the answer"))),
+        Err(Error::Module(_)) => ClockCheck::Unknown,
+        Err(e) => panic!("AT+CCLK?: {e}"),
+    }
+}
+
+/// How many files of each kind (TRUSTFILE, CAFILE, KEYFILE) the module holds, as
+/// `AT+GTSSLFILE?` answers.
+async fn files_held(c: &Dut<'_>) -> [u16; 3] {
+    let mut held = [None; 3];
+    c.raw("+GTSSLFILE?", |line| {
+        if let Parsed::Item(Item::TlsFiles { kind, count }, _) = parse(&[line, b"\r\n"].concat()) {
+            let at = TlsFileKind::ALL.iter().position(|&k| k == kind).unwrap();
+            held[at] = Some(count);
+        }
+    })
+    .await
+    .expect("AT+GTSSLFILE?");
+    held.map(|n| n.expect("every kind listed"))
+}
+
+/// A second run of the host against the same module (a new driver on the same simulated
+/// module, which keeps its TLS files as a real one does) provisions the same setup without
+/// adding a file; uploading with `Upload::Always` would add one of each.
+fn a_second_run_uploads_no_file_again(backend: Backend) {
+    let t = tls_env(backend, Listener::Mutual);
+    let sim = t.env.sim();
+    let setup = TlsSetup::new()
+        .trust(t.ca.as_bytes())
+        .client(t.client.cert_pem.as_bytes(), t.client.key_pem.as_bytes());
+    let uploads = |sim: &fibocom_sim::Simulator| {
+        sim.received_commands()
+            .iter()
+            .filter(|c| c.starts_with("AT+GTSSLFILE="))
+            .count()
+    };
+    drive(&sim, config(), async |c| {
+        ready(c, &t, "second").await;
+        assert_eq!(files_held(c).await, [0, 0, 0], "a module just powered on");
+        c.provision_tls(&setup).await.expect("provision TLS");
+        assert_eq!(files_held(c).await, [1, 1, 1]);
+        // Provisioning again in the same run changes nothing either.
+        c.provision_tls(&setup).await.expect("provision TLS again");
+        assert_eq!(files_held(c).await, [1, 1, 1]);
+        c.open_tls(One, t.broker(), setup.param)
+            .await
+            .expect("open over TLS");
+        c.close(One).await.expect("close");
+    });
+    assert_eq!(uploads(&sim), 3, "each file uploaded once");
+    // The host restarts; the module does not.
+    drive(&sim, config(), async |c| {
+        c.start().await.expect("start-up");
+        c.provision_tls(&setup).await.expect("provision TLS");
+        assert_eq!(files_held(c).await, [1, 1, 1], "no file added");
+        // The files in place work: the open verifies the broker with them.
+        c.open_tls(One, t.broker(), setup.param)
+            .await
+            .expect("open over TLS with the files of the first run");
+        c.close(One).await.expect("close");
+        // What the default avoids: every upload adds a file.
+        c.provision_tls(&setup.upload(Upload::Always))
+            .await
+            .expect("provision TLS, every file uploaded");
+        assert_eq!(files_held(c).await, [2, 2, 2]);
+    });
+    assert_eq!(uploads(&sim), 6);
 }
 
 /// With verification on, the server of `listener` is refused as unverifiable; with it off,
@@ -278,9 +370,10 @@ fn refused_unless_unverified(backend: Backend, listener: Listener) {
         ready(c, &t, "unverified").await;
         let setup = TlsSetup::new().trust(t.ca.as_bytes());
         c.provision_tls(&setup).await.expect("provision TLS");
+        let clock = module_clock(c).await;
         assert_eq!(
             c.open_tls(One, t.broker(), setup.param).await,
-            Err(Error::Tls(TlsErrorReason::CaOrClock))
+            Err(Error::Tls(TlsErrorReason::CaOrClock(clock)))
         );
         let unverified = setup.verify(false);
         c.provision_tls(&TlsSetup {
@@ -340,4 +433,74 @@ fn restart_forgets_tls_and_provisioning_restores_it(backend: Backend) {
             .expect("open over TLS after the restart");
         traffic(c, &t).await;
     });
+}
+
+/// A session (which provisions TLS through the driver before its first open) on a module that
+/// holds the CA from an earlier run of the host: it asks, finds it, and uploads nothing.
+fn a_session_on_a_module_holding_the_files_uploads_none(backend: Backend) {
+    use fibocom_mqtt::session::asynch::Session;
+    use fibocom_mqtt::session::{
+        Backoff, DataCall, Outbox, SessionConfig, SessionEvent, Slot, User,
+    };
+
+    let t = tls_env(backend, Listener::Verified);
+    let sim = t.env.sim();
+    let setup = TlsSetup::new().trust(t.ca.as_bytes());
+    let count = |prefix: &str| {
+        sim.received_commands()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    };
+    // The earlier run: it provisioned the CA, then the host restarted.
+    drive(&sim, config(), async |c| {
+        c.start().await.expect("start-up");
+        c.provision_tls(&setup).await.expect("provision TLS");
+        assert_eq!(files_held(c).await, [1, 0, 0]);
+    });
+    assert_eq!(count("AT+GTSSLFILE="), 1);
+    let device_id = t.env.client_id("session");
+    let up = t.env.topic("up");
+    drive(&sim, config(), async |c| {
+        let config = SessionConfig {
+            call: DataCall::Dial {
+                apn: None,
+                credentials: None,
+            },
+            user: Some(User {
+                user: USER,
+                password: PASSWORD,
+                identifier: Some(&device_id),
+            }),
+            backoff: Backoff {
+                initial: embassy_time::Duration::from_millis(50),
+                max: embassy_time::Duration::from_millis(500),
+                jitter_percent: 0,
+                seed: 1,
+            },
+            ..SessionConfig::new(t.broker())
+        }
+        .with_tls(&setup);
+        let (mut bytes, mut slots) = ([0u8; 256], [Slot::EMPTY; 4]);
+        let session = Session::new(c, config, Outbox::new(&mut bytes, &mut slots));
+        let seq = session
+            .publish(&up, b"over the CA in place", QoS::AtLeastOnce, false)
+            .await
+            .expect("queued")
+            .expect("a sequence number");
+        let mut delivered = false;
+        while !delivered {
+            session
+                .next_event(|ev| delivered |= ev == SessionEvent::Delivered(seq))
+                .await
+                .expect("the link is up");
+        }
+    });
+    assert_eq!(
+        count("AT+GTSSLFILE?"),
+        3,
+        "asked by both provisionings and by the count above"
+    );
+    assert_eq!(count("AT+GTSSLFILE="), 1, "the CA not uploaded again");
+    assert_eq!(count("AT+GTSSLVER="), 2, "the settings sent again");
 }

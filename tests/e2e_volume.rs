@@ -22,7 +22,7 @@ const WINDOW: usize = 16;
 both!(thousand_out, thousand_in);
 
 fn payload(i: usize) -> Vec<u8> {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!("message {i:04}").into_bytes()
     } else {
         let mut p = vec![0u8, b'\r', b'\n', b'"'];

@@ -129,113 +129,137 @@ fn boot_and_check(tls: bool) {
     )
     .expect("start the simulator");
     let link = sim.tcp_addr().expect("the simulator's TCP address");
-    let nonce = format!(
-        "ping {}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-    );
     let session = SESSION.with(|s| s.get());
     let sim = Arc::new(sim);
-    let seen = checker(broker.addr(), nonce.clone(), session.then(|| sim.clone()));
-
-    // Boot the firmware; its UART0 connects to the simulator's listener.
-    let mut qemu = Command::new(QEMU)
-        .args(["-M", "mps2-an386", "-nographic", "-monitor", "none"])
-        .args(["-semihosting-config", "enable=on,target=native"])
-        .args(["-serial", &format!("tcp:{link}")])
-        .arg("-kernel")
-        .arg(&elf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start qemu-system-arm");
-    let output = Arc::new(Mutex::new(String::new()));
-    let readers = [
-        collect(qemu.stdout.take().expect("stdout"), output.clone()),
-        collect(qemu.stderr.take().expect("stderr"), output.clone()),
-    ];
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = qemu.try_wait().expect("wait for qemu") {
-            break Some(status);
-        }
-        if started.elapsed() > RUN_LIMIT {
-            let _ = qemu.kill();
-            let _ = qemu.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    for r in readers {
-        let _ = r.join();
-    }
-    let output = output.lock().unwrap().clone();
-    let _ = writeln!(
-        std::io::stderr(),
-        "{name}: QEMU ran {:.1} s, status {status:?}; firmware output:\n{output}",
-        started.elapsed().as_secs_f64()
-    );
-    let commands = sim.received_commands();
-    let context = format!(
-        "firmware output:\n{output}\ncommands the simulator received:\n{}",
-        commands.join("\n")
-    );
-
-    let status = status.unwrap_or_else(|| {
-        panic!(
-            "QEMU still ran after {} s and was killed\n{context}",
-            RUN_LIMIT.as_secs()
-        )
-    });
-    let published = seen
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_else(|_| panic!("the firmware's publish never reached the broker\n{context}"));
-    assert_eq!(published, FIRMWARE_PAYLOAD, "payload on fw/out\n{context}");
-    let received = format!("firmware: received on fw/in: {nonce}");
-    assert!(
-        output.contains(&received),
-        "the firmware did not report {received:?}\n{context}"
-    );
-    assert!(
-        status.success(),
-        "the firmware exited with {status}\n{context}"
-    );
-    assert!(output.contains("firmware: success"), "{context}");
-    if session {
-        let opens = commands
-            .iter()
-            .filter(|c| c.starts_with("AT+MQTTOPEN=1"))
-            .count();
-        assert!(opens >= 2, "the session did not connect again\n{context}");
-        assert!(
-            output.contains("firmware: connecting (attempt 1)"),
-            "{context}"
+    // Twice against the same module, as after a reset of the microcontroller: the module
+    // keeps its data call (and whatever else the first run left), and the second run must
+    // work as the first did.
+    for run in 1..=2 {
+        let from = sim.received_commands().len();
+        let nonce = format!(
+            "ping {}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
         );
-    }
-    if let Some(pki) = &pki {
-        // Provisioned with the CA, verified, and opened over TLS.
-        let commands: Vec<String> = commands.iter().map(|c| c.replace("\\\"", "\"")).collect();
-        let upload = format!("AT+GTSSLFILE=\"TRUSTFILE\",{}", pki.ca_pem().len());
-        for expected in [
-            "AT+GTSSLVER=4",
-            "AT+GTSSLMODE=1",
-            upload.as_str(),
-            "AT+MQTTOPEN=1,\"localhost\",8883,1,60,1",
-        ] {
+        let seen = checker(broker.addr(), nonce.clone(), session.then(|| sim.clone()));
+
+        // Boot the firmware; its UART0 connects to the simulator's listener.
+        let mut qemu = Command::new(QEMU)
+            .args(["-M", "mps2-an386", "-nographic", "-monitor", "none"])
+            .args(["-semihosting-config", "enable=on,target=native"])
+            .args(["-serial", &format!("tcp:{link}")])
+            .arg("-kernel")
+            .arg(&elf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start qemu-system-arm");
+        let output = Arc::new(Mutex::new(String::new()));
+        let readers = [
+            collect(qemu.stdout.take().expect("stdout"), output.clone()),
+            collect(qemu.stderr.take().expect("stderr"), output.clone()),
+        ];
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = qemu.try_wait().expect("wait for qemu") {
+                break Some(status);
+            }
+            if started.elapsed() > RUN_LIMIT {
+                let _ = qemu.kill();
+                let _ = qemu.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        for r in readers {
+            let _ = r.join();
+        }
+        let output = output.lock().unwrap().clone();
+        let _ = writeln!(
+            std::io::stderr(),
+            "{name}, run {run}: QEMU ran {:.1} s, status {status:?}; firmware output:\n{output}",
+            started.elapsed().as_secs_f64()
+        );
+        let commands: Vec<String> = sim.received_commands().into_iter().skip(from).collect();
+        let context = format!(
+            "run {run}, firmware output:\n{output}\ncommands the simulator received:\n{}",
+            commands.join("\n")
+        );
+
+        let status = status.unwrap_or_else(|| {
+            panic!(
+                "QEMU still ran after {} s and was killed\n{context}",
+                RUN_LIMIT.as_secs()
+            )
+        });
+        let published = seen
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| {
+                panic!("the firmware's publish never reached the broker\n{context}")
+            });
+        assert_eq!(published, FIRMWARE_PAYLOAD, "payload on fw/out\n{context}");
+        let received = format!("firmware: received on fw/in: {nonce}");
+        assert!(
+            output.contains(&received),
+            "the firmware did not report {received:?}\n{context}"
+        );
+        assert!(
+            status.success(),
+            "the firmware exited with {status}\n{context}"
+        );
+        assert!(output.contains("firmware: success"), "{context}");
+        if session {
+            let opens = commands
+                .iter()
+                .filter(|c| c.starts_with("AT+MQTTOPEN=1"))
+                .count();
+            assert!(opens >= 2, "the session did not connect again\n{context}");
             assert!(
-                commands.iter().any(|c| c == expected),
-                "{expected} not sent\n{context}"
+                output.contains("firmware: connecting (attempt 1)"),
+                "{context}"
             );
         }
-        assert!(output.contains("firmware: connected over TLS"), "{context}");
-        assert!(
-            output.contains("server verified against the CA"),
-            "{context}"
-        );
+        if let Some(pki) = &pki {
+            // Provisioned with the CA, verified, and opened over TLS.
+            let commands: Vec<String> = commands.iter().map(|c| c.replace("\\\"", "\"")).collect();
+            let upload = format!("AT+GTSSLFILE=\"TRUSTFILE\",{}", pki.ca_pem().len());
+            for expected in [
+                "AT+GTSSLFILE?",
+                "AT+GTSSLVER=4",
+                "AT+GTSSLMODE=1",
+                "AT+MQTTOPEN=1,\"localhost\",8883,1,60,1",
+            ] {
+                assert!(
+                    commands.iter().any(|c| c == expected),
+                    "{expected} not sent\n{context}"
+                );
+            }
+            // The CA is uploaded by the first run only: the module still holds it after.
+            let uploads = commands
+                .iter()
+                .filter(|c| c.starts_with("AT+GTSSLFILE="))
+                .collect::<Vec<_>>();
+            if run == 1 {
+                assert_eq!(uploads, [&upload], "{context}");
+            } else {
+                assert!(uploads.is_empty(), "uploaded again\n{context}");
+            }
+            assert!(output.contains("firmware: connected over TLS"), "{context}");
+            assert!(
+                output.contains("server verified against the CA"),
+                "{context}"
+            );
+        }
+        if run == 2 && !session {
+            assert!(
+                !commands.iter().any(|c| c.starts_with("AT+MIPCALL=1")),
+                "the second run dialled again\n{context}"
+            );
+        }
     }
     if let Some(path) = ca_file {
         let _ = std::fs::remove_file(path);

@@ -135,6 +135,9 @@ pub struct BrokerArgs {
     /// MQTT over TLS.
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// A cloud's profile (`--cloud`), which fills the options above in.
+    #[command(flatten)]
+    pub cloud: crate::cloud::CloudArgs,
 }
 
 impl BrokerArgs {

@@ -6,6 +6,7 @@
 
 mod args;
 mod check;
+mod cloud;
 mod cmd_at;
 mod cmd_info;
 mod cmd_pub;
@@ -50,16 +51,17 @@ impl Fail {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     if cli.device.at_trace {
         trace::install();
     }
-    let result = match &cli.command {
+    // `--cloud` fills the broker options in, checked, before anything else.
+    let result = cloud::apply(&mut cli.command).and_then(|()| match &cli.command {
         Command::Pub(a) => cmd_pub::run(&cli.device, a),
         Command::Sub(a) => cmd_sub::run(&cli.device, a),
         Command::At(a) => cmd_at::run(&cli.device, a),
         Command::Info => cmd_info::run(&cli.device),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {

@@ -135,32 +135,17 @@ impl Module {
         })
     }
 
-    /// Makes sure a data call is up: with `--apn`, dials it with that APN (keeping a call that
-    /// is already up if the module refuses to dial a second one); without, asks `AT+MIPCALL?`
-    /// and dials with the module's default APN only when no call is up. Returns the address.
+    /// Makes sure a data call is up: keeps the one that is (start-up asked the module), or
+    /// dials one, with `--apn` and its credentials if given, else with the module's default
+    /// APN. Returns the address.
     pub fn data_call(&mut self, dev: &ModemArgs) -> Result<IpText, Fail> {
-        if let Some(apn) = dev.apn.as_deref() {
-            let creds = match (dev.apn_user.as_deref(), dev.apn_pass.as_deref()) {
-                (None, None) => None,
-                (u, p) => Some((u.unwrap_or(""), p.unwrap_or(""))),
-            };
-            return match self.client.attach(Some(apn), creds) {
-                Ok(ip) => Ok(ip),
-                Err(e @ Error::Module(_)) => match self.client.data_call() {
-                    Ok(Some(ip)) => Ok(ip),
-                    _ => Err(self.fail("data call", e)),
-                },
-                Err(e) => Err(self.fail("data call", e)),
-            };
-        }
-        match self.client.data_call() {
-            Ok(Some(ip)) => Ok(ip),
-            Ok(None) => self
-                .client
-                .attach(None, None)
-                .map_err(|e| self.fail("data call", e)),
-            Err(e) => Err(self.fail("data call query", e)),
-        }
+        let creds = match (dev.apn_user.as_deref(), dev.apn_pass.as_deref()) {
+            (None, None) => None,
+            (u, p) => Some((u.unwrap_or(""), p.unwrap_or(""))),
+        };
+        self.client
+            .attach(dev.apn.as_deref(), creds)
+            .map_err(|e| self.fail("data call", e))
     }
 
     /// Sets the user and the will of the client, and connects it to the broker.
@@ -171,7 +156,7 @@ impl Module {
         let user = b.user.as_deref().unwrap_or("");
         let password = b.password.as_deref().unwrap_or("");
         if let Err(e) = self.client.set_user(id, user, password, Some(client_id)) {
-            return Err(self.refusal("setting the user", e));
+            return Err(self.fail("setting the user", e));
         }
         if let Some(topic) = b.will_topic.as_deref() {
             let payload = b.will_payload.as_deref().unwrap_or("");
@@ -183,7 +168,7 @@ impl Module {
                 payload.as_bytes(),
                 PayloadForm::Auto,
             ) {
-                return Err(self.refusal("setting the will", e));
+                return Err(self.fail("setting the will", e));
             }
         }
         let port = b.port();
@@ -212,7 +197,7 @@ impl Module {
                 "cannot connect to {}:{port} over TLS: {e}",
                 b.host
             ))),
-            Err(e) => Err(self.refusal(&format!("cannot connect to {}:{port}", b.host), e)),
+            Err(e) => Err(self.fail(&format!("cannot connect to {}:{port}", b.host), e)),
         }
     }
 
@@ -228,25 +213,6 @@ impl Module {
             "cannot connect to {host}:{port}: the module reported failure (+MQTTOPEN status 0); \
              {call}; check that {host} resolves and that a broker listens on port {port}"
         ))
-    }
-
-    /// The failure of a step of [`connect`](Self::connect); an `ERROR` because the module's
-    /// client is still connected (by an earlier process) says so.
-    fn refusal(&mut self, what: &str, e: Error) -> Fail {
-        if matches!(e, Error::Module(_)) && self.busy() {
-            let n = self.id.number();
-            return Fail::new(format!(
-                "{what}: {}: MQTT client {n} of the module is already connected (close it \
-                 with `fibocom-mqtt at AT+MQTTCLOSE={n}`, or use the other --modem-client)",
-                describe(e)
-            ));
-        }
-        self.fail(what, e)
-    }
-
-    /// Whether the module says our client cannot be opened (it is in use).
-    fn busy(&mut self) -> bool {
-        matches!(self.client.free_clients(), Ok(free) if !free.contains(self.id))
     }
 
     /// Closes the MQTT connection (`AT+MQTTCLOSE`) and waits for its result.
@@ -271,8 +237,19 @@ pub fn device(dev: &DeviceArgs) -> Result<String, Fail> {
             "no device given: use -D PATH (or tcp://HOST:PORT) or set FIBOCOM_DEVICE",
         )),
         Some("") => Err(Fail::usage("no device given: the device path is empty")),
-        Some(d) => Ok(d.to_string()),
+        Some(d) => match d.strip_prefix("tcp://") {
+            Some(addr) if !has_port(addr.trim_end_matches('/')) => Err(Fail::usage(format!(
+                "-D {d}: a TCP device needs a port: -D tcp://HOST:PORT"
+            ))),
+            _ => Ok(d.to_string()),
+        },
     }
+}
+
+/// Whether `addr` (`HOST:PORT`, `[IPv6]:PORT`) ends with a port number.
+fn has_port(addr: &str) -> bool {
+    addr.rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
 }
 
 /// The driver's error, in words.
@@ -368,6 +345,7 @@ pub fn kept<'a>(
             seed: std::process::id(),
         },
         when_full: WhenFull::Refuse,
+        rules: None,
     }
 }
 
@@ -423,7 +401,6 @@ pub fn reason(r: Reason) -> String {
             let what = match stage {
                 Stage::Start => "start-up",
                 Stage::Call => "data call",
-                Stage::Sync => "asking the module which clients are connected",
                 Stage::Tls => "TLS set-up",
                 Stage::User => "setting the user",
                 Stage::Will => "setting the will",

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use fibocom_mqtt::codec::tls::{MAX_FILE, MIN_FILE};
 use fibocom_mqtt::codec::{TlsFileKind, TlsParam, TlsVersion};
-use fibocom_mqtt::TlsSetup;
+use fibocom_mqtt::{TlsSetup, Upload};
 
 use crate::args::TlsArgs;
 use crate::Fail;
@@ -33,6 +33,8 @@ impl Tls {
             client_cert: self.cert.as_deref(),
             client_key: self.key.as_deref(),
             param: self.param,
+            // A second run against the same module finds the files in place: never piled up.
+            upload: Upload::IfMissing,
         }
     }
 }

@@ -229,6 +229,26 @@ fn no_device_is_a_usage_error() {
 }
 
 #[test]
+fn a_tcp_device_without_a_port_is_a_usage_error() {
+    for device in [
+        "tcp://localhost",
+        "tcp://127.0.0.1/",
+        "tcp://[::1]",
+        "tcp://host:",
+    ] {
+        let o = bin()
+            .args(["sub", "-t", "t", "-D", device])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{device}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!("fibocom-mqtt: -D {device}: a TCP device needs a port: -D tcp://HOST:PORT\n")
+        );
+    }
+}
+
+#[test]
 fn version() {
     let o = bin().arg("--version").output().unwrap();
     assert!(o.status.success());

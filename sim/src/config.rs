@@ -5,6 +5,9 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::clock::Clock;
+use crate::previous::PreviousRun;
+
 /// What the module sends after `AT+MQTTPUB=...,<size>` before it reads the raw data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PromptStyle {
@@ -170,6 +173,19 @@ pub struct SimConfig {
     pub ack_on_read: bool,
     /// Manufacturer, model and revision reported by `ATI`, `AT+CGMI`, `AT+CGMM`, `AT+CGMR`.
     pub identity: [String; 3],
+    /// Command lines this firmware does not have: every command line that starts with one of
+    /// these prefixes (compared without regard to case, e.g. `AT+MQTTCLOSE?`) is answered
+    /// `ERROR`, every time (default none). Unlike [`crate::Control::Refuse`], which refuses
+    /// once.
+    pub unsupported: Vec<String>,
+    /// What the module's clock (`AT+CCLK?`, and the validity check of a server certificate
+    /// over TLS) shows at start-up: the host's time by default, or a set time such as
+    /// [`Clock::factory`] (`80/01/06,00:00:09+00`, a clock the network never set, with which
+    /// every verified TLS open fails with `+GTSSLERR: -11`).
+    pub clock: Clock,
+    /// The state an earlier run left in the module (default: none, as after power-up): see
+    /// [`PreviousRun`].
+    pub previous: PreviousRun,
 }
 
 impl Default for SimConfig {
@@ -203,6 +219,9 @@ impl Default for SimConfig {
                 "NL668-EU".to_string(),
                 "17000.1000.00.01.02.03".to_string(),
             ],
+            unsupported: Vec::new(),
+            clock: Clock::Real,
+            previous: PreviousRun::default(),
         }
     }
 }

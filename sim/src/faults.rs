@@ -36,6 +36,11 @@ pub enum Control {
     /// Answer `ERROR` to the next command line that starts with this text, whatever it is
     /// (`refuse <prefix>`, for example `refuse ATE0`).
     Refuse(String),
+    /// Set the module's clock (`set-clock <yy/MM/dd,hh:mm:ss+zz>`, or `set-clock factory` for
+    /// `80/01/06,00:00:09+00`), as `AT+CCLK="..."` would: `AT+CCLK?` and the validity check of
+    /// a server certificate over TLS count from there (a clock before the certificate's start
+    /// makes a verified TLS open fail with `+GTSSLERR: -11`).
+    SetClock(crate::clock::ModuleTime),
 }
 
 impl Control {
@@ -71,6 +76,12 @@ impl Control {
             "silence" => Control::Silence(Duration::from_millis(number("milliseconds")?)),
             "refuse" if !rest.trim().is_empty() => Control::Refuse(rest.trim().to_string()),
             "refuse" => return Err("refuse: expected the start of a command line".into()),
+            "set-clock" => match rest.trim() {
+                "factory" => Control::SetClock(crate::clock::ModuleTime::FACTORY),
+                t => Control::SetClock(crate::clock::ModuleTime::parse(t).ok_or_else(|| {
+                    format!("set-clock: expected yy/MM/dd,hh:mm:ss+zz or factory, got {t:?}")
+                })?),
+            },
             other => return Err(format!("unknown control command {other:?}")),
         })
     }
@@ -93,6 +104,8 @@ control commands (one per line):
   reboot                   reboot the module (RDY)
   silence <ms>             the module hangs: reads and sends nothing for that long
   refuse <prefix>          answer ERROR to the next command line starting with <prefix>
+  set-clock <time>         set the module's clock: yy/MM/dd,hh:mm:ss+zz, or factory
+                           (80/01/06,00:00:09+00: verified TLS opens fail with -11)
 escapes in text: \\r \\n \\t \\\\ \\xNN";
 
 fn frame(text: &[u8]) -> Vec<u8> {
@@ -189,6 +202,15 @@ mod tests {
             Ok(Control::Refuse("AT+MQTTSUB=1".into()))
         );
         assert!(Control::parse("refuse ").is_err());
+        assert_eq!(
+            Control::parse("set-clock factory"),
+            Ok(Control::SetClock(crate::clock::ModuleTime::FACTORY))
+        );
+        assert_eq!(
+            Control::parse("set-clock 80/01/06,00:00:09+00"),
+            Ok(Control::SetClock(crate::clock::ModuleTime::FACTORY))
+        );
+        assert!(Control::parse("set-clock yesterday").is_err());
         assert!(Control::parse("explode").is_err());
     }
 

@@ -5,7 +5,11 @@
 //! listener or stdin/stdout, as the vendor manual ("FIBOCOM AT Commands User Manual, MQTT",
 //! V1.2.6) and the project's `docs/protocol.md` describe it, and relays every MQTT client of the
 //! module to a broker. Faults (broker drop, data call drop, registration loss, injected lines
-//! and noise, delayed results, reboot) can be caused at any time.
+//! and noise, delayed results, reboot) can be caused at any time. It can also start in the state
+//! an earlier run of the host left in the module ([`PreviousRun`]: data call up, clients still
+//! connected at their broker, messages never read, TLS files, echo and receive mode), with
+//! commands its firmware lacks ([`SimConfig::unsupported`]) and its clock where it stands
+//! ([`SimConfig::clock`]).
 //!
 //! ```no_run
 //! use fibocom_sim::{Link, SimConfig, Simulator};
@@ -30,16 +34,30 @@
 
 pub mod at;
 pub mod broker;
+pub mod clock;
 pub mod config;
 pub mod faults;
 pub mod link;
 pub mod module;
 pub mod mqtt_side;
+pub mod previous;
 mod sim;
 mod tls_client;
+
+// The README's Rust block, run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub mod transcript;
 
+pub use clock::{Clock, ModuleTime};
 pub use config::{BreakReport, ErrorForm, PromptStyle, ReadLayout, RefusalTiming, SimConfig};
 pub use faults::Control;
 pub use link::Link;
+pub use previous::{LeftClient, PreviousRun, Waiting};
 pub use sim::Simulator;
+
+/// The README's Rust snippets, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeSnippets;

@@ -10,11 +10,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fibocom_sim::at::commands::FileKind;
 use fibocom_sim::broker::{Broker, BrokerOptions};
 use fibocom_sim::faults::CONTROL_HELP;
 use fibocom_sim::{
-    BreakReport, Control, ErrorForm, Link, PromptStyle, ReadLayout, RefusalTiming, SimConfig,
-    Simulator,
+    BreakReport, Clock, Control, ErrorForm, LeftClient, Link, PromptStyle, ReadLayout,
+    RefusalTiming, SimConfig, Simulator,
 };
 
 const USAGE: &str = "\
@@ -58,7 +59,37 @@ options:
   --call-setup MS          time AT+MIPCALL=1 takes (default 50)
   --fault MS=COMMAND       apply a control command MS milliseconds after start (repeatable),
                            e.g. --fault '5000=drop-broker 1'
+  --unsupported PREFIX     answer ERROR, every time, to each command line starting with PREFIX
+                           (case ignored; repeatable), e.g. --unsupported 'AT+MQTTCLOSE?'
+  --clock TIME             the module's clock at start (AT+CCLK?, and the validity check of a
+                           TLS server certificate): real (default, the host's time, +00),
+                           factory (80/01/06,00:00:09+00, never set by the network: verified
+                           TLS opens fail with +GTSSLERR: -11), or yy/MM/dd,hh:mm:ss+zz
   --help                   this text
+state a previous run left (the module keeps it until it restarts; 'reboot' forgets it):
+  --left-echo 0|1          echo as left by ATE0 / ATE1
+  --left-mode 0|1          receive mode as left by AT+MQTTCONF
+  --left-call              the data call up: AT+MIPCALL? answers +MIPCALL: 1,<--ip address>,
+                           AT+MIPCALL=1 answers ERROR
+  --left-client ID=HOST:PORT[:tls]
+                           client ID (1 or 2) connected from before to HOST:PORT (as given to
+                           AT+MQTTOPEN: a name leads to --broker), clean session, keepalive 60,
+                           over TLS with ':tls' (with the --left-tls settings and files);
+                           needs --left-call. The simulator connects it before it serves
+  --left-user ID=USER:PASS[:CLIENTID]
+                           that client's AT+MQTTUSER (after --left-client ID)
+  --left-will ID=QOS:RETAIN:TOPIC:PAYLOAD
+                           that client's will (TOPIC without ':'; after --left-client ID)
+  --left-sub ID=QOS:FILTER that client's subscription (repeatable; after --left-client ID)
+  --left-dropped ID        that client's connection ended while nobody listened: closed, its
+                           user and will kept (after --left-client ID)
+  --left-waiting ID=TOPIC:PAYLOAD
+                           a message announced to client ID by +MQTTMSGI and never read,
+                           returned by AT+MQTTREAD=ID (repeatable, in order; TOPIC without ':')
+  --left-tls VERSION:MODE  AT+GTSSLVER and AT+GTSSLMODE as set
+  --left-tls-file KIND=PATH
+                           a file uploaded with AT+GTSSLFILE (KIND: TRUSTFILE, CAFILE or
+                           KEYFILE; repeatable, each one more upload)
 ";
 
 struct Options {
@@ -159,10 +190,136 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
                 let (at, cmd) = v.split_once('=').ok_or("--fault wants MS=COMMAND")?;
                 o.faults.push((ms(at.to_string())?, Control::parse(cmd)?));
             }
+            "--unsupported" => c.unsupported.push(value("--unsupported")?),
+            "--clock" => {
+                let v = value("--clock")?;
+                c.clock = Clock::parse(&v).ok_or(format!(
+                    "--clock wants real, factory or yy/MM/dd,hh:mm:ss+zz, got {v}"
+                ))?;
+            }
+            "--left-echo" => c.previous.echo = Some(bit("--left-echo", &value("--left-echo")?)?),
+            "--left-mode" => {
+                c.previous.receive_mode = u8::from(bit("--left-mode", &value("--left-mode")?)?)
+            }
+            "--left-call" => c.previous.call_up = true,
+            "--left-client" => {
+                let (id, rest) = client_arg("--left-client", &value("--left-client")?)?;
+                let (rest, tls) = match rest.strip_suffix(":tls") {
+                    Some(rest) => (rest, true),
+                    None => (rest.as_str(), false),
+                };
+                let (host, port) = rest
+                    .rsplit_once(':')
+                    .ok_or("--left-client wants ID=HOST:PORT[:tls]")?;
+                let port = port.parse().map_err(|_| format!("bad port {port}"))?;
+                let left = LeftClient::new(host, port);
+                c.previous.clients[id] = Some(if tls { left.tls() } else { left });
+            }
+            "--left-user" | "--left-will" | "--left-sub" => {
+                let name = flag.clone();
+                let (id, rest) = client_arg(&name, &value(&name)?)?;
+                let left = c.previous.clients[id].take().ok_or(format!(
+                    "{name} {}: give --left-client {} first",
+                    id + 1,
+                    id + 1
+                ))?;
+                c.previous.clients[id] = Some(left_detail(&name, left, &rest)?);
+            }
+            "--left-dropped" => {
+                let v = value("--left-dropped")?;
+                let (id, _) = client_arg("--left-dropped", &format!("{v}="))?;
+                let left = c.previous.clients[id]
+                    .take()
+                    .ok_or(format!("--left-dropped {v}: give --left-client {v} first"))?;
+                c.previous.clients[id] = Some(left.dropped());
+            }
+            "--left-waiting" => {
+                let (id, rest) = client_arg("--left-waiting", &value("--left-waiting")?)?;
+                let (topic, payload) = rest
+                    .split_once(':')
+                    .ok_or("--left-waiting wants ID=TOPIC:PAYLOAD")?;
+                c.previous = std::mem::take(&mut c.previous).waiting(
+                    id as u8 + 1,
+                    topic,
+                    payload.as_bytes(),
+                );
+            }
+            "--left-tls" => {
+                let v = value("--left-tls")?;
+                let (version, mode) = v.split_once(':').ok_or("--left-tls wants VERSION:MODE")?;
+                c.previous.tls_version = version
+                    .parse()
+                    .map_err(|_| format!("bad TLS version {version}"))?;
+                c.previous.tls_verify = bit("--left-tls", mode)?;
+            }
+            "--left-tls-file" => {
+                let v = value("--left-tls-file")?;
+                let (kind, path) = v.split_once('=').ok_or("--left-tls-file wants KIND=PATH")?;
+                let kind = FileKind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == kind)
+                    .ok_or(format!("unknown TLS file kind {kind}"))?;
+                let file = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+                c.previous.tls_files.push((kind, file));
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    o.config
+        .previous
+        .check()
+        .map_err(|e| format!("previous run: {e}"))?;
     Ok(o)
+}
+
+/// `0` or `1`.
+fn bit(name: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "0" => Ok(false),
+        "1" => Ok(true),
+        _ => Err(format!("{name} wants 0 or 1, got {v}")),
+    }
+}
+
+/// `ID=REST` with ID 1 or 2: the index (0 or 1) and REST.
+fn client_arg(name: &str, v: &str) -> Result<(usize, String), String> {
+    match v.split_once('=') {
+        Some(("1", rest)) => Ok((0, rest.to_string())),
+        Some(("2", rest)) => Ok((1, rest.to_string())),
+        _ => Err(format!("{name} wants ID=... with ID 1 or 2, got {v}")),
+    }
+}
+
+/// A detail of a client left connected: `--left-user`, `--left-will` or `--left-sub`.
+fn left_detail(name: &str, left: LeftClient, v: &str) -> Result<LeftClient, String> {
+    let qos = |q: &str| match q {
+        "0" | "1" | "2" => Ok(q.as_bytes()[0] - b'0'),
+        _ => Err(format!("{name}: QoS 0, 1 or 2, got {q}")),
+    };
+    Ok(match name {
+        "--left-user" => {
+            let mut parts = v.splitn(3, ':');
+            let (Some(user), Some(pass)) = (parts.next(), parts.next()) else {
+                return Err("--left-user wants ID=USER:PASS[:CLIENTID]".into());
+            };
+            let left = left.user(user, pass);
+            match parts.next() {
+                Some(id) => left.client_id(id),
+                None => left,
+            }
+        }
+        "--left-will" => {
+            let parts: Vec<&str> = v.splitn(4, ':').collect();
+            let [q, retain, topic, payload] = parts.as_slice() else {
+                return Err("--left-will wants ID=QOS:RETAIN:TOPIC:PAYLOAD".into());
+            };
+            left.will(topic, qos(q)?, bit(name, retain)?, payload.as_bytes())
+        }
+        _ => {
+            let (q, filter) = v.split_once(':').ok_or("--left-sub wants ID=QOS:FILTER")?;
+            left.subscribed(filter, qos(q)?)
+        }
+    })
 }
 
 fn main() -> ExitCode {

@@ -86,7 +86,8 @@ impl BrokerSide {
     /// Carries out one request of the module.
     pub fn apply(&mut self, effect: Effect) {
         match effect {
-            Effect::Open(id, gen, params) => self.open(id, gen, params),
+            Effect::Open(id, gen, params) => self.open(id, gen, params, None),
+            Effect::Resume(id, gen, params, subs) => self.open(id, gen, params, Some(subs)),
             Effect::Sub(id, gen, topic, q) => {
                 let r = self.with(id, gen, |c| c.try_subscribe(topic, qos(q)).is_ok());
                 self.done_unless(r, id, gen, Op::Sub);
@@ -148,7 +149,9 @@ impl BrokerSide {
         }
     }
 
-    fn open(&mut self, id: u8, gen: u64, p: OpenParams) {
+    /// Connects client `id`; with `resume`, as a connection left by a previous run, subscribed
+    /// to these filters at once and reported with [`Report::Resumed`].
+    fn open(&mut self, id: u8, gen: u64, p: OpenParams, resume: Option<Vec<(String, u8)>>) {
         if let Some(old) = self.conns.remove(&id) {
             old.task.abort();
         }
@@ -161,7 +164,7 @@ impl BrokerSide {
             return;
         };
         let tls = match &p.tls {
-            Some(settings) => match crate::tls_client::config(settings, &p.host) {
+            Some(settings) => match crate::tls_client::config(settings, &p.host, p.clock) {
                 Ok(config) => Some(config),
                 Err(code) => {
                     let _ = self.reports.send(Report::TlsFailed(id, gen, code));
@@ -187,6 +190,12 @@ impl BrokerSide {
             opts.set_transport(Transport::Tls(TlsConfiguration::Rustls(config)));
         }
         let (client, eventloop) = AsyncClient::new(opts, 64);
+        // Queued now, sent by the event loop once connected.
+        let resume = resume.map(|subs| {
+            subs.into_iter()
+                .filter(|(filter, q)| client.try_subscribe(filter.clone(), qos(*q)).is_ok())
+                .count()
+        });
         let task = tokio::spawn(run(
             id,
             gen,
@@ -196,6 +205,7 @@ impl BrokerSide {
                 tls: is_tls,
                 manual_acks,
                 rtt: self.rtt,
+                resume,
             },
         ));
         self.conns.insert(id, Connection { gen, client, task });
@@ -210,6 +220,8 @@ struct Link {
     manual_acks: bool,
     /// The network round trip to the broker.
     rtt: Duration,
+    /// A connection left by a previous run, with this many subscriptions to wait for.
+    resume: Option<usize>,
 }
 
 /// Drives one connection until it ends, reporting everything the module needs to know.
@@ -222,6 +234,7 @@ async fn run(
         tls,
         manual_acks,
         rtt,
+        resume,
     }: Link,
 ) {
     // A report of what took `trips` network round trips arrives that much later.
@@ -237,7 +250,15 @@ async fn run(
         }
     };
     let report = |r: Report| late(r, 0);
+    // Subscriptions of a resumed connection still to be acknowledged, and whether all were.
+    let mut resuming = resume;
+    let mut resumed_ok = true;
     match eventloop.poll().await {
+        Ok(Event::Incoming(Packet::ConnAck(_))) if resume == Some(0) => {
+            resuming = None;
+            report(Report::Resumed(id, gen, true));
+        }
+        Ok(Event::Incoming(Packet::ConnAck(_))) if resume.is_some() => {}
         Ok(Event::Incoming(Packet::ConnAck(_))) => late(Report::Connected(id, gen), 2),
         Err(ConnectionError::ConnectionRefused(code)) => {
             // The CONNACK return code, 1..5, as in MQTT 3.1.1.
@@ -278,7 +299,16 @@ async fn run(
                         .return_codes
                         .iter()
                         .all(|c| matches!(c, SubscribeReasonCode::Success(_)));
-                    late(Report::Done(id, gen, Op::Sub, ok), 1);
+                    match resuming {
+                        Some(left) => {
+                            resumed_ok &= ok;
+                            resuming = left.checked_sub(1).filter(|n| *n > 0);
+                            if resuming.is_none() {
+                                report(Report::Resumed(id, gen, resumed_ok));
+                            }
+                        }
+                        None => late(Report::Done(id, gen, Op::Sub, ok), 1),
+                    }
                 }
                 Packet::UnsubAck(_) => late(Report::Done(id, gen, Op::Unsub, true), 1),
                 Packet::PubAck(_) => late(Report::Done(id, gen, Op::Pub, true), 1),

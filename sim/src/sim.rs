@@ -23,6 +23,10 @@ use crate::transcript::{Dir, Transcript};
 /// How long one write to the host may block before its bytes are dropped (nobody reading).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long [`Simulator::start`] waits for the connections a previous run left to be made
+/// again at their broker.
+const RESUME_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// State shared between the handle and the tasks.
 #[derive(Default)]
 struct Shared {
@@ -52,8 +56,21 @@ enum ToWriter {
 
 impl Simulator {
     /// Opens the link and starts the module. Returns once the link can be reached (the TCP
-    /// port is bound, the pseudo-terminal exists); never blocks on the host or the broker.
+    /// port is bound, the pseudo-terminal exists); never blocks on the host. With
+    /// [`SimConfig::previous`] leaving clients connected, it also waits until each is
+    /// connected and subscribed at its broker (at most 10 s), so that a test
+    /// sees them there at once; an error (kind `InvalidInput`) if the previous run is not
+    /// possible, (kind `ConnectionRefused` or `TimedOut`) if a connection cannot be made.
     pub fn start(config: SimConfig, link: Link) -> io::Result<Simulator> {
+        config.previous.check().map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("previous run: {e}"))
+        })?;
+        if config.old_firmware && config.previous.receive_mode != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "previous run: receive mode 1 on firmware without AT+MQTTCONF",
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("fibocom-sim")
@@ -84,13 +101,25 @@ impl Simulator {
         ));
         let module = Module::new(config.clone(), shared.commands.clone(), Instant::now());
         let side = (config.broker, config.tls_broker, config.broker_rtt);
-        runtime.spawn(core(module, side, input_rx, control_rx, writer_tx));
-        Ok(Simulator {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        runtime.spawn(core(
+            module, side, input_rx, control_rx, writer_tx, ready_tx,
+        ));
+        let sim = Simulator {
             runtime: Some(runtime),
             control: control_tx,
             info,
             shared,
-        })
+        };
+        match ready_rx.recv_timeout(RESUME_TIMEOUT) {
+            Ok(Ok(())) => Ok(sim),
+            Ok(Err(e)) => Err(io::Error::new(io::ErrorKind::ConnectionRefused, e)),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "a client left connected by the previous run was not connected and subscribed \
+                 again within 10 s",
+            )),
+        }
     }
 
     /// The bound address of a [`Link::Tcp`] link.
@@ -222,13 +251,24 @@ async fn core(
     mut input: UnboundedReceiver<Vec<u8>>,
     mut control: UnboundedReceiver<Control>,
     out: UnboundedSender<ToWriter>,
+    ready: std::sync::mpsc::Sender<Result<(), String>>,
 ) {
     let (report_tx, mut reports) = mpsc::unbounded_channel::<Report>();
     let mut side = BrokerSide::new(broker, report_tx)
         .with_tls_broker(tls_broker)
         .with_rtt(rtt);
     let mut input_open = true;
+    // The connections a previous run left are asked for at once.
+    for effect in module.take_effects() {
+        side.apply(effect);
+    }
+    let mut ready = Some(ready);
     loop {
+        if let Some(outcome) = ready.as_ref().and_then(|_| module.resume_outcome()) {
+            if let Some(tx) = ready.take() {
+                let _ = tx.send(outcome);
+            }
+        }
         let deadline = module.next_deadline();
         let sleep = async {
             match deadline {

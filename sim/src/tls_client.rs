@@ -2,8 +2,8 @@
 //! from the module's TLS settings and uploaded files, and the `AT+GTSSLERR?` code of a failure.
 //!
 //! Codes (the simulator's choice among those public tooling documents):
-//! - `-11`: the server's certificate failed verification (unknown CA, expired, wrong name), or
-//!   verification is on with no usable TRUSTFILE;
+//! - `-11`: the server's certificate failed verification (unknown CA, expired or not yet valid
+//!   by the module's clock, wrong name), or verification is on with no usable TRUSTFILE;
 //! - `-8`: the server ended the handshake with an alert (such as a refused client certificate);
 //! - `-9`: the connection closed during the handshake;
 //! - `-20`: any other handshake failure;
@@ -35,9 +35,9 @@ pub const CLIENT_PAIR: i32 = -12;
 /// A file that is not PEM.
 pub const NOT_PEM: i32 = -19;
 
-/// The client configuration for a TLS open of `host` with settings `s`, or the code of why
-/// there is none.
-pub fn config(s: &TlsSettings, host: &str) -> Result<Arc<ClientConfig>, i32> {
+/// The client configuration for a TLS open of `host` with settings `s`, the module's clock
+/// showing `clock` (seconds since the Unix epoch, UTC), or the code of why there is none.
+pub fn config(s: &TlsSettings, host: &str, clock: i64) -> Result<Arc<ClientConfig>, i32> {
     let provider = provider();
     // 4 is TLS 1.2, the only version every source agrees on; other values let rustls pick.
     let versions: &[&rustls::SupportedProtocolVersion] = if s.version == 4 {
@@ -59,7 +59,11 @@ pub fn config(s: &TlsSettings, host: &str) -> Result<Arc<ClientConfig>, i32> {
             .build()
             .map_err(|_| VERIFY_FAILED)?;
         let name = ServerName::try_from(host.to_string()).map_err(|_| VERIFY_FAILED)?;
-        Arc::new(AsGiven { inner, name })
+        // The module checks validity against its own clock, wherever that stands.
+        let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            u64::try_from(clock).unwrap_or(0),
+        ));
+        Arc::new(AsGiven { inner, name, now })
     } else {
         Arc::new(Unverified(provider))
     };
@@ -111,11 +115,13 @@ pub fn failure_code(e: &rumqttc::ConnectionError) -> Option<i32> {
 }
 
 /// Verification against the host name the module was given (the broker side may connect
-/// elsewhere: a host name stands for the configured broker).
+/// elsewhere: a host name stands for the configured broker), at the time the module's clock
+/// showed when the open began.
 #[derive(Debug)]
 struct AsGiven {
     inner: Arc<WebPkiServerVerifier>,
     name: ServerName<'static>,
+    now: UnixTime,
 }
 
 impl ServerCertVerifier for AsGiven {
@@ -125,10 +131,15 @@ impl ServerCertVerifier for AsGiven {
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         ocsp_response: &[u8],
-        now: UnixTime,
+        _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, &self.name, ocsp_response, now)
+        self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            &self.name,
+            ocsp_response,
+            self.now,
+        )
     }
 
     fn verify_tls12_signature(

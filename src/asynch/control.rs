@@ -93,10 +93,20 @@ impl<'d, W: Write> Control<'d, W> {
         self.shared.with(|x| x.receive_mode)
     }
 
-    /// The last operation that failed: which command, and how (see [`Failure`](crate::Failure)). Kept until
-    /// another fails.
+    /// The last operation that failed: which command, and how (see [`Failure`](crate::Failure)).
+    /// Kept until another fails, whichever task ran it: a task that awaited something since
+    /// its own failure reads its client's with [`last_failure_of`](Self::last_failure_of).
     pub fn last_failure(&self) -> Option<crate::Failure> {
         self.shared.with(|x| x.failure)
+    }
+
+    /// The last operation of module client `id` that failed (its open, close, subscribe,
+    /// unsubscribe, publish, user, will or read): with tasks working on the two clients, each
+    /// reads its own here, whatever the other did since. Kept until another of that client's
+    /// operations fails; a refusal before anything was sent (an invalid argument, a client in
+    /// the wrong state) counts too.
+    pub fn last_failure_of(&self, id: ClientId) -> Option<crate::Failure> {
+        self.shared.with(|x| x.failure_of(id))
     }
 
     /// The port's error, once the runner stopped on it: every operation then fails with it.
@@ -114,7 +124,7 @@ impl<'d, W: Write> Control<'d, W> {
         reader: Option<Reader<'_>>,
     ) -> Result<Reply, Error> {
         {
-            line.check()?;
+            self.shared.with(|x| x.check(op, line))?;
             let data = line.data();
             let _client = match op {
                 Op::Async(id, _) => Some(self.ops_lock(id).lock().await),

@@ -12,6 +12,7 @@ mod duplex;
 mod events;
 mod mqtt;
 mod network;
+mod procedure;
 mod runner;
 pub(crate) mod shared;
 mod state;
@@ -23,6 +24,11 @@ pub use control::Control;
 pub use duplex::{new_duplex, Duplex, DuplexState, DUPLEX_PIPE};
 pub use runner::Runner;
 pub use state::State;
+
+/// The traits of the port's halves, re-exported so that code generic over the port (the HAL's
+/// UART in the firmware, a [`scripted`](crate#features) port in its tests) can name its bound
+/// without a dependency of its own: `fn report<W: asynch::Write>(control: &Control<'_, W>)`.
+pub use embedded_io_async::{Read, Write};
 
 use crate::config::Config;
 

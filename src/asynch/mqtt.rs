@@ -7,18 +7,13 @@ use embedded_io_async::Write;
 use super::control::Control;
 use crate::broker::Broker;
 use crate::codec::line::Line;
-use crate::codec::{Command, PayloadForm, ResultOf};
+use crate::codec::{Command, PayloadForm};
 use crate::error::Error;
 use crate::proto::op::Op;
 use crate::types::{ClientId, QoS, ReceiveMode};
 
 /// What every operation without an answer to read returns: the same future for all of them
 /// (see [`Control`]'s notes on futures).
-macro_rules! op_future {
-    ($($l:lifetime),*) => { impl Future<Output = Result<(), Error>> + use<$($l,)* W> };
-}
-pub(crate) use op_future;
-
 impl<'d, W: Write> Control<'d, W> {
     /// Sends `line` as `op` and waits for its end. Every operation without an answer to read
     /// returns this future, so that they all share one state machine. The caller builds the
@@ -26,6 +21,16 @@ impl<'d, W: Write> Control<'d, W> {
     /// checks of the commands it sends.
     pub(crate) async fn request(&self, line: Line<'_>, op: Op) -> Result<(), Error> {
         self.run(&line, op, None).await.map(|_| ())
+    }
+
+    /// [`request`](Self::request) of `cmd`: its line and its operation, derived where the
+    /// command is built.
+    #[inline(always)]
+    pub(crate) fn send<'a>(
+        &'a self,
+        cmd: Command<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
+        self.request(cmd.line(), Op::of(&cmd))
     }
 
     /// `AT+MQTTUSER`: sets user name, password and (optionally) the MQTT client identifier of
@@ -40,14 +45,14 @@ impl<'d, W: Write> Control<'d, W> {
         user: &'a str,
         password: &'a str,
         identifier: Option<&'a str>,
-    ) -> op_future!('a, 'd) {
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         let cmd = Command::User {
             id,
             user,
             password,
             client_id: identifier,
         };
-        self.request(cmd.line(), Op::Configure(id))
+        self.send(cmd)
     }
 
     /// `AT+MQTTWILL`: sets the will of module client `id`, which must be closed. The payload is
@@ -62,7 +67,7 @@ impl<'d, W: Write> Control<'d, W> {
         qos: QoS,
         retain: bool,
         payload: &'a str,
-    ) -> op_future!('a, 'd) {
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         let cmd = Command::Will {
             id,
             topic,
@@ -71,7 +76,7 @@ impl<'d, W: Write> Control<'d, W> {
             payload: payload.as_bytes(),
             form: PayloadForm::Text,
         };
-        self.request(cmd.line(), Op::Configure(id))
+        self.send(cmd)
     }
 
     /// `AT+MQTTWILL` with any payload: [`PayloadForm::Auto`] sends printable ASCII without `"`
@@ -89,7 +94,7 @@ impl<'d, W: Write> Control<'d, W> {
         retain: bool,
         payload: &'a [u8],
         form: PayloadForm,
-    ) -> op_future!('a, 'd) {
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         let cmd = Command::Will {
             id,
             topic,
@@ -98,7 +103,7 @@ impl<'d, W: Write> Control<'d, W> {
             payload,
             form,
         };
-        self.request(cmd.line(), Op::Configure(id))
+        self.send(cmd)
     }
 
     /// `AT+MQTTOPEN`: connects module client `id` (which must be closed) to a broker, and waits
@@ -109,8 +114,12 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: if dropped after the command went out, the client counts as closed, and a
     /// late `+MQTTOPEN` result is absorbed (a late success moves the client to open, so
     /// [`state`](Self::state) follows the module).
-    pub fn open<'a>(&'a self, id: ClientId, broker: Broker<'a>) -> op_future!('a, 'd) {
-        self.request(broker.command(id).line(), Op::Async(id, ResultOf::Open))
+    pub fn open<'a>(
+        &'a self,
+        id: ClientId,
+        broker: Broker<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
+        self.send(broker.command(id))
     }
 
     /// `AT+MQTTCLOSE`: disconnects module client `id` (which must be open) and waits for
@@ -118,8 +127,8 @@ impl<'d, W: Write> Control<'d, W> {
     ///
     /// Cancel-safe: if dropped after the command went out, the client stays open as far as the
     /// driver knows, and a late result line is absorbed (a late success closes it).
-    pub fn close(&self, id: ClientId) -> op_future!('_, 'd) {
-        self.request(Command::Close(id).line(), Op::Async(id, ResultOf::Close))
+    pub fn close(&self, id: ClientId) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::Close(id))
     }
 
     /// `AT+MQTTSUB`: subscribes module client `id` (which must be open) to `topic` and waits for
@@ -127,18 +136,27 @@ impl<'d, W: Write> Control<'d, W> {
     ///
     /// Cancel-safe: if dropped after the command went out, its late answer and result line are
     /// absorbed; the subscription may or may not exist.
-    pub fn subscribe<'a>(&'a self, id: ClientId, topic: &'a str, qos: QoS) -> op_future!('a, 'd) {
+    pub fn subscribe<'a>(
+        &'a self,
+        id: ClientId,
+        topic: &'a str,
+        qos: QoS,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         let cmd = Command::Subscribe { id, topic, qos };
-        self.request(cmd.line(), Op::Async(id, ResultOf::Subscribe))
+        self.send(cmd)
     }
 
     /// `AT+MQTTUNSUB`: unsubscribes module client `id` from `topic` and waits for
     /// `+MQTTUNSUB: <id>,<status>`.
     ///
     /// Cancel-safe like [`subscribe`](Self::subscribe).
-    pub fn unsubscribe<'a>(&'a self, id: ClientId, topic: &'a str) -> op_future!('a, 'd) {
+    pub fn unsubscribe<'a>(
+        &'a self,
+        id: ClientId,
+        topic: &'a str,
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         let cmd = Command::Unsubscribe { id, topic };
-        self.request(cmd.line(), Op::Async(id, ResultOf::Unsubscribe))
+        self.send(cmd)
     }
 
     /// `AT+MQTTPUB`: publishes `payload` on `topic` and waits for `+MQTTPUB: <id>,<status>`.
@@ -158,7 +176,7 @@ impl<'d, W: Write> Control<'d, W> {
         payload: &'a [u8],
         qos: QoS,
         retain: bool,
-    ) -> op_future!('a, 'd) {
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         self.publish_with(id, topic, payload, qos, retain, PayloadForm::Auto)
     }
 
@@ -173,7 +191,7 @@ impl<'d, W: Write> Control<'d, W> {
         qos: QoS,
         retain: bool,
         form: PayloadForm,
-    ) -> op_future!('a, 'd) {
+    ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
         let cmd = Command::Publish {
             id,
             topic,
@@ -182,14 +200,17 @@ impl<'d, W: Write> Control<'d, W> {
             payload,
             form,
         };
-        self.request(cmd.line(), Op::Async(id, ResultOf::Publish))
+        self.send(cmd)
     }
 
     /// `AT+MQTTCONF`: sets how the module reports messages. [`start`](Self::start) sets
     /// [`Config::receive_mode`](crate::Config::receive_mode); the driver handles both modes.
     ///
     /// Cancel-safe: a late answer is absorbed.
-    pub fn set_receive_mode(&self, mode: ReceiveMode) -> op_future!('_, 'd) {
-        self.request(Command::Conf(mode).line(), Op::Simple)
+    pub fn set_receive_mode(
+        &self,
+        mode: ReceiveMode,
+    ) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::Conf(mode))
     }
 }

@@ -3,12 +3,12 @@
 use embedded_io_async::Write;
 
 use super::control::Control;
-use super::mqtt::op_future;
 use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
+use crate::proto::call::Attach;
 use crate::proto::op::Op;
-use crate::proto::startup::{Next, Startup};
+use crate::proto::startup::{Startup, SyncStates};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::{ClientSet, ReceiveMode};
 use core::future::Future;
@@ -20,47 +20,50 @@ impl<'d, W: Write> Control<'d, W> {
     /// [`Config::receive_mode`](crate::Config::receive_mode). Run it again after
     /// [`Event::Restarted`](crate::Event::Restarted).
     ///
+    /// Then it learns what the module kept from before this run (the host restarts far more
+    /// often than the module): whether a data call is up, and its address (`AT+MIPCALL?`;
+    /// [`attach`](Self::attach) then keeps it), and which clients are connected
+    /// (`AT+MQTTCLOSE?`, or `AT+MQTTOPEN?` on firmware that answers `ERROR` to it). A client
+    /// connected that the driver did not open is left over from an earlier run: by default it
+    /// is closed, after the messages the module holds for it are read and dropped (counted
+    /// in [`Event::Discarded`](crate::Event::Discarded)); [`Config::leftover`](crate::Config::leftover)
+    /// chooses. So a program that starts, attaches and opens works the second time too.
+    /// A query the firmware answers `ERROR` is not asked again: start-up goes on without what
+    /// it would have said.
+    ///
     /// Firmware older than the manual's V1.0.2 has no `AT+MQTTCONF` and answers `ERROR` to
     /// `AT+MQTTCONF=1`: start-up then goes on in receive mode 0 (`+MQTTMSG`, which the driver
     /// also handles), and [`receive_mode_in_force`](Self::receive_mode_in_force) says so.
     ///
-    /// Cancel-safe: each step absorbs late answers of the one before.
+    /// Cancel-safe: each step absorbs late answers of the one before; dropped part-way, what
+    /// the steps before did stays done, and running it again is harmless.
     pub async fn start(&self) -> Result<(), Error> {
-        let mut startup = Startup::new(self.config());
-        loop {
-            let line = startup.command().line();
-            let outcome = self.run(&line, Op::Simple, None).await.map(|_| ());
-            match self.shared.with(|x| startup.answered(outcome, x))? {
-                Next::Continue => {}
-                Next::Done(_) => return Ok(()),
-            }
-        }
+        self.procedure(&mut Startup::new(self.config())).await
     }
 
     /// `AT`: is the module there?
     ///
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
-    pub fn ping(&self) -> op_future!('_, 'd) {
-        self.request(Command::At.line(), Op::Simple)
+    pub fn ping(&self) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::At)
     }
 
     /// `ATE1` / `ATE0`: echo on or off. The driver works either way.
     ///
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
-    pub fn set_echo(&self, on: bool) -> op_future!('_, 'd) {
-        self.request(Command::Echo(on).line(), Op::Simple)
+    pub fn set_echo(&self, on: bool) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::Echo(on))
     }
 
     /// Runs a collecting command and `f` over its answer.
     async fn collect<T>(
         &self,
         cmd: &Command<'_>,
-        op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
-        let line = cmd.line();
+        let (line, op) = (cmd.line(), Op::of(cmd));
         let mut f = Some(f);
         let mut out = None;
         let mut read = |answer: &[u8], ok: bool| {
@@ -78,7 +81,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn free_clients(&self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Open, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients).await
+        self.collect(&cmd, query::free_clients).await
     }
 
     /// `AT+MQTTCLOSE?`: the clients that can be closed.
@@ -87,7 +90,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn closable_clients(&self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Close, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients).await
+        self.collect(&cmd, query::free_clients).await
     }
 
     /// `AT+MQTTUSER?`: calls `f` for each client's stored user entry.
@@ -96,7 +99,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn stored_users(&self, mut f: impl FnMut(StoredUser<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::User, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::users(a, &mut f);
             Some(())
         })
@@ -109,7 +112,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn stored_wills(&self, mut f: impl FnMut(StoredWill<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::Will, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::wills(a, &mut f);
             Some(())
         })
@@ -122,7 +125,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn receive_mode(&self) -> Result<ReceiveMode, Error> {
         let cmd = Command::Mqtt(MqttCommand::Conf, Form::Read);
-        self.collect(&cmd, Op::Collect, query::receive_mode).await
+        self.collect(&cmd, query::receive_mode).await
     }
 
     /// `AT+MQTTxxx=?`: what the module supports for `command`.
@@ -131,7 +134,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn capabilities(&self, command: MqttCommand) -> Result<Capabilities, Error> {
         let cmd = Command::Mqtt(command, Form::Test);
-        self.collect(&cmd, Op::Collect, |a| query::capabilities(a, command))
+        self.collect(&cmd, |a| query::capabilities(a, command))
             .await
     }
 
@@ -141,8 +144,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn signal_quality(&self) -> Result<SignalQuality, Error> {
         let cmd = Command::Query(Query::Csq);
-        self.collect(&cmd, Op::Query(Query::Csq), query::signal)
-            .await
+        self.collect(&cmd, query::signal).await
     }
 
     /// `AT+CPIN?`: the SIM's state.
@@ -151,7 +153,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn sim_state(&self) -> Result<SimState, Error> {
         let cmd = Command::Query(Query::Cpin);
-        self.collect(&cmd, Op::Query(Query::Cpin), query::sim).await
+        self.collect(&cmd, query::sim).await
     }
 
     /// `AT+COPS?`: the operator.
@@ -160,8 +162,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn operator(&self) -> Result<Operator, Error> {
         let cmd = Command::Query(Query::Cops);
-        self.collect(&cmd, Op::Query(Query::Cops), query::operator)
-            .await
+        self.collect(&cmd, query::operator).await
     }
 
     /// `AT+CREG?`, `AT+CGREG?` or `AT+CEREG?`: network registration.
@@ -174,10 +175,8 @@ impl<'d, W: Write> Control<'d, W> {
             RegistrationKind::Cgreg => Query::Cgreg,
             RegistrationKind::Cereg => Query::Cereg,
         };
-        self.collect(&Command::Query(q), Op::Query(q), |a| {
-            query::registration(a, kind)
-        })
-        .await
+        self.collect(&Command::Query(q), |a| query::registration(a, kind))
+            .await
     }
 
     /// `ATI`: calls `f` with each line of the module's identification.
@@ -186,7 +185,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn identify(&self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
         let cmd = Command::Query(Query::Ati);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             crate::proto::answer::lines(a).for_each(&mut f);
             Some(())
         })
@@ -199,13 +198,16 @@ impl<'d, W: Write> Control<'d, W> {
     /// late answer is absorbed and never taken for another command's.
     pub async fn data_call(&self) -> Result<Option<IpText>, Error> {
         let cmd = Command::Query(Query::MipCall);
-        self.collect(&cmd, Op::Query(Query::MipCall), query::data_call)
-            .await
+        self.collect(&cmd, query::data_call).await
     }
 
-    /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: brings the data call up and returns
-    /// the address the network gave. `+MIPCALL: 0` is [`Error::Failed`]; dialling while a call
-    /// is up answers `ERROR` ([`Error::Module`]).
+    /// `AT+MIPCALL=1[,"<apn>"[,"<user>","<password>"]]`: brings the data call up, unless one
+    /// is, and returns its address. A call the driver knows to be up (start-up found it, or
+    /// an earlier attach brought it up, and no `+MIPCALL: 0` came since) is kept and nothing
+    /// is sent; a dial the module answers `ERROR` (it refuses a second call) is followed by
+    /// one `AT+MIPCALL?`, and a call it reports up is kept. A call kept keeps the APN it was
+    /// dialled with. `+MIPCALL: 0` is [`Error::Failed`]; a refused dial with no call up is
+    /// [`Error::Module`].
     ///
     /// Cancel-safe: a late answer or `+MIPCALL:` line is absorbed; the call may be up.
     pub async fn attach(
@@ -213,17 +215,17 @@ impl<'d, W: Write> Control<'d, W> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        let line = Command::MipCallUp { apn, credentials }.line();
-        self.run(&line, Op::Call { up: true }, None).await?;
-        Ok(self.shared.with(|x| query::text(x.ip())))
+        let mut attach = self.shared.with(|x| Attach::new(x, apn, credentials));
+        self.procedure(&mut attach).await?;
+        Ok(self.shared.with(|x| Attach::address(x)))
     }
 
     /// `AT+MIPCALL=0`: hangs the data call up. A `+MIPCALL:` line saying the call is still up
     /// is [`Error::Failed`].
     ///
     /// Cancel-safe: a late answer is absorbed.
-    pub fn detach(&self) -> op_future!('_, 'd) {
-        self.request(Command::MipCallDown.line(), Op::Call { up: false })
+    pub fn detach(&self) -> impl Future<Output = Result<(), Error>> + use<'_, 'd, W> {
+        self.send(Command::MipCallDown)
     }
 
     /// Sends `AT<body>` as given and calls `f` with each line of its answer (every line between
@@ -250,8 +252,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: dropped before the command went out, nothing was sent; dropped after, its
     /// late answer is absorbed and never taken for another command's.
     pub async fn sync_states(&self) -> Result<ClientSet, Error> {
-        let open = self.closable_clients().await?;
-        self.shared.with(|x| x.sync_open(open));
-        Ok(open)
+        let mut sync = SyncStates::default();
+        self.procedure(&mut sync).await?;
+        Ok(sync.open)
     }
 }

@@ -4,18 +4,29 @@ use embedded_io_async::Write;
 
 use super::control::Control;
 use crate::broker::Broker;
-use crate::codec::{ResultOf, TlsParam};
+use crate::codec::TlsParam;
 use crate::error::Error;
-use crate::proto::op::Op;
 use crate::proto::tls;
 use crate::tls::TlsSetup;
 use crate::types::ClientId;
 
 impl<'d, W: Write> Control<'d, W> {
-    /// Provisions TLS on the module: `AT+GTSSLVER=<version>`, `AT+GTSSLMODE=<verify>`, then
-    /// one `AT+GTSSLFILE="<kind>",<length>` per file `setup` gives (TRUSTFILE, CAFILE,
-    /// KEYFILE, in that order), each file written after the module's prompt straight from the
-    /// caller's slice (never copied into the driver).
+    /// Provisions TLS on the module: `AT+GTSSLFILE?` (which files the module holds), then
+    /// `AT+GTSSLVER=<version>`, `AT+GTSSLMODE=<verify>`, then one
+    /// `AT+GTSSLFILE="<kind>",<length>` per file `setup` gives (TRUSTFILE, CAFILE, KEYFILE, in
+    /// that order) and the module holds none of, each file written after the module's prompt
+    /// straight from the caller's slice (never copied into the driver).
+    ///
+    /// Which files go is [`TlsSetup::upload`]'s choice. By default
+    /// ([`Upload::IfMissing`](crate::Upload::IfMissing)) a kind the module holds a file of is
+    /// not uploaded again: the module keeps its files while the host restarts, and each upload
+    /// adds one, so that files would pile up across host restarts. A held file is taken to be
+    /// the right one (the module cannot show it): to change a CA, restart the module, then
+    /// provision. A firmware that answers `ERROR` to `AT+GTSSLFILE?` gets every file
+    /// uploaded (the query is not asked again); any other failure of the query ends
+    /// provisioning with it. No query is made when `setup` gives no file, or with
+    /// [`Upload::Always`](crate::Upload::Always). The version and the mode are sent every
+    /// time (setting them again changes nothing).
     ///
     /// Every file is checked first (4-8192 bytes, PEM text of its kind: a certificate for
     /// [`trust`](TlsSetup::trust) and [`client_cert`](TlsSetup::client_cert), a private key for
@@ -28,20 +39,16 @@ impl<'d, W: Write> Control<'d, W> {
     /// [`open_tls`](Self::open_tls). Without it the module would open with its power-up
     /// settings, verification off (`AT+GTSSLMODE: 0`), so once this driver provisioned TLS and
     /// saw the module restart, `open_tls` refuses with [`Error::TlsLost`] until TLS is
-    /// provisioned again (nothing is sent). Uploading while files are in place adds to them (the module counts each
-    /// upload in `AT+GTSSLFILE?`); provision once per module start.
+    /// provisioned again (nothing is sent). After a restart the module holds no file, so
+    /// every file given is uploaded again.
     ///
     /// Cancel-safe: dropped before the first command went out, nothing was sent. Dropped
     /// later, the commands already answered took, and the one under way is completed as any
     /// abandoned command is (a file cut short is completed with NUL bytes, which leaves the
-    /// module an unusable file of that kind): provision again after a restart of the module
-    /// to be sure of the files.
+    /// module an unusable file of that kind, which a later provisioning takes as held):
+    /// restart the module, then provision, to be sure of the files.
     pub async fn provision_tls(&self, setup: &TlsSetup<'_>) -> Result<(), Error> {
-        for line in tls::provisioning(setup)?.into_iter().flatten() {
-            self.request(line, Op::Simple).await?;
-        }
-        self.shared.with(tls::provisioned);
-        Ok(())
+        self.procedure(&mut tls::Provisioning::new(setup)?).await
     }
 
     /// `AT+MQTTOPEN=<id>,"<host>",<port>,<clean>,<keepalive>,<tls>`: connects module client
@@ -51,37 +58,26 @@ impl<'d, W: Write> Control<'d, W> {
     ///
     /// As [`open`](Self::open), and: when the module reports failure (`+MQTTOPEN: <id>,0`) the
     /// driver asks `AT+GTSSLERR?` why, and fails with [`Error::Tls`] and the reason
-    /// ([`TlsErrorReason::CaOrClock`](crate::codec::TlsErrorReason::CaOrClock): check the CA and
-    /// the module's clock; `Certificate`: the files; `Handshake`: version, port, client
+    /// ([`TlsErrorReason::CaOrClock`](crate::codec::TlsErrorReason::CaOrClock): the CA or the
+    /// module's clock; `Certificate`: the files; `Handshake`: version, port, client
     /// certificate), or [`Error::Failed`] when the module names no TLS failure (the connection
     /// itself failed: check the host and the port). [`last_failure`](Self::last_failure) then
     /// names `AT+MQTTOPEN` with that error.
     ///
-    /// Cancel-safe as [`open`](Self::open); dropped while the reason is asked, its answer is
-    /// absorbed.
+    /// On the CA or clock code (`-11`) the driver also reads the module's clock (`AT+CCLK?`)
+    /// and says what it showed ([`ClockCheck`](crate::codec::ClockCheck)): plausible (check
+    /// the CA), implausible with its year (a factory default such as 1980: set the clock), or
+    /// unknown (the query failed: check both). Each query is asked once.
+    ///
+    /// Cancel-safe as [`open`](Self::open); dropped while the reason or the clock is asked,
+    /// its answer is absorbed.
     pub async fn open_tls(
         &self,
         id: ClientId,
         broker: Broker<'_>,
         tls: TlsParam,
     ) -> Result<(), Error> {
-        self.shared.with(|x| tls::may_open(x))?;
-        let line = tls::open(id, &broker, tls);
-        let outcome = self.request(line, Op::Async(id, ResultOf::Open)).await;
-        let Some(query) = tls::reason_query(&outcome) else {
-            return outcome;
-        };
-        let mut failure = Error::Failed;
-        let mut read = |answer: &[u8], ok: bool| {
-            if ok {
-                failure = tls::failed_open(Some(answer));
-            }
-        };
-        let opened = self.shared.with(|x| x.failure);
-        // The query's own failure leaves the open's.
-        let _ = self.run(&query, Op::Collect, Some(&mut read)).await;
-        self.shared
-            .with(|x| x.failure = tls::open_failure(opened, failure));
-        Err(failure)
+        self.procedure(&mut tls::OpenTls::new(id, &broker, tls))
+            .await
     }
 }

@@ -42,6 +42,7 @@ mod modem;
 mod mqtt;
 mod network;
 mod polling;
+mod procedure;
 mod tls;
 
 pub use modem::Modem;

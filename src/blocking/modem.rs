@@ -20,7 +20,7 @@ use crate::types::ClientId;
 pub struct Modem<P, const N: usize> {
     port: P,
     pub(crate) exchange: Exchange,
-    rx: RxBuf<[u8; N]>,
+    pub(super) rx: RxBuf<[u8; N]>,
 }
 
 fn io<E: embedded_io::Error>(e: E) -> Error {
@@ -62,6 +62,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// [`Failure`](crate::Failure)). Kept until another fails.
     pub fn last_failure(&self) -> Option<crate::Failure> {
         self.exchange.failure
+    }
+
+    /// The last operation of module client `id` that failed; see
+    /// [`asynch::Control::last_failure_of`](crate::asynch::Control::last_failure_of).
+    pub fn last_failure_of(&self, id: ClientId) -> Option<crate::Failure> {
+        self.exchange.failure_of(id)
     }
 
     /// The port's error, once a read failed or ended: every operation then fails with it,
@@ -126,7 +132,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         op: Op,
         reader: Option<crate::proto::op::Reader<'_>>,
     ) -> Result<Reply, Error> {
-        line.check()?;
+        self.exchange.check(op, line)?;
         let size = line
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
@@ -167,18 +173,19 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         r
     }
 
-    /// Sends `cmd` as `op` and waits for its end.
-    pub(crate) fn request(&mut self, cmd: &Command<'_>, op: Op) -> Result<(), Error> {
-        self.run(&cmd.line(), op, None).map(|_| ())
+    /// Sends `cmd` and waits for its end; its operation follows from it.
+    #[inline(always)]
+    pub(crate) fn request(&mut self, cmd: &Command<'_>) -> Result<(), Error> {
+        self.run(&cmd.line(), Op::of(cmd), None).map(|_| ())
     }
 
     /// Runs a collecting command and `f` over its answer.
     pub(crate) fn collect<T>(
         &mut self,
         cmd: &Command<'_>,
-        op: Op,
         f: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Result<T, Error> {
+        let op = Op::of(cmd);
         let mut f = Some(f);
         let mut out = None;
         let mut read = |answer: &[u8], ok: bool| {

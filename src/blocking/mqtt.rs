@@ -6,9 +6,8 @@ use embedded_io::{Read, Write};
 
 use super::Modem;
 use crate::broker::Broker;
-use crate::codec::{Command, PayloadForm, ResultOf};
+use crate::codec::{Command, PayloadForm};
 use crate::error::Error;
-use crate::proto::op::Op;
 use crate::types::{ClientId, QoS, ReceiveMode};
 
 impl<P: Read + Write, const N: usize> Modem<P, N> {
@@ -26,7 +25,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             password,
             client_id: identifier,
         };
-        self.request(&cmd, Op::Configure(id))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTWILL`; see [`asynch::Control::set_will`](crate::asynch::Control::set_will).
@@ -46,7 +45,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             payload: payload.as_bytes(),
             form: PayloadForm::Text,
         };
-        self.request(&cmd, Op::Configure(id))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTWILL` with any payload; see
@@ -68,30 +67,30 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             payload,
             form,
         };
-        self.request(&cmd, Op::Configure(id))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTOPEN`; see [`asynch::Control::open`](crate::asynch::Control::open).
     pub fn open(&mut self, id: ClientId, broker: Broker<'_>) -> Result<(), Error> {
         let cmd = broker.command(id);
-        self.request(&cmd, Op::Async(id, ResultOf::Open))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTCLOSE`; see [`asynch::Control::close`](crate::asynch::Control::close).
     pub fn close(&mut self, id: ClientId) -> Result<(), Error> {
-        self.request(&Command::Close(id), Op::Async(id, ResultOf::Close))
+        self.request(&Command::Close(id))
     }
 
     /// `AT+MQTTSUB`; see [`asynch::Control::subscribe`](crate::asynch::Control::subscribe).
     pub fn subscribe(&mut self, id: ClientId, topic: &str, qos: QoS) -> Result<(), Error> {
         let cmd = Command::Subscribe { id, topic, qos };
-        self.request(&cmd, Op::Async(id, ResultOf::Subscribe))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTUNSUB`; see [`asynch::Control::unsubscribe`](crate::asynch::Control::unsubscribe).
     pub fn unsubscribe(&mut self, id: ClientId, topic: &str) -> Result<(), Error> {
         let cmd = Command::Unsubscribe { id, topic };
-        self.request(&cmd, Op::Async(id, ResultOf::Unsubscribe))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTPUB`; see [`asynch::Control::publish`](crate::asynch::Control::publish).
@@ -124,12 +123,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             payload,
             form,
         };
-        self.request(&cmd, Op::Async(id, ResultOf::Publish))
+        self.request(&cmd)
     }
 
     /// `AT+MQTTCONF`; see
     /// [`asynch::Control::set_receive_mode`](crate::asynch::Control::set_receive_mode).
     pub fn set_receive_mode(&mut self, mode: ReceiveMode) -> Result<(), Error> {
-        self.request(&Command::Conf(mode), Op::Simple)
+        self.request(&Command::Conf(mode))
     }
 }

@@ -8,50 +8,45 @@ use crate::codec::{
     Capabilities, Command, Form, MqttCommand, Query, Registration, RegistrationKind,
 };
 use crate::error::Error;
+use crate::proto::call::Attach;
 use crate::proto::op::Op;
-use crate::proto::startup::{Next, Startup};
+use crate::proto::startup::{Startup, SyncStates};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::ClientSet;
 
 impl<P: Read + Write, const N: usize> Modem<P, N> {
-    /// Start-up; see [`asynch::Control::start`](crate::asynch::Control::start).
+    /// Start-up, which also learns what the module kept from before this run; see
+    /// [`asynch::Control::start`](crate::asynch::Control::start).
     pub fn start(&mut self) -> Result<(), Error> {
-        let mut startup = Startup::new(self.exchange.config);
-        loop {
-            let outcome = self.request(&startup.command(), Op::Simple);
-            match startup.answered(outcome, &mut self.exchange)? {
-                Next::Continue => {}
-                Next::Done(_) => return Ok(()),
-            }
-        }
+        self.procedure(&mut Startup::new(self.exchange.config))
     }
 
     /// `AT`.
     pub fn ping(&mut self) -> Result<(), Error> {
-        self.request(&Command::At, Op::Simple)
+        self.request(&Command::At)
     }
 
     /// `ATE1` / `ATE0`.
     pub fn set_echo(&mut self, on: bool) -> Result<(), Error> {
-        self.request(&Command::Echo(on), Op::Simple)
+        self.request(&Command::Echo(on))
     }
 
     /// `AT+MQTTOPEN?`: the clients that can be opened.
     pub fn free_clients(&mut self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Open, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients)
+        self.collect(&cmd, query::free_clients)
     }
 
     /// `AT+MQTTCLOSE?`: the clients that can be closed.
     pub fn closable_clients(&mut self) -> Result<ClientSet, Error> {
         let cmd = Command::Mqtt(MqttCommand::Close, Form::Read);
-        self.collect(&cmd, Op::Collect, query::free_clients)
+        self.collect(&cmd, query::free_clients)
     }
 
     /// `AT+MQTTUSER?`: calls `f` for each stored user entry.
     pub fn stored_users(&mut self, mut f: impl FnMut(StoredUser<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::User, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::users(a, &mut f);
             Some(())
         })
@@ -60,7 +55,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MQTTWILL?`: calls `f` for each stored will.
     pub fn stored_wills(&mut self, mut f: impl FnMut(StoredWill<'_>)) -> Result<(), Error> {
         let cmd = Command::Mqtt(MqttCommand::Will, Form::Read);
-        self.collect(&cmd, Op::Collect, |a| {
+        self.collect(&cmd, |a| {
             query::wills(a, &mut f);
             Some(())
         })
@@ -69,31 +64,31 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MQTTCONF?`.
     pub fn receive_mode(&mut self) -> Result<crate::ReceiveMode, Error> {
         let cmd = Command::Mqtt(MqttCommand::Conf, Form::Read);
-        self.collect(&cmd, Op::Collect, query::receive_mode)
+        self.collect(&cmd, query::receive_mode)
     }
 
     /// `AT+MQTTxxx=?`.
     pub fn capabilities(&mut self, command: MqttCommand) -> Result<Capabilities, Error> {
         let cmd = Command::Mqtt(command, Form::Test);
-        self.collect(&cmd, Op::Collect, |a| query::capabilities(a, command))
+        self.collect(&cmd, |a| query::capabilities(a, command))
     }
 
     /// `AT+CSQ`.
     pub fn signal_quality(&mut self) -> Result<SignalQuality, Error> {
         let q = Query::Csq;
-        self.collect(&Command::Query(q), Op::Query(q), query::signal)
+        self.collect(&Command::Query(q), query::signal)
     }
 
     /// `AT+CPIN?`.
     pub fn sim_state(&mut self) -> Result<SimState, Error> {
         let q = Query::Cpin;
-        self.collect(&Command::Query(q), Op::Query(q), query::sim)
+        self.collect(&Command::Query(q), query::sim)
     }
 
     /// `AT+COPS?`.
     pub fn operator(&mut self) -> Result<Operator, Error> {
         let q = Query::Cops;
-        self.collect(&Command::Query(q), Op::Query(q), query::operator)
+        self.collect(&Command::Query(q), query::operator)
     }
 
     /// `AT+CREG?`, `AT+CGREG?` or `AT+CEREG?`.
@@ -103,14 +98,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             RegistrationKind::Cgreg => Query::Cgreg,
             RegistrationKind::Cereg => Query::Cereg,
         };
-        self.collect(&Command::Query(q), Op::Query(q), |a| {
-            query::registration(a, kind)
-        })
+        self.collect(&Command::Query(q), |a| query::registration(a, kind))
     }
 
     /// `ATI`: calls `f` with each identification line.
     pub fn identify(&mut self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        self.collect(&Command::Query(Query::Ati), Op::Collect, |a| {
+        self.collect(&Command::Query(Query::Ati), |a| {
             crate::proto::answer::lines(a).for_each(&mut f);
             Some(())
         })
@@ -119,7 +112,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MIPCALL?`.
     pub fn data_call(&mut self) -> Result<Option<IpText>, Error> {
         let q = Query::MipCall;
-        self.collect(&Command::Query(q), Op::Query(q), query::data_call)
+        self.collect(&Command::Query(q), query::data_call)
     }
 
     /// `AT+MIPCALL=1...`; see [`asynch::Control::attach`](crate::asynch::Control::attach).
@@ -128,16 +121,14 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         apn: Option<&str>,
         credentials: Option<(&str, &str)>,
     ) -> Result<IpText, Error> {
-        self.request(
-            &Command::MipCallUp { apn, credentials },
-            Op::Call { up: true },
-        )?;
-        Ok(query::text(self.exchange.ip()))
+        let mut attach = Attach::new(&self.exchange, apn, credentials);
+        self.procedure(&mut attach)?;
+        Ok(Attach::address(&self.exchange))
     }
 
     /// `AT+MIPCALL=0`.
     pub fn detach(&mut self) -> Result<(), Error> {
-        self.request(&Command::MipCallDown, Op::Call { up: false })
+        self.request(&Command::MipCallDown)
     }
 
     /// Sends `AT<body>`; see [`asynch::Control::raw`](crate::asynch::Control::raw): `f` sees the
@@ -153,8 +144,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// `AT+MQTTCLOSE?`; see
     /// [`asynch::Control::sync_states`](crate::asynch::Control::sync_states).
     pub fn sync_states(&mut self) -> Result<ClientSet, Error> {
-        let open = self.closable_clients()?;
-        self.exchange.sync_open(open);
-        Ok(open)
+        let mut sync = SyncStates::default();
+        self.procedure(&mut sync)?;
+        Ok(sync.open)
     }
 }

@@ -90,6 +90,8 @@ pub enum Query {
     MipCall,
     /// `ATI`: identification.
     Ati,
+    /// `AT+CCLK?`: the module's clock (asked after a TLS open failed the CA or clock check).
+    Clock,
 }
 
 /// A command line, typed. [`Command::validate`] checks every limit; the encoders call it first.

@@ -1,5 +1,6 @@
 //! What the parser recognises in the module's output.
 
+use super::clock::ModuleTime;
 use super::command::MqttCommand;
 use super::tls::{TlsErrorReason, TlsFileKind, TlsVersion};
 use crate::types::{BreakCause, ClientId, ClientSet, QoS, ReceiveMode};
@@ -134,6 +135,8 @@ pub enum Item<'a> {
     },
     /// `+GTSSLERR: <code>`, after `AT+GTSSLERR?`: why the last TLS connection failed.
     TlsError(TlsErrorReason),
+    /// `+CCLK: "yy/MM/dd,hh:mm:ss±zz"`, after `AT+CCLK?`: the module's clock.
+    Clock(ModuleTime),
 }
 
 /// The error codes of a final result.

@@ -204,6 +204,7 @@ impl<'a> Command<'a> {
                 Query::Cereg => b"AT+CEREG?",
                 Query::MipCall => b"AT+MIPCALL?",
                 Query::Ati => b"ATI",
+                Query::Clock => b"AT+CCLK?",
             },
             Command::MipCallUp { apn, credentials } => {
                 strs[0] = apn.unwrap_or("").as_bytes();

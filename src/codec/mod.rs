@@ -1,6 +1,7 @@
 //! The codec: typed commands that encode themselves, and a streaming parser for what the module
 //! sends. Sans-IO: no I/O, no time, no allocation.
 
+pub mod clock;
 pub mod command;
 pub mod decoder;
 pub mod encode;
@@ -10,6 +11,7 @@ pub mod parse;
 pub mod tls;
 pub mod validate;
 
+pub use clock::{ClockCheck, ModuleTime};
 pub use command::{Command, Form, MqttCommand, PayloadForm, Query};
 pub use decoder::{Decoded, Decoder};
 pub use encode::{LineEnd, WriteError};

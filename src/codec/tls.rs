@@ -17,6 +17,8 @@
 //! Provisioning code that does not use these types carries none of them: the PEM checks are
 //! reached only through the file command's line.
 
+use super::clock::ClockCheck;
+
 /// The version `AT+GTSSLVER=<v>` selects, and `+GTSSLVER: <v>` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -178,8 +180,11 @@ impl Default for TlsParam {
 #[non_exhaustive]
 pub enum TlsErrorReason {
     /// `-11`: the server's certificate did not pass the CA check, or the module's clock made it
-    /// look expired or not yet valid. Check the uploaded TRUSTFILE and the module's time.
-    CaOrClock,
+    /// look expired or not yet valid; with what the module's clock said when the drivers asked
+    /// it (`AT+CCLK?`) after the failure ([`ClockCheck::Unknown`] when it could not be read,
+    /// and from [`TlsErrorReason::from_code`], which asks nothing). A plausible clock points at
+    /// the TRUSTFILE; an implausible one at the clock.
+    CaOrClock(ClockCheck),
     /// `-7`, `-8`, `-9` or `-20` (the code): the handshake failed (version or cipher
     /// mismatch, the server refused the client, the connection closed). Check `AT+GTSSLVER`,
     /// the port, and the client certificate when the server asks for one.
@@ -192,11 +197,11 @@ pub enum TlsErrorReason {
 }
 
 impl TlsErrorReason {
-    /// The reason code `code` stands for.
+    /// The reason code `code` stands for (`-11` with the clock [`ClockCheck::Unknown`]).
     pub const fn from_code(code: i32) -> Self {
         // In range of an i16 on every arm but the last, which clamps first.
         match code {
-            -11 => TlsErrorReason::CaOrClock,
+            -11 => TlsErrorReason::CaOrClock(ClockCheck::Unknown),
             -9..=-7 | -20 => TlsErrorReason::Handshake(code as i16),
             -19..=-12 => TlsErrorReason::Certificate(code as i16),
             ..=-32768 => TlsErrorReason::Other(i16::MIN),
@@ -208,7 +213,7 @@ impl TlsErrorReason {
     /// The code as the module sent it (clamped to an `i16`).
     pub const fn code(self) -> i32 {
         match self {
-            TlsErrorReason::CaOrClock => -11,
+            TlsErrorReason::CaOrClock(_) => -11,
             TlsErrorReason::Handshake(c)
             | TlsErrorReason::Certificate(c)
             | TlsErrorReason::Other(c) => c as i32,
@@ -310,7 +315,10 @@ mod tests {
 
     #[test]
     fn error_reasons() {
-        assert_eq!(TlsErrorReason::from_code(-11), TlsErrorReason::CaOrClock);
+        assert_eq!(
+            TlsErrorReason::from_code(-11),
+            TlsErrorReason::CaOrClock(ClockCheck::Unknown)
+        );
         for c in [-7i16, -8, -9, -20] {
             let reason = TlsErrorReason::from_code(c.into());
             assert_eq!(reason, TlsErrorReason::Handshake(c));
@@ -334,7 +342,7 @@ mod tests {
             TlsErrorReason::from_code(70000),
             TlsErrorReason::Other(i16::MAX)
         );
-        assert_eq!(TlsErrorReason::CaOrClock.code(), -11);
+        assert_eq!(TlsErrorReason::CaOrClock(ClockCheck::Plausible).code(), -11);
     }
 
     #[test]

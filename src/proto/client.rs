@@ -37,6 +37,9 @@ pub(crate) struct Client {
     absorbed: bool,
     /// Messages announced by `+MQTTMSGI` and not yet read.
     pub(crate) waiting: u16,
+    /// The module may hold messages nobody counted (announced before this run): read until
+    /// a read finds none.
+    draining: bool,
 }
 
 const fn slot(r: ResultOf) -> usize {
@@ -234,6 +237,22 @@ impl Client {
             ..Client::default()
         };
         self.finish(Err(Error::Restarted));
+    }
+
+    /// Reads until a read finds no message: the module may hold messages announced before
+    /// the driver listened.
+    pub(crate) fn drain(&mut self) {
+        self.draining = true;
+        self.waiting = self.waiting.max(1);
+    }
+
+    /// A read of this client's got a message, or found none.
+    pub(crate) fn read_answered(&mut self, message: bool) {
+        match (self.draining, message) {
+            (true, true) => self.waiting = self.waiting.saturating_add(1),
+            (true, false) => self.draining = false,
+            _ => {}
+        }
     }
 
     /// The result deadline, while one is awaited.

@@ -18,6 +18,10 @@ pub(crate) enum Queued {
     Restarted,
     Registration(Registration),
     CallDown,
+    Discarded {
+        client: ClientId,
+        messages: u16,
+    },
     /// The line is in the text slot.
     Text {
         garbled: bool,
@@ -34,6 +38,10 @@ pub(crate) enum Taken {
     Restarted,
     Registration(Registration),
     CallDown,
+    Discarded {
+        client: ClientId,
+        messages: u16,
+    },
     Text {
         garbled: bool,
         text: heapless::Vec<u8, TEXT_SLOT>,
@@ -56,6 +64,10 @@ impl Taken {
             Taken::Restarted => Event::Restarted,
             Taken::Registration(r) => Event::Registration(*r),
             Taken::CallDown => Event::DataCallDown,
+            Taken::Discarded { client, messages } => Event::Discarded {
+                client: *client,
+                messages: *messages,
+            },
             Taken::Text {
                 garbled: true,
                 text,
@@ -138,6 +150,7 @@ impl Events {
             Queued::Restarted => Taken::Restarted,
             Queued::Registration(r) => Taken::Registration(r),
             Queued::CallDown => Taken::CallDown,
+            Queued::Discarded { client, messages } => Taken::Discarded { client, messages },
             Queued::Text { garbled } => {
                 self.text_queued = false;
                 Taken::Text {

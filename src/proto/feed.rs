@@ -98,13 +98,14 @@ impl Exchange {
             Item::Read(m) => self.read_answer(m.client, true, held > 0),
             Item::ReadEmpty(c) => self.read_answer(c, false, held > 0),
             Item::MipCall(call) => {
-                if collecting == Some(Op::Query(Query::MipCall)) {
-                    return Keep::Answer;
-                }
                 let ip = match call {
                     MipCall::Up(ip) => Some(ip),
                     MipCall::Down => None,
                 };
+                if collecting == Some(Op::Query(Query::MipCall)) {
+                    self.learn_call(ip);
+                    return Keep::Answer;
+                }
                 if !self.call_line(ip) && ip.is_none() {
                     crate::log::state("the data call went down");
                     self.events.push(Queued::CallDown);
@@ -164,24 +165,25 @@ impl Exchange {
 
     /// The answer line of `AT+MQTTREAD` for client `id`: a message, or none.
     fn read_answer(&mut self, id: ClientId, message: bool, held: bool) -> Keep {
-        let reading = self
+        let awaited = self
             .channel_mut()
-            .filter(|c| c.awaits_read(id) && c.read == ReadAnswer::Nothing);
-        if let Some(cmd) = reading {
-            if !(message && held) {
-                cmd.read = if message {
-                    ReadAnswer::Message
-                } else {
-                    ReadAnswer::Empty
-                };
-                return if message {
-                    Keep::Message
-                } else {
-                    Keep::Nothing
-                };
-            }
-            // A mode-0 message is held already: this one cannot be kept.
-            cmd.read = ReadAnswer::Empty;
+            .is_some_and(|c| c.awaits_read(id) && c.read == ReadAnswer::Nothing);
+        // A message read while a mode-0 message is held already cannot be kept.
+        let kept = awaited && !(message && held);
+        if let Some(cmd) = self.channel_mut().filter(|_| awaited) {
+            cmd.read = if kept && message {
+                ReadAnswer::Message
+            } else {
+                ReadAnswer::Empty
+            };
+        }
+        if kept {
+            self.client_mut(id).read_answered(message);
+            return if message {
+                Keep::Message
+            } else {
+                Keep::Nothing
+            };
         }
         // A read answer no one waits for, or one that cannot be held: its message is lost,
         // and said so.

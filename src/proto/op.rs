@@ -1,7 +1,7 @@
 //! What an operation is, as far as the exchange goes: which command it sends, what it waits for
 //! after the command's final result, and what answer lines belong to it.
 
-use crate::codec::{Query, ResultOf};
+use crate::codec::{Command, Form, Query, ResultOf};
 use crate::types::ClientId;
 
 /// An operation's command, by what its answer looks like.
@@ -29,6 +29,43 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// The operation of `cmd`: what its answer looks like follows from the command. Inlined
+    /// where the command is built, so that the match folds away there.
+    #[inline(always)]
+    pub(crate) fn of(cmd: &Command<'_>) -> Op {
+        match *cmd {
+            Command::At
+            | Command::Echo(_)
+            | Command::Conf(_)
+            | Command::TlsVersion(_)
+            | Command::TlsVerify(_)
+            | Command::TlsFile { .. } => Op::Simple,
+            // Their lines are kept whole for the caller to read.
+            Command::Query(Query::Ati | Query::Clock)
+            | Command::Mqtt(..)
+            | Command::Tls(_, Form::Read | Form::Test)
+            | Command::Raw(_) => Op::Collect,
+            Command::Query(q) => Op::Query(q),
+            Command::MipCallUp { .. } => Op::Call { up: true },
+            Command::MipCallDown => Op::Call { up: false },
+            Command::User { id, .. } | Command::Will { id, .. } => Op::Configure(id),
+            Command::Open { id, .. } | Command::OpenTls { id, .. } => Op::Async(id, ResultOf::Open),
+            Command::Close(id) => Op::Async(id, ResultOf::Close),
+            Command::Subscribe { id, .. } => Op::Async(id, ResultOf::Subscribe),
+            Command::Unsubscribe { id, .. } => Op::Async(id, ResultOf::Unsubscribe),
+            Command::Publish { id, .. } => Op::Async(id, ResultOf::Publish),
+            Command::Read(id) => Op::Read(id),
+        }
+    }
+
+    /// The module client the operation belongs to, if one.
+    pub(crate) const fn client(self) -> Option<crate::types::ClientId> {
+        match self {
+            Op::Configure(id) | Op::Async(id, _) | Op::Read(id) => Some(id),
+            _ => None,
+        }
+    }
+
     /// Whether the lines between the command and its final result are kept for the caller.
     pub(crate) const fn collects(self) -> bool {
         matches!(self, Op::Query(_) | Op::Collect)

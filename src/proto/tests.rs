@@ -286,49 +286,6 @@ fn state_checks_come_when_the_line_would_go_out() {
 }
 
 #[test]
-fn start_up_falls_back_to_mode_0_when_the_module_has_no_mqttconf() {
-    use super::startup::{Next, Startup};
-    use crate::types::ReceiveMode;
-    let mut x = Exchange::new(Config::default());
-    let mut s = Startup::new(Config::default());
-    assert_eq!(s.command(), crate::codec::Command::At);
-    assert_eq!(s.answered(Ok(()), &mut x), Ok(Next::Continue));
-    assert_eq!(s.command(), crate::codec::Command::Echo(false));
-    assert_eq!(s.answered(Ok(()), &mut x), Ok(Next::Continue));
-    assert_eq!(
-        s.command(),
-        crate::codec::Command::Conf(ReceiveMode::Buffered)
-    );
-    let refused = Err(Error::Module(crate::error::ModuleError { code: None }));
-    assert_eq!(
-        s.answered(refused, &mut x),
-        Ok(Next::Done(ReceiveMode::Direct))
-    );
-    assert_eq!(x.receive_mode, Some(ReceiveMode::Direct));
-}
-
-#[test]
-fn start_up_gives_up_after_its_probes() {
-    use super::startup::Startup;
-    let config = Config {
-        probe_attempts: 2,
-        ..Config::default()
-    };
-    let mut x = Exchange::new(config);
-    let mut s = Startup::new(config);
-    assert!(s.answered(Err(Error::AnswerTimeout), &mut x).is_ok());
-    assert_eq!(
-        x.owed,
-        super::channel::Owed::Nothing,
-        "a lost probe owes nothing"
-    );
-    assert_eq!(
-        s.answered(Err(Error::AnswerTimeout), &mut x),
-        Err(Error::AnswerTimeout)
-    );
-}
-
-#[test]
 fn a_restart_while_a_client_command_is_unanswered_leaves_the_client_free() {
     let mut f = Fixture::opened();
     let mut t = f.start(Op::Async(ONE, ResultOf::Subscribe), None);

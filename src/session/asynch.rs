@@ -25,7 +25,7 @@ use super::{
 };
 use crate::asynch::Control;
 use crate::codec::PayloadForm;
-use crate::error::{ConnState, Error};
+use crate::error::Error;
 use crate::event::Event;
 use crate::types::{ClientId, QoS};
 
@@ -106,7 +106,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
         retain: bool,
     ) -> Result<Option<Seq>, PublishError> {
         let id = self.config.client;
-        check_publish(id, topic, payload, qos, retain)?;
+        check_publish(id, self.config.rules, topic, payload, qos, retain)?;
         self.admit()?;
         if qos == QoS::AtMostOnce {
             if !self.core.borrow().connected() {
@@ -326,8 +326,6 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
                 }
                 DataCall::UseExisting => Ok(true),
             },
-            Step::Sync => c.sync_states().await.map(|open| open.contains(id)),
-            Step::Close => c.close(id).await.map(|()| true),
             Step::Tls => cfg.tls.provision(c).await.map(|()| true),
             Step::User => match cfg.user {
                 Some(u) => c
@@ -343,7 +341,6 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
                     .map(|()| true),
                 None => Ok(true),
             },
-            Step::Open if c.state(id) == ConnState::Open => Ok(true),
             Step::Open => cfg.tls.open(c, id, cfg.broker).await.map(|()| true),
             Step::Subscribe(n) => match cfg.subscriptions.get(n) {
                 Some(s) => c.subscribe(id, s.filter, s.qos).await.map(|()| true),

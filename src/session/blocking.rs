@@ -9,7 +9,7 @@ use super::{
 };
 use crate::blocking::Modem;
 use crate::codec::PayloadForm;
-use crate::error::{ConnState, Error};
+use crate::error::Error;
 use crate::event::Event;
 use crate::types::QoS;
 
@@ -74,7 +74,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
         retain: bool,
     ) -> Result<Option<Seq>, PublishError> {
         let id = self.config.client;
-        check_publish(id, topic, payload, qos, retain)?;
+        check_publish(id, self.config.rules, topic, payload, qos, retain)?;
         if let Some(e) = self.modem.link_error() {
             self.core.link_down(e);
         }
@@ -188,8 +188,6 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
                 DataCall::Dial { apn, credentials } => m.attach(apn, credentials).map(|_| true),
                 DataCall::UseExisting => Ok(true),
             },
-            Step::Sync => m.sync_states().map(|open| open.contains(id)),
-            Step::Close => m.close(id).map(|()| true),
             Step::Tls => match cfg.tls.setup() {
                 Some(tls) => m.provision_tls(tls).map(|()| true),
                 None => Ok(true),
@@ -206,7 +204,6 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
                     .map(|()| true),
                 None => Ok(true),
             },
-            Step::Open if m.state(id) == ConnState::Open => Ok(true),
             Step::Open => match cfg.tls.setup() {
                 Some(tls) => m.open_tls(id, cfg.broker, tls.param).map(|()| true),
                 None => m.open(id, cfg.broker).map(|()| true),

@@ -49,12 +49,11 @@ impl Default for Backoff {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Stage {
-    /// Start-up (`AT`, `ATE0`, `AT+MQTTCONF`).
+    /// Start-up (`AT`, `ATE0`, `AT+MQTTCONF`, and what the module kept from before: the data
+    /// call, the clients connected, which it closes if left over).
     Start,
     /// The data call (`AT+MIPCALL?`, `AT+MIPCALL=1`).
     Call,
-    /// Asking which clients are connected (`AT+MQTTCLOSE?`), or closing a left-over one.
-    Sync,
     /// TLS provisioning.
     Tls,
     /// `AT+MQTTUSER`.
@@ -138,10 +137,6 @@ pub enum Step {
     CheckCall,
     /// Dial the data call.
     Dial,
-    /// Ask which clients are connected (`AT+MQTTCLOSE?`); report `Ok(this client is open)`.
-    Sync,
-    /// Close the client (a connection left over from before).
-    Close,
     /// Provision TLS.
     Tls,
     /// Set the user.
@@ -170,14 +165,30 @@ enum Phase {
     Start,
     CheckCall,
     Dial,
-    Sync,
-    Close,
     Tls,
     User,
     Will,
     Open,
     Subscribe(usize),
     Up,
+}
+
+/// What the session brings up, and how it waits between attempts: what [`Core::new`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Plan {
+    /// The wait between attempts.
+    pub backoff: Backoff,
+    /// Whether the data call is dialled (else the call that is up is used).
+    pub dial: bool,
+    /// Whether a user is set (`AT+MQTTUSER`).
+    pub user: bool,
+    /// Whether a will is set (`AT+MQTTWILL`).
+    pub will: bool,
+    /// Whether TLS is provisioned.
+    pub tls: bool,
+    /// How many subscriptions are kept.
+    pub subscriptions: usize,
 }
 
 /// The session's state machine. Ask it for the [`next`](Self::next) step, carry the step out,
@@ -209,22 +220,24 @@ pub struct Core {
     read_owed: bool,
     /// Alternates reads and sends while both wait.
     read_turn: bool,
+    /// The firmware does not answer `AT+MIPCALL?`.
+    call_unknown: bool,
     stats: Stats,
     /// The port's error, once the link is dead: the session can do nothing more.
     dead: Option<Error>,
 }
 
 impl Core {
-    /// A session that dials the call (`dial`) or uses the one up, sets user, will and TLS if
-    /// it has them, and keeps `subscriptions` subscriptions.
-    pub fn new(
-        backoff: Backoff,
-        dial: bool,
-        user: bool,
-        will: bool,
-        tls: bool,
-        subscriptions: usize,
-    ) -> Self {
+    /// A session that brings the client up as `plan` says.
+    pub fn new(plan: Plan) -> Self {
+        let Plan {
+            backoff,
+            dial,
+            user,
+            will,
+            tls,
+            subscriptions,
+        } = plan;
         Core {
             phase: Phase::Start,
             configure: true,
@@ -244,6 +257,7 @@ impl Core {
             reported: None,
             read_owed: false,
             read_turn: false,
+            call_unknown: false,
             stats: Stats::default(),
             dead: None,
         }
@@ -334,8 +348,6 @@ impl Core {
                 Phase::Start => Step::Start,
                 Phase::CheckCall => Step::CheckCall,
                 Phase::Dial => Step::Dial,
-                Phase::Sync => Step::Sync,
-                Phase::Close => Step::Close,
                 Phase::Tls if self.tls => Step::Tls,
                 Phase::User if self.user => Step::User,
                 Phase::Will if self.will => Step::Will,
@@ -368,10 +380,8 @@ impl Core {
     fn advance(&mut self, now: Instant) {
         self.phase = match self.phase {
             Phase::Start => Phase::CheckCall,
-            Phase::CheckCall | Phase::Dial if self.configure => Phase::Sync,
+            Phase::CheckCall | Phase::Dial if self.configure => Phase::Tls,
             Phase::CheckCall | Phase::Dial => Phase::Open,
-            Phase::Sync => Phase::Tls,
-            Phase::Close => Phase::Tls,
             Phase::Tls => Phase::User,
             Phase::User => Phase::Will,
             Phase::Will => {
@@ -417,8 +427,15 @@ impl Core {
             (Step::Idle | Step::Wait(_), _) => return,
             // Opening a client the driver says is open: it is.
             (Step::Open, Err(Error::WrongState { .. })) if state == ConnState::Open => true,
-            // Closing a client the driver says is closed: it is.
-            (Step::Close, Err(Error::WrongState { .. })) if state == ConnState::Closed => true,
+            // A firmware that does not answer `AT+MIPCALL?`: the call is unknown, never asked
+            // again in a loop. Dial if the session dials (a refusal then means a call is up),
+            // else take the call as up (the open fails if it is not).
+            (Step::CheckCall, Err(Error::Module(_) | Error::UnexpectedAnswer)) => {
+                self.call_unknown = true;
+                !self.dial
+            }
+            // Dialling refused while the call cannot be asked about: a call is up already.
+            (Step::Dial, Err(Error::Module(_))) if self.call_unknown => true,
             (Step::Read, Err(Error::Module(_))) => false, // receive mode 0: nothing to read
             (Step::Send, Ok(_)) => {
                 self.stats.delivered = self.stats.delivered.saturating_add(1);
@@ -428,6 +445,14 @@ impl Core {
             (_, Err(e)) => return self.failed(step, e, now),
         };
         match (step, self.phase) {
+            // Start-up found the client connected and kept it (the session's own connection,
+            // kept by the module while it did not answer, or one kept by
+            // `Leftover::Keep`): nothing to set up again, only the subscriptions to renew.
+            (Step::Start, Phase::Start) if state == ConnState::Open => {
+                self.configure = false;
+                self.phase = Phase::Open;
+                self.advance(now);
+            }
             (Step::Start, Phase::Start) => self.advance(now),
             (Step::CheckCall, Phase::CheckCall) if ok => self.advance(now),
             (Step::CheckCall, Phase::CheckCall) if self.dial => self.phase = Phase::Dial,
@@ -435,8 +460,6 @@ impl Core {
                 self.fault(Reason::CallDown, Phase::CheckCall, now)
             }
             (Step::Dial, Phase::Dial) => self.advance(now),
-            (Step::Sync, Phase::Sync) if ok => self.phase = Phase::Close,
-            (Step::Sync, Phase::Sync) | (Step::Close, Phase::Close) => self.advance(now),
             (Step::Tls, Phase::Tls) | (Step::User, Phase::User) | (Step::Will, Phase::Will) => {
                 self.advance(now)
             }
@@ -453,7 +476,6 @@ impl Core {
         let stage = match step {
             Step::Start => Stage::Start,
             Step::CheckCall | Step::Dial => Stage::Call,
-            Step::Sync | Step::Close => Stage::Sync,
             Step::Tls => Stage::Tls,
             Step::User => Stage::User,
             Step::Will => Stage::Will,
@@ -471,7 +493,9 @@ impl Core {
                 state: ConnState::Closed,
                 ..
             } => Phase::Open,
-            Error::WrongState { .. } => Phase::Sync,
+            // The client is not in the state the session thought: start-up learns which
+            // clients are connected, and closes the session's if it was left over.
+            Error::WrongState { .. } => Phase::Start,
             // The driver saw a restart the session has not: provision TLS again first.
             Error::TlsLost => Phase::Tls,
             // An open or a dial that failed: is the call (still) up?
@@ -570,373 +594,4 @@ impl Core {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codec::{Registration, RegistrationKind};
-    use crate::error::ModuleError;
-
-    const B: Backoff = Backoff {
-        initial: Duration::from_secs(1),
-        max: Duration::from_secs(8),
-        jitter_percent: 0,
-        seed: 7,
-    };
-    const ID: ClientId = ClientId::One;
-
-    fn t(ms: u64) -> Instant {
-        Instant::from_millis(ms)
-    }
-
-    /// Runs the core to `Connected`, answering every step with success (the call is up, the
-    /// client is not open, nothing to read); returns the steps taken.
-    fn connect(c: &mut Core, now: Instant) -> Vec<Step> {
-        let mut steps = Vec::new();
-        loop {
-            let s = c.next(now, false);
-            steps.push(s);
-            let r = match s {
-                Step::Idle => return steps,
-                Step::Wait(_) => panic!("waits: {steps:?}"),
-                Step::Sync | Step::Read => Ok(false),
-                _ => Ok(true),
-            };
-            let st = if matches!(s, Step::Open | Step::Subscribe(_)) {
-                ConnState::Open
-            } else {
-                ConnState::Closed
-            };
-            c.done(s, r, st, now);
-        }
-    }
-
-    #[test]
-    fn first_connection_runs_every_step_in_order() {
-        let mut c = Core::new(B, true, true, true, false, 2);
-        assert_eq!(
-            c.take_change(),
-            Some(SessionState::Connecting {
-                attempt: 1,
-                last: None
-            })
-        );
-        assert_eq!(
-            connect(&mut c, t(0)),
-            [
-                Step::Start,
-                Step::CheckCall,
-                Step::Sync,
-                Step::User,
-                Step::Will,
-                Step::Open,
-                Step::Subscribe(0),
-                Step::Subscribe(1),
-                Step::Read,
-                Step::Idle
-            ]
-        );
-        assert_eq!(c.take_change(), Some(SessionState::Connected));
-        assert_eq!(c.take_change(), None);
-        assert_eq!(c.next(t(0), true), Step::Send);
-        assert_eq!(c.stats().reconnects, 0);
-    }
-
-    #[test]
-    fn call_down_dials_or_waits() {
-        let mut c = Core::new(B, true, false, false, false, 0);
-        c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
-        assert_eq!(c.next(t(0), false), Step::CheckCall);
-        c.done(Step::CheckCall, Ok(false), ConnState::Closed, t(0));
-        assert_eq!(c.next(t(0), false), Step::Dial);
-
-        let mut c = Core::new(B, false, false, false, false, 0);
-        c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
-        c.done(Step::CheckCall, Ok(false), ConnState::Closed, t(0));
-        assert_eq!(c.next(t(10), false), Step::Wait(t(1000)));
-        assert_eq!(
-            c.state(),
-            SessionState::Waiting {
-                attempt: 1,
-                until: t(1000),
-                last: Some(Reason::CallDown)
-            }
-        );
-        assert_eq!(c.next(t(1000), false), Step::CheckCall);
-        assert!(matches!(
-            c.state(),
-            SessionState::Connecting { attempt: 2, .. }
-        ));
-    }
-
-    #[test]
-    fn a_left_over_connection_is_closed_first() {
-        let mut c = Core::new(B, false, true, false, false, 0);
-        c.done(Step::Start, Ok(true), ConnState::Closed, t(0));
-        c.done(Step::CheckCall, Ok(true), ConnState::Closed, t(0));
-        assert_eq!(c.next(t(0), false), Step::Sync);
-        c.done(Step::Sync, Ok(true), ConnState::Open, t(0));
-        assert_eq!(c.next(t(0), false), Step::Close);
-        c.done(Step::Close, Ok(true), ConnState::Closed, t(0));
-        assert_eq!(c.next(t(0), false), Step::User);
-    }
-
-    #[test]
-    fn each_fault_goes_back_as_far_as_it_undoes() {
-        let cases: [(Event<'static>, &[Step]); 5] = [
-            (
-                Event::Break {
-                    client: ID,
-                    cause: BreakCause::Broker,
-                },
-                &[Step::Open, Step::Subscribe(0), Step::Read, Step::Idle],
-            ),
-            (
-                Event::Break {
-                    client: ID,
-                    cause: BreakCause::Link,
-                },
-                &[
-                    Step::CheckCall,
-                    Step::Open,
-                    Step::Subscribe(0),
-                    Step::Read,
-                    Step::Idle,
-                ],
-            ),
-            (
-                Event::Break {
-                    client: ID,
-                    cause: BreakCause::Network,
-                },
-                &[
-                    Step::CheckCall,
-                    Step::Open,
-                    Step::Subscribe(0),
-                    Step::Read,
-                    Step::Idle,
-                ],
-            ),
-            (
-                Event::DataCallDown,
-                &[
-                    Step::CheckCall,
-                    Step::Open,
-                    Step::Subscribe(0),
-                    Step::Read,
-                    Step::Idle,
-                ],
-            ),
-            (
-                Event::Restarted,
-                &[
-                    Step::Start,
-                    Step::CheckCall,
-                    Step::Sync,
-                    Step::User,
-                    Step::Will,
-                    Step::Open,
-                    Step::Subscribe(0),
-                    Step::Read,
-                    Step::Idle,
-                ],
-            ),
-        ];
-        for (ev, steps) in cases {
-            let mut c = Core::new(B, false, true, true, false, 1);
-            connect(&mut c, t(0));
-            c.take_change();
-            c.event(ID, &ev, ConnState::Closed, t(100));
-            let SessionState::Connecting {
-                attempt: 1,
-                last: Some(_),
-            } = c.state()
-            else {
-                panic!("{ev:?}: {:?}", c.state());
-            };
-            assert_eq!(connect(&mut c, t(600)), steps, "{ev:?}");
-            assert_eq!(c.stats().reconnects, 1);
-            assert_eq!(c.stats().longest_outage, Duration::from_millis(500));
-        }
-    }
-
-    #[test]
-    fn old_breaks_and_other_clients_are_ignored() {
-        let mut c = Core::new(B, false, false, false, false, 0);
-        connect(&mut c, t(0));
-        let brk = Event::Break {
-            client: ID,
-            cause: BreakCause::Broker,
-        };
-        // The driver says the client is open again: the break was of an earlier connection.
-        c.event(ID, &brk, ConnState::Open, t(1));
-        let other = Event::Break {
-            client: ClientId::Two,
-            cause: BreakCause::Broker,
-        };
-        c.event(ID, &other, ConnState::Closed, t(1));
-        assert!(c.connected());
-        assert_eq!(c.stats().faults, 0);
-    }
-
-    #[test]
-    fn failed_attempts_back_off_exponentially_to_the_cap() {
-        let mut c = Core::new(B, false, false, false, false, 0);
-        connect(&mut c, t(0));
-        c.event(
-            ID,
-            &Event::Break {
-                client: ID,
-                cause: BreakCause::Broker,
-            },
-            ConnState::Closed,
-            t(0),
-        );
-        let mut now = 0;
-        let refused = Error::Refused(crate::Refusal::ServerUnavailable);
-        let mut waits = Vec::new();
-        for _ in 0..6 {
-            // The open fails; the call check after it succeeds; the open fails again ...
-            assert_eq!(c.next(t(now), false), Step::Open);
-            c.done(Step::Open, Err(refused), ConnState::Closed, t(now));
-            let Step::Wait(until) = c.next(t(now), false) else {
-                panic!()
-            };
-            waits.push(until.as_millis() - now);
-            now = until.as_millis();
-            assert_eq!(c.next(t(now), false), Step::CheckCall);
-            c.done(Step::CheckCall, Ok(true), ConnState::Closed, t(now));
-        }
-        assert_eq!(waits, [1000, 2000, 4000, 8000, 8000, 8000]);
-        assert_eq!(
-            c.state(),
-            SessionState::Connecting {
-                attempt: 7,
-                last: Some(Reason::Failed(Stage::Open, refused))
-            }
-        );
-    }
-
-    #[test]
-    fn jitter_stays_within_its_share_and_follows_the_seed() {
-        let b = Backoff {
-            jitter_percent: 50,
-            ..B
-        };
-        let run = |seed| {
-            let mut c = Core::new(Backoff { seed, ..b }, false, false, false, false, 0);
-            (0..64).map(|_| c.delay(2).as_millis()).collect::<Vec<_>>()
-        };
-        let a = run(1);
-        assert!(a.iter().all(|d| (1000..=2000).contains(d)), "{a:?}");
-        assert!(
-            a.iter().any(|d| *d < 1500) && a.iter().any(|d| *d > 1500),
-            "{a:?}"
-        );
-        assert_eq!(a, run(1));
-        assert_ne!(a, run(2));
-    }
-
-    #[test]
-    fn a_silent_module_is_probed_and_configured_again() {
-        let mut c = Core::new(B, false, true, false, false, 0);
-        connect(&mut c, t(0));
-        c.done(Step::Send, Err(Error::ResultTimeout), ConnState::Open, t(0));
-        assert_eq!(c.next(t(0), true), Step::Start);
-        c.done(
-            Step::Start,
-            Err(Error::AnswerTimeout),
-            ConnState::Open,
-            t(0),
-        );
-        assert_eq!(c.next(t(0), true), Step::Wait(t(1000)));
-        assert_eq!(
-            connect(&mut c, t(1000)),
-            [
-                Step::Start,
-                Step::CheckCall,
-                Step::Sync,
-                Step::User,
-                Step::Open,
-                Step::Read,
-                Step::Idle
-            ]
-        );
-    }
-
-    #[test]
-    fn registration_back_ends_the_wait() {
-        let mut c = Core::new(B, false, false, false, false, 0);
-        c.done(
-            Step::Start,
-            Err(Error::AnswerTimeout),
-            ConnState::Closed,
-            t(0),
-        );
-        assert_eq!(c.next(t(0), false), Step::Wait(t(1000)));
-        let lost = Registration {
-            kind: RegistrationKind::Creg,
-            mode: None,
-            stat: 0,
-        };
-        c.event(ID, &Event::Registration(lost), ConnState::Closed, t(10));
-        assert_eq!(c.next(t(10), false), Step::Wait(t(1000)));
-        let back = Registration { stat: 1, ..lost };
-        c.event(ID, &Event::Registration(back), ConnState::Closed, t(20));
-        assert_eq!(c.next(t(20), false), Step::Start);
-    }
-
-    #[test]
-    fn failures_while_connected_retry_in_place() {
-        let mut c = Core::new(B, false, false, false, false, 1);
-        connect(&mut c, t(0));
-        let err = Error::Module(ModuleError { code: None });
-        c.done(Step::Send, Err(err), ConnState::Open, t(0));
-        assert!(c.connected());
-        assert_eq!(c.next(t(0), true), Step::Wait(t(1000)));
-        assert_eq!(c.next(t(1000), true), Step::Send);
-        // A publish that finds the client closed: open again.
-        let closed = Error::WrongState {
-            client: ID,
-            state: ConnState::Closed,
-        };
-        c.done(Step::Send, Err(closed), ConnState::Closed, t(1000));
-        assert_eq!(c.next(t(1000), true), Step::Open);
-        // Open answering "already open" counts as opened.
-        let open = Error::WrongState {
-            client: ID,
-            state: ConnState::Open,
-        };
-        c.done(Step::Open, Err(open), ConnState::Open, t(1000));
-        assert_eq!(c.next(t(1000), true), Step::Subscribe(0));
-        // A subscription that fails is tried again after the wait.
-        c.done(
-            Step::Subscribe(0),
-            Err(Error::Failed),
-            ConnState::Open,
-            t(1000),
-        );
-        assert_eq!(c.next(t(1000), true), Step::Wait(t(2000)));
-        assert_eq!(c.next(t(2000), true), Step::Subscribe(0));
-    }
-
-    #[test]
-    fn an_open_refused_for_lost_tls_provisions_again_first() {
-        let mut c = Core::new(B, false, false, false, true, 0);
-        connect(&mut c, t(0));
-        c.done(
-            Step::Send,
-            Err(Error::WrongState {
-                client: ID,
-                state: ConnState::Closed,
-            }),
-            ConnState::Closed,
-            t(0),
-        );
-        assert_eq!(c.next(t(0), false), Step::Open);
-        c.done(Step::Open, Err(Error::TlsLost), ConnState::Closed, t(0));
-        let mut step = c.next(t(0), false);
-        if let Step::Wait(until) = step {
-            step = c.next(until, false);
-        }
-        assert_eq!(step, Step::Tls);
-    }
-}
+mod tests;

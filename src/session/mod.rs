@@ -56,9 +56,11 @@ pub mod asynch;
 pub mod blocking;
 mod machine;
 mod outbox;
+mod rules;
 
-pub use self::machine::{Backoff, Core, Reason, SessionState, Stage, Stats, Step};
+pub use self::machine::{Backoff, Core, Plan, Reason, SessionState, Stage, Stats, Step};
 pub use self::outbox::{Outbox, OutboxFull, Pending, Seq, Slot};
+pub use self::rules::{BrokerRules, Forbidden};
 
 use crate::broker::Broker;
 use crate::codec::{EncodeError, Message};
@@ -276,6 +278,9 @@ pub struct SessionConfig<'a, T: SessionTls = NoTls> {
     pub backoff: Backoff,
     /// What a QoS 1 or 2 publish does when the outbox is full.
     pub when_full: WhenFull,
+    /// The broker's own rules (a cloud's), if any: every publish is checked against them
+    /// before it is queued ([`PublishError::Forbidden`]). A cloud profile sets them.
+    pub rules: Option<&'a dyn BrokerRules>,
 }
 
 impl<'a> SessionConfig<'a, NoTls> {
@@ -292,6 +297,7 @@ impl<'a> SessionConfig<'a, NoTls> {
             subscriptions: &[],
             backoff: Backoff::DEFAULT,
             when_full: WhenFull::Wait,
+            rules: None,
         }
     }
 }
@@ -310,6 +316,7 @@ impl<'a, T: SessionTls> SessionConfig<'a, T> {
             subscriptions: self.subscriptions,
             backoff: self.backoff,
             when_full: self.when_full,
+            rules: self.rules,
         }
     }
 }
@@ -359,6 +366,8 @@ pub enum PublishError {
     /// A QoS 0 publish failed (it is not retried); or the link is dead (the port's error,
     /// [`Error::Io`]): nothing was queued, and a publish waiting for room ends with it.
     Failed(Error),
+    /// The broker's rules ([`SessionConfig::rules`]) forbid it. Nothing was queued.
+    Forbidden(Forbidden),
 }
 
 impl core::fmt::Display for PublishError {
@@ -371,20 +380,28 @@ impl core::fmt::Display for PublishError {
             }
             PublishError::NotConnected => f.write_str("not connected (QoS 0 is not queued)"),
             PublishError::Failed(e) => write!(f, "publish failed: {e}"),
+            PublishError::Forbidden(e) => write!(f, "publish forbidden: {e}"),
         }
     }
 }
 
 impl core::error::Error for PublishError {}
 
-/// Checks a publish as the driver will send it, before it is queued.
+/// Checks a publish as the driver will send it, and against the broker's `rules`, before it
+/// is queued.
 fn check_publish(
     id: ClientId,
+    rules: Option<&dyn BrokerRules>,
     topic: &str,
     payload: &[u8],
     qos: QoS,
     retain: bool,
 ) -> Result<(), PublishError> {
+    if let Some(rules) = rules {
+        rules
+            .check_publish(topic, qos, retain)
+            .map_err(PublishError::Forbidden)?;
+    }
     crate::codec::Command::Publish {
         id,
         topic,
@@ -400,14 +417,14 @@ fn check_publish(
 
 /// The core's view of a configuration.
 fn core_for<T: SessionTls>(config: &SessionConfig<'_, T>) -> Core {
-    Core::new(
-        config.backoff,
-        matches!(config.call, DataCall::Dial { .. }),
-        config.user.is_some(),
-        config.will.is_some(),
-        config.tls.setup().is_some(),
-        config.subscriptions.len(),
-    )
+    Core::new(Plan {
+        backoff: config.backoff,
+        dial: matches!(config.call, DataCall::Dial { .. }),
+        user: config.user.is_some(),
+        will: config.will.is_some(),
+        tls: config.tls.setup().is_some(),
+        subscriptions: config.subscriptions.len(),
+    })
 }
 
 /// The part of a module event the core acts on, copied out of the driver's buffers.

@@ -7,9 +7,15 @@
 //! each step over semihosting and exits with status 0 once a message arrived, 1 on any
 //! failure or after [`DEADLINE`].
 //!
+//! Someone must publish to [`TOPIC_IN`] (`fw/in`) within the [`DEADLINE`] of 60 s, or the run
+//! fails: the simulator prints its broker's address on stderr (`in-process broker on
+//! 127.0.0.1:PORT`), and `mosquitto_pub -p PORT -t fw/in -m hi` does it. The test suite's
+//! `firmware_qemu` test publishes for you.
+//!
 //! ```text
 //! cargo run -p fibocom-sim -- --tcp 127.0.0.1:5555   # at the workspace root
 //! cargo run --release                                # here: boots the firmware under QEMU
+//! mosquitto_pub -p PORT -t fw/in -m hi               # within 60 s, PORT from the simulator
 //! ```
 #![no_std]
 #![no_main]
@@ -96,6 +102,8 @@ impl fmt::Display for Failure {
 /// but formatting it pulls in about 1 KiB of `core::fmt` code for every type inside it; this
 /// firmware keeps its flash for what it does and names the error instead.
 fn describe(e: &fibocom_mqtt::Error) -> &'static str {
+    #[cfg(feature = "tls")]
+    use fibocom_mqtt::codec::{ClockCheck, TlsErrorReason};
     use fibocom_mqtt::Error as E;
     match e {
         E::Invalid(_) => "invalid argument",
@@ -111,8 +119,23 @@ fn describe(e: &fibocom_mqtt::Error) -> &'static str {
         E::Restarted => "the module restarted",
         E::UnexpectedAnswer => "unexpected answer from the module",
         E::Io(_) => "serial port error",
+        // On the CA or clock code the driver read the module's clock: say which to check.
         #[cfg(feature = "tls")]
-        E::Tls(_) => "TLS failed (check the CA, the module's clock, the files)",
+        E::Tls(TlsErrorReason::CaOrClock(ClockCheck::Implausible { .. })) => {
+            "TLS: the server's certificate did not verify, and the module's clock cannot be \
+             right (set it: AT+CTZU=1 with network time, or AT+CCLK=)"
+        }
+        #[cfg(feature = "tls")]
+        E::Tls(TlsErrorReason::CaOrClock(ClockCheck::Plausible)) => {
+            "TLS: the server's certificate did not verify (the module's clock is plausible: \
+             check the CA)"
+        }
+        #[cfg(feature = "tls")]
+        E::Tls(TlsErrorReason::CaOrClock(_)) => {
+            "TLS: the server's certificate did not verify (check the CA and the module's clock)"
+        }
+        #[cfg(feature = "tls")]
+        E::Tls(_) => "TLS failed (check the files, the TLS version and the port)",
         _ => "error",
     }
 }

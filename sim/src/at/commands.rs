@@ -178,6 +178,10 @@ pub enum Command {
     TlsFileRead,
     /// `AT+GTSSLERR?`.
     TlsErrorRead,
+    /// `AT+CCLK?`.
+    ClockRead,
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"`.
+    ClockSet(crate::clock::ModuleTime),
 }
 
 /// Maximum user name and password length.
@@ -326,6 +330,16 @@ fn extended(name: &str, form: &Form) -> Result<Command> {
             _ => Err(SyntaxError),
         },
         ("GTSSLERR", Read) => Ok(Command::TlsErrorRead),
+        ("CCLK", Read) => Ok(Command::ClockRead),
+        ("CCLK", Test) => Ok(Command::Nop),
+        ("CCLK", Set(args)) => match args.as_slice() {
+            [Arg::Str(t)] => std::str::from_utf8(t)
+                .ok()
+                .and_then(crate::clock::ModuleTime::parse)
+                .map(Command::ClockSet)
+                .ok_or(SyntaxError),
+            _ => Err(SyntaxError),
+        },
         ("MQTTWILL", Read) => Ok(Command::WillRead),
         ("MQTTWILL", Test) => info("+MQTTWILL: (1,2),255,(0-2),(0,1),1024"),
         ("MQTTWILL", Set(args)) => {
@@ -523,5 +537,12 @@ mod tests {
         assert!(cmd("AT+GTSSLFILE=\"TRUSTFILE\",0").is_err());
         assert!(cmd("AT+GTSSLFILE=\"CRLFILE\",10").is_err());
         assert!(cmd("AT+GTSSLFILE=TRUSTFILE,10").is_err());
+        assert_eq!(cmd("AT+CCLK?"), Ok(Command::ClockRead));
+        assert_eq!(
+            cmd("AT+CCLK=\"80/01/06,00:00:09+00\""),
+            Ok(Command::ClockSet(crate::clock::ModuleTime::FACTORY))
+        );
+        assert!(cmd("AT+CCLK=\"80/01/06,00:00:09\"").is_err());
+        assert!(cmd("AT+CCLK=80").is_err());
     }
 }

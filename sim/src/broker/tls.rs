@@ -96,13 +96,13 @@ impl TestPki {
         self.client_ca.pem()
     }
 
-    /// A server certificate for `localhost` and `127.0.0.1`, valid now, signed by the CA.
+    /// A server certificate for `localhost` and `127.0.0.1`, valid from yesterday, signed by the CA.
     pub fn server(&self) -> Identity {
         self.server_for(&SERVER_NAMES)
     }
 
     /// A server certificate for `names` only (such as `["wrong.example"]`, to test name
-    /// checks), valid now, signed by the CA.
+    /// checks), valid from yesterday, signed by the CA.
     pub fn server_for(&self, names: &[&str]) -> Identity {
         self.leaf(names, false, false)
     }
@@ -113,7 +113,7 @@ impl TestPki {
         self.leaf(&SERVER_NAMES, false, true)
     }
 
-    /// A client certificate with common name `name`, valid now, signed by the client CA.
+    /// A client certificate with common name `name`, valid from yesterday, signed by the client CA.
     pub fn client(&self, name: &str) -> Identity {
         self.leaf(&[name], true, false)
     }
@@ -133,6 +133,16 @@ impl TestPki {
         if expired {
             params.not_before = rcgen::date_time_ymd(2000, 1, 1);
             params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        } else {
+            // Valid from yesterday, as a certificate issued lately: a module whose clock was
+            // never set (1980) finds it not valid yet.
+            let yesterday = crate::clock::ModuleTime::now_utc().utc - 86_400;
+            let (y, m, d) = crate::clock::ModuleTime {
+                utc: yesterday,
+                zone: 0,
+            }
+            .date();
+            params.not_before = rcgen::date_time_ymd(y as i32, m as u8, d as u8);
         }
         let key = KeyPair::generate().expect("certificate key");
         let issuer = if client { &self.client_ca } else { &self.ca };

@@ -10,7 +10,12 @@ use crate::faults::Control;
 impl Module {
     /// A report from the broker side.
     pub fn report(&mut self, report: Report, now: Instant) {
+        if self.resume_report(&report) {
+            return self.tick(now);
+        }
         match report {
+            // Only for a connection left by a previous run, handled above.
+            Report::Resumed(..) => {}
             Report::Connected(id, gen) => {
                 if self.client(id).conn != (Conn::Connecting { gen }) {
                     return;
@@ -96,6 +101,48 @@ impl Module {
         self.tick(now);
     }
 
+    /// A report about a connection left by a previous run that is still being made again:
+    /// its outcome is noted for [`Module::resume_outcome`], and the host hears nothing of it.
+    /// Returns whether the report was one.
+    fn resume_report(&mut self, report: &Report) -> bool {
+        let (id, gen, why) = match *report {
+            Report::Resumed(id, gen, ok) => (
+                id,
+                gen,
+                (!ok).then(|| "a subscription was refused".to_string()),
+            ),
+            Report::Refused(id, gen, code) => (
+                id,
+                gen,
+                Some(format!(
+                    "the broker refused the connection (CONNACK {code})"
+                )),
+            ),
+            Report::Failed(id, gen) => (id, gen, Some("the broker could not be reached".into())),
+            Report::TlsFailed(id, gen, code) => (
+                id,
+                gen,
+                Some(format!("the TLS handshake failed (+GTSSLERR: {code})")),
+            ),
+            Report::Broken(id, gen) => (id, gen, Some("the connection broke".into())),
+            _ => return false,
+        };
+        let Some(pos) = self.resuming.iter().position(|&r| r == (id, gen)) else {
+            return false;
+        };
+        self.resuming.remove(pos);
+        if let Report::TlsFailed(_, _, code) = *report {
+            self.tls_error = code;
+        }
+        if let Some(why) = why {
+            self.resume_errors
+                .push(format!("client {id} left connected: {why}"));
+            self.effects.push(Effect::Kill(id, gen));
+            self.client(id).conn = Conn::Closed;
+        }
+        true
+    }
+
     /// Applies a fault or control.
     pub fn control(&mut self, control: &Control, now: Instant) {
         match control {
@@ -145,6 +192,7 @@ impl Module {
                 self.out.clear();
             }
             Control::Refuse(prefix) => self.refuse_next = Some(prefix.clone()),
+            Control::SetClock(t) => self.clock = crate::clock::RunningClock::at(*t, now),
         }
         self.tick(now);
     }
@@ -263,6 +311,7 @@ impl Module {
             }
         }
         self.clients = [Client::default(), Client::default()];
+        self.resuming.clear();
         // TLS settings and files do not survive a power cycle.
         self.tls = Default::default();
         self.tls_error = 0;

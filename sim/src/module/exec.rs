@@ -80,6 +80,13 @@ impl Module {
                 return;
             }
         }
+        if self.cfg.unsupported.iter().any(|prefix| {
+            line.len() >= prefix.len()
+                && line[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        }) {
+            // A command this firmware does not have: refused every time.
+            return self.error();
+        }
         match parse_line(line).and_then(|l| self.known(l)) {
             Ok(cmd) => self.run(cmd, now),
             Err(_) => self.out.extend_from_slice(ERROR),
@@ -315,6 +322,14 @@ impl Module {
             Command::TlsErrorRead => {
                 self.answer(&[format!("+GTSSLERR: {}", self.tls_error).into_bytes()])
             }
+            Command::ClockRead => {
+                let t = self.clock.read(now).format();
+                self.answer(&[format!("+CCLK: \"{t}\"").into_bytes()]);
+            }
+            Command::ClockSet(t) => {
+                self.clock = crate::clock::RunningClock::at(t, now);
+                self.answer(&[]);
+            }
         }
     }
 
@@ -377,32 +392,51 @@ impl Module {
             let line = format!("+MQTTOPEN: {id}{}0", self.sep());
             return self.result(Some((id, gen)), line.as_bytes(), now, Duration::ZERO);
         }
-        let imei = self.cfg.imei.clone();
-        let manual_acks = self.cfg.ack_on_read;
-        let tls = o.tls.then(|| self.tls.clone());
         let client = self.client(id);
-        let user = client.user.clone();
-        let params = OpenParams {
-            host: o.host,
-            port: o.port,
-            clean: o.clean,
-            keepalive: o.keepalive,
-            client_id: user
-                .as_ref()
-                .and_then(|u| u.client_id.clone())
-                .unwrap_or(imei),
-            credentials: user
-                .filter(|u| !u.user.is_empty())
-                .map(|u| (u.user, u.pass)),
-            will: client.will.clone(),
-            tls,
-            manual_acks,
-        };
-        client.conn = Conn::Connecting { gen };
+        let (user, will) = (client.user.clone(), client.will.clone());
+        let params = self.open_params(
+            &user,
+            &will,
+            (o.host, o.port, o.clean, o.keepalive),
+            o.tls,
+            now,
+        );
+        self.client(id).conn = Conn::Connecting { gen };
         self.effects.push(Effect::Open(id, gen, params));
         match self.cfg.refusal_timing {
             RefusalTiming::AfterOk => self.answer(&[]),
             RefusalTiming::BeforeOk => self.input = Input::Held { id, gen },
+        }
+    }
+
+    /// What the broker side connects a client with: `user` and `will` as set, `target`
+    /// (host, port, clean session, keepalive) as given to `AT+MQTTOPEN`, over TLS with the
+    /// module's settings and files when `tls`.
+    pub(super) fn open_params(
+        &self,
+        user: &Option<UserConf>,
+        will: &Option<Message>,
+        (host, port, clean, keepalive): (String, u16, bool, u16),
+        tls: bool,
+        now: Instant,
+    ) -> OpenParams {
+        OpenParams {
+            host,
+            port,
+            clean,
+            keepalive,
+            client_id: user
+                .as_ref()
+                .and_then(|u| u.client_id.clone())
+                .unwrap_or_else(|| self.cfg.imei.clone()),
+            credentials: user
+                .as_ref()
+                .filter(|u| !u.user.is_empty())
+                .map(|u| (u.user.clone(), u.pass.clone())),
+            will: will.clone(),
+            tls: tls.then(|| self.tls.clone()),
+            manual_acks: self.cfg.ack_on_read,
+            clock: self.clock.read(now).utc,
         }
     }
 

@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::at::commands::{FileKind, Message};
+use crate::clock::RunningClock;
 use crate::config::SimConfig;
-use state::{Call, Client, Effect, Timed, TimedWhat, TlsSettings};
+use state::{Call, Client, Conn, Effect, Timed, TimedWhat, TlsSettings, UserConf};
 
 /// Longest command line accepted; a longer one is answered `ERROR`.
 pub const MAX_LINE: usize = 4096;
@@ -77,6 +78,12 @@ pub struct Module {
     tls_error: i32,
     /// Until when the module is silent ([`crate::Control::Silence`]).
     silent_until: Option<Instant>,
+    /// The module's real-time clock (`AT+CCLK`).
+    clock: RunningClock,
+    /// Connections left by a previous run not yet up at the broker: (client, attempt).
+    resuming: Vec<(u8, u64)>,
+    /// Why a connection left by a previous run could not be made again.
+    resume_errors: Vec<String>,
 }
 
 /// Frames a response line: `\r\n<text>\r\n`.
@@ -89,9 +96,12 @@ pub fn framed(text: &[u8]) -> Vec<u8> {
 }
 
 impl Module {
-    /// A module as after power-up. Every command line it receives is appended to `commands`.
+    /// A module as after power-up, or as a previous run left it ([`SimConfig::previous`]; the
+    /// connections it left are asked of the broker side in the first
+    /// [`Module::take_effects`]). Every command line it receives is appended to `commands`.
     pub fn new(cfg: SimConfig, commands: Arc<Mutex<Vec<String>>>, now: Instant) -> Self {
-        Module {
+        let cfg_clock = cfg.clock;
+        let mut module = Module {
             echo: cfg.echo,
             result_delay: cfg.result_delay,
             cfg,
@@ -117,6 +127,82 @@ impl Module {
             tls: TlsSettings::default(),
             tls_error: 0,
             silent_until: None,
+            clock: RunningClock::new(cfg_clock, now),
+            resuming: Vec::new(),
+            resume_errors: Vec::new(),
+        };
+        module.restore(now);
+        module
+    }
+
+    /// Puts the module in the state [`SimConfig::previous`] describes: settings, data call,
+    /// read queues, TLS files, and a connection request to the broker side for every client
+    /// left connected (see [`Module::resume_outcome`]).
+    fn restore(&mut self, now: Instant) {
+        let previous = self.cfg.previous.clone();
+        if let Some(echo) = previous.echo {
+            self.echo = echo;
+        }
+        self.mode = previous.receive_mode;
+        if previous.call_up {
+            self.call = Call::Up(self.cfg.ip);
+        }
+        self.tls.version = previous.tls_version;
+        self.tls.verify = previous.tls_verify;
+        for (kind, file) in previous.tls_files {
+            self.tls.files_mut(kind).push(file);
+        }
+        for w in previous.waiting {
+            if let Some(c) = self.clients.get_mut(usize::from(w.id).wrapping_sub(1)) {
+                c.queue.push_back(state::Received {
+                    qos: w.qos,
+                    topic: w.topic.into_bytes(),
+                    payload: w.payload,
+                    ack: None,
+                });
+            }
+        }
+        for (i, left) in previous.clients.into_iter().enumerate() {
+            let Some(left) = left else { continue };
+            let id = i as u8 + 1;
+            let gen = self.gen();
+            let user = left.user.map(|(user, pass, client_id)| UserConf {
+                user,
+                pass,
+                client_id,
+            });
+            let params = self.open_params(
+                &user,
+                &left.will,
+                (left.host, left.port, left.clean, left.keepalive),
+                left.tls,
+                now,
+            );
+            let client = self.client(id);
+            client.user = user;
+            client.will = left.will;
+            if !left.connected {
+                // Dropped while no host listened: closed, its settings kept.
+                continue;
+            }
+            client.conn = Conn::Connected { gen };
+            self.resuming.push((id, gen));
+            self.effects
+                .push(Effect::Resume(id, gen, params, left.subscriptions));
+        }
+    }
+
+    /// How the connections left by a previous run came up again at the broker: `None` while
+    /// one is still under way, then `Ok` (all up and subscribed, or there were none) or `Err`
+    /// saying which failed.
+    pub fn resume_outcome(&self) -> Option<Result<(), String>> {
+        if !self.resuming.is_empty() {
+            return None;
+        }
+        if self.resume_errors.is_empty() {
+            Some(Ok(()))
+        } else {
+            Some(Err(self.resume_errors.join("; ")))
         }
     }
 

@@ -126,6 +126,9 @@ pub struct OpenParams {
     pub tls: Option<TlsSettings>,
     /// Acknowledge QoS 1 and 2 messages only when told to ([`Effect::Ack`]).
     pub manual_acks: bool,
+    /// The module's clock at the open, seconds since the Unix epoch (UTC): the TLS check of
+    /// the server certificate's validity uses it.
+    pub clock: i64,
 }
 
 /// The module's TLS settings and uploaded files (all lost on a restart).
@@ -168,6 +171,10 @@ impl TlsSettings {
 pub enum Effect {
     /// Connect client `id` (attempt `gen`).
     Open(u8, u64, OpenParams),
+    /// Connect client `id` (attempt `gen`) as a connection left by a previous run, and
+    /// subscribe it to these filters: reported with [`Report::Resumed`] once done, not with
+    /// [`Report::Connected`] and [`Report::Done`].
+    Resume(u8, u64, OpenParams, Vec<(String, u8)>),
     /// SUBSCRIBE.
     Sub(u8, u64, String, u8),
     /// UNSUBSCRIBE.
@@ -199,6 +206,9 @@ pub enum Op {
 pub enum Report {
     /// CONNACK accepted.
     Connected(u8, u64),
+    /// A connection left by a previous run ([`Effect::Resume`]) is up and its subscriptions
+    /// acknowledged; `false` if a subscription was refused.
+    Resumed(u8, u64, bool),
     /// CONNACK refused with this return code (1..5).
     Refused(u8, u64, u8),
     /// The connection could not be made (unknown host, closed port, timeout).

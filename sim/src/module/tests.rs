@@ -219,3 +219,56 @@ fn refuse_answers_error_to_the_next_matching_command_only() {
     assert_eq!(send(&mut m, now, "ATE0\r"), "ATE0\r\r\nERROR\r\n");
     assert_eq!(send(&mut m, now, "ATE0\r"), "ATE0\r\r\nOK\r\n", "once");
 }
+
+#[test]
+fn previous_run_connections_are_resumed_silently() {
+    use crate::previous::{LeftClient, PreviousRun};
+    let cfg = SimConfig {
+        previous: PreviousRun::after(
+            2,
+            LeftClient::new("b", 1883)
+                .user("u", "p")
+                .client_id("old")
+                .subscribed("t/#", 1),
+        )
+        .client(1, LeftClient::new("c", 1883)),
+        ..SimConfig::default()
+    };
+    let (mut m, now) = module(cfg);
+    let effects = m.take_effects();
+    let gens: Vec<(u8, u64)> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Resume(id, gen, params, subs) => {
+                if *id == 2 {
+                    assert_eq!(params.client_id, "old");
+                    assert_eq!(params.credentials, Some(("u".into(), "p".into())));
+                    assert_eq!(subs, &vec![("t/#".to_string(), 1)]);
+                } else {
+                    assert_eq!(params.client_id, SimConfig::default().imei);
+                    assert!(subs.is_empty());
+                }
+                (*id, *gen)
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(gens.len(), 2);
+    assert_eq!(m.resume_outcome(), None);
+    m.report(Report::Resumed(gens[0].0, gens[0].1, true), now);
+    assert_eq!(m.resume_outcome(), None);
+    m.report(Report::Failed(gens[1].0, gens[1].1), now);
+    let Some(Err(e)) = m.resume_outcome() else {
+        panic!("no failure")
+    };
+    assert!(
+        e.contains("left connected: the broker could not be reached"),
+        "{e}"
+    );
+    // The host heard nothing of either; the failed one is closed, the other connected.
+    assert_eq!(m.take_output(), b"");
+    assert_eq!(
+        send(&mut m, now, "AT+MQTTCLOSE?\r"),
+        format!("\r\n+MQTTCLOSE: {}\r\n\r\nOK\r\n", gens[0].0)
+    );
+}

@@ -17,6 +17,7 @@
 //! `+MQTTREAD` payload is taken by its length, a `+MQTTMSG` payload runs to the last `"` of the
 //! line.
 
+mod clock;
 mod fields;
 mod mqtt;
 pub(super) use mqtt::started;
@@ -369,6 +370,14 @@ pub(crate) fn refine(line: &[u8]) -> Item<'_> {
 
 /// A line that is not an echo: `OK`, `ERROR`, `ERROR: <n>`, a `+` line, or any other line.
 fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
+    // `+CCLK:` is known to the full parser only: to the runner's it is a line like any other
+    // the driver does not know, which the clock query (the only command that asks for it)
+    // collects and reads with `refine_tls`. The runner carries neither its name nor its parser.
+    if FULL {
+        if let Some(item) = clock_line(line) {
+            return item;
+        }
+    }
     let (prefix, args) = match split_name(line) {
         Some((Prefix::Ok, None)) => return Item::Ok,
         Some((Prefix::Error, None)) => return Item::Error(ErrorCode::Plain),
@@ -399,14 +408,22 @@ fn named_line<const FULL: bool>(line: &[u8]) -> Item<'_> {
     parsed.unwrap_or(Item::Malformed(line))
 }
 
-/// A `+GTSSL...:` line [`parse_core`] left as [`Item::Line`], parsed as [`parse`] would; any
-/// other line stays a line. [`refine`] leaves these lines alone, so that only a firmware that
-/// reads TLS answers carries their parser: the TLS queries read their answers with this.
+/// A `+GTSSL...:` or `+CCLK:` line [`parse_core`] left as [`Item::Line`], parsed as [`parse`]
+/// would; any other line stays a line. [`refine`] leaves these lines alone, so that only a
+/// firmware that reads TLS answers carries their parser: the TLS queries (and the clock query
+/// after a failed TLS open) read their answers with this.
 pub(crate) fn refine_tls(line: &[u8]) -> Item<'_> {
     match split_plus(line) {
         Some((Prefix::Tls(command), args)) => tls::line(command, line, args),
-        _ => Item::Line(line),
+        _ => clock_line(line).unwrap_or(Item::Line(line)),
     }
+}
+
+/// The item of a `+CCLK:` line ([`Item::Clock`], or [`Item::Malformed`] when its time does
+/// not parse); `None` for any other line.
+fn clock_line(line: &[u8]) -> Option<Item<'_>> {
+    let args = line.strip_prefix(b"+CCLK:")?;
+    Some(clock::cclk(args).unwrap_or(Item::Malformed(line)))
 }
 
 #[cfg(test)]

@@ -91,6 +91,25 @@ mod tests {
             assert_eq!(Parsed::Item(refine_tls(line), n), parse(input));
         }
         assert_eq!(refine_tls(b"+MQTTOPEN: 1,1"), Item::Line(b"+MQTTOPEN: 1,1"));
+        // `+CCLK:` is a line the runner does not know at all (not even as a query's answer),
+        // which `refine_tls` parses as `parse` does.
+        let clocks: [&[u8]; 3] = [
+            b"+CCLK: \"25/12/05,09:48:45+32\"\r\n",
+            b"+CCLK: \"25/13/05,09:48:45+32\"\r\n",
+            b"+CCLK:\r\n",
+        ];
+        for input in clocks {
+            let line = input.strip_suffix(b"\r\n").unwrap();
+            let n = line.len() + 1;
+            assert_eq!(parse_core(input), Parsed::Item(Item::Line(line), n));
+            assert!(!query_only(line));
+            assert_eq!(refine(line), Item::Line(line));
+            assert_eq!(Parsed::Item(refine_tls(line), n), parse(input));
+            assert!(matches!(
+                parse(input),
+                Parsed::Item(Item::Clock(_) | Item::Malformed(_), _)
+            ));
+        }
     }
 
     #[test]

@@ -11,15 +11,19 @@
 //! 4. If the operation ends early (dropped, or the port failed), [`Exchange::abandon`] leaves
 //!    the exchange in step: whatever the module still owes that command is absorbed later.
 
+mod input;
+
 use embassy_time::{Duration, Instant};
 use embedded_io::ErrorKind;
 
+use super::call::Call;
 use super::channel::{Command, Owed, Phase, ReadAnswer};
 use super::client::Client;
 use super::events::Events;
 use super::op::{Op, Reply};
 use super::wake::{Waiter, Wake};
-use crate::codec::ResultOf;
+
+use crate::codec::line::Line;
 use crate::config::Config;
 use crate::error::{ConnState, Error, Failure};
 use crate::types::{ClientId, ClientSet};
@@ -87,23 +91,6 @@ impl Ticket {
     }
 }
 
-/// The data call (`AT+MIPCALL=1` / `=0`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Call {
-    /// No operation of the call is under way.
-    #[default]
-    Idle,
-    /// Its command was answered `OK`; the `+MIPCALL:` line is awaited until `deadline`.
-    Waiting {
-        /// Whether the call is brought up (else hung up).
-        up: bool,
-        /// When to give up.
-        deadline: Instant,
-    },
-    /// The outcome, until the operation takes it.
-    Finished(Result<(), Error>),
-}
-
 /// What is ready for the application (see [`Exchange::ready`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ready {
@@ -124,9 +111,12 @@ pub(crate) struct Exchange {
     clients: [Client; 2],
     channel: Option<Command>,
     pub(crate) owed: Owed,
-    call: Call,
+    pub(crate) call: Call,
+    /// What the driver knows of the data call: up (`Some(true)`, its address in `ip`), down,
+    /// or unknown.
+    pub(crate) call_up: Option<bool>,
     /// The address of the last call brought up.
-    ip: heapless::Vec<u8, 46>,
+    pub(crate) ip: heapless::Vec<u8, 46>,
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
@@ -137,12 +127,14 @@ pub(crate) struct Exchange {
     pub(crate) receive_mode: Option<crate::types::ReceiveMode>,
     /// The last operation that failed, and its command.
     pub(crate) failure: Option<Failure>,
+    /// The last operation of each client that failed, for the caller it belongs to.
+    failures: [Option<Failure>; 2],
     /// Whether the TLS this driver provisioned still holds.
     pub(crate) tls: super::tls::Provisioned,
     wake: Wake,
 }
 
-fn after(now: Instant, d: Duration) -> Instant {
+pub(crate) fn after(now: Instant, d: Duration) -> Instant {
     now.checked_add(d).unwrap_or(Instant::MAX)
 }
 
@@ -179,11 +171,6 @@ impl Exchange {
         core::mem::take(&mut self.wake)
     }
 
-    /// The address of the last data call brought up.
-    pub(crate) fn ip(&self) -> &[u8] {
-        &self.ip
-    }
-
     /// Whether a message is announced and not read yet, for some client.
     pub(crate) fn announced(&self) -> Option<ClientId> {
         ClientId::ALL
@@ -191,17 +178,47 @@ impl Exchange {
             .find(|&id| self.client(id).waiting > 0)
     }
 
-    /// Takes `open` as the set of connected clients, for clients with no operation under way.
-    pub(crate) fn sync_open(&mut self, open: ClientSet) {
+    /// Takes `connected` as the set of connected clients, for clients with no operation under
+    /// way. Returns those the driver did not know to be open: left over from before (an
+    /// earlier run of the host, or a connection the driver lost track of).
+    pub(crate) fn learn_connected(&mut self, connected: ClientSet) -> ClientSet {
+        let mut leftover = ClientSet::EMPTY;
         for id in ClientId::ALL {
             let c = self.client_mut(id);
             if matches!(c.op, super::client::ClientOp::Idle) {
-                c.state = if open.contains(id) {
+                let open = connected.contains(id);
+                if open && c.state != ConnState::Open {
+                    leftover = leftover.with(id);
+                }
+                c.state = if open {
                     ConnState::Open
                 } else {
                     ConnState::Closed
                 };
             }
+        }
+        leftover
+    }
+
+    /// Client `id`, which the driver took as connected, is not (the module refused to close
+    /// it): closed, unless an operation of it is under way.
+    pub(crate) fn client_closed(&mut self, id: ClientId) {
+        let c = self.client_mut(id);
+        if matches!(c.op, super::client::ClientOp::Idle) {
+            c.state = ConnState::Closed;
+        }
+    }
+
+    /// Start-up closed client `id`, left over from before, after reading and dropping the
+    /// `discarded` messages the module held for it: reported, so that none is lost silently.
+    pub(crate) fn closed_leftover(&mut self, id: ClientId, discarded: u16) {
+        crate::log::state("closed a client left connected from before");
+        if discarded > 0 {
+            self.events.push(super::events::Queued::Discarded {
+                client: id,
+                messages: discarded,
+            });
+            self.wake.events = true;
         }
     }
 
@@ -271,9 +288,33 @@ impl Exchange {
     pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
         let step = self.step(t, now);
         if let Some(Step::Done(Err(error))) = step {
-            self.failure = Some(Failure::new(t.command, error));
+            self.keep_failure(t.op, Failure::new(t.command, error));
         }
         step
+    }
+
+    /// Checks the arguments of `line`, the command of `op`, before anything is sent: a
+    /// refusal is kept as a failure too, with the command it would have sent.
+    pub(crate) fn check(&mut self, op: Op, line: &Line<'_>) -> Result<(), Error> {
+        line.check().map_err(|e| {
+            let error = Error::Invalid(e);
+            self.keep_failure(op, Failure::new(line.template(), error));
+            error
+        })
+    }
+
+    /// Keeps `failure`, of an operation `op`, as the last one, and as its client's.
+    fn keep_failure(&mut self, op: Op, failure: Failure) {
+        self.failure = Some(failure);
+        if let Some(slot) = op.client().and_then(|id| self.failures.get_mut(id.index())) {
+            *slot = Some(failure);
+        }
+    }
+
+    /// The last failed operation of client `id` (its open, close, subscribe, publish, user,
+    /// will or read).
+    pub(crate) fn failure_of(&self, id: ClientId) -> Option<Failure> {
+        self.failures.get(id.index()).copied().flatten()
     }
 
     /// [`poll`](Self::poll), but for keeping the failure.
@@ -552,131 +593,6 @@ impl Exchange {
 
     pub(crate) fn channel_mut(&mut self) -> Option<&mut Command> {
         self.channel.as_mut()
-    }
-
-    /// A final result for the command on the channel (or owed to an abandoned one).
-    pub(crate) fn final_result(&mut self, result: Result<(), Error>, now: Instant) -> bool {
-        // A broker refusal (700-704) after OK ends the open of a client waiting for its result.
-        if let Err(Error::Refused(r)) = result {
-            if let Some(id) = ClientId::ALL
-                .into_iter()
-                .find(|&id| self.client(id).awaits_open())
-            {
-                let c = self.client_mut(id);
-                c.finish(Err(Error::Refused(r)));
-                c.state = ConnState::Closed;
-                self.wake.client(id);
-                return false;
-            }
-        }
-        if self.owed.absorb_final() {
-            self.wake.channel = true;
-            return false;
-        }
-        let config = self.config;
-        let Some(cmd) = self.channel.as_mut().filter(|c| c.unanswered()) else {
-            // A final result nobody waits for: dropped.
-            return false;
-        };
-        let before_data = cmd.data.is_some()
-            && matches!(
-                cmd.phase,
-                Phase::Line { prompted: false } | Phase::Prompt { .. }
-            );
-        let r = match (result, cmd.op) {
-            // The final result instead of the prompt.
-            (Ok(()), _) if before_data => Err(Error::UnexpectedAnswer),
-            (Ok(()), Op::Read(_)) => match cmd.read {
-                ReadAnswer::Nothing => Err(Error::UnexpectedAnswer),
-                got => Ok(Reply::Read(got == ReadAnswer::Message)),
-            },
-            (r, _) => r.map(|()| Reply::Done),
-        };
-        cmd.phase = Phase::Done(r);
-        let (op, collects) = (cmd.op, cmd.op.collects());
-        self.wake.channel = true;
-        match (r, op) {
-            (Ok(_), Op::Async(id, of)) => {
-                let t = match of {
-                    ResultOf::Open => config.open_timeout,
-                    _ => config.result_timeout,
-                };
-                self.client_mut(id).answered(after(now, t));
-            }
-            (Ok(_), Op::Call { up }) => {
-                self.call = Call::Waiting {
-                    up,
-                    deadline: after(now, config.call_timeout),
-                }
-            }
-            // Refused: no result line follows.
-            (Err(_), Op::Async(id, _)) => self.client_mut(id).undo(),
-            (Err(_), Op::Call { .. }) => self.call = Call::Idle,
-            _ => {}
-        }
-        collects
-    }
-
-    /// The data prompt.
-    pub(crate) fn prompt(&mut self) {
-        if let Some(cmd) = self.channel.as_mut().filter(|c| c.data.is_some()) {
-            match cmd.phase {
-                Phase::Line { prompted: false } => cmd.phase = Phase::Line { prompted: true },
-                Phase::Prompt { .. } => {
-                    cmd.phase = Phase::Data {
-                        left: cmd.data.unwrap_or(0),
-                    }
-                }
-                _ => return,
-            }
-            self.wake.channel = true;
-        } else if let Owed::Data { left, .. } = self.owed {
-            self.owed = Owed::Data {
-                left,
-                prompted: true,
-            };
-            self.wake.channel = true;
-        }
-    }
-
-    /// A `+MIPCALL:` line: the outcome of the data call awaited, if one is.
-    pub(crate) fn call_line(&mut self, ip: Option<&[u8]>) -> bool {
-        let Call::Waiting { up, .. } = self.call else {
-            return false;
-        };
-        self.call = Call::Finished(match (ip, up) {
-            (Some(ip), true) => {
-                self.ip.clear();
-                let _ = self.ip.extend_from_slice(ip.get(..46).unwrap_or(ip));
-                Ok(())
-            }
-            (None, false) => Ok(()),
-            _ => Err(Error::Failed),
-        });
-        self.wake.call = true;
-        true
-    }
-
-    /// The module restarted: everything waiting fails, nothing is owed any more.
-    pub(crate) fn on_restart(&mut self) {
-        crate::log::state("the module restarted: both clients are closed");
-        for c in self.clients.iter_mut() {
-            c.on_restart();
-        }
-        if let Some(cmd) = self.channel.as_mut().filter(|c| c.unanswered()) {
-            cmd.phase = Phase::Done(Err(Error::Restarted));
-        }
-        if let Call::Waiting { .. } = self.call {
-            self.call = Call::Finished(Err(Error::Restarted));
-        }
-        self.owed = Owed::Nothing;
-        self.receive_mode = None;
-        if self.tls == super::tls::Provisioned::Yes {
-            self.tls = super::tls::Provisioned::Forgotten;
-        }
-        self.events.clear();
-        self.events.push(super::events::Queued::Restarted);
-        self.wake = Wake::ALL;
     }
 
     /// What is ready for the application, given whether a message is held in the receive

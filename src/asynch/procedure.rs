@@ -1,0 +1,46 @@
+//! Running the core's procedures (start-up, the data call): one loop for all of them, which
+//! only sends what the procedure says and hands back what came of it.
+
+use embedded_io_async::Write;
+
+use super::control::Control;
+use crate::codec::Command;
+use crate::error::Error;
+use crate::proto::op::{Op, Reply};
+use crate::proto::procedure::{Do, Learned, Next, Procedure};
+
+impl<W: Write> Control<'_, W> {
+    /// Runs `p` to its end; what it learned is in the exchange.
+    ///
+    /// Cancel-safe as each of its commands is: dropped, the command under way is abandoned
+    /// and its late answer absorbed; what the steps before did to the module stays done.
+    pub(crate) async fn procedure(&self, p: &mut dyn Procedure) -> Result<(), Error> {
+        loop {
+            let mut learned = Learned::Nothing;
+            let outcome = match p.step() {
+                Do::Skip => Ok(true),
+                Do::Discard(id) => {
+                    let read = self
+                        .run(&Command::Read(id).line(), Op::Read(id), None)
+                        .await;
+                    if let Ok(Reply::Read(true)) = read {
+                        self.rx.borrow_mut().release_message();
+                        self.shared.wake_runner();
+                    }
+                    read.map(|r| r == Reply::Read(true))
+                }
+                Do::Send { line, op, parse } => {
+                    let mut read = |answer: &[u8], ok: bool| {
+                        if let (true, Some(parse)) = (ok, parse) {
+                            learned = parse(answer);
+                        }
+                    };
+                    self.run(&line, op, Some(&mut read)).await.map(|_| true)
+                }
+            };
+            if self.shared.with(|x| p.answered(outcome, learned, x))? == Next::Done {
+                return Ok(());
+            }
+        }
+    }
+}
