@@ -155,6 +155,7 @@ both_tls!(
     restart_forgets_tls_and_provisioning_restores_it,
     a_second_run_uploads_no_file_again,
     a_session_on_a_module_holding_the_files_uploads_none,
+    a_module_left_provisioned_with_an_unset_clock,
 );
 
 /// Start-up, the data call, and the test account on client 1.
@@ -503,4 +504,55 @@ fn a_session_on_a_module_holding_the_files_uploads_none(backend: Backend) {
     );
     assert_eq!(count("AT+GTSSLFILE="), 1, "the CA not uploaded again");
     assert_eq!(count("AT+GTSSLVER="), 2, "the settings sent again");
+}
+
+/// The module an earlier run left: TLS provisioned with the CA, and a clock the network never
+/// set (the factory default). Provisioning uploads nothing; the open fails on the CA or clock
+/// check, and the error says that the clock shows 1980; with the clock set, the same files
+/// verify the broker.
+fn a_module_left_provisioned_with_an_unset_clock(backend: Backend) {
+    use fibocom_sim::at::commands::FileKind;
+    use fibocom_sim::{Clock, PreviousRun};
+
+    let t = tls_env(backend, Listener::Verified);
+    let sim = t.env.sim_with(|c| {
+        c.previous = PreviousRun::default()
+            .echo(false)
+            .receive_mode(1)
+            .call_up()
+            .tls(4, true)
+            .tls_file(FileKind::Trust, t.ca.as_bytes());
+        c.clock = Clock::factory();
+    });
+    let setup = TlsSetup::new().trust(t.ca.as_bytes());
+    drive(&sim, config(), async |c| {
+        ready(c, &t, "clock").await;
+        c.provision_tls(&setup).await.expect("provision TLS");
+        assert_eq!(
+            files_held(c).await,
+            [1, 0, 0],
+            "the CA held is not uploaded again"
+        );
+        let refused = c.open_tls(One, t.broker(), setup.param).await;
+        let unset = Error::Tls(TlsErrorReason::CaOrClock(ClockCheck::Implausible {
+            year: 1980,
+        }));
+        assert_eq!(refused, Err(unset));
+        assert!(unset.to_string().contains("1980"), "{unset}");
+        // As a network time update or `AT+CCLK=` would: the module's clock set to now.
+        let now = fibocom_sim::ModuleTime::now_utc().format();
+        c.raw(&format!("+CCLK=\"{now}\""), |_| {})
+            .await
+            .expect("set the module's clock");
+        c.open_tls(One, t.broker(), setup.param)
+            .await
+            .expect("open over TLS once the clock is right");
+        c.close(One).await.expect("close");
+    });
+    let uploads = sim
+        .received_commands()
+        .iter()
+        .filter(|c| c.starts_with("AT+GTSSLFILE="))
+        .count();
+    assert_eq!(uploads, 0);
 }
