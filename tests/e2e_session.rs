@@ -551,8 +551,18 @@ fn blocking_session_rides_out_each_fault(env: &Env) {
     let stats = session.stats();
     assert!(stats.reconnects >= 5, "{stats:?}");
     assert_eq!(stats.delivered, 5);
-    // Nothing more arrives on either side.
-    assert_eq!(rt.block_on(obs.until_quiet()), vec![]);
+    // Nothing more arrives but copies of what was sent again after an outcome the module left
+    // unknown (a silent module may still carry out the command it went silent on): at least
+    // once, every duplicate counted.
+    let extra = rt.block_on(obs.until_quiet());
+    assert!(
+        extra.len() <= stats.resent as usize,
+        "{extra:?} arrived, {stats:?}"
+    );
+    for copy in &extra {
+        let k = (0..5).find(|k| copy.payload == format!("b-{k}").into_bytes());
+        assert!(k.is_some(), "not a copy of a message sent: {copy:?}");
+    }
 }
 
 /// TLS through the session (in-process broker with a TLS listener): provisioned before the
