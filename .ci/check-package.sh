@@ -22,6 +22,8 @@ rm -f "$log"
 
 version=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "fibocom-mqtt"))')
+# The dry run may leave its .crate elsewhere (target/package/tmp-crate): make it where it is read.
+cargo package -p fibocom-mqtt --allow-dirty --no-verify >/dev/null 2>&1
 crate="$root/target/package/fibocom-mqtt-$version.crate"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -414,7 +414,7 @@ impl Core {
     }
 
     /// Reports how `step` went. `Ok(yes)` answers the steps that ask something
-    /// ([`Step::CheckCall`], [`Step::Sync`], [`Step::Read`]); other steps report `Ok(true)`.
+    /// ([`Step::CheckCall`], [`Step::Read`]); other steps report `Ok(true)`.
     /// `state` is the driver's state of the client after the step.
     pub fn done(
         &mut self,
