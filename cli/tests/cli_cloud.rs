@@ -4,11 +4,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{Rig, PASS, USER};
+use common::{Rig, TempFile, PASS, USER};
 use fibocom_sim::broker::tls::{TestPki, TlsOptions};
-use fibocom_sim::broker::{Broker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
 use rumqttc::QoS;
 
@@ -33,47 +30,7 @@ fn cloud_rig(pki: &TestPki, names: &[&str], mutual: bool, users: &[(&str, &str)]
     if !all.is_empty() {
         all.push((USER.to_string(), PASS.to_string()));
     }
-    let broker = Broker::start(BrokerOptions {
-        users: all,
-        tls: Some(tls),
-        ..BrokerOptions::default()
-    })
-    .expect("start the broker");
-    let config = SimConfig {
-        broker: broker.addr().to_string(),
-        tls_broker: Some(broker.tls_addr().expect("TLS listener").to_string()),
-        ..SimConfig::default()
-    };
-    let sim = Simulator::start(config, Link::Tcp("127.0.0.1:0".parse().unwrap()))
-        .expect("start the simulator");
-    let device = format!("tcp://{}", sim.tcp_addr().expect("tcp address"));
-    Rig {
-        broker,
-        sim,
-        device,
-    }
-}
-
-/// `text` in a temporary file named `name` (removed when dropped).
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, text: &[u8]) -> TempFile {
-        let path =
-            std::env::temp_dir().join(format!("fibocom-mqtt-cloud-{}-{name}", std::process::id()));
-        std::fs::write(&path, text).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    common::tls_rig_with(all, tls)
 }
 
 /// The CA, and a device certificate and key, in files.

@@ -4,12 +4,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{creds, Rig, PASS, USER};
+use common::{creds, Rig, TempFile, PASS, USER};
 use fibocom_sim::broker::tls::{Identity, TestPki, TlsOptions};
-use fibocom_sim::broker::{Broker, BrokerOptions};
-use fibocom_sim::{Link, SimConfig, Simulator};
 use rumqttc::QoS;
 
 /// A rig whose broker also listens for TLS with `server`'s certificate (requiring client
@@ -19,47 +15,7 @@ fn tls_rig(pki: &TestPki, server: Identity, mutual: bool) -> Rig {
     if mutual {
         tls = tls.requiring_clients(pki.client_ca_pem());
     }
-    let broker = Broker::start(BrokerOptions {
-        users: vec![(USER.to_string(), PASS.to_string())],
-        tls: Some(tls),
-        ..BrokerOptions::default()
-    })
-    .expect("start the broker");
-    let config = SimConfig {
-        broker: broker.addr().to_string(),
-        tls_broker: Some(broker.tls_addr().expect("TLS listener").to_string()),
-        ..SimConfig::default()
-    };
-    let sim = Simulator::start(config, Link::Tcp("127.0.0.1:0".parse().unwrap()))
-        .expect("start the simulator");
-    let device = format!("tcp://{}", sim.tcp_addr().expect("tcp address"));
-    Rig {
-        broker,
-        sim,
-        device,
-    }
-}
-
-/// `text` in a temporary file named `name` (removed when dropped).
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, text: &[u8]) -> TempFile {
-        let path =
-            std::env::temp_dir().join(format!("fibocom-mqtt-tls-{}-{name}", std::process::id()));
-        std::fs::write(&path, text).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    common::tls_rig_with(vec![(USER.to_string(), PASS.to_string())], tls)
 }
 
 #[test]

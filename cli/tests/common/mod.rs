@@ -9,6 +9,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fibocom_sim::broker::tls::TlsOptions;
 use fibocom_sim::broker::{Broker, BrokerOptions};
 use fibocom_sim::{Link, SimConfig, Simulator};
 use rumqttc::{Client, Event, MqttOptions, Packet, Publish, QoS};
@@ -70,6 +71,52 @@ pub fn rig_with(via: Via, change: impl FnOnce(&mut SimConfig)) -> Rig {
         broker,
         sim,
         device,
+    }
+}
+
+/// A rig whose broker also listens for TLS (`tls`), with the accounts `users` (none: any
+/// client is admitted); the module is reached over TCP, and host names given to a TLS open
+/// lead to the TLS listener.
+pub fn tls_rig_with(users: Vec<(String, String)>, tls: TlsOptions) -> Rig {
+    let broker = Broker::start(BrokerOptions {
+        users,
+        tls: Some(tls),
+        ..BrokerOptions::default()
+    })
+    .expect("start the broker");
+    let config = SimConfig {
+        broker: broker.addr().to_string(),
+        tls_broker: Some(broker.tls_addr().expect("TLS listener").to_string()),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config, Link::Tcp("127.0.0.1:0".parse().unwrap()))
+        .expect("start the simulator");
+    let device = format!("tcp://{}", sim.tcp_addr().expect("tcp address"));
+    Rig {
+        broker,
+        sim,
+        device,
+    }
+}
+
+/// `text` in a temporary file named `name` (removed when dropped).
+pub struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    pub fn new(name: &str, text: &[u8]) -> TempFile {
+        let path = std::env::temp_dir().join(format!("fibocom-mqtt-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
