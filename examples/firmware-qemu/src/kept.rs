@@ -20,8 +20,10 @@ const SUBSCRIPTIONS: [Subscription<'static>; 1] = [Subscription {
     qos: QoS::AtLeastOnce,
 }];
 
-/// Publishes [`PAYLOAD`] every [`REPUBLISH`] until a message arrives on [`TOPIC_IN`], then
-/// closes.
+/// Publishes [`PAYLOAD`] every [`REPUBLISH`] until a message arrives on [`TOPIC_IN`] after one
+/// of its publishes was delivered, then closes. A message that comes before (one the broker
+/// kept for the device from an earlier run: the session is persistent) is printed and does
+/// not end the run.
 pub async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
     let mut broker = Broker::new("broker.local", 1883);
     // The broker keeps what is sent to the device while it is away.
@@ -45,13 +47,14 @@ pub async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
     let session = Session::new(c, config, Outbox::new(&mut bytes, &mut slots));
 
     let events = async {
+        let mut delivered = false;
         loop {
             let received = session.next_event(|event| match event {
                 SessionEvent::Message(m) => {
                     let text = core::str::from_utf8(m.payload).unwrap_or("<not UTF-8>");
                     let topic = core::str::from_utf8(m.topic).unwrap_or("<not UTF-8>");
                     hprintln!("firmware: received on {}: {}", topic, text);
-                    m.topic == TOPIC_IN.as_bytes()
+                    delivered && m.topic == TOPIC_IN.as_bytes()
                 }
                 SessionEvent::State(SessionState::Connected) => {
                     hprintln!("firmware: connected");
@@ -66,6 +69,7 @@ pub async fn run(c: &Control<'static, UartTx>) -> Result<(), Failure> {
                     false
                 }
                 SessionEvent::Delivered(_) => {
+                    delivered = true;
                     hprintln!(
                         "firmware: published {} bytes on {}",
                         PAYLOAD.len(),
