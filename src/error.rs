@@ -18,10 +18,13 @@ pub enum Error {
         /// Its state.
         state: ConnState,
     },
-    /// Another operation of this client is waiting for its result line, so this one cannot
-    /// start. Nothing was sent. The async client makes a second operation of the same client
-    /// wait its turn instead, and the blocking client runs one operation at a time, so neither
-    /// returns this; it guards the protocol state against any other use.
+    /// Another operation of this module client is waiting for its result line, so this one
+    /// cannot start. Nothing was sent. The drivers of this crate never return it: the async
+    /// driver ([`asynch::Control`](crate::asynch::Control)) makes a second operation of the
+    /// same module client wait its turn, and the blocking one
+    /// ([`blocking::Modem`](crate::blocking::Modem)) runs one operation at a time. The protocol
+    /// core returns it to any other use that would start two, so that their result lines
+    /// cannot be confused.
     Busy(ClientId),
     /// The module did not answer `OK` or `ERROR` in time.
     AnswerTimeout,

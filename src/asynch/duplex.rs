@@ -1,4 +1,4 @@
-//! One `Read + Write` port shared by the runner and the client.
+//! One `Read + Write` port shared by the runner and the handle ([`Control`](super::Control)).
 
 use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
