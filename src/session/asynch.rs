@@ -19,9 +19,10 @@ use embassy_sync::waitqueue::WakerRegistration;
 use embassy_time::{Instant, Timer};
 use embedded_io_async::Write;
 
+use super::publishing::{self, Dropped, Queued, Route};
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, OutboxFull, PublishError,
-    Seq, SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step, WhenFull,
+    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, PublishError, Seq,
+    SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step,
 };
 use crate::asynch::Control;
 use crate::codec::PayloadForm;
@@ -108,10 +109,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
         let id = self.config.client;
         check_publish(id, self.config.rules, topic, payload, qos, retain)?;
         self.admit()?;
-        if qos == QoS::AtMostOnce {
-            if !self.core.borrow().connected() {
-                return Err(PublishError::NotConnected);
-            }
+        if publishing::route(&self.core.borrow(), qos)? == Route::Now {
             return self
                 .control
                 .publish(id, topic, payload, qos, retain)
@@ -124,24 +122,26 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             {
                 let mut outbox = self.outbox.lock().await;
                 self.admit()?;
-                match outbox.push(topic, payload, qos, retain) {
-                    Ok(seq) => {
-                        self.queued.set(outbox.len());
-                        self.work.set(true);
-                        self.pump.borrow_mut().wake();
-                        return Ok(Some(seq));
-                    }
-                    Err(OutboxFull::TooLarge) => return Err(PublishError::TooLarge),
-                    Err(OutboxFull::Full) => match self.config.when_full {
-                        WhenFull::Refuse => return Err(PublishError::Full),
-                        WhenFull::DropOldest => {
-                            if let Some(seq) = outbox.pop() {
-                                self.note_dropped(seq);
-                            }
-                            continue;
-                        }
-                        WhenFull::Wait => {}
-                    },
+                let mut dropped = Dropped(self.dropped.get());
+                let queued = publishing::queue(
+                    &mut outbox,
+                    self.config.when_full,
+                    &mut self.core.borrow_mut(),
+                    &mut dropped,
+                    topic,
+                    payload,
+                    qos,
+                    retain,
+                );
+                if dropped.0 != self.dropped.get() {
+                    self.dropped.set(dropped.0);
+                    self.pump.borrow_mut().wake();
+                }
+                if let Queued::Taken(seq) = queued? {
+                    self.queued.set(outbox.len());
+                    self.work.set(true);
+                    self.pump.borrow_mut().wake();
+                    return Ok(Some(seq));
                 }
             }
             poll_fn(|cx| {
@@ -169,18 +169,6 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
     fn link_down(&self, e: Error) {
         self.core.borrow_mut().link_down(e);
         self.publisher.borrow_mut().wake();
-    }
-
-    fn note_dropped(&self, seq: Seq) {
-        self.core.borrow_mut().count_drop();
-        let range = match self.dropped.get() {
-            Some((first, count)) if first.0.wrapping_add(count) == seq.0 => {
-                (first, count.saturating_add(1))
-            }
-            _ => (seq, 1),
-        };
-        self.dropped.set(Some(range));
-        self.pump.borrow_mut().wake();
     }
 
     fn made_room(&self, len: usize) {
@@ -215,8 +203,8 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             if let Some(s) = self.core.borrow_mut().take_change() {
                 return Ok(f(SessionEvent::State(s)));
             }
-            if let Some((first, count)) = self.dropped.take() {
-                return Ok(f(SessionEvent::Dropped { first, count }));
+            if let Some(report) = Dropped(self.dropped.take()).take() {
+                return Ok(f(report));
             }
             let step = self
                 .core
@@ -356,27 +344,17 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             },
             Step::Send => {
                 let mut outbox = self.outbox.lock().await;
-                if outbox.mark_sent() > 0 {
-                    self.core.borrow_mut().count_resend();
-                }
-                let p = outbox.front()?;
+                let p = publishing::next_to_send(&mut outbox, &mut self.core.borrow_mut())?;
                 let r = c.publish(id, p.topic, p.payload, p.qos, p.retain).await;
-                match r {
-                    Ok(()) => {
-                        if let Some(seq) = outbox.pop() {
-                            out = Some(f(SessionEvent::Delivered(seq)));
-                        }
-                        self.made_room(outbox.len());
-                        Ok(true)
-                    }
-                    Err(e @ Error::Invalid(_)) => {
-                        if let Some(seq) = outbox.pop() {
-                            out = Some(f(SessionEvent::Rejected(seq, e)));
-                        }
-                        self.made_room(outbox.len());
-                        return out;
-                    }
-                    Err(e) => Err(e),
+                let (event, result) = publishing::sent(&mut outbox, r);
+                if event.is_some() {
+                    self.made_room(outbox.len());
+                }
+                out = event.map(&mut *f);
+                match result {
+                    Some(result) => result,
+                    // Rejected: the step is over, nothing for the core.
+                    None => return out,
                 }
             }
             Step::Idle | Step::Wait(_) => return None,

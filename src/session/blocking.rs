@@ -3,9 +3,10 @@
 use embassy_time::{Duration, Instant};
 use embedded_io::{Read, Write};
 
+use super::publishing::{self, Dropped, Queued, Route};
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, OutboxFull, PublishError,
-    Seq, SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step, WhenFull,
+    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, PublishError, Seq,
+    SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step,
 };
 use crate::blocking::Modem;
 use crate::codec::PayloadForm;
@@ -20,7 +21,7 @@ pub struct Session<'s, 'm, P, const N: usize, S: SessionTls = NoTls> {
     config: SessionConfig<'s, S>,
     core: Core,
     outbox: Outbox<'s>,
-    dropped: Option<(Seq, u32)>,
+    dropped: Dropped,
     event_turn: bool,
 }
 
@@ -37,7 +38,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
             core: core_for(&config),
             config,
             outbox,
-            dropped: None,
+            dropped: Dropped::default(),
             event_turn: false,
         }
     }
@@ -78,36 +79,27 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
         if let Some(e) = self.modem.link_error() {
             self.core.link_down(e);
         }
-        self.core.admit().map_err(PublishError::Failed)?;
-        if qos == QoS::AtMostOnce {
-            if !self.core.connected() {
-                return Err(PublishError::NotConnected);
-            }
+        if publishing::route(&self.core, qos)? == Route::Now {
             return self
                 .modem
                 .publish(id, topic, payload, qos, retain)
                 .map(|()| None)
                 .map_err(PublishError::Failed);
         }
-        loop {
-            match self.outbox.push(topic, payload, qos, retain) {
-                Ok(seq) => return Ok(Some(seq)),
-                Err(OutboxFull::TooLarge) => return Err(PublishError::TooLarge),
-                Err(OutboxFull::Full) => match self.config.when_full {
-                    WhenFull::Refuse | WhenFull::Wait => return Err(PublishError::Full),
-                    WhenFull::DropOldest => {
-                        if let Some(seq) = self.outbox.pop() {
-                            self.core.count_drop();
-                            self.dropped = Some(match self.dropped {
-                                Some((first, count)) if first.0.wrapping_add(count) == seq.0 => {
-                                    (first, count.saturating_add(1))
-                                }
-                                _ => (seq, 1),
-                            });
-                        }
-                    }
-                },
-            }
+        let queued = publishing::queue(
+            &mut self.outbox,
+            self.config.when_full,
+            &mut self.core,
+            &mut self.dropped,
+            topic,
+            payload,
+            qos,
+            retain,
+        )?;
+        match queued {
+            Queued::Taken(seq) => Ok(Some(seq)),
+            // Nothing makes room while the caller holds the session: it polls, then tries again.
+            Queued::Wait => Err(PublishError::Full),
         }
     }
 
@@ -132,8 +124,8 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
             if let Some(s) = self.core.take_change() {
                 return Ok(Some(f(SessionEvent::State(s))));
             }
-            if let Some((first, count)) = self.dropped.take() {
-                return Ok(Some(f(SessionEvent::Dropped { first, count })));
+            if let Some(report) = self.dropped.take() {
+                return Ok(Some(f(report)));
             }
             let now = Instant::now();
             let step = self.core.next(now, !self.outbox.is_empty());
@@ -221,22 +213,14 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
                 Err(e) => Err(e),
             },
             Step::Send => {
-                if self.outbox.mark_sent() > 0 {
-                    self.core.count_resend();
-                }
-                let p = self.outbox.front()?;
-                match m.publish(id, p.topic, p.payload, p.qos, p.retain) {
-                    Ok(()) => {
-                        out = self.outbox.pop().map(|seq| f(SessionEvent::Delivered(seq)));
-                        Ok(true)
-                    }
-                    Err(e @ Error::Invalid(_)) => {
-                        return self
-                            .outbox
-                            .pop()
-                            .map(|seq| f(SessionEvent::Rejected(seq, e)));
-                    }
-                    Err(e) => Err(e),
+                let p = publishing::next_to_send(&mut self.outbox, &mut self.core)?;
+                let r = m.publish(id, p.topic, p.payload, p.qos, p.retain);
+                let (event, result) = publishing::sent(&mut self.outbox, r);
+                out = event.map(&mut *f);
+                match result {
+                    Some(result) => result,
+                    // Rejected: the step is over, nothing for the core.
+                    None => return out,
                 }
             }
             Step::Idle | Step::Wait(_) => return None,
@@ -250,7 +234,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::Slot;
+    use crate::session::{Slot, WhenFull};
     use crate::{Broker, Config};
 
     /// A port that never answers (publishing QoS 1 and 2 only queues).

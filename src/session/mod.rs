@@ -56,6 +56,7 @@ pub mod asynch;
 pub mod blocking;
 mod machine;
 mod outbox;
+mod publishing;
 mod rules;
 
 pub use self::machine::{Backoff, Core, Plan, Reason, SessionState, Stage, Stats, Step};
