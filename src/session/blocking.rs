@@ -65,7 +65,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
 
     /// Queues a QoS 1 or 2 publish, or sends a QoS 0 one at once if connected; see
     /// [`asynch::Session::publish`](super::asynch::Session::publish). With
-    /// [`WhenFull::Wait`] a full outbox returns [`PublishError::Full`]: [`poll`](Self::poll)
+    /// [`WhenFull::Wait`](super::WhenFull::Wait) a full outbox returns [`PublishError::Full`]: [`poll`](Self::poll)
     /// (which sends the outbox) and try again.
     pub fn publish(
         &mut self,
