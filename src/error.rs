@@ -1,6 +1,6 @@
 //! The driver's error type.
 
-use crate::codec::{ClockCheck, EncodeError, ErrorCode, TlsErrorReason};
+use crate::codec::{AtCommand, ClockCheck, EncodeError, ErrorCode, TlsErrorReason};
 use crate::types::{BreakCause, ClientId};
 
 /// Why an operation failed.
@@ -32,13 +32,15 @@ pub enum Error {
     PromptTimeout,
     /// The module did not send the result line in time.
     ResultTimeout,
-    /// The module answered `ERROR` (with its code, if any). Which command it answered so:
-    /// `last_failure()` of the driver ([`Failure`]), whose `Display` is `AT+MQTTOPEN answered
-    /// ERROR`.
+    /// The module answered `ERROR` to a command (named, with the code if the module gave
+    /// one): its `Display` is `AT+MQTTOPEN answered ERROR (code 3)`. An operation of several
+    /// commands (start-up, `attach`, a TLS open) names the one that was refused.
     Module(ModuleError),
     /// The broker refused the connection (`ERROR: 700`-`704`).
     Refused(Refusal),
-    /// The result line said status 0: the module could not do it.
+    /// The result line of the operation's command (open, close, subscribe, unsubscribe,
+    /// publish) said status 0: the module could not do it. The command is the operation's
+    /// own; `last_failure()` of the driver ([`Failure`]) names it too.
     Failed,
     /// The connection dropped (`+MQTTBREAK`) while the operation waited.
     Break(BreakCause),
@@ -71,45 +73,43 @@ pub enum Error {
 /// open: AT+MQTTOPEN failed: its result line said status 0
 /// ```
 ///
-/// Its `Debug` is text too: `Failure { command: "AT+MQTTOPEN", error: Failed }`.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Its `Debug` is text too: `Failure { command: Open, error: Failed }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Failure {
-    template: &'static [u8],
+    command: AtCommand,
     /// How it failed.
     pub error: Error,
 }
 
 impl Failure {
-    pub(crate) const fn new(template: &'static [u8], error: Error) -> Self {
-        Failure { template, error }
+    pub(crate) const fn new(command: AtCommand, error: Error) -> Self {
+        Failure { command, error }
     }
 
-    /// The command that failed, up to its first variable argument: `AT+MQTTOPEN`,
-    /// `AT+MQTTCONF=1`, `ATE0`, `AT+MQTTSUB?`.
-    pub fn command(&self) -> &'static str {
-        let name = self.template.split(|&b| b < b' ').next().unwrap_or(&[]);
-        let name = name.strip_suffix(b"=").unwrap_or(name);
-        core::str::from_utf8(name).unwrap_or("AT")
-    }
-}
-
-impl core::fmt::Debug for Failure {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Failure")
-            .field("command", &self.command())
-            .field("error", &self.error)
-            .finish()
+    /// The command that failed; its `Display` is the command up to its first argument:
+    /// `AT+MQTTOPEN`, `ATE0`, `AT+MQTTCLOSE?`.
+    pub fn command(&self) -> AtCommand {
+        self.command
     }
 }
 
 impl core::fmt::Display for Failure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let cmd = self.command();
+        let cmd = self.command;
         match self.error {
-            Error::Module(ModuleError { code: None }) => write!(f, "{cmd} answered ERROR"),
-            Error::Module(ModuleError { code: Some(c) }) => {
-                write!(f, "{cmd} answered ERROR (code {c})")
-            }
+            // It names its command itself.
+            Error::Module(ModuleError {
+                command: Some(_), ..
+            }) => write!(f, "{}", self.error),
+            Error::Module(ModuleError {
+                command: None,
+                code: None,
+            }) => write!(f, "{cmd} answered ERROR"),
+            Error::Module(ModuleError {
+                command: None,
+                code: Some(c),
+            }) => write!(f, "{cmd} answered ERROR (code {c})"),
             Error::AnswerTimeout => write!(f, "{cmd} got no answer (neither OK nor ERROR) in time"),
             Error::PromptTimeout => write!(f, "{cmd}: the module sent no data prompt in time"),
             Error::ResultTimeout => write!(f, "{cmd}: the module sent no result line in time"),
@@ -119,20 +119,50 @@ impl core::fmt::Display for Failure {
     }
 }
 
-/// An `ERROR` answer.
+/// An `ERROR` answer: to which command, and its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ModuleError {
+    /// The command the module refused. The drivers always name it; `None` only in an error
+    /// made from an answer alone (`Error::from(ErrorCode)`).
+    pub command: Option<AtCommand>,
     /// The numeric code of `ERROR: <n>` or `+CME ERROR: <n>`; `None` for a plain `ERROR` or a
     /// text `+CME ERROR`.
     pub code: Option<u16>,
+}
+
+impl ModuleError {
+    /// `command` answered `ERROR`, with `code` if the module gave one.
+    pub const fn new(command: AtCommand, code: Option<u16>) -> Self {
+        ModuleError {
+            command: Some(command),
+            code,
+        }
+    }
 }
 
 impl From<ErrorCode<'_>> for Error {
     fn from(e: ErrorCode<'_>) -> Self {
         match e.code().and_then(Refusal::from_code) {
             Some(r) => Error::Refused(r),
-            None => Error::Module(ModuleError { code: e.code() }),
+            None => Error::Module(ModuleError {
+                command: None,
+                code: e.code(),
+            }),
+        }
+    }
+}
+
+impl Error {
+    /// The error, with the command it is the answer to named where the error names one (an
+    /// `ERROR` answer not yet named).
+    pub(crate) fn answer_to(self, command: AtCommand) -> Error {
+        match self {
+            Error::Module(ModuleError {
+                command: None,
+                code,
+            }) => Error::Module(ModuleError::new(command, code)),
+            e => e,
         }
     }
 }
@@ -184,10 +214,17 @@ impl core::fmt::Display for Error {
             Error::AnswerTimeout => f.write_str("no answer from the module"),
             Error::PromptTimeout => f.write_str("no data prompt from the module"),
             Error::ResultTimeout => f.write_str("no result line from the module"),
-            Error::Module(ModuleError { code: Some(c) }) => {
-                write!(f, "the module answered ERROR (code {c})")
+            Error::Module(ModuleError { command, code }) => {
+                match command {
+                    Some(c) => write!(f, "{c}")?,
+                    None => f.write_str("the module")?,
+                }
+                f.write_str(" answered ERROR")?;
+                match code {
+                    Some(c) => write!(f, " (code {c})"),
+                    None => Ok(()),
+                }
             }
-            Error::Module(ModuleError { code: None }) => f.write_str("the module answered ERROR"),
             Error::Refused(r) => write!(
                 f,
                 "connection refused: {}",
@@ -199,7 +236,9 @@ impl core::fmt::Display for Error {
                     Refusal::NotAuthorized => "not authorized",
                 }
             ),
-            Error::Failed => f.write_str("the module reported failure"),
+            Error::Failed => {
+                f.write_str("the module could not do it: the result line said status 0")
+            }
             Error::Break(c) => write!(f, "connection dropped ({c:?})"),
             Error::Restarted => f.write_str("the module restarted"),
             Error::UnexpectedAnswer => f.write_str("unexpected answer from the module"),

@@ -218,6 +218,7 @@ mod types;
 
 pub use asynch::State;
 pub use broker::Broker;
+pub use codec::AtCommand;
 pub use config::{Config, Leftover};
 pub use error::{ConnState, Error, Failure, ModuleError, Refusal};
 pub use event::Event;

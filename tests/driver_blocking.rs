@@ -9,6 +9,7 @@ use common::*;
 use embassy_time::{Duration, Instant};
 use fibocom_mqtt::blocking::Modem;
 use fibocom_mqtt::codec::{MqttCommand, PayloadForm};
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{
     BreakCause, ClientId, ClientSet, ConnState, Error, ModuleError, QoS, Refusal, SimState,
@@ -34,7 +35,10 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-const PLAIN_ERROR: Error = Error::Module(ModuleError { code: None });
+/// A plain `ERROR` answer to `command`.
+fn refused(command: AtCommand) -> Error {
+    Error::Module(ModuleError::new(command, None))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Over the scripted port.
@@ -204,7 +208,10 @@ fn queries_call_and_raw() {
         assert_eq!(raw, vec![b"8679".to_vec()]);
         c.raw("+NOPE", |_| panic!("no line expected"))
     });
-    assert_eq!(r, Err(Error::Module(ModuleError { code: Some(4) })));
+    assert_eq!(
+        r,
+        Err(Error::Module(ModuleError::new(AtCommand::Raw, Some(4))))
+    );
 }
 
 #[test]
@@ -280,7 +287,7 @@ fn refusals_and_failures() {
                 ConnState::Closed
             ),
             (Err(Error::Failed), ConnState::Closed),
-            (Err(PLAIN_ERROR), ConnState::Closed),
+            (Err(refused(AtCommand::Open)), ConnState::Closed),
         ]
     );
 }
@@ -314,7 +321,7 @@ fn timeouts_and_late_answers() {
         (first, second, open, after_timeout, ev, late, sub)
     });
     assert_eq!(r.0, Err(Error::AnswerTimeout));
-    assert_eq!(r.1, Err(PLAIN_ERROR));
+    assert_eq!(r.1, Err(refused(AtCommand::At)));
     assert_eq!(r.2, Err(Error::ResultTimeout));
     assert_eq!(r.3, ConnState::Closed);
     assert_eq!(r.4, Ok(None));
@@ -334,7 +341,7 @@ fn the_next_command_waits_for_a_late_answer_before_it_goes_out() {
 << \r\nERROR\r\n
 "#;
     let r = blocking!(script, config, |c| (c.ping(), c.ping()));
-    assert_eq!(r, (Err(Error::AnswerTimeout), Err(PLAIN_ERROR)));
+    assert_eq!(r, (Err(Error::AnswerTimeout), Err(refused(AtCommand::At))));
 }
 
 #[test]
@@ -359,7 +366,11 @@ fn prompt_timeout_then_late_prompt_is_completed_with_nul_bytes() {
     });
     assert_eq!(
         r,
-        (Err(Error::PromptTimeout), Err(PLAIN_ERROR), ConnState::Open)
+        (
+            Err(Error::PromptTimeout),
+            Err(refused(AtCommand::At)),
+            ConnState::Open
+        )
     );
 }
 

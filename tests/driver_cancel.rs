@@ -7,6 +7,7 @@ use core::cell::Cell;
 use core::future::{poll_fn, Future};
 use core::task::Poll;
 use embassy_time::Duration;
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, Config, ConnState, Error, ModuleError, QoS};
 
@@ -16,7 +17,10 @@ fn patient() -> Config {
     Config::with_timeouts(Duration::from_millis(500), Duration::from_millis(1000))
 }
 
-const PLAIN_ERROR: Error = Error::Module(ModuleError { code: None });
+/// A plain `ERROR` answer to `command`.
+fn refused(command: AtCommand) -> Error {
+    Error::Module(ModuleError::new(command, None))
+}
 
 /// Polls `fut` `n` times at most; `None` when it was dropped unfinished.
 async fn poll_times<F: Future>(n: usize, fut: F) -> Option<F::Output> {
@@ -81,7 +85,7 @@ fn dropped_while_waiting_for_a_late_answer_writes_nothing() {
         let second = cut_after(30, c.ping()).await;
         (first, second, c.ping().await)
     });
-    assert_eq!(r, (None, None, Err(PLAIN_ERROR)));
+    assert_eq!(r, (None, None, Err(refused(AtCommand::At))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +106,13 @@ fn ping_dropped_after_its_first_poll() {
         let q = c.signal_quality().await.map(|s| s.rssi);
         (first, q)
     });
-    assert_eq!(r, (None, Err(PLAIN_ERROR)));
+    assert_eq!(
+        r,
+        (
+            None,
+            Err(refused(AtCommand::Query(fibocom_mqtt::codec::Query::Csq)))
+        )
+    );
 }
 
 #[test]
@@ -420,7 +430,7 @@ fn data_publish_dropped_before_the_prompt_is_completed_with_nul_bytes() {
         let ping = c.ping().await;
         (publish, ping, c.state(ClientId::One))
     });
-    assert_eq!(r, (None, Err(PLAIN_ERROR), ConnState::Open));
+    assert_eq!(r, (None, Err(refused(AtCommand::At)), ConnState::Open));
 }
 
 #[test]

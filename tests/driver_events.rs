@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use fibocom_mqtt::codec::{Registration, RegistrationKind};
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{BreakCause, ClientId, ConnState, Error, ModuleError, QoS};
 
@@ -107,7 +108,7 @@ fn mode_1_read_refused_is_reported() {
         ev,
         Ev::ReadFailed {
             client: ClientId::One,
-            error: Error::Module(ModuleError { code: None })
+            error: Error::Module(ModuleError::new(AtCommand::Read, None))
         }
     );
 }

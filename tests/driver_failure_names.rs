@@ -2,6 +2,7 @@
 //! how it failed (`last_failure()`), so that a step of several (start-up) can be told apart.
 
 use fibocom_mqtt::blocking::Modem;
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::{Broker, ClientId, Error, ModuleError, QoS};
 
 mod common;
@@ -13,6 +14,7 @@ const ONE: ClientId = ClientId::One;
 #[derive(Debug, Clone, Copy)]
 enum Call {
     Start,
+    Attach,
     Open,
     OpenTls,
 }
@@ -34,8 +36,20 @@ const CASES: &[Case] = &[
 << \\r\\nERROR\\r\\n
 ",
         call: Call::Start,
-        error: Error::Module(ModuleError { code: None }),
+        error: Error::Module(ModuleError::new(AtCommand::Echo(false), None)),
         failure: "ATE0 answered ERROR",
+    },
+    Case {
+        // The dial refused, then the query that would find a call up: the dial's error.
+        script: r#"
+>> AT+MIPCALL=1,"apn"\r
+<< \r\n+CME ERROR: 30\r\n
+>> AT+MIPCALL?\r
+<< \r\nERROR\r\n
+"#,
+        call: Call::Attach,
+        error: Error::Module(ModuleError::new(AtCommand::CallUp, Some(30))),
+        failure: "AT+MIPCALL=1 answered ERROR (code 30)",
     },
     Case {
         script: r#"
@@ -132,6 +146,7 @@ async fn call_async<W: embedded_io_async::Write>(
 ) -> Result<(), Error> {
     match call {
         Call::Start => c.start().await,
+        Call::Attach => c.attach(Some("apn"), None).await.map(drop),
         Call::Open => c.open(ONE, Broker::new("broker", 1883)).await,
         Call::OpenTls => {
             c.open_tls(ONE, Broker::new("broker", 8883), Default::default())
@@ -146,6 +161,7 @@ fn call_blocking<P: embedded_io::Read + embedded_io::Write>(
 ) -> Result<(), Error> {
     match call {
         Call::Start => m.start(),
+        Call::Attach => m.attach(Some("apn"), None).map(drop),
         Call::Open => m.open(ONE, Broker::new("broker", 1883)),
         Call::OpenTls => m.open_tls(ONE, Broker::new("broker", 8883), Default::default()),
     }
@@ -161,6 +177,11 @@ fn the_last_failure_names_the_command_through_both_drivers() {
         });
         assert_eq!(got, Err(case.error), "async: {}", case.failure);
         assert_eq!(failure.as_deref(), Some(case.failure), "async");
+        if let Error::Module(e) = case.error {
+            // What the caller prints names the command the module refused, by itself.
+            assert!(e.command.is_some());
+            assert_eq!(case.error.to_string(), case.failure);
+        }
 
         let s = fibocom_mqtt::scripted::Script::new(case.script);
         let mut m = Modem::<_, 1536>::new(s.port(), fast());
@@ -182,7 +203,7 @@ fn a_refusal_before_anything_is_sent_names_the_command_it_would_have_sent() {
         c.last_failure()
     });
     let failure = failure.expect("kept");
-    assert_eq!(failure.command(), "AT+MQTTSUB");
+    assert_eq!(failure.command(), AtCommand::Subscribe);
     assert_eq!(failure.to_string(), "AT+MQTTSUB: client 1 is Closed");
 }
 
@@ -207,7 +228,7 @@ fn a_start_up_on_old_firmware_keeps_the_refused_mqttconf_as_its_last_failure() {
             c.last_failure().map(|f| f.to_string())
         }
     );
-    assert_eq!(failure.as_deref(), Some("AT+MQTTCONF=1 answered ERROR"));
+    assert_eq!(failure.as_deref(), Some("AT+MQTTCONF answered ERROR"));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use fibocom_mqtt::codec::{EncodeError, Field, PayloadForm, Rule};
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, ConnState, Error, ModuleError, QoS, Refusal};
 
@@ -15,7 +16,10 @@ fn wrong(client: ClientId, state: ConnState) -> Error {
     Error::WrongState { client, state }
 }
 
-const PLAIN_ERROR: Error = Error::Module(ModuleError { code: None });
+/// A plain `ERROR` answer to `command`.
+fn refused(command: AtCommand) -> Error {
+    Error::Module(ModuleError::new(command, None))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Local refusals: the script has no `>>` line, so any byte written fails `finish()`.
@@ -228,10 +232,22 @@ fn error_answers() {
             c.ping().await,
         )
     });
-    assert_eq!(r.0, Err(PLAIN_ERROR));
-    assert_eq!(r.1, Err(Error::Module(ModuleError { code: Some(58) })));
-    assert_eq!(r.2, Err(Error::Module(ModuleError { code: Some(601) })));
-    assert_eq!(r.3, Err(PLAIN_ERROR));
+    assert_eq!(r.0, Err(refused(AtCommand::Subscribe)));
+    assert_eq!(
+        r.1,
+        Err(Error::Module(ModuleError::new(
+            AtCommand::Unsubscribe,
+            Some(58)
+        )))
+    );
+    assert_eq!(
+        r.2,
+        Err(Error::Module(ModuleError::new(
+            AtCommand::Publish,
+            Some(601)
+        )))
+    );
+    assert_eq!(r.3, Err(refused(AtCommand::Close)));
     // A refused close leaves the client open.
     assert_eq!(r.4, ConnState::Open);
     assert_eq!(r.5, Ok(()));
@@ -266,7 +282,7 @@ fn open_refused_before_ok() {
                 Err(Error::Refused(Refusal::BadCredentials)),
                 ConnState::Closed
             ),
-            (Err(PLAIN_ERROR), ConnState::Closed),
+            (Err(refused(AtCommand::Open)), ConnState::Closed),
         ]
     );
 }
@@ -328,7 +344,7 @@ fn every_refusal_code() {
             Err(Error::Refused(Refusal::IdentifierRejected)),
             Err(Error::Refused(Refusal::ServerUnavailable)),
             Err(Error::Refused(Refusal::NotAuthorized)),
-            Err(Error::Module(ModuleError { code: Some(705) })),
+            Err(Error::Module(ModuleError::new(AtCommand::Open, Some(705)))),
         ]
     );
 }
@@ -475,7 +491,14 @@ fn answer_timeout_then_late_ok_is_absorbed() {
         sleep(300).await;
         (first, c.ping().await, c.ping().await)
     });
-    assert_eq!(r, (Err(Error::AnswerTimeout), Err(PLAIN_ERROR), Ok(())));
+    assert_eq!(
+        r,
+        (
+            Err(Error::AnswerTimeout),
+            Err(refused(AtCommand::At)),
+            Ok(())
+        )
+    );
 }
 
 #[test]
@@ -492,7 +515,7 @@ fn the_next_command_waits_for_a_late_answer_before_it_goes_out() {
 << \r\nERROR\r\n
 "#;
     let r = run!(script, config, |c| (c.ping().await, c.ping().await));
-    assert_eq!(r, (Err(Error::AnswerTimeout), Err(PLAIN_ERROR)));
+    assert_eq!(r, (Err(Error::AnswerTimeout), Err(refused(AtCommand::At))));
 }
 
 #[test]
@@ -739,7 +762,7 @@ fn data_publish_refused_instead_of_the_prompt() {
     assert_eq!(
         r,
         (
-            Err(Error::Module(ModuleError { code: Some(3) })),
+            Err(Error::Module(ModuleError::new(AtCommand::Publish, Some(3)))),
             ConnState::Open,
             Ok(())
         )

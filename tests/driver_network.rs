@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use fibocom_mqtt::codec::{Registration, RegistrationKind};
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::{ClientId, ClientSet, ConnState, Error, ModuleError, SimState};
 
 #[test]
@@ -49,7 +50,10 @@ fn sim_state() {
             Ok(SimState::Pin),
             Ok(SimState::Puk),
             Ok(SimState::Other),
-            Err(Error::Module(ModuleError { code: Some(10) })),
+            Err(Error::Module(ModuleError::new(
+                AtCommand::Query(fibocom_mqtt::codec::Query::Cpin),
+                Some(10),
+            ))),
         ]
     );
 }
@@ -253,7 +257,10 @@ fn attach_failures() {
         c.attach(None, None).await
     ));
     assert_eq!(r.0, Err(Error::Failed));
-    assert_eq!(r.1, Err(Error::Module(ModuleError { code: None })));
+    assert_eq!(
+        r.1,
+        Err(Error::Module(ModuleError::new(AtCommand::CallUp, None)))
+    );
     assert_eq!(r.2, Err(Error::ResultTimeout));
 }
 
@@ -325,7 +332,10 @@ fn attach_on_firmware_that_refuses_the_call_query_too() {
 << \r\nERROR\r\n
 "#;
     let r = run!(script, fast(), |c| c.attach(None, None).await);
-    assert_eq!(r, Err(Error::Module(ModuleError { code: None })));
+    assert_eq!(
+        r,
+        Err(Error::Module(ModuleError::new(AtCommand::CallUp, None)))
+    );
 }
 
 #[test]
@@ -351,7 +361,13 @@ fn detach_refused() {
 << \r\n+CME ERROR: 3\r\n
 "#;
     let r = run!(script, fast(), |c| c.detach().await);
-    assert_eq!(r, Err(Error::Module(ModuleError { code: Some(3) })));
+    assert_eq!(
+        r,
+        Err(Error::Module(ModuleError::new(
+            AtCommand::CallDown,
+            Some(3)
+        )))
+    );
 }
 
 #[test]
@@ -389,8 +405,14 @@ fn raw_fails_on_error_and_still_shows_the_lines_before_it() {
         let b = c.raw("+BAR?", |l| seen.push(l.to_vec())).await;
         (a, b, seen)
     });
-    assert_eq!(r.0, Err(Error::Module(ModuleError { code: None })));
-    assert_eq!(r.1, Err(Error::Module(ModuleError { code: Some(50) })));
+    assert_eq!(
+        r.0,
+        Err(Error::Module(ModuleError::new(AtCommand::Raw, None)))
+    );
+    assert_eq!(
+        r.1,
+        Err(Error::Module(ModuleError::new(AtCommand::Raw, Some(50))))
+    );
     assert_eq!(r.2, vec![b"+BAR: 1".to_vec()]);
 }
 

@@ -5,6 +5,7 @@ use fibocom_mqtt::blocking::Modem;
 use fibocom_mqtt::codec::{
     ClockCheck, EncodeError, Field, PayloadForm, Rule, TlsErrorReason, TlsParam,
 };
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::{Broker, ClientId, ConnState, Error, QoS, TlsSetup, Upload};
 
 mod common;
@@ -159,7 +160,10 @@ const CASES: &[Case] = &[
         calls: &[
             (
                 Call::WillData(ONE, b"\r"),
-                Err(Error::Module(fibocom_mqtt::ModuleError { code: None })),
+                Err(Error::Module(fibocom_mqtt::ModuleError::new(
+                    AtCommand::Will,
+                    None,
+                ))),
             ),
             (Call::Ping, Ok(())),
         ],
@@ -295,7 +299,10 @@ const CASES: &[Case] = &[
             (Call::Open(ONE), Ok(())),
             (
                 Call::Pub(ONE, "t", b"\"", QoS::AtMostOnce),
-                Err(Error::Module(fibocom_mqtt::ModuleError { code: None })),
+                Err(Error::Module(fibocom_mqtt::ModuleError::new(
+                    AtCommand::Publish,
+                    None,
+                ))),
             ),
         ],
         end: ConnState::Open,
@@ -540,7 +547,10 @@ const CASES: &[Case] = &[
 "#,
         calls: &[(
             Call::Provision(&SERVER_AUTH),
-            Err(Error::Module(fibocom_mqtt::ModuleError { code: None })),
+            Err(Error::Module(fibocom_mqtt::ModuleError::new(
+                AtCommand::TlsVersion,
+                None,
+            ))),
         )],
         end: ConnState::Closed,
     },

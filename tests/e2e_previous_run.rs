@@ -5,6 +5,7 @@
 
 mod e2e;
 
+use fibocom_mqtt::AtCommand;
 use std::time::Duration;
 
 use e2e::*;
@@ -140,7 +141,7 @@ fn firmware_that_answers_error_to_the_queries(env: &Env) {
         // The call is up, but neither the dial nor the query can say so to `attach`.
         assert_eq!(
             c.attach(None, None).await,
-            Err(Error::Module(ModuleError { code: None }))
+            Err(Error::Module(ModuleError::new(AtCommand::CallUp, None)))
         );
         open(c, env, ONE, "new").await;
         c.publish(ONE, &up, b"without queries", QoS::AtMostOnce, false)

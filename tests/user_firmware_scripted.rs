@@ -3,6 +3,7 @@
 //! `scripted::run` plays the module.
 
 use core::fmt::Write as _;
+use fibocom_mqtt::AtCommand;
 
 use fibocom_mqtt::asynch::{Control, Write};
 use fibocom_mqtt::scripted::{self, ScriptError};
@@ -73,15 +74,18 @@ fn a_refused_publish_names_its_command() {
     });
     let (result, failure) = out.expect("the script played to its end");
     let e = result.expect_err("the publish was refused");
-    assert_eq!(e, Error::Module(ModuleError { code: None }));
-    assert_eq!(e.to_string(), "the module answered ERROR");
-    // What to print: the failure, which names the command.
+    assert_eq!(e, Error::Module(ModuleError::new(AtCommand::Publish, None)));
+    // The error names the command the module refused.
+    assert_eq!(e.to_string(), "AT+MQTTPUB answered ERROR");
+    // The driver keeps it as the last failure too.
     let failure = failure.expect("kept");
     assert_eq!(failure.error, e);
+    assert_eq!(failure.command(), AtCommand::Publish);
     assert_eq!(failure.to_string(), "AT+MQTTPUB answered ERROR");
     assert_eq!(
         format!("{failure:?}"),
-        r#"Failure { command: "AT+MQTTPUB", error: Module(ModuleError { code: None }) }"#
+        "Failure { command: Publish, error: Module(ModuleError { command: Some(Publish), \
+         code: None }) }"
     );
 }
 

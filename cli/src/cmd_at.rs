@@ -29,7 +29,7 @@ pub fn run(dev: &DeviceArgs, a: &AtArgs) -> Result<(), Fail> {
             line(b"OK");
             Ok(())
         }
-        Err(Error::Module(ModuleError { code })) => {
+        Err(Error::Module(ModuleError { code, .. })) => {
             match code {
                 Some(n) => line(format!("ERROR: {n}").as_bytes()),
                 None => line(b"ERROR"),

@@ -119,7 +119,7 @@ impl Module {
                 format!(
                     "{what}: no answer from the module on {} to {} (timeout)",
                     self.device,
-                    named.map_or("the command", |f| f.command())
+                    named.map_or("the command".to_string(), |f| f.command().to_string())
                 )
             }
             Error::Io(_) => format!("{what}: lost the device {}: {}", self.device, describe(e)),

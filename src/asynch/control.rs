@@ -132,7 +132,7 @@ impl<'d, W: Write> Control<'d, W> {
             };
             let mut writer = Some(self.writer.lock().await);
             let size = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-            let ticket = self.shared.with(|x| x.start(op, size, line.template()))?;
+            let ticket = self.shared.with(|x| x.start(op, size, line.name()))?;
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,

@@ -136,7 +136,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         let size = line
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-        let mut ticket = self.exchange.start(op, size, line.template())?;
+        let mut ticket = self.exchange.start(op, size, line.name())?;
         // When the receive buffer is full of kept data nothing more can come in: the wait then
         // ends as if its deadline had passed.
         let mut stuck = false;

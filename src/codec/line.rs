@@ -5,17 +5,13 @@
 //! `Command::line` is inlined where a command is built, so that a firmware that sends a few kinds
 //! of command carries only their templates and checks, not a `match` over every command.
 
-use super::command::{uses_data_form, Command, Form, Query};
+use super::command::{uses_data_form, Command, Form};
 use super::tls::{self, TlsFileKind};
 use super::validate::{self, invalid, EncodeError, Field, Rule};
 
 /// The strings of `AT<name>?` / `AT<name>=?`: the read or test form of a named command.
 const fn named_form(name: &'static str, form: Form) -> [&'static [u8]; 3] {
-    let suffix: &'static [u8] = match form {
-        Form::Read => b"?",
-        Form::Test => b"=?",
-    };
-    [name.as_bytes(), suffix, b""]
+    [name.as_bytes(), form.suffix().as_bytes(), b""]
 }
 
 /// In a [`Line`]'s template: the next number goes here.
@@ -98,6 +94,8 @@ const CLIENT_KEY: Check = check(Field::ClientKey, Rules::File(tls::is_private_ke
 /// One command line.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Line<'a> {
+    /// The command's name, for a failure to say which it was.
+    name: super::AtCommand,
     pub(super) template: &'static [u8],
     pub(super) nums: [u32; 4],
     pub(super) strs: [&'a [u8]; 3],
@@ -108,9 +106,9 @@ pub(crate) struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
-    /// The command's template: its literal text, with a marker byte where each argument goes.
-    pub(crate) fn template(&self) -> &'static [u8] {
-        self.template
+    /// The command's name.
+    pub(crate) fn name(&self) -> super::AtCommand {
+        self.name
     }
 
     /// The bytes sent after the prompt (a publish or a will in the data form, a TLS file).
@@ -195,17 +193,7 @@ impl<'a> Command<'a> {
             Command::At => b"AT",
             Command::Echo(true) => b"ATE1",
             Command::Echo(false) => b"ATE0",
-            Command::Query(q) => match q {
-                Query::Cpin => b"AT+CPIN?",
-                Query::Csq => b"AT+CSQ",
-                Query::Cops => b"AT+COPS?",
-                Query::Creg => b"AT+CREG?",
-                Query::Cgreg => b"AT+CGREG?",
-                Query::Cereg => b"AT+CEREG?",
-                Query::MipCall => b"AT+MIPCALL?",
-                Query::Ati => b"ATI",
-                Query::Clock => b"AT+CCLK?",
-            },
+            Command::Query(q) => q.text().as_bytes(),
             Command::MipCallUp { apn, credentials } => {
                 strs[0] = apn.unwrap_or("").as_bytes();
                 match credentials {
@@ -378,6 +366,7 @@ impl<'a> Command<'a> {
             }
         };
         Line {
+            name: self.name(),
             template,
             nums,
             strs,

@@ -7,6 +7,7 @@ pub mod decoder;
 pub mod encode;
 pub mod item;
 pub(crate) mod line;
+pub mod name;
 pub mod parse;
 pub mod tls;
 pub mod validate;
@@ -18,6 +19,7 @@ pub use encode::{LineEnd, WriteError};
 pub use item::{
     Capabilities, ErrorCode, Item, Message, MipCall, Registration, RegistrationKind, ResultOf,
 };
+pub use name::AtCommand;
 pub use parse::{parse, Parsed};
 pub use tls::{TlsCommand, TlsErrorReason, TlsFileKind, TlsParam, TlsVersion};
 pub use validate::{EncodeError, Field, Rule};

@@ -121,7 +121,7 @@ impl Procedure for Attach<'_> {
         &mut self,
         outcome: Result<bool, Error>,
         learned: Learned,
-        _: &mut Exchange,
+        x: &mut Exchange,
     ) -> Result<Next, Error> {
         match (self.stage, outcome) {
             (Stage::Known | Stage::Dial, Ok(_)) => Ok(Next::Done),
@@ -133,8 +133,12 @@ impl Procedure for Attach<'_> {
                 crate::log::state("a data call was up already: kept");
                 Ok(Next::Done)
             }
-            // No call up after all, or the query failed: the dial's refusal stands.
-            (Stage::Ask(e), _) => Err(e),
+            // No call up after all, or the query failed: the dial's refusal stands, and is
+            // the last failure too.
+            (Stage::Ask(e), _) => {
+                x.failure = Some(crate::Failure::new(crate::AtCommand::CallUp, e));
+                Err(e)
+            }
             (_, Err(e)) => Err(e),
         }
     }

@@ -46,7 +46,9 @@ impl Fixture {
     }
 
     fn start(&mut self, op: Op, data: Option<u16>) -> Ticket {
-        self.x.start(op, data, b"AT+TEST").expect("starts")
+        self.x
+            .start(op, data, crate::AtCommand::Raw)
+            .expect("starts")
     }
 
     fn poll(&mut self, t: &mut Ticket, at: u64) -> Option<Step> {
@@ -249,7 +251,7 @@ fn a_dead_link_ends_every_operation_and_refuses_new_ones() {
     f.x.link_failed(embedded_io::ErrorKind::BrokenPipe);
     let down = Error::Io(embedded_io::ErrorKind::BrokenPipe);
     assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(down))));
-    assert_eq!(f.x.start(Op::Simple, None, b"AT"), Err(down));
+    assert_eq!(f.x.start(Op::Simple, None, crate::AtCommand::At), Err(down));
     assert_eq!(f.x.ready(false), Some(Ready::LinkDown(down)));
 }
 
@@ -332,13 +334,15 @@ fn a_command_never_answered_owes_nothing_once_the_client_reconnected() {
 #[test]
 fn a_failed_operation_is_kept_with_its_command_and_a_later_success_keeps_it() {
     let mut f = Fixture::new();
-    let mut t = f.x.start(Op::Simple, None, b"ATE0").expect("starts");
+    let ate0 = crate::AtCommand::Echo(false);
+    let mut t = f.x.start(Op::Simple, None, ate0).expect("starts");
     f.send_line(&mut t);
     f.recv(b"\r\nERROR\r\n", 1);
-    let refused = Error::Module(crate::error::ModuleError { code: None });
+    // The error names the command it answers.
+    let refused = Error::Module(crate::error::ModuleError::new(ate0, None));
     assert_eq!(f.poll(&mut t, 1), Some(Step::Done(Err(refused))));
     let failure = f.x.failure.expect("kept");
-    assert_eq!((failure.command(), failure.error), ("ATE0", refused));
+    assert_eq!((failure.command(), failure.error), (ate0, refused));
 
     let mut ok = f.start(Op::Simple, None);
     f.send_line(&mut ok);
@@ -386,7 +390,7 @@ fn largest_messages_read_in_a_row_fit_whatever_the_read_size() {
     let payload: Vec<u8> = (0..1024u32).map(|i| (i * 13 + 5) as u8).collect();
     let topic = b"e2e/ebf97e06/in/q0/5";
     let mut t = x
-        .start(Op::Async(ONE, ResultOf::Open), None, b"AT")
+        .start(Op::Async(ONE, ResultOf::Open), None, crate::AtCommand::Open)
         .unwrap();
     assert_eq!(x.poll(&mut t, ms(0)), Some(Step::Write(Tx::Line)));
     x.sent(Tx::Line, t0());
@@ -408,7 +412,9 @@ fn largest_messages_read_in_a_row_fit_whatever_the_read_size() {
     assert_eq!(x.poll(&mut t, ms(1)), Some(Step::Done(Ok(Reply::Done))));
     for chunk in [64usize, 1, 7, 63, 64] {
         feed(&mut x, &mut rx, b"\r\n+MQTTMSGI: 1,0,20,1024\r\n", chunk);
-        let mut t = x.start(Op::Read(ONE), None, b"AT").unwrap();
+        let mut t = x
+            .start(Op::Read(ONE), None, crate::AtCommand::Read)
+            .unwrap();
         assert_eq!(x.poll(&mut t, ms(1)), Some(Step::Write(Tx::Line)));
         x.sent(Tx::Line, ms(1));
         let mut answer = b"AT+MQTTREAD=1\r\r\n+MQTTREAD: 1,0,20,1024\r\n\"".to_vec();

@@ -25,6 +25,7 @@ use super::op::{Op, Reply};
 use super::wake::{Waiter, Wake};
 
 use crate::codec::line::Line;
+use crate::codec::AtCommand;
 use crate::config::Config;
 use crate::error::{ConnState, Error, Failure};
 use crate::types::ClientId;
@@ -72,8 +73,8 @@ enum Stage {
 pub(crate) struct Ticket {
     op: Op,
     stage: Stage,
-    /// The template of its command line, to name it if it fails.
-    command: &'static [u8],
+    /// Its command, to name it if it fails.
+    command: AtCommand,
 }
 
 impl Ticket {
@@ -194,14 +195,14 @@ impl Exchange {
         self.dead.map(Error::Io)
     }
 
-    /// Starts `op`, whose line (of template `command`) carries `data` bytes after the prompt (if
+    /// Starts `op`, whose line (of command `command`) carries `data` bytes after the prompt (if
     /// any). The caller holds the AT channel until the ticket leaves it
     /// ([`Ticket::on_channel`]).
     pub(crate) fn start(
         &mut self,
         op: Op,
         data: Option<u16>,
-        command: &'static [u8],
+        command: AtCommand,
     ) -> Result<Ticket, Error> {
         if let Some(e) = self.link_error() {
             return Err(e);
@@ -241,11 +242,13 @@ impl Exchange {
     }
 
     /// What the driver of `t` does next at time `now`; `None`: wait for input or the deadline.
-    /// A failure is also kept as the [`last failure`](Self::failure), with its command.
+    /// An `ERROR` answer is named with its command, and a failure is also kept as the
+    /// [`last failure`](Self::failure).
     pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
-        let step = self.step(t, now);
-        if let Some(Step::Done(Err(error))) = step {
-            self.keep_failure(t.op, Failure::new(t.command, error));
+        let mut step = self.step(t, now);
+        if let Some(Step::Done(Err(error))) = &mut step {
+            *error = error.answer_to(t.command);
+            self.keep_failure(t.op, Failure::new(t.command, *error));
         }
         step
     }
@@ -255,7 +258,7 @@ impl Exchange {
     pub(crate) fn check(&mut self, op: Op, line: &Line<'_>) -> Result<(), Error> {
         line.check().map_err(|e| {
             let error = Error::Invalid(e);
-            self.keep_failure(op, Failure::new(line.template(), error));
+            self.keep_failure(op, Failure::new(line.name(), error));
             error
         })
     }

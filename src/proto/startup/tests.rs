@@ -9,7 +9,10 @@ use crate::proto::out::Chunks;
 
 const ONE: ClientId = ClientId::One;
 const TWO: ClientId = ClientId::Two;
-const REFUSED: Result<bool, Error> = Err(Error::Module(ModuleError { code: None }));
+const REFUSED: Result<bool, Error> = Err(Error::Module(ModuleError {
+    command: None,
+    code: None,
+}));
 
 /// What the step sends, as text: the command line, or `discard <id>` for a read whose message
 /// is dropped.

@@ -11,7 +11,10 @@ use crate::types::ClientId;
 
 const CERT: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const KEY: &[u8] = b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
-const ERROR: Error = Error::Module(crate::ModuleError { code: None });
+const ERROR: Error = Error::Module(crate::ModuleError {
+    command: None,
+    code: None,
+});
 
 type Text = heapless::String<64>;
 

@@ -118,7 +118,12 @@ fn call_down_dials_or_waits() {
 
 #[test]
 fn a_firmware_that_refuses_the_call_query_is_not_asked_again_in_a_loop() {
-    let refused = || Err(Error::Module(ModuleError { code: None }));
+    let refused = || {
+        Err(Error::Module(ModuleError {
+            command: None,
+            code: None,
+        }))
+    };
     // Using the call that is up: taken as up, on to the user.
     let mut c = Core::new(Plan {
         backoff: B,
@@ -164,7 +169,10 @@ fn a_refused_dial_is_a_failure_where_the_call_can_be_asked_about() {
     assert_eq!(c.next(t(0), false), Step::Dial);
     c.done(
         Step::Dial,
-        Err(Error::Module(ModuleError { code: None })),
+        Err(Error::Module(ModuleError {
+            command: None,
+            code: None,
+        })),
         ConnState::Closed,
         t(0),
     );
@@ -489,7 +497,10 @@ fn failures_while_connected_retry_in_place() {
         subscriptions: 1,
     });
     connect(&mut c, t(0));
-    let err = Error::Module(ModuleError { code: None });
+    let err = Error::Module(ModuleError {
+        command: None,
+        code: None,
+    });
     c.done(Step::Send, Err(err), ConnState::Open, t(0));
     assert!(c.connected());
     assert_eq!(c.next(t(0), true), Step::Wait(t(1000)));
