@@ -38,10 +38,10 @@ pub enum Error {
     Module(ModuleError),
     /// The broker refused the connection (`ERROR: 700`-`704`).
     Refused(Refusal),
-    /// The result line of the operation's command (open, close, subscribe, unsubscribe,
-    /// publish) said status 0: the module could not do it. The command is the operation's
-    /// own; `last_failure()` of the driver ([`Failure`]) names it too.
-    Failed,
+    /// The result line of a command (`+MQTTOPEN: 1,0`, `+MIPCALL: 0` after a dial) said
+    /// status 0: the module could not do it. Names the command: its `Display` is
+    /// `AT+MQTTSUB failed: its result line said status 0`.
+    Failed(AtCommand),
     /// The connection dropped (`+MQTTBREAK`) while the operation waited.
     Break(BreakCause),
     /// The module restarted while the operation waited.
@@ -73,7 +73,7 @@ pub enum Error {
 /// open: AT+MQTTOPEN failed: its result line said status 0
 /// ```
 ///
-/// Its `Debug` is text too: `Failure { command: Open, error: Failed }`.
+/// Its `Debug` is text too: `Failure { command: Open, error: Failed(Open) }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Failure {
@@ -113,7 +113,7 @@ impl core::fmt::Display for Failure {
             Error::AnswerTimeout => write!(f, "{cmd} got no answer (neither OK nor ERROR) in time"),
             Error::PromptTimeout => write!(f, "{cmd}: the module sent no data prompt in time"),
             Error::ResultTimeout => write!(f, "{cmd}: the module sent no result line in time"),
-            Error::Failed => write!(f, "{cmd} failed: its result line said status 0"),
+            Error::Failed(_) => write!(f, "{}", self.error),
             e => write!(f, "{cmd}: {e}"),
         }
     }
@@ -236,9 +236,7 @@ impl core::fmt::Display for Error {
                     Refusal::NotAuthorized => "not authorized",
                 }
             ),
-            Error::Failed => {
-                f.write_str("the module could not do it: the result line said status 0")
-            }
+            Error::Failed(c) => write!(f, "{c} failed: its result line said status 0"),
             Error::Break(c) => write!(f, "connection dropped ({c:?})"),
             Error::Restarted => f.write_str("the module restarted"),
             Error::UnexpectedAnswer => f.write_str("unexpected answer from the module"),

@@ -286,7 +286,7 @@ fn refusals_and_failures() {
                 Err(Error::Refused(Refusal::BadCredentials)),
                 ConnState::Closed
             ),
-            (Err(Error::Failed), ConnState::Closed),
+            (Err(Error::Failed(AtCommand::Open)), ConnState::Closed),
             (Err(refused(AtCommand::Open)), ConnState::Closed),
         ]
     );

@@ -141,7 +141,12 @@ fn subscribe_dropped_before_ok() {
     });
     assert_eq!(
         r,
-        (None, ConnState::Open, Err(Error::Failed), ConnState::Open)
+        (
+            None,
+            ConnState::Open,
+            Err(Error::Failed(AtCommand::Subscribe)),
+            ConnState::Open
+        )
     );
 }
 
@@ -208,7 +213,7 @@ fn subscribe_dropped_after_ok() {
         let second = c.subscribe(ClientId::One, "b", QoS::AtMostOnce).await;
         (first, second)
     });
-    assert_eq!(r, (None, Err(Error::Failed)));
+    assert_eq!(r, (None, Err(Error::Failed(AtCommand::Subscribe))));
 }
 
 #[test]

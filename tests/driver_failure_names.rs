@@ -67,7 +67,7 @@ const CASES: &[Case] = &[
 << \r\n+MQTTOPEN: 1,0\r\n
 "#,
         call: Call::Open,
-        error: Error::Failed,
+        error: Error::Failed(AtCommand::Open),
         failure: "AT+MQTTOPEN failed: its result line said status 0",
     },
     Case {
@@ -135,7 +135,7 @@ const CASES: &[Case] = &[
 << \r\nERROR\r\n
 "#,
         call: Call::OpenTls,
-        error: Error::Failed,
+        error: Error::Failed(AtCommand::Open),
         failure: "AT+MQTTOPEN failed: its result line said status 0",
     },
 ];

@@ -361,7 +361,7 @@ fn open_status_0_is_a_failure() {
         let r = c.open(ClientId::One, Broker::new("broker", 1883)).await;
         (r, c.state(ClientId::One))
     });
-    assert_eq!(r, (Err(Error::Failed), ConnState::Closed));
+    assert_eq!(r, (Err(Error::Failed(AtCommand::Open)), ConnState::Closed));
 }
 
 #[test]
@@ -406,11 +406,11 @@ fn status_0_of_sub_unsub_pub_close() {
     assert_eq!(
         r,
         (
-            Err(Error::Failed),
-            Err(Error::Failed),
-            Err(Error::Failed),
-            Err(Error::Failed),
-            Err(Error::Failed),
+            Err(Error::Failed(AtCommand::Subscribe)),
+            Err(Error::Failed(AtCommand::Unsubscribe)),
+            Err(Error::Failed(AtCommand::Publish)),
+            Err(Error::Failed(AtCommand::Publish)),
+            Err(Error::Failed(AtCommand::Close)),
             ConnState::Open
         )
     );
@@ -444,7 +444,7 @@ fn a_result_line_for_client_1_while_client_2s_command_is_in_flight() {
             c.subscribe(ClientId::Two, "b", QoS::AtMostOnce)
         )
     });
-    assert_eq!(r, (Ok(()), Err(Error::Failed)));
+    assert_eq!(r, (Ok(()), Err(Error::Failed(AtCommand::Subscribe))));
 }
 
 #[test]
@@ -559,7 +559,7 @@ fn late_answer_of_a_timed_out_subscribe_and_its_result_line_are_absorbed() {
         r,
         (
             Err(Error::AnswerTimeout),
-            Err(Error::Failed),
+            Err(Error::Failed(AtCommand::Subscribe)),
             ConnState::Open
         )
     );
@@ -654,7 +654,13 @@ fn late_result_line_of_a_subscribe_is_not_taken_by_the_next() {
         let second = c.subscribe(ClientId::One, "b", QoS::AtMostOnce).await;
         (first, second)
     });
-    assert_eq!(r, (Err(Error::ResultTimeout), Err(Error::Failed)));
+    assert_eq!(
+        r,
+        (
+            Err(Error::ResultTimeout),
+            Err(Error::Failed(AtCommand::Subscribe))
+        )
+    );
 }
 
 #[test]
@@ -799,5 +805,11 @@ fn data_publish_answer_timeout_after_the_payload() {
             .await;
         (first, second)
     });
-    assert_eq!(r, (Err(Error::AnswerTimeout), Err(Error::Failed)));
+    assert_eq!(
+        r,
+        (
+            Err(Error::AnswerTimeout),
+            Err(Error::Failed(AtCommand::Publish))
+        )
+    );
 }

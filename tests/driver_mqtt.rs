@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use fibocom_mqtt::codec::{MqttCommand, PayloadForm};
+use fibocom_mqtt::AtCommand;
 use fibocom_mqtt::Broker;
 use fibocom_mqtt::{ClientId, ClientSet, ConnState, QoS, ReceiveMode};
 
@@ -557,7 +558,7 @@ fn both_clients_at_once() {
     assert_eq!(
         r,
         (
-            Err(fibocom_mqtt::Error::Failed),
+            Err(fibocom_mqtt::Error::Failed(AtCommand::Open)),
             Ok(()),
             ConnState::Closed,
             ConnState::Open
@@ -590,5 +591,11 @@ fn operations_of_one_client_wait_for_each_other() {
             c.subscribe(ClientId::One, "b", QoS::AtMostOnce)
         )
     });
-    assert_eq!(r, (Ok(()), Err(fibocom_mqtt::Error::Failed)));
+    assert_eq!(
+        r,
+        (
+            Ok(()),
+            Err(fibocom_mqtt::Error::Failed(AtCommand::Subscribe))
+        )
+    );
 }

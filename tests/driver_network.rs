@@ -256,7 +256,7 @@ fn attach_failures() {
         c.attach(None, None).await,
         c.attach(None, None).await
     ));
-    assert_eq!(r.0, Err(Error::Failed));
+    assert_eq!(r.0, Err(Error::Failed(AtCommand::CallUp)));
     assert_eq!(
         r.1,
         Err(Error::Module(ModuleError::new(AtCommand::CallUp, None)))

@@ -209,7 +209,7 @@ const CASES: &[Case] = &[
 .. 20
 << \r\n+MQTTOPEN: 1,0\r\n
 "#,
-        calls: &[(Call::Open(ONE), Err(Error::Failed))],
+        calls: &[(Call::Open(ONE), Err(Error::Failed(AtCommand::Open)))],
         end: ConnState::Closed,
     },
     Case {
@@ -284,7 +284,7 @@ const CASES: &[Case] = &[
 >> AT+MIPCALL=1\r
 << \r\nOK\r\n\r\n+MIPCALL: 0\r\n
 "#,
-        calls: &[(Call::Attach, Err(Error::Failed))],
+        calls: &[(Call::Attach, Err(Error::Failed(AtCommand::CallUp)))],
         end: ConnState::Closed,
     },
     Case {
@@ -597,7 +597,7 @@ const CASES: &[Case] = &[
     failed_tls_open!(
         "a TLS open that fails with no TLS failure (code 0)",
         "0",
-        Error::Failed
+        Error::Failed(AtCommand::Open)
     ),
     Case {
         name: "a TLS open that fails, and the module refuses AT+GTSSLERR?",
@@ -607,7 +607,10 @@ const CASES: &[Case] = &[
 >> AT+GTSSLERR?\r
 << \r\nERROR\r\n
 "#,
-        calls: &[(Call::OpenTls(ONE, TlsParam::FLAG), Err(Error::Failed))],
+        calls: &[(
+            Call::OpenTls(ONE, TlsParam::FLAG),
+            Err(Error::Failed(AtCommand::Open)),
+        )],
         end: ConnState::Closed,
     },
     Case {

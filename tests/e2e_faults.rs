@@ -3,6 +3,7 @@
 
 mod e2e;
 use e2e::*;
+use fibocom_mqtt::AtCommand;
 
 use std::time::Duration;
 
@@ -114,12 +115,12 @@ fn refused_and_failed_connections(env: &Env) {
             .expect("set user");
         assert_eq!(
             c.open(One, Broker::new("x.invalid", 1883)).await,
-            Err(Error::Failed)
+            Err(Error::Failed(AtCommand::Open))
         );
         assert_eq!(c.state(One), ConnState::Closed);
         assert_eq!(
             c.open(One, Broker::new("127.0.0.1", closed_port())).await,
-            Err(Error::Failed)
+            Err(Error::Failed(AtCommand::Open))
         );
         assert_eq!(c.state(One), ConnState::Closed);
 

@@ -123,7 +123,7 @@ impl Module {
                 )
             }
             Error::Io(_) => format!("{what}: lost the device {}: {}", self.device, describe(e)),
-            Error::Module(_) | Error::Failed | Error::PromptTimeout | Error::ResultTimeout
+            Error::Module(_) | Error::Failed(_) | Error::PromptTimeout | Error::ResultTimeout
                 if named.is_some() =>
             {
                 format!(
@@ -192,7 +192,7 @@ impl Module {
         };
         match opened {
             Ok(()) => Ok(()),
-            Err(Error::Failed) => Err(self.open_failed(&b.host, port)),
+            Err(Error::Failed(_)) => Err(self.open_failed(&b.host, port)),
             Err(e @ Error::Tls(_)) => Err(Fail::new(format!(
                 "cannot connect to {}:{port} over TLS: {e}",
                 b.host
@@ -258,7 +258,7 @@ pub fn describe(e: Error) -> String {
         Error::AnswerTimeout => "no answer from the module (timeout)".into(),
         Error::ResultTimeout => "timeout waiting for the module's result".into(),
         Error::PromptTimeout => "timeout waiting for the module's data prompt".into(),
-        Error::Failed => "the module reported failure".into(),
+        Error::Failed(_) => "the module reported failure".into(),
         Error::Break(c) => format!("the connection dropped ({})", cause(c)),
         Error::Io(embedded_io::ErrorKind::BrokenPipe) => "the link was closed".into(),
         Error::Invalid(e) => check::explain(e, &[]),

@@ -60,6 +60,19 @@ pub enum AtCommand {
 
 const _: () = assert!(core::mem::size_of::<AtCommand>() == 2);
 
+impl super::ResultOf {
+    /// The command whose result line this is.
+    pub const fn command(self) -> AtCommand {
+        match self {
+            super::ResultOf::Open => AtCommand::Open,
+            super::ResultOf::Close => AtCommand::Close,
+            super::ResultOf::Subscribe => AtCommand::Subscribe,
+            super::ResultOf::Unsubscribe => AtCommand::Unsubscribe,
+            super::ResultOf::Publish => AtCommand::Publish,
+        }
+    }
+}
+
 impl Query {
     /// The query's command line, without its line end: `AT+CPIN?`.
     pub const fn text(self) -> &'static str {

@@ -5,7 +5,7 @@ use embassy_time::Instant;
 
 use super::exchange::Exchange;
 use super::procedure::{self, Do, Learned, Next, Procedure};
-use crate::codec::{Command, Query};
+use crate::codec::{AtCommand, Command, Query};
 use crate::error::Error;
 use crate::query::{self, IpText};
 
@@ -40,7 +40,11 @@ impl Exchange {
         };
         self.call = Call::Finished(match (ip, up) {
             (Some(_), true) | (None, false) => Ok(()),
-            _ => Err(Error::Failed),
+            _ => Err(Error::Failed(if up {
+                AtCommand::CallUp
+            } else {
+                AtCommand::CallDown
+            })),
         });
         self.wake_mut().call = true;
         true

@@ -186,7 +186,11 @@ impl Client {
                     self.late = [0; 5];
                 }
                 self.settle(r, ok);
-                self.op = ClientOp::Finished(if ok { Ok(()) } else { Err(Error::Failed) });
+                self.op = ClientOp::Finished(if ok {
+                    Ok(())
+                } else {
+                    Err(Error::Failed(r.command()))
+                });
                 true
             }
             ClientOp::Idle => {

@@ -122,7 +122,10 @@ fn an_open_waits_for_its_result_line_off_the_channel() {
     f.send_line(&mut ping);
     f.recv(b"\r\nOK\r\n\r\n+MQTTOPEN: 1,0\r\n", 7);
     assert_eq!(f.poll(&mut ping, 7), Some(Step::Done(Ok(Reply::Done))));
-    assert_eq!(f.poll(&mut t, 7), Some(Step::Done(Err(Error::Failed))));
+    assert_eq!(
+        f.poll(&mut t, 7),
+        Some(Step::Done(Err(Error::Failed(crate::AtCommand::Open))))
+    );
     assert_eq!(f.x.state(ONE), ConnState::Closed);
 }
 

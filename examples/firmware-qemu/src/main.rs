@@ -114,7 +114,7 @@ fn describe(e: &fibocom_mqtt::Error) -> &'static str {
         E::ResultTimeout => "no result line from the module",
         E::Module(_) => "module error",
         E::Refused(_) => "connection refused",
-        E::Failed => "the module reported failure",
+        E::Failed(_) => "the module reported failure",
         E::Break(_) => "connection dropped",
         E::Restarted => "the module restarted",
         E::UnexpectedAnswer => "unexpected answer from the module",

@@ -234,8 +234,15 @@ fn a_failed_close_fails_start_up() {
     let mut script = FRESH.to_vec();
     script[2] = ("AT+MQTTCONF=1", REFUSED, b"");
     script[4] = ("AT+MQTTCLOSE?", Ok(true), b"\r\n+MQTTCLOSE: 1\r\n");
-    script.push(("AT+MQTTCLOSE=1", Err(Error::Failed), b""));
-    assert_eq!(run(Config::default(), &mut x, &script), Err(Error::Failed));
+    script.push((
+        "AT+MQTTCLOSE=1",
+        Err(Error::Failed(crate::AtCommand::Close)),
+        b"",
+    ));
+    assert_eq!(
+        run(Config::default(), &mut x, &script),
+        Err(Error::Failed(crate::AtCommand::Close))
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ pub(crate) use open::OpenTls;
 pub(crate) use provisioning::Provisioning;
 
 use crate::codec::parse::{parse_core, refine_tls};
-use crate::codec::{ClockCheck, Item, Parsed, TlsErrorReason, TlsFileKind};
+use crate::codec::{AtCommand, ClockCheck, Item, Parsed, TlsErrorReason, TlsFileKind};
 use crate::error::{Error, Failure};
 use crate::proto::exchange::Exchange;
 
@@ -82,7 +82,7 @@ fn failed_open(answer: Option<&[u8]>) -> Error {
         }
     });
     match reason {
-        None | Some(TlsErrorReason::Other(0)) => Error::Failed,
+        None | Some(TlsErrorReason::Other(0)) => Error::Failed(AtCommand::Open),
         Some(reason) => Error::Tls(reason),
     }
 }

@@ -5,7 +5,9 @@
 use super::{clock, failed_open, may_open, open_failure};
 use crate::broker::Broker;
 use crate::codec::line::Line;
-use crate::codec::{Command, Form, Query, ResultOf, TlsCommand, TlsErrorReason, TlsParam};
+use crate::codec::{
+    AtCommand, Command, Form, Query, ResultOf, TlsCommand, TlsErrorReason, TlsParam,
+};
 use crate::error::{Error, Failure};
 use crate::proto::exchange::Exchange;
 use crate::proto::op::Op;
@@ -58,7 +60,7 @@ impl<'a> OpenTls<'a> {
             id,
             line,
             stage: Stage::Check,
-            error: Error::Failed,
+            error: Error::Failed(AtCommand::Open),
             opened: None,
         }
     }
@@ -108,7 +110,7 @@ impl Procedure for OpenTls<'_> {
             }
             Stage::Open => match outcome {
                 Ok(_) => Ok(Next::Done),
-                Err(Error::Failed) => {
+                Err(Error::Failed(_)) => {
                     self.opened = x.failure;
                     self.stage = Stage::Reason;
                     Ok(Next::Continue)

@@ -211,7 +211,7 @@ fn an_open_after_a_restart_is_refused_with_nothing_sent() {
 #[test]
 fn failed_open_reasons() {
     let reason = |answer: &'static [u8]| {
-        diagnose(Err(Error::Failed), move |line| {
+        diagnose(Err(Error::Failed(crate::AtCommand::Open)), move |line| {
             (line == "AT+GTSSLERR?").then_some((true, answer))
         })
     };
@@ -229,9 +229,12 @@ fn failed_open_reasons() {
     );
     assert_eq!(
         reason(b"+GTSSLERR: 0\r\nOK\r\n"),
-        (only_reason(), Some(Error::Failed))
+        (only_reason(), Some(Error::Failed(crate::AtCommand::Open)))
     );
-    assert_eq!(reason(b"OK\r\n"), (only_reason(), Some(Error::Failed)));
+    assert_eq!(
+        reason(b"OK\r\n"),
+        (only_reason(), Some(Error::Failed(crate::AtCommand::Open)))
+    );
     // -11: the clock is asked, and not answered.
     let (asked, error) = reason(b"\r\n+GTSSLERR: -11\r\n\r\nOK\r\n");
     assert_eq!(strs(&asked).as_slice(), &["AT+GTSSLERR?", "AT+CCLK?"][..]);
@@ -241,12 +244,15 @@ fn failed_open_reasons() {
     );
     // Not answered at all.
     assert_eq!(
-        diagnose(Err(Error::Failed), |_| None),
-        (only_reason(), Some(Error::Failed))
+        diagnose(Err(Error::Failed(crate::AtCommand::Open)), |_| None),
+        (only_reason(), Some(Error::Failed(crate::AtCommand::Open)))
     );
     assert_eq!(
-        diagnose(Err(Error::Failed), |_| Some((false, b"\r\nERROR\r\n"))),
-        (only_reason(), Some(Error::Failed))
+        diagnose(Err(Error::Failed(crate::AtCommand::Open)), |_| Some((
+            false,
+            b"\r\nERROR\r\n"
+        ))),
+        (only_reason(), Some(Error::Failed(crate::AtCommand::Open)))
     );
     // Outcomes that stand as they are.
     assert_eq!(diagnose(Ok(()), |_| panic!("asked")).1, None);
@@ -259,10 +265,13 @@ fn failed_open_reasons() {
 #[test]
 fn the_clock_after_a_failed_ca_check() {
     let with_clock = |clock: Option<(bool, &'static [u8])>| {
-        diagnose(Err(Error::Failed), move |line| match line {
-            "AT+GTSSLERR?" => Some((true, b"+GTSSLERR: -11\r\nOK\r\n")),
-            _ => clock,
-        })
+        diagnose(
+            Err(Error::Failed(crate::AtCommand::Open)),
+            move |line| match line {
+                "AT+GTSSLERR?" => Some((true, b"+GTSSLERR: -11\r\nOK\r\n")),
+                _ => clock,
+            },
+        )
         .1
     };
     let ca_or_clock = |c| Some(Error::Tls(TlsErrorReason::CaOrClock(c)));

@@ -522,7 +522,7 @@ fn failures_while_connected_retry_in_place() {
     // A subscription that fails is tried again after the wait.
     c.done(
         Step::Subscribe(0),
-        Err(Error::Failed),
+        Err(Error::Failed(crate::AtCommand::Subscribe)),
         ConnState::Open,
         t(1000),
     );
