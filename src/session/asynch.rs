@@ -19,13 +19,13 @@ use embassy_sync::waitqueue::WakerRegistration;
 use embassy_time::{Instant, Timer};
 use embedded_io_async::Write;
 
+use super::action::{self, make_call, Action};
 use super::publishing::{self, Dropped, Queued, Route};
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, PublishError, Seq,
-    SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step,
+    check_publish, core_for, for_core, Core, NoTls, Outbox, PublishError, Seq, SessionConfig,
+    SessionEvent, SessionState, SessionTls, Stats, Step,
 };
 use crate::asynch::Control;
-use crate::codec::PayloadForm;
 use crate::error::Error;
 use crate::event::Event;
 use crate::types::{ClientId, QoS};
@@ -299,70 +299,52 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
         .await
     }
 
-    /// Carries out `step`; a message read or a delivery is handed to `f`.
+    /// Carries out `step` as the configuration resolves it, and reports how it went to the
+    /// core; a message read or a delivery is handed to `f`.
     async fn run<T>(&self, step: Step, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Option<T> {
+        let (out, result) = self.apply(action::resolve(step, &self.config), f).await;
+        // `None`: an entry the module refused for good; nothing for the core.
+        if let Some(result) = result {
+            let state = self.control.state(self.config.client);
+            self.core
+                .borrow_mut()
+                .done(step, result, state, Instant::now());
+        }
+        out
+    }
+
+    /// Makes the driver call `action` comes to; returns what was handed to `f` and the outcome
+    /// for the core.
+    async fn apply<T>(
+        &self,
+        action: Action<'_>,
+        f: &mut impl FnMut(SessionEvent<'_>) -> T,
+    ) -> (Option<T>, Option<Result<bool, Error>>) {
         let c = self.control;
-        let cfg = &self.config;
-        let id = cfg.client;
-        let mut out = None;
-        let result: Result<bool, Error> = match step {
-            Step::Start => c.start().await.map(|()| true),
-            Step::CheckCall => c.data_call().await.map(|ip| ip.is_some()),
-            Step::Dial => match cfg.call {
-                DataCall::Dial { apn, credentials } => {
-                    c.attach(apn, credentials).await.map(|_| true)
-                }
-                DataCall::UseExisting => Ok(true),
-            },
-            Step::Tls => cfg.tls.provision(c).await.map(|()| true),
-            Step::User => match cfg.user {
-                Some(u) => c
-                    .set_user(id, u.user, u.password, u.identifier)
-                    .await
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Will => match cfg.will {
-                Some(w) => c
-                    .set_will_with(id, w.topic, w.qos, w.retain, w.payload, PayloadForm::Auto)
-                    .await
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Open => cfg.tls.open(c, id, cfg.broker).await.map(|()| true),
-            Step::Subscribe(n) => match cfg.subscriptions.get(n) {
-                Some(s) => c.subscribe(id, s.filter, s.qos).await.map(|()| true),
-                None => Ok(true),
-            },
-            Step::Read => match c.read_message(id, |m| f(SessionEvent::Message(m))).await {
-                Ok(Some(t)) => {
-                    out = Some(t);
-                    Ok(true)
-                }
-                Ok(None) => Ok(false),
-                Err(e) => Err(e),
-            },
-            Step::Send => {
+        let result = match action {
+            Action::Skip => Ok(true),
+            Action::Call(call) => make_call!(call, c, S::{provision, open_tls} .await),
+            Action::Read(client) => {
+                let (out, result) = action::read(
+                    c.read_message(client, |m| f(SessionEvent::Message(m)))
+                        .await,
+                );
+                return (out, Some(result));
+            }
+            Action::Send(client) => {
                 let mut outbox = self.outbox.lock().await;
-                let p = publishing::next_to_send(&mut outbox, &mut self.core.borrow_mut())?;
-                let r = c.publish(id, p.topic, p.payload, p.qos, p.retain).await;
+                let Some(p) = publishing::next_to_send(&mut outbox, &mut self.core.borrow_mut())
+                else {
+                    return (None, None);
+                };
+                let r = c.publish(client, p.topic, p.payload, p.qos, p.retain).await;
                 let (event, result) = publishing::sent(&mut outbox, r);
                 if event.is_some() {
                     self.made_room(outbox.len());
                 }
-                out = event.map(&mut *f);
-                match result {
-                    Some(result) => result,
-                    // Rejected: the step is over, nothing for the core.
-                    None => return out,
-                }
+                return (event.map(&mut *f), result);
             }
-            Step::Idle | Step::Wait(_) => return None,
         };
-        let state = c.state(id);
-        self.core
-            .borrow_mut()
-            .done(step, result, state, Instant::now());
-        out
+        (None, Some(result))
     }
 }

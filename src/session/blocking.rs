@@ -3,13 +3,13 @@
 use embassy_time::{Duration, Instant};
 use embedded_io::{Read, Write};
 
+use super::action::{self, make_call, Action};
 use super::publishing::{self, Dropped, Queued, Route};
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, PublishError, Seq,
-    SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step,
+    check_publish, core_for, for_core, Core, NoTls, Outbox, PublishError, Seq, SessionConfig,
+    SessionEvent, SessionState, SessionTls, Stats, Step,
 };
 use crate::blocking::Modem;
-use crate::codec::PayloadForm;
 use crate::error::Error;
 use crate::event::Event;
 use crate::types::QoS;
@@ -167,67 +167,47 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
         }
     }
 
-    /// Carries out `step`; a message read or a delivery is handed to `f`.
+    /// Carries out `step` as the configuration resolves it, and reports how it went to the
+    /// core; a message read or a delivery is handed to `f`.
     fn run<T>(&mut self, step: Step, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Option<T> {
-        let cfg = self.config;
-        let id = cfg.client;
-        let m = &mut *self.modem;
-        let mut out = None;
-        let result: Result<bool, Error> = match step {
-            Step::Start => m.start().map(|()| true),
-            Step::CheckCall => m.data_call().map(|ip| ip.is_some()),
-            Step::Dial => match cfg.call {
-                DataCall::Dial { apn, credentials } => m.attach(apn, credentials).map(|_| true),
-                DataCall::UseExisting => Ok(true),
-            },
-            Step::Tls => match cfg.tls.setup() {
-                Some(tls) => m.provision_tls(tls).map(|()| true),
-                None => Ok(true),
-            },
-            Step::User => match cfg.user {
-                Some(u) => m
-                    .set_user(id, u.user, u.password, u.identifier)
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Will => match cfg.will {
-                Some(w) => m
-                    .set_will_with(id, w.topic, w.qos, w.retain, w.payload, PayloadForm::Auto)
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Open => match cfg.tls.setup() {
-                Some(tls) => m.open_tls(id, cfg.broker, tls.param).map(|()| true),
-                None => m.open(id, cfg.broker).map(|()| true),
-            },
-            Step::Subscribe(n) => match cfg.subscriptions.get(n) {
-                Some(s) => m.subscribe(id, s.filter, s.qos).map(|()| true),
-                None => Ok(true),
-            },
-            Step::Read => match m.read_message(id, |msg| f(SessionEvent::Message(msg))) {
-                Ok(Some(t)) => {
-                    out = Some(t);
-                    Ok(true)
-                }
-                Ok(None) => Ok(false),
-                Err(e) => Err(e),
-            },
-            Step::Send => {
-                let p = publishing::next_to_send(&mut self.outbox, &mut self.core)?;
-                let r = m.publish(id, p.topic, p.payload, p.qos, p.retain);
-                let (event, result) = publishing::sent(&mut self.outbox, r);
-                out = event.map(&mut *f);
-                match result {
-                    Some(result) => result,
-                    // Rejected: the step is over, nothing for the core.
-                    None => return out,
-                }
-            }
-            Step::Idle | Step::Wait(_) => return None,
-        };
-        let state = self.modem.state(id);
-        self.core.done(step, result, state, Instant::now());
+        let config = self.config;
+        let (out, result) = self.apply(action::resolve(step, &config), f);
+        // `None`: an entry the module refused for good; nothing for the core.
+        if let Some(result) = result {
+            let state = self.modem.state(config.client);
+            self.core.done(step, result, state, Instant::now());
+        }
         out
+    }
+
+    /// Makes the driver call `action` comes to; returns what was handed to `f` and the outcome
+    /// for the core.
+    fn apply<T>(
+        &mut self,
+        action: Action<'_>,
+        f: &mut impl FnMut(SessionEvent<'_>) -> T,
+    ) -> (Option<T>, Option<Result<bool, Error>>) {
+        let m = &mut *self.modem;
+        let result = match action {
+            Action::Skip => Ok(true),
+            Action::Call(call) => {
+                make_call!(call, m, S::{provision_blocking, open_tls_blocking})
+            }
+            Action::Read(client) => {
+                let read = m.read_message(client, |msg| f(SessionEvent::Message(msg)));
+                let (out, result) = action::read(read);
+                return (out, Some(result));
+            }
+            Action::Send(client) => {
+                let Some(p) = publishing::next_to_send(&mut self.outbox, &mut self.core) else {
+                    return (None, None);
+                };
+                let r = m.publish(client, p.topic, p.payload, p.qos, p.retain);
+                let (event, result) = publishing::sent(&mut self.outbox, r);
+                return (event.map(&mut *f), result);
+            }
+        };
+        (None, Some(result))
     }
 }
 
