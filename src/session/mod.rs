@@ -46,11 +46,13 @@
 //!
 //! # Layers
 //!
-//! The decisions (the state, what to do next, the back-off schedule, the outbox bookkeeping)
-//! live in a sans-IO core ([`Core`], [`Outbox`]), tested directly. [`asynch::Session`] (over
+//! The decisions (the state, what to do next, the back-off schedule, the outbox bookkeeping,
+//! the publish policy, what each step comes to with the configuration, and whose turn it is:
+//! an event's or a step's) live in a sans-IO core ([`Core`], [`Outbox`] and crate-internal
+//! pieces beside them), tested directly. [`asynch::Session`] (over
 //! [`asynch::Control`](crate::asynch::Control)) and [`blocking::Session`] (over
-//! [`blocking::Modem`](crate::blocking::Modem)) only run its steps. Everything here is generic
-//! and only compiled into a firmware that uses it.
+//! [`blocking::Modem`](crate::blocking::Modem)) only carry out what it decides. Everything here
+//! is generic and only compiled into a firmware that uses it.
 
 mod action;
 pub mod asynch;
@@ -58,6 +60,7 @@ pub mod blocking;
 mod machine;
 mod outbox;
 mod publishing;
+mod pump;
 mod rules;
 
 pub use self::machine::{Backoff, Core, Plan, Reason, SessionState, Stage, Stats, Step};
@@ -466,15 +469,4 @@ fn core_for<T: SessionTls>(config: &SessionConfig<'_, T>) -> Core {
         tls: config.tls.setup().is_some(),
         subscriptions: config.subscriptions.len(),
     })
-}
-
-/// The part of a module event the core acts on, copied out of the driver's buffers.
-fn for_core(event: &Event<'_>) -> Option<Event<'static>> {
-    match *event {
-        Event::Break { client, cause } => Some(Event::Break { client, cause }),
-        Event::Restarted => Some(Event::Restarted),
-        Event::DataCallDown => Some(Event::DataCallDown),
-        Event::Registration(r) => Some(Event::Registration(r)),
-        _ => None,
-    }
 }
