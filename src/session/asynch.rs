@@ -19,16 +19,16 @@ use embassy_sync::waitqueue::WakerRegistration;
 use embassy_time::{Instant, Timer};
 use embedded_io_async::Write;
 
+use super::action::{self, make_call, Action};
 use super::publishing::{self, Dropped, Queued, Route};
+use super::pump::{self, Next, Ready, Seen, Turns};
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, PublishError, Seq,
-    SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step,
+    check_publish, core_for, Core, NoTls, Outbox, PublishError, Seq, SessionConfig, SessionEvent,
+    SessionState, SessionTls, Stats, Step,
 };
 use crate::asynch::Control;
-use crate::codec::PayloadForm;
 use crate::error::Error;
-use crate::event::Event;
-use crate::types::{ClientId, QoS};
+use crate::types::QoS;
 
 /// A session for one module client over an async [`Control`]. Its methods take `&self`:
 /// one task runs [`next_event`](Self::next_event) in a loop (it does all the work), any task
@@ -40,8 +40,8 @@ pub struct Session<'s, 'd, W: Write, S: SessionTls = NoTls> {
     outbox: Mutex<NoopRawMutex, Outbox<'s>>,
     queued: Cell<usize>,
     dropped: Cell<Option<(Seq, u32)>>,
-    /// Alternates between handing out an event and doing a step, so neither starves.
-    event_turn: Cell<bool>,
+    /// Whose turn it is: an event's or a step's.
+    turns: Cell<Turns>,
     /// Bumped when the outbox got room, or an entry.
     room: Cell<u32>,
     work: Cell<bool>,
@@ -65,7 +65,7 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
             queued: Cell::new(outbox.len()),
             outbox: Mutex::new(outbox),
             dropped: Cell::new(None),
-            event_turn: Cell::new(false),
+            turns: Cell::new(Turns::default()),
             room: Cell::new(0),
             work: Cell::new(false),
             pump: RefCell::new(WakerRegistration::new()),
@@ -194,81 +194,64 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
         r
     }
 
-    /// [`next_event`](Self::next_event), but for telling the core of a dead link.
+    /// [`next_event`](Self::next_event), but for telling the core of a dead link: does what
+    /// the turn says ([`Turns::next`]) until something is handed to `f`.
     async fn pump<T>(&self, mut f: impl FnMut(SessionEvent<'_>) -> T) -> Result<T, Error> {
         loop {
-            if let Some(e) = self.control.link_error() {
-                return Err(e);
-            }
-            if let Some(s) = self.core.borrow_mut().take_change() {
-                return Ok(f(SessionEvent::State(s)));
-            }
-            if let Some(report) = Dropped(self.dropped.take()).take() {
-                return Ok(f(report));
-            }
-            let step = self
-                .core
-                .borrow_mut()
-                .next(Instant::now(), self.queued.get() > 0);
-            let ready = poll_fn(|cx| match self.control.poll_event_ready(cx) {
-                Poll::Ready(r) => Poll::Ready(Some(r)),
-                Poll::Pending => Poll::Ready(None),
+            let ready = poll_fn(|cx| {
+                Poll::Ready(match self.control.poll_event_ready(cx) {
+                    Poll::Ready(Ok(())) => Ready::Event,
+                    Poll::Ready(Err(client)) => Ready::Message(client),
+                    Poll::Pending => Ready::Nothing,
+                })
             })
             .await;
-            let take_event = match step {
-                Step::Idle | Step::Wait(_) => {
-                    let until = match step {
-                        Step::Wait(at) => Some(at),
-                        _ => None,
-                    };
-                    self.wait(until).await
-                }
-                _ if self.event_turn.replace(false) => ready,
-                _ => None,
+            let seen = Seen {
+                link: self.control.link_error(),
+                ready,
+                queued: self.queued.get() > 0,
+                now: Instant::now(),
+                limit: None,
             };
-            match take_event {
-                Some(Ok(())) => return self.hand_out(&mut f).await,
-                // A message announced: read it here, so that a read that finds nothing never
-                // leaves the session waiting in the driver for an event.
-                Some(Err(client)) => {
+            let mut turns = self.turns.get();
+            let mut dropped = Dropped(self.dropped.take());
+            let next = turns.next(&mut self.core.borrow_mut(), &mut dropped, seen);
+            self.dropped.set(dropped.0);
+            self.turns.set(turns);
+            match next {
+                Next::Fail(e) => return Err(e),
+                Next::Report(report) => return Ok(f(report)),
+                Next::HandOut => return self.hand_out(&mut f).await,
+                // Read here, so that a read that finds nothing never leaves the session
+                // waiting in the driver for an event.
+                Next::Read(client) => {
                     let read = self
                         .control
                         .read_message(client, |m| f(SessionEvent::Message(m)))
                         .await;
                     match read {
                         Ok(Some(out)) => return Ok(out),
-                        Ok(None) => continue,
+                        Ok(None) => {}
                         Err(error) => {
-                            if let Some(e) = self.control.link_error() {
-                                return Err(e);
-                            }
-                            let failed = Event::ReadFailed { client, error };
-                            return Ok(f(SessionEvent::Module(failed)));
+                            return pump::read_failed(client, error, self.control.link_error())
+                                .map(&mut f)
                         }
                     }
                 }
-                None => {}
-            }
-            self.event_turn.set(true);
-            if let Some(out) = self.run(step, &mut f).await {
-                return Ok(out);
+                Next::Wait(until) => self.wait(until).await,
+                // The readiness is always known here: nothing was ready.
+                Next::Peek(step) | Next::Run(step) => {
+                    if let Some(out) = self.run(step, &mut f).await {
+                        return Ok(out);
+                    }
+                }
             }
         }
     }
 
     /// Hands the next driver event to `f`, after the core saw it.
     async fn hand_out<T>(&self, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Result<T, Error> {
-        let (out, seen) = self
-            .control
-            .next_event(|ev| {
-                let seen = for_core(&ev);
-                let out = match ev {
-                    Event::Message(m) => f(SessionEvent::Message(m)),
-                    other => f(SessionEvent::Module(other)),
-                };
-                (out, seen)
-            })
-            .await?;
+        let (out, seen) = self.control.next_event(|ev| pump::lend(ev, f)).await?;
         if let Some(ev) = seen {
             let id = self.config.client;
             let state = self.control.state(id);
@@ -279,19 +262,19 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
 
     /// Waits for the driver to have something ([`Control::poll_event_ready`]), or for new
     /// work or the time `until` (`None`).
-    async fn wait(&self, until: Option<Instant>) -> Option<Result<(), ClientId>> {
+    async fn wait(&self, until: Option<Instant>) {
         let mut timer = until.map(Timer::at);
         poll_fn(|cx| {
-            if let Poll::Ready(r) = self.control.poll_event_ready(cx) {
-                return Poll::Ready(Some(r));
-            }
-            if self.work.take() || self.dropped.get().is_some() {
-                return Poll::Ready(None);
+            if self.control.poll_event_ready(cx).is_ready()
+                || self.work.take()
+                || self.dropped.get().is_some()
+            {
+                return Poll::Ready(());
             }
             self.pump.borrow_mut().register(cx.waker());
             if let Some(t) = timer.as_mut() {
                 if Pin::new(t).poll(cx).is_ready() {
-                    return Poll::Ready(None);
+                    return Poll::Ready(());
                 }
             }
             Poll::Pending
@@ -299,67 +282,39 @@ impl<'s, 'd, W: Write, S: SessionTls> Session<'s, 'd, W, S> {
         .await
     }
 
-    /// Carries out `step`; a message read or a delivery is handed to `f`.
+    /// Carries out `step` as the configuration resolves it ([`action::resolve`]), and reports
+    /// how it went to the core; a message read or a delivery is handed to `f`.
     async fn run<T>(&self, step: Step, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Option<T> {
+        self.turns.set({
+            let mut turns = self.turns.get();
+            turns.ran();
+            turns
+        });
         let c = self.control;
-        let cfg = &self.config;
-        let id = cfg.client;
-        let mut out = None;
-        let result: Result<bool, Error> = match step {
-            Step::Start => c.start().await.map(|()| true),
-            Step::CheckCall => c.data_call().await.map(|ip| ip.is_some()),
-            Step::Dial => match cfg.call {
-                DataCall::Dial { apn, credentials } => {
-                    c.attach(apn, credentials).await.map(|_| true)
-                }
-                DataCall::UseExisting => Ok(true),
-            },
-            Step::Tls => cfg.tls.provision(c).await.map(|()| true),
-            Step::User => match cfg.user {
-                Some(u) => c
-                    .set_user(id, u.user, u.password, u.identifier)
-                    .await
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Will => match cfg.will {
-                Some(w) => c
-                    .set_will_with(id, w.topic, w.qos, w.retain, w.payload, PayloadForm::Auto)
-                    .await
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Open => cfg.tls.open(c, id, cfg.broker).await.map(|()| true),
-            Step::Subscribe(n) => match cfg.subscriptions.get(n) {
-                Some(s) => c.subscribe(id, s.filter, s.qos).await.map(|()| true),
-                None => Ok(true),
-            },
-            Step::Read => match c.read_message(id, |m| f(SessionEvent::Message(m))).await {
-                Ok(Some(t)) => {
-                    out = Some(t);
-                    Ok(true)
-                }
-                Ok(None) => Ok(false),
-                Err(e) => Err(e),
-            },
-            Step::Send => {
+        let (out, result) = match action::resolve(step, &self.config) {
+            Action::Skip => (None, Ok(true)),
+            Action::Call(call) => (None, make_call!(call, c, S::{provision, open_tls} .await)),
+            Action::Read(client) => action::read(
+                c.read_message(client, |m| f(SessionEvent::Message(m)))
+                    .await,
+            ),
+            Action::Send(client) => {
                 let mut outbox = self.outbox.lock().await;
                 let p = publishing::next_to_send(&mut outbox, &mut self.core.borrow_mut())?;
-                let r = c.publish(id, p.topic, p.payload, p.qos, p.retain).await;
+                let r = c.publish(client, p.topic, p.payload, p.qos, p.retain).await;
                 let (event, result) = publishing::sent(&mut outbox, r);
                 if event.is_some() {
                     self.made_room(outbox.len());
                 }
-                out = event.map(&mut *f);
+                let out = event.map(&mut *f);
                 match result {
-                    Some(result) => result,
-                    // Rejected: the step is over, nothing for the core.
+                    Some(result) => (out, result),
+                    // Refused for good: the step is over, nothing for the core.
                     None => return out,
                 }
             }
-            Step::Idle | Step::Wait(_) => return None,
         };
-        let state = c.state(id);
+        let state = c.state(self.config.client);
         self.core
             .borrow_mut()
             .done(step, result, state, Instant::now());

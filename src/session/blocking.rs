@@ -3,15 +3,15 @@
 use embassy_time::{Duration, Instant};
 use embedded_io::{Read, Write};
 
+use super::action::{self, make_call, Action};
 use super::publishing::{self, Dropped, Queued, Route};
+use super::pump::{self, Next, Ready, Seen, Turns};
 use super::{
-    check_publish, core_for, for_core, Core, DataCall, NoTls, Outbox, PublishError, Seq,
-    SessionConfig, SessionEvent, SessionState, SessionTls, Stats, Step,
+    check_publish, core_for, Core, NoTls, Outbox, PublishError, Seq, SessionConfig, SessionEvent,
+    SessionState, SessionTls, Stats, Step,
 };
 use crate::blocking::Modem;
-use crate::codec::PayloadForm;
 use crate::error::Error;
-use crate::event::Event;
 use crate::types::QoS;
 
 /// A session for one module client over a blocking [`Modem`]. Call [`poll`](Self::poll) in a
@@ -22,7 +22,7 @@ pub struct Session<'s, 'm, P, const N: usize, S: SessionTls = NoTls> {
     core: Core,
     outbox: Outbox<'s>,
     dropped: Dropped,
-    event_turn: bool,
+    turns: Turns,
 }
 
 impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, N, S> {
@@ -39,7 +39,7 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
             config,
             outbox,
             dropped: Dropped::default(),
-            event_turn: false,
+            turns: Turns::default(),
         }
     }
 
@@ -115,117 +115,91 @@ impl<'s, 'm, P: Read + Write, const N: usize, S: SessionTls> Session<'s, 'm, P, 
         mut f: impl FnMut(SessionEvent<'_>) -> T,
     ) -> Result<Option<T>, Error> {
         let deadline = Instant::now().saturating_add(timeout);
-        let id = self.config.client;
         loop {
-            if let Some(e) = self.modem.link_error() {
-                self.core.link_down(e);
-                return Err(e);
-            }
-            if let Some(s) = self.core.take_change() {
-                return Ok(Some(f(SessionEvent::State(s))));
-            }
-            if let Some(report) = self.dropped.take() {
-                return Ok(Some(f(report)));
-            }
             let now = Instant::now();
-            let step = self.core.next(now, !self.outbox.is_empty());
-            let until = match step {
-                Step::Idle => Some(deadline),
-                Step::Wait(at) => Some(at.min(deadline)),
-                _ if core::mem::take(&mut self.event_turn) => Some(now),
-                _ => None,
+            let seen = Seen {
+                link: self.modem.link_error(),
+                ready: Ready::Unknown,
+                queued: !self.outbox.is_empty(),
+                now,
+                limit: Some(deadline),
             };
-            if let Some(until) = until {
-                let got = self
-                    .modem
-                    .poll_event(until.saturating_duration_since(now), |ev| {
-                        let seen = for_core(&ev);
-                        let out = match ev {
-                            Event::Message(m) => f(SessionEvent::Message(m)),
-                            other => f(SessionEvent::Module(other)),
-                        };
-                        (out, seen)
-                    })?;
-                if let Some((out, seen)) = got {
-                    if let Some(ev) = seen {
-                        let state = self.modem.state(id);
-                        self.core.event(id, &ev, state, Instant::now());
-                    }
-                    return Ok(Some(out));
-                }
-                if matches!(step, Step::Idle | Step::Wait(_)) {
-                    if Instant::now() >= deadline {
-                        return Ok(None);
+            let (until, then) = match self.turns.next(&mut self.core, &mut self.dropped, seen) {
+                Next::Fail(e) => return Err(e),
+                Next::Report(report) => return Ok(Some(f(report))),
+                Next::Wait(until) => (until.unwrap_or(deadline), None),
+                Next::Peek(step) => (now, Some(step)),
+                // The driver reads announced messages itself, and its readiness is never known
+                // here: handing out is polling.
+                Next::HandOut | Next::Read(_) => (now, None),
+                Next::Run(step) => {
+                    if let Some(out) = self.run(step, &mut f) {
+                        return Ok(Some(out));
                     }
                     continue;
                 }
-            }
-            self.event_turn = true;
-            if let Some(out) = self.run(step, &mut f) {
+            };
+            if let Some(out) = self.hand_out(until.saturating_duration_since(now), &mut f)? {
                 return Ok(Some(out));
+            }
+            match then {
+                Some(step) => {
+                    if let Some(out) = self.run(step, &mut f) {
+                        return Ok(Some(out));
+                    }
+                }
+                None if Instant::now() >= deadline => return Ok(None),
+                None => {}
             }
         }
     }
 
-    /// Carries out `step`; a message read or a delivery is handed to `f`.
+    /// Polls the driver for up to `timeout`, and hands the event that came to `f`, after the
+    /// core saw it.
+    fn hand_out<T>(
+        &mut self,
+        timeout: Duration,
+        f: &mut impl FnMut(SessionEvent<'_>) -> T,
+    ) -> Result<Option<T>, Error> {
+        let Some((out, seen)) = self.modem.poll_event(timeout, |ev| pump::lend(ev, f))? else {
+            return Ok(None);
+        };
+        if let Some(ev) = seen {
+            let id = self.config.client;
+            let state = self.modem.state(id);
+            self.core.event(id, &ev, state, Instant::now());
+        }
+        Ok(Some(out))
+    }
+
+    /// Carries out `step` as the configuration resolves it ([`action::resolve`]), and reports
+    /// how it went to the core; a message read or a delivery is handed to `f`.
     fn run<T>(&mut self, step: Step, f: &mut impl FnMut(SessionEvent<'_>) -> T) -> Option<T> {
-        let cfg = self.config;
-        let id = cfg.client;
+        self.turns.ran();
+        let config = self.config;
         let m = &mut *self.modem;
-        let mut out = None;
-        let result: Result<bool, Error> = match step {
-            Step::Start => m.start().map(|()| true),
-            Step::CheckCall => m.data_call().map(|ip| ip.is_some()),
-            Step::Dial => match cfg.call {
-                DataCall::Dial { apn, credentials } => m.attach(apn, credentials).map(|_| true),
-                DataCall::UseExisting => Ok(true),
-            },
-            Step::Tls => match cfg.tls.setup() {
-                Some(tls) => m.provision_tls(tls).map(|()| true),
-                None => Ok(true),
-            },
-            Step::User => match cfg.user {
-                Some(u) => m
-                    .set_user(id, u.user, u.password, u.identifier)
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Will => match cfg.will {
-                Some(w) => m
-                    .set_will_with(id, w.topic, w.qos, w.retain, w.payload, PayloadForm::Auto)
-                    .map(|()| true),
-                None => Ok(true),
-            },
-            Step::Open => match cfg.tls.setup() {
-                Some(tls) => m.open_tls(id, cfg.broker, tls.param).map(|()| true),
-                None => m.open(id, cfg.broker).map(|()| true),
-            },
-            Step::Subscribe(n) => match cfg.subscriptions.get(n) {
-                Some(s) => m.subscribe(id, s.filter, s.qos).map(|()| true),
-                None => Ok(true),
-            },
-            Step::Read => match m.read_message(id, |msg| f(SessionEvent::Message(msg))) {
-                Ok(Some(t)) => {
-                    out = Some(t);
-                    Ok(true)
-                }
-                Ok(None) => Ok(false),
-                Err(e) => Err(e),
-            },
-            Step::Send => {
+        let (out, result) = match action::resolve(step, &config) {
+            Action::Skip => (None, Ok(true)),
+            Action::Call(call) => (
+                None,
+                make_call!(call, m, S::{provision_blocking, open_tls_blocking}),
+            ),
+            Action::Read(client) => {
+                action::read(m.read_message(client, |msg| f(SessionEvent::Message(msg))))
+            }
+            Action::Send(client) => {
                 let p = publishing::next_to_send(&mut self.outbox, &mut self.core)?;
-                let r = m.publish(id, p.topic, p.payload, p.qos, p.retain);
+                let r = m.publish(client, p.topic, p.payload, p.qos, p.retain);
                 let (event, result) = publishing::sent(&mut self.outbox, r);
-                out = event.map(&mut *f);
+                let out = event.map(&mut *f);
                 match result {
-                    Some(result) => result,
-                    // Rejected: the step is over, nothing for the core.
+                    Some(result) => (out, result),
+                    // Refused for good: the step is over, nothing for the core.
                     None => return out,
                 }
             }
-            Step::Idle | Step::Wait(_) => return None,
         };
-        let state = self.modem.state(id);
+        let state = self.modem.state(config.client);
         self.core.done(step, result, state, Instant::now());
         out
     }

@@ -46,17 +46,21 @@
 //!
 //! # Layers
 //!
-//! The decisions (the state, what to do next, the back-off schedule, the outbox bookkeeping)
-//! live in a sans-IO core ([`Core`], [`Outbox`]), tested directly. [`asynch::Session`] (over
+//! The decisions (the state, what to do next, the back-off schedule, the outbox bookkeeping,
+//! the publish policy, what each step comes to with the configuration, and whose turn it is:
+//! an event's or a step's) live in a sans-IO core ([`Core`], [`Outbox`] and crate-internal
+//! pieces beside them), tested directly. [`asynch::Session`] (over
 //! [`asynch::Control`](crate::asynch::Control)) and [`blocking::Session`] (over
-//! [`blocking::Modem`](crate::blocking::Modem)) only run its steps. Everything here is generic
-//! and only compiled into a firmware that uses it.
+//! [`blocking::Modem`](crate::blocking::Modem)) only carry out what it decides. Everything here
+//! is generic and only compiled into a firmware that uses it.
 
+mod action;
 pub mod asynch;
 pub mod blocking;
 mod machine;
 mod outbox;
 mod publishing;
+mod pump;
 mod rules;
 
 pub use self::machine::{Backoff, Core, Plan, Reason, SessionState, Stage, Stats, Step};
@@ -64,7 +68,7 @@ pub use self::outbox::{Outbox, OutboxFull, Pending, Seq, Slot};
 pub use self::rules::{BrokerRules, Forbidden};
 
 use crate::broker::Broker;
-use crate::codec::{EncodeError, Message};
+use crate::codec::{EncodeError, Message, TlsParam};
 use crate::error::Error;
 use crate::event::Event;
 use crate::types::{ClientId, QoS};
@@ -140,28 +144,48 @@ pub enum WhenFull {
 /// without TLS carries no TLS code: [`NoTls`] (plain MQTT, the default), a `&TlsSetup` (always
 /// TLS) or an `Option<&TlsSetup>` (chosen at run time, as the command-line tool does).
 ///
-/// The async session provisions and opens through this trait, so that the future of a
-/// session without TLS holds no TLS operation at all (a branch that is never taken would
-/// still be compiled into an async state machine).
+/// The session decides from [`setup`](Self::setup) whether to provision and open over TLS,
+/// and makes those calls through this trait, so that a session without TLS compiles none of
+/// them in (a call that is never made would still be compiled into an async state machine).
 pub trait SessionTls: Copy + sealed::Sealed {
     /// The TLS setup to provision and open with, if the connection uses TLS.
     fn setup(&self) -> Option<&TlsSetup<'_>>;
 
-    /// Provisions TLS through `c` (nothing without TLS).
+    /// [`Control::provision_tls`](crate::asynch::Control::provision_tls); nothing with
+    /// [`NoTls`], which is never asked to.
     #[doc(hidden)]
     fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
         c: &'c crate::asynch::Control<'d, W>,
+        setup: &'c TlsSetup<'c>,
     ) -> impl core::future::Future<Output = Result<(), Error>> + 'c;
 
-    /// Opens module client `id` to `broker` through `c`, over TLS if the connection uses it.
+    /// [`Control::open_tls`](crate::asynch::Control::open_tls); a plain open with [`NoTls`],
+    /// which is never asked to.
     #[doc(hidden)]
-    fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
+    fn open_tls<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
         c: &'c crate::asynch::Control<'d, W>,
         id: ClientId,
         broker: Broker<'c>,
+        param: TlsParam,
     ) -> impl core::future::Future<Output = Result<(), Error>> + 'c;
+
+    /// [`Modem::provision_tls`](crate::blocking::Modem::provision_tls); nothing with
+    /// [`NoTls`], which is never asked to.
+    #[doc(hidden)]
+    fn provision_blocking<P: embedded_io::Read + embedded_io::Write, const N: usize>(
+        m: &mut crate::blocking::Modem<P, N>,
+        setup: &TlsSetup<'_>,
+    ) -> Result<(), Error>;
+
+    /// [`Modem::open_tls`](crate::blocking::Modem::open_tls); a plain open with [`NoTls`],
+    /// which is never asked to.
+    #[doc(hidden)]
+    fn open_tls_blocking<P: embedded_io::Read + embedded_io::Write, const N: usize>(
+        m: &mut crate::blocking::Modem<P, N>,
+        id: ClientId,
+        broker: Broker<'_>,
+        param: TlsParam,
+    ) -> Result<(), Error>;
 }
 
 mod sealed {
@@ -182,21 +206,74 @@ impl SessionTls for NoTls {
         None
     }
 
-    async fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
+    fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
         _: &'c crate::asynch::Control<'d, W>,
+        _: &'c TlsSetup<'c>,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+        core::future::ready(Ok(()))
+    }
+
+    fn open_tls<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+        c: &'c crate::asynch::Control<'d, W>,
+        id: ClientId,
+        broker: Broker<'c>,
+        _: TlsParam,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+        c.open(id, broker)
+    }
+
+    fn provision_blocking<P: embedded_io::Read + embedded_io::Write, const N: usize>(
+        _: &mut crate::blocking::Modem<P, N>,
+        _: &TlsSetup<'_>,
     ) -> Result<(), Error> {
         Ok(())
     }
 
-    fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
-        c: &'c crate::asynch::Control<'d, W>,
+    fn open_tls_blocking<P: embedded_io::Read + embedded_io::Write, const N: usize>(
+        m: &mut crate::blocking::Modem<P, N>,
         id: ClientId,
-        broker: Broker<'c>,
-    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
-        c.open(id, broker)
+        broker: Broker<'_>,
+        _: TlsParam,
+    ) -> Result<(), Error> {
+        m.open(id, broker)
     }
+}
+
+/// The TLS calls, for the choices that have TLS.
+macro_rules! tls_calls {
+    () => {
+        fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+            c: &'c crate::asynch::Control<'d, W>,
+            setup: &'c TlsSetup<'c>,
+        ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+            c.provision_tls(setup)
+        }
+
+        fn open_tls<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
+            c: &'c crate::asynch::Control<'d, W>,
+            id: ClientId,
+            broker: Broker<'c>,
+            param: TlsParam,
+        ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
+            c.open_tls(id, broker, param)
+        }
+
+        fn provision_blocking<P: embedded_io::Read + embedded_io::Write, const N: usize>(
+            m: &mut crate::blocking::Modem<P, N>,
+            setup: &TlsSetup<'_>,
+        ) -> Result<(), Error> {
+            m.provision_tls(setup)
+        }
+
+        fn open_tls_blocking<P: embedded_io::Read + embedded_io::Write, const N: usize>(
+            m: &mut crate::blocking::Modem<P, N>,
+            id: ClientId,
+            broker: Broker<'_>,
+            param: TlsParam,
+        ) -> Result<(), Error> {
+            m.open_tls(id, broker, param)
+        }
+    };
 }
 
 impl<'a> SessionTls for &'a TlsSetup<'a> {
@@ -205,21 +282,7 @@ impl<'a> SessionTls for &'a TlsSetup<'a> {
         Some(*self)
     }
 
-    fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
-        c: &'c crate::asynch::Control<'d, W>,
-    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
-        c.provision_tls(self)
-    }
-
-    fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
-        c: &'c crate::asynch::Control<'d, W>,
-        id: ClientId,
-        broker: Broker<'c>,
-    ) -> impl core::future::Future<Output = Result<(), Error>> + 'c {
-        c.open_tls(id, broker, self.param)
-    }
+    tls_calls!();
 }
 
 impl<'a> SessionTls for Option<&'a TlsSetup<'a>> {
@@ -228,27 +291,7 @@ impl<'a> SessionTls for Option<&'a TlsSetup<'a>> {
         *self
     }
 
-    async fn provision<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
-        c: &'c crate::asynch::Control<'d, W>,
-    ) -> Result<(), Error> {
-        match self {
-            Some(tls) => c.provision_tls(tls).await,
-            None => Ok(()),
-        }
-    }
-
-    async fn open<'c, 'd: 'c, W: embedded_io_async::Write + 'c>(
-        &'c self,
-        c: &'c crate::asynch::Control<'d, W>,
-        id: ClientId,
-        broker: Broker<'c>,
-    ) -> Result<(), Error> {
-        match self {
-            Some(tls) => c.open_tls(id, broker, tls.param).await,
-            None => c.open(id, broker).await,
-        }
-    }
+    tls_calls!();
 }
 
 /// Everything a session is configured with, once. Build it from [`SessionConfig::new`] and
@@ -426,15 +469,4 @@ fn core_for<T: SessionTls>(config: &SessionConfig<'_, T>) -> Core {
         tls: config.tls.setup().is_some(),
         subscriptions: config.subscriptions.len(),
     })
-}
-
-/// The part of a module event the core acts on, copied out of the driver's buffers.
-fn for_core(event: &Event<'_>) -> Option<Event<'static>> {
-    match *event {
-        Event::Break { client, cause } => Some(Event::Break { client, cause }),
-        Event::Restarted => Some(Event::Restarted),
-        Event::DataCallDown => Some(Event::DataCallDown),
-        Event::Registration(r) => Some(Event::Registration(r)),
-        _ => None,
-    }
 }
