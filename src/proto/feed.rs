@@ -165,11 +165,15 @@ impl Exchange {
 
     /// The answer line of `AT+MQTTREAD` for client `id`: a message, or none.
     fn read_answer(&mut self, id: ClientId, message: bool, held: bool) -> Keep {
-        let awaited = self
-            .channel_mut()
-            .is_some_and(|c| c.awaits_read(id) && c.read == ReadAnswer::Nothing);
-        // A message read while a mode-0 message is held already cannot be kept.
-        let kept = awaited && !(message && held);
+        let (awaited, discard) = match self.channel_mut() {
+            Some(c) if c.awaits_read(id) && c.read == ReadAnswer::Nothing => {
+                (true, matches!(c.op, Op::Discard(_)))
+            }
+            _ => (false, false),
+        };
+        // A message read while a mode-0 message is held already cannot be kept; one a
+        // procedure discards is not held at all.
+        let kept = awaited && (discard || !(message && held));
         if let Some(cmd) = self.channel_mut().filter(|_| awaited) {
             cmd.read = if kept && message {
                 ReadAnswer::Message
@@ -179,7 +183,7 @@ impl Exchange {
         }
         if kept {
             self.client_mut(id).read_answered(message);
-            return if message {
+            return if message && !discard {
                 Keep::Message
             } else {
                 Keep::Nothing

@@ -117,7 +117,7 @@ impl Procedure for Startup {
                 Command::Mqtt(MqttCommand::Open, Form::Read),
                 procedure::clients,
             ),
-            Stage::Drain(id) => Do::Discard(id),
+            Stage::Drain(id) => Do::discard(id),
             Stage::Close(id) => Do::send(Command::Close(id)),
             Stage::Done => Do::Skip,
         }

@@ -44,7 +44,7 @@ impl Exchange {
         let r = match (result, cmd.op) {
             // The final result instead of the prompt.
             (Ok(()), _) if before_data => Err(Error::UnexpectedAnswer),
-            (Ok(()), Op::Read(_)) => match cmd.read {
+            (Ok(()), Op::Read(_) | Op::Discard(_)) => match cmd.read {
                 ReadAnswer::Nothing => Err(Error::UnexpectedAnswer),
                 got => Ok(Reply::Read(got == ReadAnswer::Message)),
             },

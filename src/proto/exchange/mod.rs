@@ -409,7 +409,7 @@ impl Exchange {
         match op {
             Op::Configure(id) => self.client_mut(id).begin(id, None),
             Op::Async(id, r) => self.client_mut(id).begin(id, Some(r)),
-            Op::Read(id) => {
+            Op::Read(id) | Op::Discard(id) => {
                 // The read answers one announcement, whatever comes of it; counted when it goes
                 // out, so that a read dropped before then leaves the announcement waiting.
                 let c = self.client_mut(id);

@@ -55,7 +55,6 @@ fn provision(
                 (outcome.map(|()| true), learned)
             }
             Do::Skip => (Ok(true), Learned::Nothing),
-            Do::Discard(_) => panic!("provisioning reads no message"),
         };
         match p.answered(outcome, learned, &mut x) {
             Ok(Next::Continue) => {}
@@ -178,7 +177,6 @@ fn diagnose(
                     }
                 }
             }
-            Do::Discard(_) => panic!("an open reads no message"),
         };
         match p.answered(result, learned, &mut x) {
             Ok(Next::Continue) => {}
