@@ -59,13 +59,16 @@ impl<R: Read> Runner<'_, R> {
         let mut chunk = [0u8; CHUNK];
         loop {
             let space = poll_fn(|cx| {
-                let space = self.rx.borrow_mut().space();
+                let space = self.rx.borrow().space();
                 if space > 0 {
-                    Poll::Ready(space)
-                } else {
-                    self.shared.register_runner(cx);
-                    Poll::Pending
+                    return Poll::Ready(space);
                 }
+                self.shared.register_runner(cx);
+                // Another task may take held messages meanwhile.
+                if self.rx.borrow().blocked(true) {
+                    self.shared.with(|x| x.input_blocked());
+                }
+                Poll::Pending
             })
             .await;
             let want = chunk.get_mut(..space.min(CHUNK)).unwrap_or(&mut []);

@@ -42,7 +42,7 @@ impl Exchange {
             (Some(_), true) | (None, false) => Ok(()),
             _ => Err(Error::Failed),
         });
-        self.wake_mut().call = true;
+        self.wake(super::wake::Waiter::Call);
         true
     }
 

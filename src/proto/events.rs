@@ -2,7 +2,11 @@
 
 use heapless::Deque;
 
+use super::exchange::Exchange;
+use super::op::Reply;
+use super::wake::Waiter;
 use crate::codec::Registration;
+use crate::error::Error;
 use crate::event::Event;
 use crate::types::{BreakCause, ClientId};
 
@@ -192,4 +196,41 @@ pub struct Losses {
     pub messages: u16,
     /// Lines longer than the receive buffer, skipped.
     pub overlong_lines: u16,
+}
+
+/// What changes the events, and wakes whoever waits for them.
+impl Exchange {
+    /// Queues `event` for the application.
+    pub(crate) fn event(&mut self, event: Queued) {
+        self.events.push(event);
+        self.wake(Waiter::Events);
+    }
+
+    /// Queues an unsolicited line (`garbled`: one the parser could not make sense of).
+    pub(crate) fn text_event(&mut self, line: &[u8], garbled: bool) {
+        self.events.push_text(line, garbled);
+        self.wake(Waiter::Events);
+    }
+
+    /// A message is lost: counted, and reported.
+    pub(crate) fn lost_message(&mut self) {
+        self.events.lost.messages = self.events.lost.messages.saturating_add(1);
+        self.wake(Waiter::Events);
+    }
+
+    /// What the read of a message announced for client `id`, made by `next_event` (or
+    /// `poll_event`), means for the application: nothing yet when it worked (a message read is
+    /// held and handed out next), [`Event::ReadFailed`] when it failed, and the port's error
+    /// when the link died meanwhile.
+    pub(crate) fn read_outcome(
+        &self,
+        id: ClientId,
+        read: Result<Reply, Error>,
+    ) -> Result<Option<Event<'static>>, Error> {
+        match (read, self.link_error()) {
+            (Ok(_), _) => Ok(None),
+            (Err(_), Some(dead)) => Err(dead),
+            (Err(error), None) => Ok(Some(Event::ReadFailed { client: id, error })),
+        }
+    }
 }

@@ -81,7 +81,7 @@ impl Ticket {
     pub(crate) fn waiter(&self) -> Waiter {
         match self.stage {
             Stage::Channel | Stage::Over => Waiter::Channel,
-            Stage::Result(id) => Waiter::Result(id),
+            Stage::Result(id) => Waiter::result(id),
             Stage::Call => Waiter::Call,
         }
     }
@@ -121,6 +121,8 @@ pub(crate) struct Exchange {
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
+    /// The input is [blocked](Self::input_blocked).
+    blocked: bool,
     /// Read errors counted towards a dead link.
     pub(crate) link: super::link::Health,
     /// How the module reports messages, as start-up left it (`None` before start-up, and after
@@ -164,7 +166,7 @@ impl Exchange {
 
     /// The state of client `id`.
     pub(crate) fn state(&self, id: ClientId) -> ConnState {
-        self.client(id).state
+        self.client(id).state()
     }
 
     /// Whom to wake since the last call; cleared.
@@ -176,7 +178,7 @@ impl Exchange {
     pub(crate) fn announced(&self) -> Option<ClientId> {
         ClientId::ALL
             .into_iter()
-            .find(|&id| self.client(id).waiting > 0)
+            .find(|&id| self.client(id).unread())
     }
 
     /// The port failed (`kind`; end of file is [`ErrorKind::BrokenPipe`]): every waiting
@@ -186,7 +188,22 @@ impl Exchange {
             crate::log::state("the serial port failed: the link is down");
         }
         self.dead = Some(kind);
-        self.wake = Wake::ALL;
+        self.wake_all();
+    }
+
+    /// Nothing more can come in: the receive buffer is full of kept data that nothing frees
+    /// before the operation waiting ends ([`RxBuf::blocked`](super::rx::RxBuf::blocked)). So
+    /// nothing that would end its wait can come: it ends at once, as at its deadline, in both
+    /// drivers. Until bytes come in again, the command on the channel ends, or another
+    /// operation starts.
+    pub(crate) fn input_blocked(&mut self) {
+        self.blocked = true;
+        self.wake(Waiter::Channel);
+    }
+
+    /// Bytes came in: the input is not [blocked](Self::input_blocked).
+    pub(crate) fn input_flows(&mut self) {
+        self.blocked = false;
     }
 
     /// The port's error, once it failed.
@@ -207,6 +224,7 @@ impl Exchange {
             return Err(e);
         }
         assert!(self.channel.is_none(), "two operations on the AT channel");
+        self.blocked = false;
         self.channel = Some(Command {
             op,
             data,
@@ -242,7 +260,11 @@ impl Exchange {
 
     /// What the driver of `t` does next at time `now`; `None`: wait for input or the deadline.
     /// A failure is also kept as the [`last failure`](Self::failure), with its command.
+    ///
+    /// While the input is [blocked](Self::input_blocked), every deadline has passed: the wait
+    /// ends at once.
     pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
+        let now = if self.blocked { Instant::MAX } else { now };
         let step = self.step(t, now);
         if let Some(Step::Done(Err(error))) = step {
             self.keep_failure(t.op, Failure::new(t.command, error));
@@ -397,7 +419,8 @@ impl Exchange {
                 }
                 Phase::Done(r) => {
                     self.channel = None;
-                    self.wake.channel = true;
+                    self.blocked = false;
+                    self.wake(Waiter::Channel);
                     return Some(Step::Done(r));
                 }
             }
@@ -412,8 +435,7 @@ impl Exchange {
             Op::Read(id) | Op::Discard(id) => {
                 // The read answers one announcement, whatever comes of it; counted when it goes
                 // out, so that a read dropped before then leaves the announcement waiting.
-                let c = self.client_mut(id);
-                c.waiting = c.waiting.saturating_sub(1);
+                self.client_mut(id).read_sent();
                 Ok(())
             }
             Op::Call { .. } => {
@@ -511,7 +533,8 @@ impl Exchange {
         let Some(cmd) = self.channel.take() else {
             return;
         };
-        self.wake.channel = true;
+        self.blocked = false;
+        self.wake(Waiter::Channel);
         match cmd.phase {
             Phase::Settling { .. } | Phase::Done(Err(_)) => return,
             Phase::Line { .. } => self.owed = Owed::CutLine,
@@ -567,7 +590,13 @@ impl Exchange {
         self.announced().map(Ready::Read)
     }
 
-    pub(crate) fn wake_mut(&mut self) -> &mut Wake {
-        &mut self.wake
+    /// Wakes `w` once the change is made.
+    pub(crate) fn wake(&mut self, w: Waiter) {
+        self.wake.add(w);
+    }
+
+    /// Wakes everyone once the change is made.
+    pub(crate) fn wake_all(&mut self) {
+        self.wake = Wake::ALL;
     }
 }
