@@ -75,9 +75,9 @@ impl Shared {
 impl Inner {
     /// Wakes whoever the exchange's changes since the last call concern.
     fn wake(&mut self) {
-        let wake = self.exchange.take_wake();
-        for (i, reg) in self.wakers.iter_mut().enumerate() {
-            if wake.has(i) {
+        let wake = self.exchange.take_wake().flags();
+        for (reg, woken) in self.wakers.iter_mut().zip(wake) {
+            if woken {
                 reg.wake();
             }
         }

@@ -31,22 +31,24 @@ impl Waiter {
     }
 }
 
-/// Whom to wake, one bit per [`Waiter`]. The async driver keeps one waker per
+/// Whom to wake, one flag per [`Waiter`], in its place. The async driver keeps one waker per
 /// waiter; the blocking driver, which has no one to wake, ignores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Wake(u8);
+pub(crate) struct Wake([bool; WAITERS]);
 
 impl Wake {
     /// Everyone.
-    pub(crate) const ALL: Wake = Wake((1 << WAITERS) - 1);
+    pub(crate) const ALL: Wake = Wake([true; WAITERS]);
 
     /// Adds `w`.
     pub(crate) fn add(&mut self, w: Waiter) {
-        self.0 |= 1 << w as u8;
+        if let Some(flag) = self.0.get_mut(w as usize) {
+            *flag = true;
+        }
     }
 
-    /// Whether the waiter in place `i` (of the [`WAITERS`]) is to be woken.
-    pub(crate) fn has(self, i: usize) -> bool {
-        self.0 >> i & 1 != 0
+    /// The flags, one per waiter in its place.
+    pub(crate) fn flags(self) -> [bool; WAITERS] {
+        self.0
     }
 }
