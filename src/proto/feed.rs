@@ -112,13 +112,13 @@ impl Exchange {
                 Keep::Nothing
             }
             Item::Registration(r) => {
-                let answers = match (collecting, r.kind) {
-                    (Some(Op::Query(Query::Creg)), RegistrationKind::Creg)
-                    | (Some(Op::Query(Query::Cgreg)), RegistrationKind::Cgreg)
-                    | (Some(Op::Query(Query::Cereg)), RegistrationKind::Cereg) => r.mode.is_some(),
-                    _ => false,
+                // The query's answer has the mode; an unsolicited report has none.
+                let query = match r.kind {
+                    RegistrationKind::Creg => Query::Creg,
+                    RegistrationKind::Cgreg => Query::Cgreg,
+                    RegistrationKind::Cereg => Query::Cereg,
                 };
-                if answers {
+                if r.mode.is_some() && collecting == Some(Op::Query(query)) {
                     Keep::Answer
                 } else {
                     self.event(Queued::Registration(r));
