@@ -111,13 +111,14 @@ pub(crate) trait Procedure {
     ) -> Result<Next, Error>;
 }
 
-/// Whether a query's failure means only "this firmware does not answer it": the procedure then
-/// goes on without what it would have learned (it never asks again in a loop).
-pub(crate) fn unsupported(e: &Result<bool, Error>, learned: &Learned) -> bool {
-    match e {
-        Err(Error::Module(_) | Error::UnexpectedAnswer) => true,
-        Ok(_) => *learned == Learned::Nothing,
-        Err(_) => false,
+/// The failure of a query that ends the procedure, if it failed so: any failure but an `ERROR`
+/// or an answer the parser does not know, which mean only "this firmware does not answer it".
+/// After those, and after an answer that held nothing the parser knows, the procedure goes on
+/// without what it would have learned (it never asks again in a loop).
+pub(crate) fn query_failed(outcome: &Result<bool, Error>) -> Option<Error> {
+    match *outcome {
+        Err(Error::Module(_) | Error::UnexpectedAnswer) | Ok(_) => None,
+        Err(e) => Some(e),
     }
 }
 

@@ -137,7 +137,11 @@ impl Procedure for Startup {
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         let mode = self.mode;
-        let unsupported = procedure::unsupported(&outcome, &learned);
+        if matches!(self.stage, Stage::Call | Stage::Connected | Stage::Free) {
+            if let Some(e) = procedure::query_failed(&outcome) {
+                return Err(e);
+            }
+        }
         if let (Stage::Probe(_), Err(_)) = (self.stage, &outcome) {
             // An unanswered probe owes nothing: the module was not listening.
             x.owed = super::channel::Owed::Nothing;
@@ -161,22 +165,21 @@ impl Procedure for Startup {
                 x.receive_mode = Some(ReceiveMode::Direct);
                 Stage::Call
             }
-            (Stage::Call, r) => {
+            // The queries: what they learned, or that this firmware does not say.
+            (Stage::Call, _) => {
                 match learned {
                     Learned::Call(call) => x.learn_call(call.as_ref().map(|ip| ip.as_bytes())),
-                    _ if unsupported => crate::log::note("AT+MIPCALL? unanswered: call unknown"),
-                    _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
+                    _ => crate::log::note("AT+MIPCALL? unanswered: call unknown"),
                 }
                 Stage::Connected
             }
-            (Stage::Connected, r) => match learned {
+            (Stage::Connected, _) => match learned {
                 Learned::Clients(connected) => self.learned_clients(connected, x),
-                _ if unsupported => Stage::Free,
-                _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
+                _ => Stage::Free,
             },
-            (Stage::Free, r) => match learned {
+            (Stage::Free, _) => match learned {
                 Learned::Clients(free) => self.learned_clients(free.complement(), x),
-                _ if unsupported => {
+                _ => {
                     crate::log::note("the module did not say which clients are connected");
                     match self.leftover_rule {
                         // Neither query answered: close every client the driver does not
@@ -189,7 +192,6 @@ impl Procedure for Startup {
                         Leftover::Keep => Stage::Done,
                     }
                 }
-                _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
             },
             (Stage::Drain(id), Ok(true)) => {
                 self.drained = self.drained.saturating_add(1);
