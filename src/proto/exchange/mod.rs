@@ -299,38 +299,28 @@ impl Exchange {
     /// [`poll`](Self::poll), but for keeping the failure.
     fn step(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
         if let Some(e) = self.link_error() {
-            if t.stage != Stage::Over {
-                self.abandon(t);
-            }
+            self.abandon(t);
             return Some(Step::Done(Err(e)));
         }
-        loop {
+        let done = loop {
             match t.stage {
                 Stage::Channel => match self.poll_channel(now)? {
                     Step::Done(Ok(Reply::Done)) => match t.op {
                         Op::Async(id, _) => t.stage = Stage::Result(id),
                         Op::Call { .. } => t.stage = Stage::Call,
-                        _ => {
-                            t.stage = Stage::Over;
-                            return Some(Step::Done(Ok(Reply::Done)));
-                        }
+                        _ => break Ok(Reply::Done),
                     },
-                    Step::Done(r) => {
-                        t.stage = Stage::Over;
-                        return Some(Step::Done(r));
-                    }
+                    Step::Done(r) => break r,
                     write => return Some(write),
                 },
                 Stage::Result(id) => {
                     let c = self.client_mut(id);
                     if let Some(r) = c.take_outcome() {
-                        t.stage = Stage::Over;
-                        return Some(Step::Done(r.map(|()| Reply::Done)));
+                        break r.map(|()| Reply::Done);
                     }
                     if c.deadline().is_some_and(|d| now >= d) {
                         c.give_up();
-                        t.stage = Stage::Over;
-                        return Some(Step::Done(Err(Error::ResultTimeout)));
+                        break Err(Error::ResultTimeout);
                     }
                     return None;
                 }
@@ -344,13 +334,14 @@ impl Exchange {
                         Call::Idle => Err(Error::UnexpectedAnswer),
                     };
                     self.call = Call::Idle;
-                    t.stage = Stage::Over;
-                    return Some(Step::Done(r.map(|()| Reply::Done)));
+                    break r.map(|()| Reply::Done);
                 }
                 // Polled again after it was over: it stays over.
-                Stage::Over => return Some(Step::Done(Err(Error::UnexpectedAnswer))),
+                Stage::Over => break Err(Error::UnexpectedAnswer),
             }
-        }
+        };
+        t.stage = Stage::Over;
+        Some(Step::Done(done))
     }
 
     /// The channel stage of [`poll`](Self::poll).
