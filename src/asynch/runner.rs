@@ -47,7 +47,9 @@ impl<R: Read> Runner<'_, R> {
     ///
     /// While the application holds no message the runner never stops reading; while the
     /// receive buffer is full of kept data (an answer or messages not yet taken), it waits,
-    /// and the port's own buffering applies back-pressure.
+    /// and the port's own buffering applies back-pressure. An operation whose own answer fills
+    /// the buffer could then wait only for its timeout: it ends at once, as the blocking
+    /// driver's does.
     ///
     /// Cancel-safe: dropping the future between reads loses nothing; bytes are only taken from
     /// the port by a read that completes.
