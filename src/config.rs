@@ -103,7 +103,7 @@ pub enum Leftover {
 
 impl Default for Config {
     fn default() -> Self {
-        Config::new()
+        Config::DEFAULT
     }
 }
 
@@ -122,6 +122,9 @@ macro_rules! setters {
 }
 
 impl Config {
+    /// The default settings (a copy of one constant, rather than built field by field).
+    const DEFAULT: Config = Config::new();
+
     /// The default settings, in a `const` context ([`Config::default`] gives the same).
     pub const fn new() -> Self {
         Config {

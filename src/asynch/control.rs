@@ -49,20 +49,23 @@ fn io_error<E: embedded_io::Error>(e: E) -> Error {
     Error::Io(e.kind())
 }
 
-/// Abandons the operation if its future is dropped (or it fails) before it is over.
+/// Abandons the operation if its future is dropped (or it fails) before it is over, and
+/// releases the answer kept for it, once the operation read it or gave up.
 struct Guard<'a> {
     shared: &'a Shared,
     rx: &'a Rx,
     ticket: Ticket,
+    /// Whether the operation collects an answer.
+    collects: bool,
 }
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
         let ticket = &mut self.ticket;
-        let on_channel = ticket.on_channel();
+        // On the channel, the kept answer, if any, is this command's.
+        let release = self.collects || ticket.on_channel();
         self.shared.with(|x| x.abandon(ticket));
-        if on_channel {
-            // The kept answer, if any, is this command's.
+        if release {
             self.rx.borrow_mut().release_answer();
             self.shared.wake_runner();
         }
@@ -137,6 +140,7 @@ impl<'d, W: Write> Control<'d, W> {
                 shared: self.shared,
                 rx: self.rx,
                 ticket,
+                collects: op.collects(),
             };
             let mut reader = reader;
             loop {
@@ -148,12 +152,9 @@ impl<'d, W: Write> Control<'d, W> {
                 let tx = match step {
                     Step::Write(tx) => tx,
                     Step::Done(r) => {
-                        if op.collects() {
-                            if let (true, Some(read)) = (answered(&r), reader.take()) {
-                                read(self.rx.borrow().answer(), r.is_ok());
-                            }
-                            self.rx.borrow_mut().release_answer();
-                            self.shared.wake_runner();
+                        // The guard releases the answer.
+                        if let (true, Some(read)) = (op.collects() && answered(&r), reader.take()) {
+                            read(self.rx.borrow().answer(), r.is_ok());
                         }
                         return r;
                     }

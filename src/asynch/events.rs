@@ -77,11 +77,9 @@ impl<W: Write> Control<'_, W> {
                         let line = Command::Read(id).line();
                         // A message read is held: the next turn hands it out, after the events
                         // that came before its answer ended.
-                        if let Err(error) = self.run(&line, Op::Read(id), None).await {
-                            if let Some(e) = self.link_error() {
-                                return Err(e);
-                            }
-                            if let Some(out) = lend(Event::ReadFailed { client: id, error }) {
+                        let read = self.run(&line, Op::Read(id), None).await;
+                        if let Some(event) = self.shared.with(|x| x.read_outcome(id, read))? {
+                            if let Some(out) = lend(event) {
                                 return Ok(out);
                             }
                         }

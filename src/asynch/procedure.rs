@@ -4,9 +4,8 @@
 use embedded_io_async::Write;
 
 use super::control::Control;
-use crate::codec::Command;
 use crate::error::Error;
-use crate::proto::op::{Op, Reply};
+use crate::proto::op::Reply;
 use crate::proto::procedure::{Do, Learned, Next, Procedure};
 
 impl<W: Write> Control<'_, W> {
@@ -19,23 +18,15 @@ impl<W: Write> Control<'_, W> {
             let mut learned = Learned::Nothing;
             let outcome = match p.step() {
                 Do::Skip => Ok(true),
-                Do::Discard(id) => {
-                    let read = self
-                        .run(&Command::Read(id).line(), Op::Read(id), None)
-                        .await;
-                    if let Ok(Reply::Read(true)) = read {
-                        self.rx.borrow_mut().release_message();
-                        self.shared.wake_runner();
-                    }
-                    read.map(|r| r == Reply::Read(true))
-                }
                 Do::Send { line, op, parse } => {
                     let mut read = |answer: &[u8], ok: bool| {
                         if let (true, Some(parse)) = (ok, parse) {
                             learned = parse(answer);
                         }
                     };
-                    self.run(&line, op, Some(&mut read)).await.map(|_| true)
+                    // A read that found no message is `Ok(false)`.
+                    let reply = self.run(&line, op, Some(&mut read)).await;
+                    reply.map(|r| r != Reply::Read(false))
                 }
             };
             if self.shared.with(|x| p.answered(outcome, learned, x))? == Next::Done {

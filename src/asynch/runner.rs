@@ -47,7 +47,9 @@ impl<R: Read> Runner<'_, R> {
     ///
     /// While the application holds no message the runner never stops reading; while the
     /// receive buffer is full of kept data (an answer or messages not yet taken), it waits,
-    /// and the port's own buffering applies back-pressure.
+    /// and the port's own buffering applies back-pressure. An operation whose own answer fills
+    /// the buffer could then wait only for its timeout: it ends at once, as the blocking
+    /// driver's does.
     ///
     /// Cancel-safe: dropping the future between reads loses nothing; bytes are only taken from
     /// the port by a read that completes.
@@ -59,13 +61,16 @@ impl<R: Read> Runner<'_, R> {
         let mut chunk = [0u8; CHUNK];
         loop {
             let space = poll_fn(|cx| {
-                let space = self.rx.borrow_mut().space();
+                let space = self.rx.borrow().space();
                 if space > 0 {
-                    Poll::Ready(space)
-                } else {
-                    self.shared.register_runner(cx);
-                    Poll::Pending
+                    return Poll::Ready(space);
                 }
+                self.shared.register_runner(cx);
+                // Another task may take held messages meanwhile.
+                if self.rx.borrow().blocked(true) {
+                    self.shared.with(|x| x.input_blocked());
+                }
+                Poll::Pending
             })
             .await;
             let want = chunk.get_mut(..space.min(CHUNK)).unwrap_or(&mut []);

@@ -8,23 +8,15 @@ use embassy_sync::waitqueue::WakerRegistration;
 use crate::config::Config;
 use crate::proto::exchange::Exchange;
 use crate::proto::rx::RxBuf;
-use crate::proto::wake::Waiter;
-
-/// One waker per party that may wait.
-#[derive(Default)]
-struct Wakers {
-    channel: WakerRegistration,
-    client_one: WakerRegistration,
-    client_two: WakerRegistration,
-    call: WakerRegistration,
-    events: WakerRegistration,
-    runner: WakerRegistration,
-}
+use crate::proto::wake::{Waiter, WAITERS};
 
 /// The exchange and the wakers of those waiting on it, borrowed together.
 struct Inner {
     exchange: Exchange,
-    wakers: Wakers,
+    /// One waker per [`Waiter`], in its place.
+    wakers: [WakerRegistration; WAITERS],
+    /// The runner's (the receive buffer has room again).
+    runner: WakerRegistration,
 }
 
 /// The driver state that is not the receive buffer.
@@ -37,7 +29,8 @@ impl Shared {
         Shared {
             inner: RefCell::new(Inner {
                 exchange: Exchange::new(config),
-                wakers: Wakers::default(),
+                wakers: Default::default(),
+                runner: WakerRegistration::new(),
             }),
         }
     }
@@ -63,48 +56,30 @@ impl Shared {
 
     /// Wakes the runner (the receive buffer has room again).
     pub(crate) fn wake_runner(&self) {
-        self.inner.borrow_mut().wakers.runner.wake();
+        self.inner.borrow_mut().runner.wake();
     }
 
     /// Registers the task of `cx` to be woken for `waiter`.
     pub(crate) fn register(&self, cx: &Context<'_>, waiter: Waiter) {
-        let mut inner = self.inner.borrow_mut();
-        let wk = &mut inner.wakers;
-        let reg = match waiter {
-            Waiter::Channel => &mut wk.channel,
-            Waiter::Result(crate::ClientId::One) => &mut wk.client_one,
-            Waiter::Result(crate::ClientId::Two) => &mut wk.client_two,
-            Waiter::Call => &mut wk.call,
-            Waiter::Events => &mut wk.events,
-        };
-        reg.register(cx.waker());
+        if let Some(reg) = self.inner.borrow_mut().wakers.get_mut(waiter as usize) {
+            reg.register(cx.waker());
+        }
     }
 
     /// Registers the runner's task.
     pub(crate) fn register_runner(&self, cx: &Context<'_>) {
-        self.inner.borrow_mut().wakers.runner.register(cx.waker());
+        self.inner.borrow_mut().runner.register(cx.waker());
     }
 }
 
 impl Inner {
     /// Wakes whoever the exchange's changes since the last call concern.
     fn wake(&mut self) {
-        let w = self.exchange.take_wake();
-        let wk = &mut self.wakers;
-        if w.channel {
-            wk.channel.wake();
-        }
-        if w.client_one {
-            wk.client_one.wake();
-        }
-        if w.client_two {
-            wk.client_two.wake();
-        }
-        if w.call {
-            wk.call.wake();
-        }
-        if w.events {
-            wk.events.wake();
+        let wake = self.exchange.take_wake().flags();
+        for (reg, woken) in self.wakers.iter_mut().zip(wake) {
+            if woken {
+                reg.wake();
+            }
         }
     }
 }

@@ -95,7 +95,11 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         let mut chunk = [0u8; 64];
         let want = chunk.get_mut(..space.min(64)).unwrap_or(&mut []);
         if want.is_empty() {
-            // Full of kept data: nothing more can come in until it is released.
+            // Full of kept data: nothing more can come in until it is released. No one else
+            // takes held messages meanwhile.
+            if rx.blocked(false) {
+                self.exchange.input_blocked();
+            }
             return Ok(());
         }
         let read = match self.port.read(want) {
@@ -137,15 +141,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             .data()
             .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
         let mut ticket = self.exchange.start(op, size, line.name())?;
-        // When the receive buffer is full of kept data nothing more can come in: the wait then
-        // ends as if its deadline had passed.
-        let mut stuck = false;
         let r = loop {
-            let now = match self.exchange.deadline(&ticket) {
-                Some(d) if stuck => d.max(Instant::now()),
-                _ => Instant::now(),
-            };
-            match self.exchange.poll(&mut ticket, now) {
+            match self.exchange.poll(&mut ticket, Instant::now()) {
                 Some(Step::Done(r)) => break r,
                 Some(Step::Write(tx)) => {
                     if let Err(e) = self.write(tx, line) {
@@ -154,8 +151,6 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                     }
                 }
                 None => {
-                    let rx: &mut RxBuf<[u8]> = &mut self.rx;
-                    stuck = rx.space() == 0;
                     if let Err(e) = self.read_port() {
                         self.exchange.abandon(&mut ticket);
                         break Err(e);
@@ -220,17 +215,15 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                 Some(Ready::Read(id)) => {
                     // A message read is held: handed out after the events that came before its
                     // answer ended, in the next turn.
-                    if let Err(error) = self.run(&Command::Read(id).line(), Op::Read(id), None) {
-                        if let Some(e) = self.link_error() {
-                            return Err(e);
-                        }
-                        return Ok(Some(f(Event::ReadFailed { client: id, error })));
+                    let read = self.run(&Command::Read(id).line(), Op::Read(id), None);
+                    if let Some(event) = self.exchange.read_outcome(id, read)? {
+                        return Ok(Some(f(event)));
                     }
                 }
                 Some(Ready::LinkDown(e)) => return Err(e),
                 None => {
-                    let rx: &mut RxBuf<[u8]> = &mut self.rx;
-                    if Instant::now() >= deadline || rx.space() == 0 {
+                    let rx: &RxBuf<[u8]> = &self.rx;
+                    if Instant::now() >= deadline || rx.blocked(false) {
                         return Ok(None);
                     }
                     self.read_port()?;

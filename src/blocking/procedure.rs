@@ -4,9 +4,8 @@
 use embedded_io::{Read, Write};
 
 use super::Modem;
-use crate::codec::Command;
 use crate::error::Error;
-use crate::proto::op::{Op, Reply};
+use crate::proto::op::Reply;
 use crate::proto::procedure::{Do, Learned, Next, Procedure};
 
 impl<P: Read + Write, const N: usize> Modem<P, N> {
@@ -16,21 +15,15 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             let mut learned = Learned::Nothing;
             let outcome = match p.step() {
                 Do::Skip => Ok(true),
-                Do::Discard(id) => {
-                    let read = self.run(&Command::Read(id).line(), Op::Read(id), None);
-                    if let Ok(Reply::Read(true)) = read {
-                        let rx: &mut crate::proto::rx::RxBuf<[u8]> = &mut self.rx;
-                        rx.release_message();
-                    }
-                    read.map(|r| r == Reply::Read(true))
-                }
                 Do::Send { line, op, parse } => {
                     let mut read = |answer: &[u8], ok: bool| {
                         if let (true, Some(parse)) = (ok, parse) {
                             learned = parse(answer);
                         }
                     };
-                    self.run(&line, op, Some(&mut read)).map(|_| true)
+                    // A read that found no message is `Ok(false)`.
+                    let reply = self.run(&line, op, Some(&mut read));
+                    reply.map(|r| r != Reply::Read(false))
                 }
             };
             if p.answered(outcome, learned, &mut self.exchange)? == Next::Done {

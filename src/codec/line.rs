@@ -186,7 +186,9 @@ impl<'a> Command<'a> {
     #[inline(always)]
     pub(crate) fn line(&self) -> Line<'a> {
         let mut nums = [0u32; 4];
-        let mut strs: [&'a [u8]; 3] = [b""; 3];
+        // Written out: a repeat expression (`[b""; 3]`) of a slice is built with a loop,
+        // at every place a line is built.
+        let mut strs: [&'a [u8]; 3] = [b"", b"", b""];
         let mut checks: &'static [Check] = &[];
         let mut data_form = false;
         let template: &'static [u8] = match *self {

@@ -46,7 +46,7 @@ impl Exchange {
                 AtCommand::CallDown
             })),
         });
-        self.wake_mut().call = true;
+        self.wake(super::wake::Waiter::Call);
         true
     }
 

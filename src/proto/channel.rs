@@ -71,7 +71,7 @@ impl Command {
 
     /// Whether this is `AT+MQTTREAD` of client `id`, still unanswered.
     pub(crate) fn awaits_read(&self, id: crate::types::ClientId) -> bool {
-        matches!(self.op, Op::Read(of) if of == id) && self.unanswered()
+        matches!(self.op, Op::Read(of) | Op::Discard(of) if of == id) && self.unanswered()
     }
 }
 

@@ -27,8 +27,8 @@ pub(crate) enum ClientOp {
 /// The driver's view of one module client.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Client {
-    pub(crate) state: ConnState,
-    pub(crate) op: ClientOp,
+    state: ConnState,
+    op: ClientOp,
     /// Result lines still owed to operations that gave up, per [`ResultOf`].
     late: [u8; 5],
     /// A `+MQTTCLOSE: <id>,1` after `+MQTTBREAK` is absorbed.
@@ -36,7 +36,7 @@ pub(crate) struct Client {
     /// The operation under way saw a result line of its kind absorbed as a late one.
     absorbed: bool,
     /// Messages announced by `+MQTTMSGI` and not yet read.
-    pub(crate) waiting: u16,
+    waiting: u16,
     /// The module may hold messages nobody counted (announced before this run): read until
     /// a read finds none.
     draining: bool,
@@ -53,6 +53,69 @@ const fn slot(r: ResultOf) -> usize {
 }
 
 impl Client {
+    /// The connection's state.
+    pub(crate) fn state(&self) -> ConnState {
+        self.state
+    }
+
+    /// Whether no operation of the client is under way.
+    pub(crate) fn idle(&self) -> bool {
+        self.op == ClientOp::Idle
+    }
+
+    /// What the module says of the connection (connected, or not), taken unless an operation
+    /// of the client is under way. Returns whether the client was connected though the driver
+    /// did not hold it open (left over from before).
+    pub(crate) fn learn(&mut self, connected: bool) -> bool {
+        if !self.idle() {
+            return false;
+        }
+        let leftover = connected && self.state != ConnState::Open;
+        self.state = if connected {
+            ConnState::Open
+        } else {
+            ConnState::Closed
+        };
+        leftover
+    }
+
+    /// A broker's refusal (`ERROR: 70x` after `OK`) of the open awaiting its result line:
+    /// it ends with `error` and the client is closed. Returns whether an open awaited it
+    /// (someone must be woken).
+    pub(crate) fn refused(&mut self, error: Error) -> bool {
+        if !matches!(
+            self.op,
+            ClientOp::Waiting {
+                of: ResultOf::Open,
+                ..
+            }
+        ) {
+            return false;
+        }
+        self.state = ConnState::Closed;
+        self.finish(Err(error))
+    }
+
+    /// One more message announced (`+MQTTMSGI`); `false` when no more can be counted (the
+    /// message is lost).
+    pub(crate) fn announced(&mut self) -> bool {
+        match self.waiting.checked_add(1) {
+            Some(n) => self.waiting = n,
+            None => return false,
+        }
+        true
+    }
+
+    /// Whether a message is announced and not read yet.
+    pub(crate) fn unread(&self) -> bool {
+        self.waiting > 0
+    }
+
+    /// A read went out: it answers one announcement, whatever comes of it.
+    pub(crate) fn read_sent(&mut self) {
+        self.waiting = self.waiting.saturating_sub(1);
+    }
+
     /// Checks that a command of this client may go out now, and moves the state on for it:
     /// `r` is the result line it will have, `None` for user and will (only while closed).
     pub(crate) fn begin(&mut self, id: ClientId, r: Option<ResultOf>) -> Result<(), Error> {
@@ -265,16 +328,5 @@ impl Client {
             ClientOp::Waiting { deadline, .. } => Some(deadline),
             _ => None,
         }
-    }
-
-    /// Whether an `ERROR: 70x` after `OK` is this client's open's refusal.
-    pub(crate) fn awaits_open(&self) -> bool {
-        matches!(
-            self.op,
-            ClientOp::Waiting {
-                of: ResultOf::Open,
-                ..
-            }
-        )
     }
 }

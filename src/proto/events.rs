@@ -2,7 +2,11 @@
 
 use heapless::Deque;
 
+use super::exchange::Exchange;
+use super::op::Reply;
+use super::wake::Waiter;
 use crate::codec::Registration;
+use crate::error::Error;
 use crate::event::Event;
 use crate::types::{BreakCause, ClientId};
 
@@ -28,24 +32,11 @@ pub(crate) enum Queued {
     },
 }
 
-/// An event taken out of the queue, owning its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Taken {
-    Break {
-        client: ClientId,
-        cause: BreakCause,
-    },
-    Restarted,
-    Registration(Registration),
-    CallDown,
-    Discarded {
-        client: ClientId,
-        messages: u16,
-    },
-    Text {
-        garbled: bool,
-        text: heapless::Vec<u8, TEXT_SLOT>,
-    },
+/// What an event taken out of the queue reports: a queued event, or one of the reports kept
+/// apart from the queue (losses, read errors of the port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Report {
+    Queued(Queued),
     Lost(Losses),
     LinkError {
         kind: embedded_io::ErrorKind,
@@ -53,31 +44,28 @@ pub(crate) enum Taken {
     },
 }
 
+/// An event taken out of the queue, owning its text (empty but for a line's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Taken {
+    report: Report,
+    text: heapless::Vec<u8, TEXT_SLOT>,
+}
+
 impl Taken {
     /// The event, as the application sees it.
     pub(crate) fn event(&self) -> Event<'_> {
-        match self {
-            Taken::Break { client, cause } => Event::Break {
-                client: *client,
-                cause: *cause,
-            },
-            Taken::Restarted => Event::Restarted,
-            Taken::Registration(r) => Event::Registration(*r),
-            Taken::CallDown => Event::DataCallDown,
-            Taken::Discarded { client, messages } => Event::Discarded {
-                client: *client,
-                messages: *messages,
-            },
-            Taken::Text {
-                garbled: true,
-                text,
-            } => Event::Garbled(text),
-            Taken::Text { text, .. } => Event::Unsolicited(text),
-            Taken::Lost(l) => Event::Lost(*l),
-            Taken::LinkError { kind, count } => Event::LinkError {
-                kind: *kind,
-                count: *count,
-            },
+        match self.report {
+            Report::Queued(Queued::Break { client, cause }) => Event::Break { client, cause },
+            Report::Queued(Queued::Restarted) => Event::Restarted,
+            Report::Queued(Queued::Registration(r)) => Event::Registration(r),
+            Report::Queued(Queued::CallDown) => Event::DataCallDown,
+            Report::Queued(Queued::Discarded { client, messages }) => {
+                Event::Discarded { client, messages }
+            }
+            Report::Queued(Queued::Text { garbled: true }) => Event::Garbled(&self.text),
+            Report::Queued(Queued::Text { garbled: false }) => Event::Unsolicited(&self.text),
+            Report::Lost(l) => Event::Lost(l),
+            Report::LinkError { kind, count } => Event::LinkError { kind, count },
         }
     }
 }
@@ -139,26 +127,19 @@ impl Events {
     /// Takes the next event to hand out (a loss report first), with its text copied out, so
     /// that it can be lent to the application while the exchange is not borrowed.
     pub(crate) fn take(&mut self) -> Option<Taken> {
-        if let Some(l) = self.take_losses() {
-            return Some(Taken::Lost(l));
+        let report = if let Some(l) = self.take_losses() {
+            Report::Lost(l)
+        } else if let Some((kind, count)) = self.link.take() {
+            Report::LinkError { kind, count }
+        } else {
+            Report::Queued(self.queue.pop_front()?)
+        };
+        let mut text = heapless::Vec::new();
+        if let Report::Queued(Queued::Text { .. }) = report {
+            self.text_queued = false;
+            text = core::mem::take(&mut self.text);
         }
-        if let Some((kind, count)) = self.link.take() {
-            return Some(Taken::LinkError { kind, count });
-        }
-        Some(match self.queue.pop_front()? {
-            Queued::Break { client, cause } => Taken::Break { client, cause },
-            Queued::Restarted => Taken::Restarted,
-            Queued::Registration(r) => Taken::Registration(r),
-            Queued::CallDown => Taken::CallDown,
-            Queued::Discarded { client, messages } => Taken::Discarded { client, messages },
-            Queued::Text { garbled } => {
-                self.text_queued = false;
-                Taken::Text {
-                    garbled,
-                    text: core::mem::take(&mut self.text),
-                }
-            }
-        })
+        Some(Taken { report, text })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -192,4 +173,41 @@ pub struct Losses {
     pub messages: u16,
     /// Lines longer than the receive buffer, skipped.
     pub overlong_lines: u16,
+}
+
+/// What changes the events, and wakes whoever waits for them.
+impl Exchange {
+    /// Queues `event` for the application.
+    pub(crate) fn event(&mut self, event: Queued) {
+        self.events.push(event);
+        self.wake(Waiter::Events);
+    }
+
+    /// Queues an unsolicited line (`garbled`: one the parser could not make sense of).
+    pub(crate) fn text_event(&mut self, line: &[u8], garbled: bool) {
+        self.events.push_text(line, garbled);
+        self.wake(Waiter::Events);
+    }
+
+    /// A message is lost: counted, and reported.
+    pub(crate) fn lost_message(&mut self) {
+        self.events.lost.messages = self.events.lost.messages.saturating_add(1);
+        self.wake(Waiter::Events);
+    }
+
+    /// What the read of a message announced for client `id`, made by `next_event` (or
+    /// `poll_event`), means for the application: nothing yet when it worked (a message read is
+    /// held and handed out next), [`Event::ReadFailed`] when it failed, and the port's error
+    /// when the link died meanwhile.
+    pub(crate) fn read_outcome(
+        &self,
+        id: ClientId,
+        read: Result<Reply, Error>,
+    ) -> Result<Option<Event<'static>>, Error> {
+        match (read, self.link_error()) {
+            (Ok(_), _) => Ok(None),
+            (Err(_), Some(dead)) => Err(dead),
+            (Err(error), None) => Ok(Some(Event::ReadFailed { client: id, error })),
+        }
+    }
 }

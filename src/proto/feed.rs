@@ -6,6 +6,7 @@ use super::channel::ReadAnswer;
 use super::events::Queued;
 use super::exchange::Exchange;
 use super::op::Op;
+use super::wake::Waiter;
 use crate::codec::{Item, MipCall, Query, RegistrationKind};
 use crate::error::Error;
 use crate::types::ClientId;
@@ -49,14 +50,14 @@ impl Exchange {
                 status,
             } => {
                 if self.client_mut(client).result_line(command, status == 1) {
-                    self.wake_mut().client(client);
+                    self.wake(Waiter::result(client));
                 }
                 Keep::Nothing
             }
             Item::Break { client, cause } => {
                 crate::log::state("a client's connection dropped");
                 if self.client_mut(client).on_break(cause) {
-                    self.wake_mut().client(client);
+                    self.wake(Waiter::result(client));
                 }
                 // A data publish of that client waiting for its prompt: it will not come.
                 if let Some(cmd) = self.channel_mut() {
@@ -69,29 +70,27 @@ impl Exchange {
                         )
                     {
                         cmd.phase = super::channel::Phase::Done(Err(Error::Break(cause)));
-                        self.wake_mut().channel = true;
+                        self.wake(Waiter::Channel);
                     }
                 }
-                self.events.push(Queued::Break { client, cause });
-                self.wake_mut().events = true;
+                self.event(Queued::Break { client, cause });
                 Keep::Nothing
             }
             Item::MessageWaiting { client, .. } => {
-                let c = self.client_mut(client);
-                match c.waiting.checked_add(1) {
-                    Some(n) => c.waiting = n,
-                    None => self.events.lost.messages = self.events.lost.messages.saturating_add(1),
+                if self.client_mut(client).announced() {
+                    self.wake(Waiter::Events);
+                } else {
+                    self.lost_message();
                 }
-                self.wake_mut().events = true;
                 Keep::Nothing
             }
             Item::Message(_) => {
-                self.wake_mut().events = true;
                 // Back to back, they wait in the receive buffer in order, as many as it holds.
                 if held >= super::rx::HELD_MESSAGES {
-                    self.events.lost.messages = self.events.lost.messages.saturating_add(1);
+                    self.lost_message();
                     Keep::Nothing
                 } else {
+                    self.wake(Waiter::Events);
                     Keep::Message
                 }
             }
@@ -108,23 +107,21 @@ impl Exchange {
                 }
                 if !self.call_line(ip) && ip.is_none() {
                     crate::log::state("the data call went down");
-                    self.events.push(Queued::CallDown);
-                    self.wake_mut().events = true;
+                    self.event(Queued::CallDown);
                 }
                 Keep::Nothing
             }
             Item::Registration(r) => {
-                let answers = match (collecting, r.kind) {
-                    (Some(Op::Query(Query::Creg)), RegistrationKind::Creg)
-                    | (Some(Op::Query(Query::Cgreg)), RegistrationKind::Cgreg)
-                    | (Some(Op::Query(Query::Cereg)), RegistrationKind::Cereg) => r.mode.is_some(),
-                    _ => false,
+                // The query's answer has the mode; an unsolicited report has none.
+                let query = match r.kind {
+                    RegistrationKind::Creg => Query::Creg,
+                    RegistrationKind::Cgreg => Query::Cgreg,
+                    RegistrationKind::Cereg => Query::Cereg,
                 };
-                if answers {
+                if r.mode.is_some() && collecting == Some(Op::Query(query)) {
                     Keep::Answer
                 } else {
-                    self.events.push(Queued::Registration(r));
-                    self.wake_mut().events = true;
+                    self.event(Queued::Registration(r));
                     Keep::Nothing
                 }
             }
@@ -136,16 +133,14 @@ impl Exchange {
             // it): kept while a command collects, else its command was abandoned: dropped.
             Item::Line(line) if crate::codec::parse::query_only(line) => answer,
             Item::Malformed(line) => {
-                self.events.push_text(line, true);
-                self.wake_mut().events = true;
+                self.text_event(line, true);
                 answer
             }
             // Only a raw or `AT+MQTTxxx?` / `=?` command's answer is made of lines the driver
             // does not know; inside any other answer (a message read, a typed query) such a
             // line is unsolicited.
             Item::Line(line) if collecting != Some(Op::Collect) => {
-                self.events.push_text(line, false);
-                self.wake_mut().events = true;
+                self.text_event(line, false);
                 Keep::Nothing
             }
             // Any other answer line: kept while a command collects; else no one waits for it
@@ -165,11 +160,15 @@ impl Exchange {
 
     /// The answer line of `AT+MQTTREAD` for client `id`: a message, or none.
     fn read_answer(&mut self, id: ClientId, message: bool, held: bool) -> Keep {
-        let awaited = self
-            .channel_mut()
-            .is_some_and(|c| c.awaits_read(id) && c.read == ReadAnswer::Nothing);
-        // A message read while a mode-0 message is held already cannot be kept.
-        let kept = awaited && !(message && held);
+        let (awaited, discard) = match self.channel_mut() {
+            Some(c) if c.awaits_read(id) && c.read == ReadAnswer::Nothing => {
+                (true, matches!(c.op, Op::Discard(_)))
+            }
+            _ => (false, false),
+        };
+        // A message read while a mode-0 message is held already cannot be kept; one a
+        // procedure discards is not held at all.
+        let kept = awaited && (discard || !(message && held));
         if let Some(cmd) = self.channel_mut().filter(|_| awaited) {
             cmd.read = if kept && message {
                 ReadAnswer::Message
@@ -179,7 +178,7 @@ impl Exchange {
         }
         if kept {
             self.client_mut(id).read_answered(message);
-            return if message {
+            return if message && !discard {
                 Keep::Message
             } else {
                 Keep::Nothing
@@ -187,8 +186,7 @@ impl Exchange {
         }
         // A read answer no one waits for, or one that cannot be held: its message is lost,
         // and said so.
-        self.events.lost.messages = self.events.lost.messages.saturating_add(1);
-        self.wake_mut().events = true;
+        self.lost_message();
         Keep::Nothing
     }
 }

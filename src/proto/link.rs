@@ -51,6 +51,7 @@ pub(crate) fn on_read(
         Ok([]) => ErrorKind::BrokenPipe,
         Ok(bytes) => {
             x.link.good();
+            x.input_flows();
             rx.push(bytes);
             rx.process(x, now);
             return Ok(());
@@ -68,7 +69,7 @@ pub(crate) fn on_read(
     }
     crate::log::state("a read of the port failed: what was being received is dropped");
     x.events.link_error(kind);
-    x.wake_mut().events = true;
+    x.wake(super::wake::Waiter::Events);
     Ok(())
 }
 

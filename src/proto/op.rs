@@ -17,6 +17,9 @@ pub(crate) enum Op {
     Async(ClientId, ResultOf),
     /// `AT+MQTTREAD=`: the message comes before `OK` and is held in the receive buffer.
     Read(ClientId),
+    /// `AT+MQTTREAD=` of a procedure that drains client `id`: the message, if one comes, is
+    /// counted and dropped as it arrives, never held.
+    Discard(ClientId),
     /// `AT+MIPCALL=1` (`up`) or `AT+MIPCALL=0`: a `+MIPCALL:` line comes after `OK`.
     Call {
         /// Whether the call is brought up (else hung up).
@@ -61,7 +64,7 @@ impl Op {
     /// The module client the operation belongs to, if one.
     pub(crate) const fn client(self) -> Option<crate::types::ClientId> {
         match self {
-            Op::Configure(id) | Op::Async(id, _) | Op::Read(id) => Some(id),
+            Op::Configure(id) | Op::Async(id, _) | Op::Read(id) | Op::Discard(id) => Some(id),
             _ => None,
         }
     }

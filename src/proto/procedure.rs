@@ -47,9 +47,6 @@ pub(crate) enum Do<'a> {
         /// How to read its answer, for a query.
         parse: Option<Parse>,
     },
-    /// Reads one message of client `id` with `AT+MQTTREAD` and lets it go (the procedure counts
-    /// it); the outcome says whether there was one.
-    Discard(ClientId),
     /// Nothing to send: the outcome is `Ok(true)` at once.
     Skip,
 }
@@ -62,6 +59,16 @@ impl<'a> Do<'a> {
         Do::Send {
             line: cmd.line(),
             op: Op::of(&cmd),
+            parse: None,
+        }
+    }
+
+    /// Reads one message of client `id` with `AT+MQTTREAD` and lets it go as it arrives (the
+    /// procedure counts it): [`Op::Discard`]. The outcome says whether there was one.
+    pub(crate) fn discard(id: ClientId) -> Self {
+        Do::Send {
+            line: Command::Read(id).line(),
+            op: Op::Discard(id),
             parse: None,
         }
     }
@@ -94,7 +101,7 @@ pub(crate) trait Procedure {
     fn step(&self) -> Do<'_>;
 
     /// The outcome of the last step on exchange `x`: `Ok(true)` for a command that succeeded
-    /// or a [`Do::Discard`] that read a message, `Ok(false)` for one that found none;
+    /// or a [`Do::discard`] that read a message, `Ok(false)` for one that found none;
     /// `learned` is what the query's answer said.
     fn answered(
         &mut self,
@@ -104,13 +111,14 @@ pub(crate) trait Procedure {
     ) -> Result<Next, Error>;
 }
 
-/// Whether a query's failure means only "this firmware does not answer it": the procedure then
-/// goes on without what it would have learned (it never asks again in a loop).
-pub(crate) fn unsupported(e: &Result<bool, Error>, learned: &Learned) -> bool {
-    match e {
-        Err(Error::Module(_) | Error::UnexpectedAnswer) => true,
-        Ok(_) => *learned == Learned::Nothing,
-        Err(_) => false,
+/// The failure of a query that ends the procedure, if it failed so: any failure but an `ERROR`
+/// or an answer the parser does not know, which mean only "this firmware does not answer it".
+/// After those, and after an answer that held nothing the parser knows, the procedure goes on
+/// without what it would have learned (it never asks again in a loop).
+pub(crate) fn query_failed(outcome: &Result<bool, Error>) -> Option<Error> {
+    match *outcome {
+        Err(Error::Module(_) | Error::UnexpectedAnswer) | Ok(_) => None,
+        Err(e) => Some(e),
     }
 }
 

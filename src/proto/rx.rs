@@ -89,11 +89,21 @@ impl RxBuf<[u8]> {
     /// that many bytes.
     ///
     /// [`push`]: Self::push
-    pub(crate) fn space(&mut self) -> usize {
+    pub(crate) fn space(&self) -> usize {
         self.buf
             .len()
             .saturating_sub(self.fill)
             .saturating_add(self.kept_before())
+    }
+
+    /// Whether nothing more can come in while an operation waits: the buffer is full of kept
+    /// data that nothing frees before the wait ends. The kept answer is released only when its
+    /// operation ends; held messages when the application takes them, which it can meanwhile
+    /// only if `taken` (the async driver: another task calling `next_event`; not the blocking
+    /// driver, whose one caller is inside the operation). A wait whose input is blocked ends
+    /// at once, as at its deadline ([`Exchange::input_blocked`]).
+    pub(crate) fn blocked(&self, taken: bool) -> bool {
+        self.space() == 0 && !(taken && self.holds_message())
     }
 
     /// The most an item may take: the whole buffer. Bytes before it that are already parsed
@@ -172,7 +182,7 @@ impl RxBuf<[u8]> {
                 Decoded::Skipped { consumed } => consumed,
                 Decoded::Overflow { consumed } => {
                     x.events.lost.overlong_lines = x.events.lost.overlong_lines.saturating_add(1);
-                    x.wake_mut().events = true;
+                    x.wake(super::wake::Waiter::Events);
                     consumed
                 }
                 Decoded::Item(ref item, consumed) => {
@@ -206,9 +216,7 @@ impl RxBuf<[u8]> {
                                 if held.is_err() {
                                     // Past 64 KiB, or no room (the exchange checked): lost,
                                     // and said so.
-                                    x.events.lost.messages =
-                                        x.events.lost.messages.saturating_add(1);
-                                    x.wake_mut().events = true;
+                                    x.lost_message();
                                 }
                             }
                         }

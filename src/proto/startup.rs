@@ -45,7 +45,12 @@ enum Stage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Startup {
     stage: Stage,
-    config: Config,
+    /// [`Config::echo_off`].
+    echo_off: bool,
+    /// [`Config::receive_mode`].
+    mode: ReceiveMode,
+    /// [`Config::leftover`].
+    leftover_rule: Leftover,
     /// Clients connected before this driver knew of them, not closed yet.
     leftover: ClientSet,
     /// Messages read and dropped from the left-over client being drained.
@@ -59,7 +64,9 @@ impl Startup {
     pub(crate) fn new(config: Config) -> Self {
         Startup {
             stage: Stage::Probe(config.probe_attempts.max(1).saturating_sub(1)),
-            config,
+            echo_off: config.echo_off,
+            mode: config.receive_mode,
+            leftover_rule: config.leftover,
             leftover: ClientSet::EMPTY,
             drained: 0,
             blind: false,
@@ -71,7 +78,7 @@ impl Startup {
     fn learned_clients(&mut self, connected: ClientSet, x: &mut Exchange) -> Stage {
         let leftover = x.learn_connected(connected);
         let buffered = x.receive_mode == Some(ReceiveMode::Buffered);
-        match self.config.leftover {
+        match self.leftover_rule {
             Leftover::Keep => {
                 if buffered {
                     for id in ClientId::ALL
@@ -117,7 +124,7 @@ impl Procedure for Startup {
                 Command::Mqtt(MqttCommand::Open, Form::Read),
                 procedure::clients,
             ),
-            Stage::Drain(id) => Do::Discard(id),
+            Stage::Drain(id) => Do::discard(id),
             Stage::Close(id) => Do::send(Command::Close(id)),
             Stage::Done => Do::Skip,
         }
@@ -129,8 +136,12 @@ impl Procedure for Startup {
         learned: Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
-        let mode = self.config.receive_mode;
-        let unsupported = procedure::unsupported(&outcome, &learned);
+        let mode = self.mode;
+        if matches!(self.stage, Stage::Call | Stage::Connected | Stage::Free) {
+            if let Some(e) = procedure::query_failed(&outcome) {
+                return Err(e);
+            }
+        }
         if let (Stage::Probe(_), Err(_)) = (self.stage, &outcome) {
             // An unanswered probe owes nothing: the module was not listening.
             x.owed = super::channel::Owed::Nothing;
@@ -138,7 +149,7 @@ impl Procedure for Startup {
         self.stage = match (self.stage, outcome) {
             (Stage::Probe(0), Err(e)) => return Err(e),
             (Stage::Probe(n), Err(_)) => Stage::Probe(n.saturating_sub(1)),
-            (Stage::Probe(_), Ok(_)) if self.config.echo_off => Stage::EchoOff,
+            (Stage::Probe(_), Ok(_)) if self.echo_off => Stage::EchoOff,
             (Stage::Probe(_) | Stage::EchoOff, Ok(_)) => Stage::Mode(mode),
             (Stage::Mode(m), Ok(_)) => {
                 x.receive_mode = Some(m);
@@ -154,24 +165,23 @@ impl Procedure for Startup {
                 x.receive_mode = Some(ReceiveMode::Direct);
                 Stage::Call
             }
-            (Stage::Call, r) => {
+            // The queries: what they learned, or that this firmware does not say.
+            (Stage::Call, _) => {
                 match learned {
                     Learned::Call(call) => x.learn_call(call.as_ref().map(|ip| ip.as_bytes())),
-                    _ if unsupported => crate::log::note("AT+MIPCALL? unanswered: call unknown"),
-                    _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
+                    _ => crate::log::note("AT+MIPCALL? unanswered: call unknown"),
                 }
                 Stage::Connected
             }
-            (Stage::Connected, r) => match learned {
+            (Stage::Connected, _) => match learned {
                 Learned::Clients(connected) => self.learned_clients(connected, x),
-                _ if unsupported => Stage::Free,
-                _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
+                _ => Stage::Free,
             },
-            (Stage::Free, r) => match learned {
+            (Stage::Free, _) => match learned {
                 Learned::Clients(free) => self.learned_clients(free.complement(), x),
-                _ if unsupported => {
+                _ => {
                     crate::log::note("the module did not say which clients are connected");
-                    match self.config.leftover {
+                    match self.leftover_rule {
                         // Neither query answered: close every client the driver does not
                         // hold open, taking a refusal to mean it was not connected.
                         Leftover::Close => {
@@ -182,7 +192,6 @@ impl Procedure for Startup {
                         Leftover::Keep => Stage::Done,
                     }
                 }
-                _ => return Err(r.err().unwrap_or(Error::UnexpectedAnswer)),
             },
             (Stage::Drain(id), Ok(true)) => {
                 self.drained = self.drained.saturating_add(1);

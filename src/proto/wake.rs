@@ -2,50 +2,53 @@
 
 use crate::types::ClientId;
 
-/// Whom to wake. The async driver keeps one named waker per field; the blocking driver, which
-/// has no one to wake, ignores it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Wake {
-    /// The operation holding the AT channel (a final result, the prompt, settling).
-    pub(crate) channel: bool,
-    /// The operation of client 1 waiting for its result line.
-    pub(crate) client_one: bool,
-    /// The operation of client 2 waiting for its result line.
-    pub(crate) client_two: bool,
-    /// The data-call operation waiting for `+MIPCALL:`.
-    pub(crate) call: bool,
-    /// Whoever waits for events.
-    pub(crate) events: bool,
+/// Which waker an operation waits on; its value is its place among the [`WAITERS`] (its bit
+/// in [`Wake`], its waker in the async driver).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waiter {
+    /// The AT channel (a final result, the prompt, settling).
+    Channel,
+    /// Client 1's result line.
+    ResultOne,
+    /// Client 2's result line.
+    ResultTwo,
+    /// The data call's `+MIPCALL:` line.
+    Call,
+    /// Events.
+    Events,
 }
 
-impl Wake {
-    /// Everyone.
-    pub(crate) const ALL: Wake = Wake {
-        channel: true,
-        client_one: true,
-        client_two: true,
-        call: true,
-        events: true,
-    };
+/// How many parties may wait.
+pub(crate) const WAITERS: usize = 5;
 
-    /// Adds the operation of client `id`.
-    pub(crate) fn client(&mut self, id: ClientId) {
+impl Waiter {
+    /// Client `id`'s result line.
+    pub(crate) const fn result(id: ClientId) -> Waiter {
         match id {
-            ClientId::One => self.client_one = true,
-            ClientId::Two => self.client_two = true,
+            ClientId::One => Waiter::ResultOne,
+            ClientId::Two => Waiter::ResultTwo,
         }
     }
 }
 
-/// Which waker an operation waits on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Waiter {
-    /// The AT channel.
-    Channel,
-    /// Client `id`'s result line.
-    Result(ClientId),
-    /// The data call.
-    Call,
-    /// Events.
-    Events,
+/// Whom to wake, one flag per [`Waiter`], in its place. The async driver keeps one waker per
+/// waiter; the blocking driver, which has no one to wake, ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Wake([bool; WAITERS]);
+
+impl Wake {
+    /// Everyone.
+    pub(crate) const ALL: Wake = Wake([true; WAITERS]);
+
+    /// Adds `w`.
+    pub(crate) fn add(&mut self, w: Waiter) {
+        if let Some(flag) = self.0.get_mut(w as usize) {
+            *flag = true;
+        }
+    }
+
+    /// The flags, one per waiter in its place.
+    pub(crate) fn flags(self) -> [bool; WAITERS] {
+        self.0
+    }
 }

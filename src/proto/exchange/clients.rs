@@ -2,7 +2,6 @@
 //! query's answer), and the clients start-up found left over from before.
 
 use super::Exchange;
-use crate::error::ConnState;
 use crate::types::{ClientId, ClientSet};
 
 impl Exchange {
@@ -12,17 +11,8 @@ impl Exchange {
     pub(crate) fn learn_connected(&mut self, connected: ClientSet) -> ClientSet {
         let mut leftover = ClientSet::EMPTY;
         for id in ClientId::ALL {
-            let c = self.client_mut(id);
-            if matches!(c.op, crate::proto::client::ClientOp::Idle) {
-                let open = connected.contains(id);
-                if open && c.state != ConnState::Open {
-                    leftover = leftover.with(id);
-                }
-                c.state = if open {
-                    ConnState::Open
-                } else {
-                    ConnState::Closed
-                };
+            if self.client_mut(id).learn(connected.contains(id)) {
+                leftover = leftover.with(id);
             }
         }
         leftover
@@ -31,10 +21,7 @@ impl Exchange {
     /// Client `id`, which the driver took as connected, is not (the module refused to close
     /// it): closed, unless an operation of it is under way.
     pub(crate) fn client_closed(&mut self, id: ClientId) {
-        let c = self.client_mut(id);
-        if matches!(c.op, crate::proto::client::ClientOp::Idle) {
-            c.state = ConnState::Closed;
-        }
+        self.client_mut(id).learn(false);
     }
 
     /// Start-up closed client `id`, left over from before, after reading and dropping the
@@ -42,11 +29,10 @@ impl Exchange {
     pub(crate) fn closed_leftover(&mut self, id: ClientId, discarded: u16) {
         crate::log::state("closed a client left connected from before");
         if discarded > 0 {
-            self.events.push(crate::proto::events::Queued::Discarded {
+            self.event(crate::proto::events::Queued::Discarded {
                 client: id,
                 messages: discarded,
             });
-            self.wake.events = true;
         }
     }
 }

@@ -4,9 +4,9 @@
 
 use embassy_time::Instant;
 
-use super::{after, Call, Exchange, Phase, ReadAnswer, Reply, Wake};
+use super::{after, Call, Exchange, Phase, ReadAnswer, Reply, Waiter};
 use crate::codec::ResultOf;
-use crate::error::{ConnState, Error};
+use crate::error::Error;
 use crate::proto::channel::Owed;
 use crate::proto::op::Op;
 use crate::types::ClientId;
@@ -15,20 +15,17 @@ impl Exchange {
     /// A final result for the command on the channel (or owed to an abandoned one).
     pub(crate) fn final_result(&mut self, result: Result<(), Error>, now: Instant) -> bool {
         // A broker refusal (700-704) after OK ends the open of a client waiting for its result.
-        if let Err(Error::Refused(r)) = result {
+        if let Err(e @ Error::Refused(_)) = result {
             if let Some(id) = ClientId::ALL
                 .into_iter()
-                .find(|&id| self.client(id).awaits_open())
+                .find(|&id| self.client_mut(id).refused(e))
             {
-                let c = self.client_mut(id);
-                c.finish(Err(Error::Refused(r)));
-                c.state = ConnState::Closed;
-                self.wake.client(id);
+                self.wake(Waiter::result(id));
                 return false;
             }
         }
         if self.owed.absorb_final() {
-            self.wake.channel = true;
+            self.wake(Waiter::Channel);
             return false;
         }
         let config = self.config;
@@ -44,7 +41,7 @@ impl Exchange {
         let r = match (result, cmd.op) {
             // The final result instead of the prompt.
             (Ok(()), _) if before_data => Err(Error::UnexpectedAnswer),
-            (Ok(()), Op::Read(_)) => match cmd.read {
+            (Ok(()), Op::Read(_) | Op::Discard(_)) => match cmd.read {
                 ReadAnswer::Nothing => Err(Error::UnexpectedAnswer),
                 got => Ok(Reply::Read(got == ReadAnswer::Message)),
             },
@@ -52,7 +49,7 @@ impl Exchange {
         };
         cmd.phase = Phase::Done(r);
         let (op, collects) = (cmd.op, cmd.op.collects());
-        self.wake.channel = true;
+        self.wake(Waiter::Channel);
         match (r, op) {
             (Ok(_), Op::Async(id, of)) => {
                 let t = match of {
@@ -87,13 +84,13 @@ impl Exchange {
                 }
                 _ => return,
             }
-            self.wake.channel = true;
+            self.wake(Waiter::Channel);
         } else if let Owed::Data { left, .. } = self.owed {
             self.owed = Owed::Data {
                 left,
                 prompted: true,
             };
-            self.wake.channel = true;
+            self.wake(Waiter::Channel);
         }
     }
 
@@ -117,6 +114,6 @@ impl Exchange {
         }
         self.events.clear();
         self.events.push(crate::proto::events::Queued::Restarted);
-        self.wake = Wake::ALL;
+        self.wake_all();
     }
 }

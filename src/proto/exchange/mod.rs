@@ -82,7 +82,7 @@ impl Ticket {
     pub(crate) fn waiter(&self) -> Waiter {
         match self.stage {
             Stage::Channel | Stage::Over => Waiter::Channel,
-            Stage::Result(id) => Waiter::Result(id),
+            Stage::Result(id) => Waiter::result(id),
             Stage::Call => Waiter::Call,
         }
     }
@@ -122,6 +122,8 @@ pub(crate) struct Exchange {
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
+    /// The input is [blocked](Self::input_blocked).
+    blocked: bool,
     /// Read errors counted towards a dead link.
     pub(crate) link: super::link::Health,
     /// How the module reports messages, as start-up left it (`None` before start-up, and after
@@ -165,7 +167,7 @@ impl Exchange {
 
     /// The state of client `id`.
     pub(crate) fn state(&self, id: ClientId) -> ConnState {
-        self.client(id).state
+        self.client(id).state()
     }
 
     /// Whom to wake since the last call; cleared.
@@ -177,7 +179,7 @@ impl Exchange {
     pub(crate) fn announced(&self) -> Option<ClientId> {
         ClientId::ALL
             .into_iter()
-            .find(|&id| self.client(id).waiting > 0)
+            .find(|&id| self.client(id).unread())
     }
 
     /// The port failed (`kind`; end of file is [`ErrorKind::BrokenPipe`]): every waiting
@@ -187,7 +189,22 @@ impl Exchange {
             crate::log::state("the serial port failed: the link is down");
         }
         self.dead = Some(kind);
-        self.wake = Wake::ALL;
+        self.wake_all();
+    }
+
+    /// Nothing more can come in: the receive buffer is full of kept data that nothing frees
+    /// before the operation waiting ends ([`RxBuf::blocked`](super::rx::RxBuf::blocked)). So
+    /// nothing that would end its wait can come: it ends at once, as at its deadline, in both
+    /// drivers. Until bytes come in again, the command on the channel ends, or another
+    /// operation starts.
+    pub(crate) fn input_blocked(&mut self) {
+        self.blocked = true;
+        self.wake(Waiter::Channel);
+    }
+
+    /// Bytes came in: the input is not [blocked](Self::input_blocked).
+    pub(crate) fn input_flows(&mut self) {
+        self.blocked = false;
     }
 
     /// The port's error, once it failed.
@@ -208,6 +225,7 @@ impl Exchange {
             return Err(e);
         }
         assert!(self.channel.is_none(), "two operations on the AT channel");
+        self.blocked = false;
         self.channel = Some(Command {
             op,
             data,
@@ -244,7 +262,11 @@ impl Exchange {
     /// What the driver of `t` does next at time `now`; `None`: wait for input or the deadline.
     /// An `ERROR` answer is named with its command, and a failure is also kept as the
     /// [`last failure`](Self::failure).
+    ///
+    /// While the input is [blocked](Self::input_blocked), every deadline has passed: the wait
+    /// ends at once.
     pub(crate) fn poll(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
+        let now = if self.blocked { Instant::MAX } else { now };
         let mut step = self.step(t, now);
         if let Some(Step::Done(Err(error))) = &mut step {
             *error = error.answer_to(t.command);
@@ -280,38 +302,28 @@ impl Exchange {
     /// [`poll`](Self::poll), but for keeping the failure.
     fn step(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
         if let Some(e) = self.link_error() {
-            if t.stage != Stage::Over {
-                self.abandon(t);
-            }
+            self.abandon(t);
             return Some(Step::Done(Err(e)));
         }
-        loop {
+        let done = loop {
             match t.stage {
                 Stage::Channel => match self.poll_channel(now)? {
                     Step::Done(Ok(Reply::Done)) => match t.op {
                         Op::Async(id, _) => t.stage = Stage::Result(id),
                         Op::Call { .. } => t.stage = Stage::Call,
-                        _ => {
-                            t.stage = Stage::Over;
-                            return Some(Step::Done(Ok(Reply::Done)));
-                        }
+                        _ => break Ok(Reply::Done),
                     },
-                    Step::Done(r) => {
-                        t.stage = Stage::Over;
-                        return Some(Step::Done(r));
-                    }
+                    Step::Done(r) => break r,
                     write => return Some(write),
                 },
                 Stage::Result(id) => {
                     let c = self.client_mut(id);
                     if let Some(r) = c.take_outcome() {
-                        t.stage = Stage::Over;
-                        return Some(Step::Done(r.map(|()| Reply::Done)));
+                        break r.map(|()| Reply::Done);
                     }
                     if c.deadline().is_some_and(|d| now >= d) {
                         c.give_up();
-                        t.stage = Stage::Over;
-                        return Some(Step::Done(Err(Error::ResultTimeout)));
+                        break Err(Error::ResultTimeout);
                     }
                     return None;
                 }
@@ -325,13 +337,14 @@ impl Exchange {
                         Call::Idle => Err(Error::UnexpectedAnswer),
                     };
                     self.call = Call::Idle;
-                    t.stage = Stage::Over;
-                    return Some(Step::Done(r.map(|()| Reply::Done)));
+                    break r.map(|()| Reply::Done);
                 }
                 // Polled again after it was over: it stays over.
-                Stage::Over => return Some(Step::Done(Err(Error::UnexpectedAnswer))),
+                Stage::Over => break Err(Error::UnexpectedAnswer),
             }
-        }
+        };
+        t.stage = Stage::Over;
+        Some(Step::Done(done))
     }
 
     /// The channel stage of [`poll`](Self::poll).
@@ -400,7 +413,8 @@ impl Exchange {
                 }
                 Phase::Done(r) => {
                     self.channel = None;
-                    self.wake.channel = true;
+                    self.blocked = false;
+                    self.wake(Waiter::Channel);
                     return Some(Step::Done(r));
                 }
             }
@@ -412,11 +426,10 @@ impl Exchange {
         match op {
             Op::Configure(id) => self.client_mut(id).begin(id, None),
             Op::Async(id, r) => self.client_mut(id).begin(id, Some(r)),
-            Op::Read(id) => {
+            Op::Read(id) | Op::Discard(id) => {
                 // The read answers one announcement, whatever comes of it; counted when it goes
                 // out, so that a read dropped before then leaves the announcement waiting.
-                let c = self.client_mut(id);
-                c.waiting = c.waiting.saturating_sub(1);
+                self.client_mut(id).read_sent();
                 Ok(())
             }
             Op::Call { .. } => {
@@ -514,7 +527,8 @@ impl Exchange {
         let Some(cmd) = self.channel.take() else {
             return;
         };
-        self.wake.channel = true;
+        self.blocked = false;
+        self.wake(Waiter::Channel);
         match cmd.phase {
             Phase::Settling { .. } | Phase::Done(Err(_)) => return,
             Phase::Line { .. } => self.owed = Owed::CutLine,
@@ -570,7 +584,13 @@ impl Exchange {
         self.announced().map(Ready::Read)
     }
 
-    pub(crate) fn wake_mut(&mut self) -> &mut Wake {
-        &mut self.wake
+    /// Wakes `w` once the change is made.
+    pub(crate) fn wake(&mut self, w: Waiter) {
+        self.wake.add(w);
+    }
+
+    /// Wakes everyone once the change is made.
+    pub(crate) fn wake_all(&mut self) {
+        self.wake = Wake::ALL;
     }
 }

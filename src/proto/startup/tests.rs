@@ -5,6 +5,7 @@ use crate::codec::LineEnd;
 use crate::error::ModuleError;
 use crate::event::Event;
 use crate::proto::exchange::Tx;
+use crate::proto::op::Op;
 use crate::proto::out::Chunks;
 
 const ONE: ClientId = ClientId::One;
@@ -18,6 +19,10 @@ const REFUSED: Result<bool, Error> = Err(Error::Module(ModuleError {
 /// is dropped.
 fn step(s: &Startup) -> String {
     match s.step() {
+        Do::Send {
+            op: Op::Discard(id),
+            ..
+        } => format!("discard {}", id.number()),
         Do::Send { line, .. } => {
             let (mut out, mut num) = (Vec::new(), [0u8; 10]);
             let mut chunks = Chunks::new(Tx::Line, &line, LineEnd::Cr);
@@ -26,7 +31,6 @@ fn step(s: &Startup) -> String {
             }
             String::from_utf8_lossy(&out).trim_end().to_string()
         }
-        Do::Discard(id) => format!("discard {}", id.number()),
         Do::Skip => "skip".into(),
     }
 }

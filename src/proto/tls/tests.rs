@@ -58,7 +58,6 @@ fn provision(
                 (outcome.map(|()| true), learned)
             }
             Do::Skip => (Ok(true), Learned::Nothing),
-            Do::Discard(_) => panic!("provisioning reads no message"),
         };
         match p.answered(outcome, learned, &mut x) {
             Ok(Next::Continue) => {}
@@ -181,7 +180,6 @@ fn diagnose(
                     }
                 }
             }
-            Do::Discard(_) => panic!("an open reads no message"),
         };
         match p.answered(result, learned, &mut x) {
             Ok(Next::Continue) => {}
