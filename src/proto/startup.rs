@@ -8,6 +8,7 @@
 //! ask again. What is kept and what is undone is written in docs/decisions.md.
 
 use super::exchange::Exchange;
+use super::op::Op;
 use super::procedure::{self, Do, Learned, Next, Procedure};
 use crate::codec::{Command, Form, MqttCommand, Query};
 use crate::config::{Config, Leftover};
@@ -111,22 +112,27 @@ impl Startup {
 
 impl Procedure for Startup {
     fn step(&self) -> Do<'_> {
-        match self.stage {
-            Stage::Probe(_) => Do::send(Command::At),
-            Stage::EchoOff => Do::send(Command::Echo(false)),
-            Stage::Mode(m) => Do::send(Command::Conf(m)),
-            Stage::Call => Do::ask(Command::Query(Query::MipCall), procedure::call),
-            Stage::Connected => Do::ask(
+        let (cmd, parse): (_, Option<procedure::Parse>) = match self.stage {
+            Stage::Probe(_) => (Command::At, None),
+            Stage::EchoOff => (Command::Echo(false), None),
+            Stage::Mode(m) => (Command::Conf(m), None),
+            Stage::Call => (Command::Query(Query::MipCall), Some(procedure::call)),
+            Stage::Connected => (
                 Command::Mqtt(MqttCommand::Close, Form::Read),
-                procedure::clients,
+                Some(procedure::clients),
             ),
-            Stage::Free => Do::ask(
+            Stage::Free => (
                 Command::Mqtt(MqttCommand::Open, Form::Read),
-                procedure::clients,
+                Some(procedure::clients),
             ),
-            Stage::Drain(id) => Do::discard(id),
-            Stage::Close(id) => Do::send(Command::Close(id)),
-            Stage::Done => Do::Skip,
+            Stage::Drain(id) => return Do::discard(id),
+            Stage::Close(id) => (Command::Close(id), None),
+            Stage::Done => return Do::Skip,
+        };
+        Do::Send {
+            line: cmd.line(),
+            op: Op::of(&cmd),
+            parse,
         }
     }
 
