@@ -512,11 +512,10 @@ impl Exchange {
     /// The operation of `t` ends early (dropped, timed out, or its port write failed). What
     /// the module may still send for it is absorbed when it comes.
     pub(crate) fn abandon(&mut self, t: &mut Ticket) {
-        let stage = core::mem::replace(&mut t.stage, Stage::Over);
-        match stage {
+        match core::mem::replace(&mut t.stage, Stage::Over) {
             Stage::Channel => self.abandon_command(),
-            Stage::Result(id) => self.client_mut(id).give_up(),
-            Stage::Call => self.call = Call::Idle,
+            // Past its command: only its result line or `+MIPCALL:` line is still awaited.
+            Stage::Result(_) | Stage::Call => self.give_up(t.op),
             Stage::Over => {}
         }
     }
