@@ -1,7 +1,5 @@
 //! The queue of unsolicited events waiting for the application.
 
-use heapless::Deque;
-
 use super::exchange::Exchange;
 use super::op::Reply;
 use super::wake::Waiter;
@@ -78,7 +76,7 @@ pub const TEXT_SLOT: usize = 64;
 /// Events waiting, and what was lost because they could not wait.
 #[derive(Debug, Default)]
 pub(crate) struct Events {
-    queue: Deque<Queued, EVENT_QUEUE>,
+    queue: heapless::Vec<Queued, EVENT_QUEUE>,
     text: heapless::Vec<u8, TEXT_SLOT>,
     text_queued: bool,
     /// What was lost since the last report: events dropped because the queue or the text slot
@@ -92,7 +90,7 @@ pub(crate) struct Events {
 
 impl Events {
     pub(crate) fn push(&mut self, ev: Queued) {
-        if self.queue.push_back(ev).is_err() {
+        if self.queue.push(ev).is_err() {
             self.lost.events = self.lost.events.saturating_add(1);
         }
     }
@@ -132,7 +130,7 @@ impl Events {
         } else if let Some((kind, count)) = self.link.take() {
             Report::LinkError { kind, count }
         } else {
-            Report::Queued(self.queue.pop_front()?)
+            Report::Queued(self.pop_front()?)
         };
         let mut text = heapless::Vec::new();
         if let Report::Queued(Queued::Text { .. }) = report {
@@ -140,6 +138,13 @@ impl Events {
             text = core::mem::take(&mut self.text);
         }
         Some(Taken { report, text })
+    }
+
+    /// The oldest queued event, out of the queue.
+    fn pop_front(&mut self) -> Option<Queued> {
+        let first = *self.queue.first()?;
+        self.queue.remove(0);
+        Some(first)
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -44,7 +44,7 @@ pub(crate) struct RxBuf<B: ?Sized> {
     pub(crate) decoder: Decoder,
     /// The answer of the collecting command in flight: start, and end once its final came.
     pub(crate) answer: Option<(usize, Option<usize>)>,
-    messages: heapless::Deque<HeldMessage, HELD_MESSAGES>,
+    messages: heapless::Vec<HeldMessage, HELD_MESSAGES>,
     pub(crate) buf: B,
 }
 
@@ -55,7 +55,7 @@ impl<const N: usize> RxBuf<[u8; N]> {
             pos: 0,
             decoder: Decoder::new(),
             answer: None,
-            messages: heapless::Deque::new(),
+            messages: heapless::Vec::new(),
             buf: [0; N],
         }
     }
@@ -212,7 +212,7 @@ impl RxBuf<[u8]> {
                                         payload,
                                     })
                                     .ok_or(())
-                                    .and_then(|h| self.messages.push_back(h).map_err(|_| ()));
+                                    .and_then(|h| self.messages.push(h).map_err(|_| ()));
                                 if held.is_err() {
                                     // Past 64 KiB, or no room (the exchange checked): lost,
                                     // and said so.
@@ -238,7 +238,7 @@ impl RxBuf<[u8]> {
         if let Some((start, _)) = self.answer {
             keep = keep.min(start);
         }
-        if let Some(m) = self.messages.front() {
+        if let Some(m) = self.messages.first() {
             keep = keep.min(usize::from(m.start));
         }
         keep
@@ -265,7 +265,7 @@ impl RxBuf<[u8]> {
 
     /// The first held message (mode 0, or read with `AT+MQTTREAD`), lent from the buffer.
     pub(crate) fn message(&self) -> Option<Message<'_>> {
-        let m = self.messages.front()?;
+        let m = self.messages.first()?;
         let part = |(at, len): (u16, u16)| {
             let from = usize::from(m.start).checked_add(usize::from(at))?;
             self.buf.get(from..from.checked_add(usize::from(len))?)
@@ -280,6 +280,8 @@ impl RxBuf<[u8]> {
 
     /// Lets the first held message go; the next one, if any, is handed out next.
     pub(crate) fn release_message(&mut self) {
-        self.messages.pop_front();
+        if !self.messages.is_empty() {
+            self.messages.remove(0);
+        }
     }
 }
