@@ -28,7 +28,6 @@ impl Exchange {
             self.wake(Waiter::Channel);
             return false;
         }
-        let config = self.config;
         let Some(cmd) = self.channel.as_mut().filter(|c| c.unanswered()) else {
             // A final result nobody waits for: dropped.
             return false;
@@ -53,15 +52,15 @@ impl Exchange {
         match (r, op) {
             (Ok(_), Op::Async(id, of)) => {
                 let t = match of {
-                    ResultOf::Open => config.open_timeout,
-                    _ => config.result_timeout,
+                    ResultOf::Open => self.config.open_timeout,
+                    _ => self.config.result_timeout,
                 };
                 self.client_mut(id).answered(after(now, t));
             }
             (Ok(_), Op::Call { up }) => {
                 self.call = Call::Waiting {
                     up,
-                    deadline: after(now, config.call_timeout),
+                    deadline: after(now, self.config.call_timeout),
                 }
             }
             // Refused: no result line follows.

@@ -349,7 +349,6 @@ impl Exchange {
 
     /// The channel stage of [`poll`](Self::poll).
     fn poll_channel(&mut self, now: Instant) -> Option<Step> {
-        let config = self.config;
         loop {
             let Some(cmd) = self.channel.as_mut() else {
                 return Some(Step::Done(Err(Error::UnexpectedAnswer)));
@@ -370,8 +369,8 @@ impl Exchange {
                     }
                     owed => {
                         let limit = match owed {
-                            Owed::Data { .. } => config.data_mode_timeout,
-                            _ => config.answer_timeout,
+                            Owed::Data { .. } => self.config.data_mode_timeout,
+                            _ => self.config.answer_timeout,
                         };
                         let deadline = deadline.unwrap_or_else(|| after(now, limit));
                         cmd.phase = Phase::Settling {
@@ -442,7 +441,6 @@ impl Exchange {
 
     /// `tx` was written in full at time `now`.
     pub(crate) fn sent(&mut self, tx: Tx, now: Instant) {
-        let config = self.config;
         match tx {
             Tx::LineEnd => self.owed = Owed::Finals(1),
             Tx::Filler(_) => {
@@ -450,7 +448,7 @@ impl Exchange {
                 self.owed = Owed::Finals(1);
                 if let Some(cmd) = self.channel.as_mut() {
                     cmd.phase = Phase::Settling {
-                        deadline: Some(after(now, config.answer_timeout)),
+                        deadline: Some(after(now, self.config.answer_timeout)),
                         filled: true,
                     };
                 }
@@ -463,10 +461,10 @@ impl Exchange {
                     cmd.phase = match cmd.data {
                         Some(left) if prompted => Phase::Data { left },
                         Some(_) => Phase::Prompt {
-                            deadline: after(now, config.prompt_timeout),
+                            deadline: after(now, self.config.prompt_timeout),
                         },
                         None => Phase::Final {
-                            deadline: after(now, config.answer_timeout),
+                            deadline: after(now, self.config.answer_timeout),
                         },
                     };
                 }
