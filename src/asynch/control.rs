@@ -55,15 +55,13 @@ struct Guard<'a> {
     shared: &'a Shared,
     rx: &'a Rx,
     ticket: Ticket,
-    /// Whether the operation collects an answer.
-    collects: bool,
 }
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
         let ticket = &mut self.ticket;
         // On the channel, the kept answer, if any, is this command's.
-        let release = self.collects || ticket.on_channel();
+        let release = ticket.collects() || ticket.on_channel();
         self.shared.with(|x| x.abandon(ticket));
         if release {
             self.rx.borrow_mut().release_answer();
@@ -140,9 +138,7 @@ impl<'d, W: Write> Control<'d, W> {
                 shared: self.shared,
                 rx: self.rx,
                 ticket,
-                collects: op.collects(),
             };
-            let mut reader = reader;
             loop {
                 let Some(step) = self.wait(&mut guard.ticket).await else {
                     // Answered: the channel is free for others while the result line is awaited.
@@ -153,7 +149,7 @@ impl<'d, W: Write> Control<'d, W> {
                     Step::Write(tx) => tx,
                     Step::Done(r) => {
                         // The guard releases the answer.
-                        if let (true, Some(read)) = (op.collects() && answered(&r), reader.take()) {
+                        if let (true, Some(read)) = (op.collects() && answered(&r), reader) {
                             read(self.rx.borrow().answer(), r.is_ok());
                         }
                         return r;

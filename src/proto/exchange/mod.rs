@@ -87,6 +87,11 @@ impl Ticket {
         }
     }
 
+    /// Whether the operation collects an answer (see [`Op::collects`]).
+    pub(crate) fn collects(&self) -> bool {
+        self.op.collects()
+    }
+
     /// Whether the operation still holds the AT channel.
     pub(crate) fn on_channel(&self) -> bool {
         self.stage == Stage::Channel
