@@ -133,7 +133,11 @@ impl<'d, W: Write> Control<'d, W> {
             };
             let mut writer = Some(self.writer.lock().await);
             let size = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-            let ticket = self.shared.with(|x| x.start(op, size, line.name()))?;
+            // The line end in force when the operation starts ends all it writes.
+            let (ticket, end) = self.shared.with(|x| {
+                x.start(op, size, line.name())
+                    .map(|ticket| (ticket, x.config.line_end))
+            })?;
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,
@@ -158,7 +162,6 @@ impl<'d, W: Write> Control<'d, W> {
                 let Some(w) = writer.as_mut() else {
                     return Err(Error::UnexpectedAnswer);
                 };
-                let end = self.shared.with(|x| x.config.line_end);
                 let mut num = [0u8; 10];
                 let mut chunks = Chunks::new(tx, line, end);
                 while let Some(chunk) = chunks.next(&mut num) {
