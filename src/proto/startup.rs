@@ -148,13 +148,15 @@ impl Procedure for Startup {
                 return Err(e);
             }
         }
-        if let (Stage::Probe(_), Err(_)) = (self.stage, &outcome) {
-            // An unanswered probe owes nothing: the module was not listening.
-            x.owed = super::channel::Owed::Nothing;
-        }
         self.stage = match (self.stage, outcome) {
-            (Stage::Probe(0), Err(e)) => return Err(e),
-            (Stage::Probe(n), Err(_)) => Stage::Probe(n.saturating_sub(1)),
+            (Stage::Probe(n), Err(e)) => {
+                // An unanswered probe owes nothing: the module was not listening.
+                x.owed = super::channel::Owed::Nothing;
+                if n == 0 {
+                    return Err(e);
+                }
+                Stage::Probe(n.saturating_sub(1))
+            }
             (Stage::Probe(_), Ok(_)) if self.echo_off => Stage::EchoOff,
             (Stage::Probe(_) | Stage::EchoOff, Ok(_)) => Stage::Mode(mode),
             (Stage::Mode(m), Ok(_)) => {
