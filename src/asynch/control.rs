@@ -7,13 +7,11 @@
 //! command. So the driver stays in step whatever is dropped, whenever. Each operation's
 //! documentation says what a drop means for its effect on the module.
 
+use core::cell::RefCell;
 use core::future::{poll_fn, Future};
 use core::pin::Pin;
 use core::task::Poll;
 
-use embassy_futures::select::{select, Either};
-use embassy_sync::blocking_mutex::raw::NoopRawMutex;
-use embassy_sync::mutex::Mutex;
 use embassy_time::{Instant, Timer};
 use embedded_io_async::Write;
 
@@ -24,6 +22,7 @@ use crate::error::{ConnState, Error};
 use crate::proto::exchange::{Step, Ticket};
 use crate::proto::op::{answered, Op, Reader, Reply};
 use crate::proto::out::Chunks;
+use crate::proto::wake::Waiter;
 use crate::types::ClientId;
 
 /// The handle the application calls (what embassy calls a `Control`). Its methods take `&self`:
@@ -32,7 +31,8 @@ use crate::types::ClientId;
 ///
 /// One command line is on the AT channel at a time; operations of the two module clients
 /// interleave while they wait for their result lines, and a second operation of the same
-/// module client waits for the first to end.
+/// module client that has a result line (open, close, subscribe, unsubscribe, publish) waits
+/// for the first to end. Which operation waits and which goes is the exchange's to say.
 ///
 /// The operations that return no answer (`open`, `close`, `subscribe`, `publish`, `set_user`,
 /// `ping`, `detach`, ...) are plain functions returning `impl Future`, all the same future. As
@@ -41,8 +41,9 @@ use crate::types::ClientId;
 pub struct Control<'d, W> {
     pub(crate) shared: &'d Shared,
     pub(crate) rx: &'d Rx,
-    pub(crate) writer: Mutex<NoopRawMutex, W>,
-    pub(crate) ops: [Mutex<NoopRawMutex, ()>; 2],
+    /// The port's write half: borrowed only by the operation that holds the AT channel, which
+    /// the exchange gives to one operation at a time, so a second borrow is a bug (it panics).
+    pub(crate) writer: RefCell<W>,
 }
 
 fn io_error<E: embedded_io::Error>(e: E) -> Error {
@@ -118,6 +119,9 @@ impl<'d, W: Write> Control<'d, W> {
     /// Runs one operation: `line` as `op`, to its end (its final result and, for an operation
     /// that has one, its result line or `+MIPCALL:` line). A collecting op's kept answer is
     /// read by `reader` before the channel is released, also when the module answered `ERROR`.
+    // The write half is held across the writes' awaits: only the operation on the AT channel
+    // borrows it (see `writer`), and drops it when it leaves the channel or is dropped.
+    #[allow(clippy::await_holding_refcell_ref)]
     pub(crate) async fn run(
         &self,
         line: &Line<'_>,
@@ -126,18 +130,28 @@ impl<'d, W: Write> Control<'d, W> {
     ) -> Result<Reply, Error> {
         {
             self.shared.with(|x| x.check(op, line))?;
-            let data = line.data();
-            let _client = match op {
-                Op::Async(id, _) => Some(self.ops_lock(id).lock().await),
-                _ => None,
-            };
-            let mut writer = Some(self.writer.lock().await);
-            let size = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-            // The line end in force when the operation starts ends all it writes.
-            let (ticket, end) = self.shared.with(|x| {
-                x.start(op, size, line.name())
-                    .map(|ticket| (ticket, x.config.line_end))
-            })?;
+            let size = line
+                .data()
+                .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
+            // Waits for its turn; the line end in force when the operation starts ends all it
+            // writes.
+            let (ticket, end) = poll_fn(|cx| {
+                let started = self.shared.with(|x| {
+                    x.can_start(op).then(|| {
+                        x.start(op, size, line.name())
+                            .map(|ticket| (ticket, x.config.line_end))
+                    })
+                });
+                match started {
+                    Some(r) => Poll::Ready(r),
+                    None => {
+                        self.shared.register(cx, Waiter::Queue);
+                        Poll::Pending
+                    }
+                }
+            })
+            .await?;
+            let mut writer = Some(self.writer.borrow_mut());
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,
@@ -167,7 +181,7 @@ impl<'d, W: Write> Control<'d, W> {
                 while let Some(chunk) = chunks.next(&mut num) {
                     let mut rest = chunk;
                     while !rest.is_empty() {
-                        let n = self.or_dead(w.write(rest)).await?;
+                        let n = w.write(rest).await.map_err(io_error)?;
                         if n == 0 {
                             return Err(Error::Io(embedded_io::ErrorKind::WriteZero));
                         }
@@ -177,7 +191,7 @@ impl<'d, W: Write> Control<'d, W> {
                     }
                 }
                 crate::log::sent(tx, line, end);
-                self.or_dead(w.flush()).await?;
+                w.flush().await.map_err(io_error)?;
                 self.shared.with(|x| x.sent(tx, Instant::now()));
             }
         }
@@ -211,34 +225,5 @@ impl<'d, W: Write> Control<'d, W> {
             // The deadline passed: poll again, and the exchange acts on it.
         })
         .await
-    }
-
-    /// Runs `io` (a write to the port) until it ends or the link dies, whichever comes first:
-    /// a write that waits for the runner (the pipe of a duplex port) ends with the port's
-    /// error once the runner stopped.
-    async fn or_dead<T, E: embedded_io::Error>(
-        &self,
-        io: impl Future<Output = Result<T, E>>,
-    ) -> Result<T, Error> {
-        let dead = poll_fn(|cx| match self.shared.with(|x| x.link_error()) {
-            Some(e) => Poll::Ready(e),
-            None => {
-                // Only the operation holding the AT channel writes.
-                self.shared
-                    .register(cx, crate::proto::wake::Waiter::Channel);
-                Poll::Pending
-            }
-        });
-        match select(io, dead).await {
-            Either::First(r) => r.map_err(io_error),
-            Either::Second(e) => Err(e),
-        }
-    }
-
-    fn ops_lock(&self, id: ClientId) -> &Mutex<NoopRawMutex, ()> {
-        match id {
-            ClientId::One => &self.ops[0],
-            ClientId::Two => &self.ops[1],
-        }
     }
 }

@@ -18,10 +18,8 @@ pub(crate) mod shared;
 mod state;
 mod tls;
 
-use embassy_sync::mutex::Mutex;
-
 pub use control::Control;
-pub use duplex::{new_duplex, Duplex, DuplexState, DUPLEX_PIPE};
+pub use duplex::{new_duplex, Duplex, DuplexState, DuplexWriter, DUPLEX_PIPE};
 pub use runner::Runner;
 pub use state::State;
 
@@ -45,20 +43,26 @@ where
     R: embedded_io_async::Read,
     W: embedded_io_async::Write,
 {
+    parts(state, reader, |_| writer, config)
+}
+
+/// [`new`], with the write half made from the state the runner and the handle share.
+fn parts<'d, R, W, const N: usize>(
+    state: &'d mut State<N>,
+    reader: R,
+    writer: impl FnOnce(&'d shared::Shared) -> W,
+    config: Config,
+) -> (Runner<'d, R>, Control<'d, W>) {
     state.reset(config);
     let state: &'d State<N> = state;
+    let shared = &state.shared;
     let rx: &'d shared::Rx = &state.rx;
     (
-        Runner {
-            shared: &state.shared,
-            rx,
-            reader,
-        },
+        Runner { shared, rx, reader },
         Control {
-            shared: &state.shared,
+            shared,
             rx,
-            writer: Mutex::new(writer),
-            ops: [Mutex::new(()), Mutex::new(())],
+            writer: core::cell::RefCell::new(writer(shared)),
         },
     )
 }

@@ -16,10 +16,13 @@ pub(crate) enum Waiter {
     Call,
     /// Events.
     Events,
+    /// Operations waiting to start: for the AT channel to be free and, for an operation of a
+    /// client with a result line, for that client's last one to be over.
+    Queue,
 }
 
 /// How many parties may wait.
-pub(crate) const WAITERS: usize = 5;
+pub(crate) const WAITERS: usize = 6;
 
 impl Waiter {
     /// Client `id`'s result line.

@@ -217,6 +217,25 @@ impl Exchange {
         self.dead.map(Error::Io)
     }
 
+    /// The kind of the port's error, once it failed.
+    pub(crate) fn dead(&self) -> Option<ErrorKind> {
+        self.dead
+    }
+
+    /// Whether `op` can [`start`](Self::start) now: the AT channel is free and, for an
+    /// operation with a result line, its client has no other under way (one at a time per
+    /// client; the module answers only one of each kind). Also once the link is down, so that
+    /// the start fails with the port's error. Else the operation waits for
+    /// [`Waiter::Queue`].
+    pub(crate) fn can_start(&self, op: Op) -> bool {
+        self.dead.is_some()
+            || (self.channel.is_none()
+                && match op {
+                    Op::Async(id, _) => self.client(id).idle(),
+                    _ => true,
+                })
+    }
+
     /// Starts `op`, whose line (of command `command`) carries `data` bytes after the prompt (if
     /// any). The caller holds the AT channel until the ticket leaves it
     /// ([`Ticket::on_channel`]).
@@ -349,6 +368,7 @@ impl Exchange {
             }
         };
         t.stage = Stage::Over;
+        self.wake(Waiter::Queue);
         Some(Step::Done(done))
     }
 
@@ -419,6 +439,7 @@ impl Exchange {
                     self.channel = None;
                     self.blocked = false;
                     self.wake(Waiter::Channel);
+                    self.wake(Waiter::Queue);
                     return Some(Step::Done(r));
                 }
             }
@@ -515,6 +536,7 @@ impl Exchange {
     /// The operation of `t` ends early (dropped, timed out, or its port write failed). What
     /// the module may still send for it is absorbed when it comes.
     pub(crate) fn abandon(&mut self, t: &mut Ticket) {
+        self.wake(Waiter::Queue);
         match core::mem::replace(&mut t.stage, Stage::Over) {
             Stage::Channel => self.abandon_command(),
             // Past its command: only its result line or `+MIPCALL:` line is still awaited.
