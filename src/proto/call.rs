@@ -4,7 +4,7 @@
 use embassy_time::Instant;
 
 use super::exchange::Exchange;
-use super::procedure::{self, Do, Learned, Next, Procedure};
+use super::procedure::{Do, Learned, Next, Procedure};
 use crate::codec::{AtCommand, Command, Query};
 use crate::error::Error;
 use crate::query::{self, IpText};
@@ -117,14 +117,15 @@ impl Procedure for Attach<'_> {
                 apn: self.apn,
                 credentials: self.credentials,
             }),
-            Stage::Ask(_) => Do::ask(Command::Query(Query::MipCall), procedure::call),
+            // Its answer is taken as it comes, as every `+MIPCALL:` line.
+            Stage::Ask(_) => Do::send(Command::Query(Query::MipCall)),
         }
     }
 
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        learned: Learned,
+        _: Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         match (self.stage, outcome) {
@@ -133,7 +134,7 @@ impl Procedure for Attach<'_> {
                 self.stage = Stage::Ask(e);
                 Ok(Next::Continue)
             }
-            (Stage::Ask(_), Ok(_)) if matches!(learned, Learned::Call(Some(_))) => {
+            (Stage::Ask(_), Ok(_)) if x.call_up == Some(true) => {
                 crate::log::state("a data call was up already: kept");
                 Ok(Next::Done)
             }

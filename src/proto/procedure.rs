@@ -7,9 +7,8 @@ use super::exchange::Exchange;
 use super::op::Op;
 use crate::codec::line::Line;
 use crate::codec::parse::parse_core;
-use crate::codec::{Command, Item, MipCall, Parsed};
+use crate::codec::{Command, Item, Parsed};
 use crate::error::Error;
-use crate::query::IpText;
 use crate::types::{ClientId, ClientSet};
 
 /// What a query of a procedure learned from the module's answer.
@@ -19,8 +18,6 @@ pub(crate) enum Learned {
     Nothing,
     /// A set of clients (`AT+MQTTCLOSE?`, `AT+MQTTOPEN?`).
     Clients(ClientSet),
-    /// The data call: its address, or `None` when no call is up (`AT+MIPCALL?`).
-    Call(Option<IpText>),
     /// How many TLS files of each kind the module holds, `None` where not listed
     /// (`AT+GTSSLFILE?`).
     TlsFiles([Option<u16>; 3]),
@@ -125,7 +122,7 @@ pub(crate) fn query_failed(outcome: &Result<bool, Error>) -> Option<Error> {
 /// The items of a kept answer as the runner's parser reads them: the answers the procedures
 /// ask for (client lists, the data call) are among them, so that no query-only parser is
 /// brought into a firmware by start-up.
-fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
+pub(crate) fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
     let mut rest = answer;
     core::iter::from_fn(move || match parse_core(rest) {
         Parsed::Item(item, n) => {
@@ -147,13 +144,3 @@ pub(crate) fn clients(answer: &[u8]) -> Learned {
         .map_or(Learned::Nothing, Learned::Clients)
 }
 
-/// [`Parse`] for `AT+MIPCALL?`.
-pub(crate) fn call(answer: &[u8]) -> Learned {
-    items(answer)
-        .find_map(|item| match item {
-            Item::MipCall(MipCall::Up(ip)) => Some(Learned::Call(Some(crate::query::text(ip)))),
-            Item::MipCall(MipCall::Down) => Some(Learned::Call(None)),
-            _ => None,
-        })
-        .unwrap_or(Learned::Nothing)
-}

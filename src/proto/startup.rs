@@ -116,7 +116,8 @@ impl Procedure for Startup {
             Stage::Probe(_) => (Command::At, None),
             Stage::EchoOff => (Command::Echo(false), None),
             Stage::Mode(m) => (Command::Conf(m), None),
-            Stage::Call => (Command::Query(Query::MipCall), Some(procedure::call)),
+            // Its answer is taken as it comes, as every `+MIPCALL:` line.
+            Stage::Call => (Command::Query(Query::MipCall), None),
             Stage::Connected => (
                 Command::Mqtt(MqttCommand::Close, Form::Read),
                 Some(procedure::clients),
@@ -175,9 +176,8 @@ impl Procedure for Startup {
             }
             // The queries: what they learned, or that this firmware does not say.
             (Stage::Call, _) => {
-                match learned {
-                    Learned::Call(call) => x.learn_call(call.as_ref().map(|ip| ip.as_bytes())),
-                    _ => crate::log::note("AT+MIPCALL? unanswered: call unknown"),
+                if x.call_up.is_none() {
+                    crate::log::note("AT+MIPCALL? unanswered: call unknown");
                 }
                 Stage::Connected
             }

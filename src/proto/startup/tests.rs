@@ -35,12 +35,27 @@ fn step(s: &Startup) -> String {
     }
 }
 
-/// What the step's query learns from `answer`.
-fn learn(s: &Startup, answer: &[u8]) -> Learned {
+/// What the step's query learns from `answer`. The exchange takes the `+MIPCALL:` lines of
+/// `AT+MIPCALL?` as they come (`Exchange::handle`), as here.
+fn learn(s: &Startup, x: &mut Exchange, answer: &[u8]) -> Learned {
     match s.step() {
         Do::Send {
             parse: Some(parse), ..
         } => parse(answer),
+        Do::Send {
+            op: Op::Query(Query::MipCall),
+            ..
+        } => {
+            for item in crate::proto::procedure::items(answer) {
+                if let crate::codec::Item::MipCall(call) = item {
+                    x.learn_call(match call {
+                        crate::codec::MipCall::Up(ip) => Some(ip),
+                        crate::codec::MipCall::Down => None,
+                    });
+                }
+            }
+            Learned::Nothing
+        }
         _ => panic!("step {} asks nothing", step(s)),
     }
 }
@@ -59,7 +74,7 @@ fn run(
         let learned = if answer.is_empty() || outcome.is_err() {
             Learned::Nothing
         } else {
-            learn(&s, answer)
+            learn(&s, x, answer)
         };
         last = s.answered(*outcome, learned, x);
     }
