@@ -125,6 +125,11 @@ impl Exchange {
                     Keep::Nothing
                 }
             }
+            // A client list answers the `AT+MQTTCLOSE?` / `AT+MQTTOPEN?` under way.
+            Item::FreeClients { clients, .. } if collecting == Some(Op::Collect) => {
+                self.list_clients(clients);
+                Keep::Answer
+            }
             Item::Line(b"RDY") => {
                 self.on_restart();
                 Keep::Nothing

@@ -6,18 +6,15 @@
 use super::exchange::Exchange;
 use super::op::Op;
 use crate::codec::line::Line;
-use crate::codec::parse::parse_core;
-use crate::codec::{Command, Item, Parsed};
+use crate::codec::Command;
 use crate::error::Error;
-use crate::types::{ClientId, ClientSet};
+use crate::types::ClientId;
 
 /// What a query of a procedure learned from the module's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Learned {
     /// Nothing (the command asks nothing, or its answer held nothing the parser knows).
     Nothing,
-    /// A set of clients (`AT+MQTTCLOSE?`, `AT+MQTTOPEN?`).
-    Clients(ClientSet),
     /// How many TLS files of each kind the module holds, `None` where not listed
     /// (`AT+GTSSLFILE?`).
     TlsFiles([Option<u16>; 3]),
@@ -118,29 +115,3 @@ pub(crate) fn query_failed(outcome: &Result<bool, Error>) -> Option<Error> {
         Err(e) => Some(e),
     }
 }
-
-/// The items of a kept answer as the runner's parser reads them: the answers the procedures
-/// ask for (client lists, the data call) are among them, so that no query-only parser is
-/// brought into a firmware by start-up.
-pub(crate) fn items(answer: &[u8]) -> impl Iterator<Item = Item<'_>> {
-    let mut rest = answer;
-    core::iter::from_fn(move || match parse_core(rest) {
-        Parsed::Item(item, n) => {
-            rest = rest.get(n..).unwrap_or(&[]);
-            Some(item)
-        }
-        Parsed::Incomplete { .. } => None,
-    })
-}
-
-/// [`Parse`] for `AT+MQTTCLOSE?` and `AT+MQTTOPEN?`: the union of the lists.
-pub(crate) fn clients(answer: &[u8]) -> Learned {
-    items(answer)
-        .filter_map(|item| match item {
-            Item::FreeClients { clients, .. } => Some(clients),
-            _ => None,
-        })
-        .reduce(ClientSet::union)
-        .map_or(Learned::Nothing, Learned::Clients)
-}
-

@@ -8,7 +8,6 @@
 //! ask again. What is kept and what is undone is written in docs/decisions.md.
 
 use super::exchange::Exchange;
-use super::op::Op;
 use super::procedure::{self, Do, Learned, Next, Procedure};
 use crate::codec::{Command, Form, MqttCommand, Query};
 use crate::config::{Config, Leftover};
@@ -112,35 +111,26 @@ impl Startup {
 
 impl Procedure for Startup {
     fn step(&self) -> Do<'_> {
-        let (cmd, parse): (_, Option<procedure::Parse>) = match self.stage {
-            Stage::Probe(_) => (Command::At, None),
-            Stage::EchoOff => (Command::Echo(false), None),
-            Stage::Mode(m) => (Command::Conf(m), None),
-            // Its answer is taken as it comes, as every `+MIPCALL:` line.
-            Stage::Call => (Command::Query(Query::MipCall), None),
-            Stage::Connected => (
-                Command::Mqtt(MqttCommand::Close, Form::Read),
-                Some(procedure::clients),
-            ),
-            Stage::Free => (
-                Command::Mqtt(MqttCommand::Open, Form::Read),
-                Some(procedure::clients),
-            ),
+        let cmd = match self.stage {
+            Stage::Probe(_) => Command::At,
+            Stage::EchoOff => Command::Echo(false),
+            Stage::Mode(m) => Command::Conf(m),
+            // The queries' answers are taken by the exchange as they come: the data call
+            // (`Exchange::learn_call`) and the lists of clients (`Exchange::listed`).
+            Stage::Call => Command::Query(Query::MipCall),
+            Stage::Connected => Command::Mqtt(MqttCommand::Close, Form::Read),
+            Stage::Free => Command::Mqtt(MqttCommand::Open, Form::Read),
             Stage::Drain(id) => return Do::discard(id),
-            Stage::Close(id) => (Command::Close(id), None),
+            Stage::Close(id) => Command::Close(id),
             Stage::Done => return Do::Skip,
         };
-        Do::Send {
-            line: cmd.line(),
-            op: Op::of(&cmd),
-            parse,
-        }
+        Do::send(cmd)
     }
 
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        learned: Learned,
+        _: Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         let mode = self.mode;
@@ -181,12 +171,12 @@ impl Procedure for Startup {
                 }
                 Stage::Connected
             }
-            (Stage::Connected, _) => match learned {
-                Learned::Clients(connected) => self.learned_clients(connected, x),
+            (Stage::Connected, _) => match x.listed {
+                Some(connected) => self.learned_clients(connected, x),
                 _ => Stage::Free,
             },
-            (Stage::Free, _) => match learned {
-                Learned::Clients(free) => self.learned_clients(free.complement(), x),
+            (Stage::Free, _) => match x.listed {
+                Some(free) => self.learned_clients(free.complement(), x),
                 _ => {
                     crate::log::note("the module did not say which clients are connected");
                     match self.leftover_rule {
@@ -247,20 +237,18 @@ pub(crate) struct SyncStates {
 
 impl Procedure for SyncStates {
     fn step(&self) -> Do<'_> {
-        Do::ask(
-            Command::Mqtt(MqttCommand::Close, Form::Read),
-            procedure::clients,
-        )
+        // Its list is taken as it comes (`Exchange::listed`).
+        Do::send(Command::Mqtt(MqttCommand::Close, Form::Read))
     }
 
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        learned: Learned,
+        _: Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         outcome?;
-        let Learned::Clients(open) = learned else {
+        let Some(open) = x.listed else {
             return Err(Error::UnexpectedAnswer);
         };
         let _ = x.learn_connected(open);

@@ -5,6 +5,12 @@ use super::Exchange;
 use crate::types::{ClientId, ClientSet};
 
 impl Exchange {
+    /// A list of clients in the answer of the query under way (`+MQTTCLOSE: 1,2` after
+    /// `AT+MQTTCLOSE?`): added to [`listed`](Exchange::listed).
+    pub(crate) fn list_clients(&mut self, clients: ClientSet) {
+        self.listed = Some(self.listed.map_or(clients, |l| l.union(clients)));
+    }
+
     /// Takes `connected` as the set of connected clients, for clients with no operation under
     /// way. Returns those the driver did not know to be open: left over from before (an
     /// earlier run of the host, or a connection the driver lost track of).

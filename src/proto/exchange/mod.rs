@@ -28,7 +28,7 @@ use crate::codec::line::Line;
 use crate::codec::AtCommand;
 use crate::config::Config;
 use crate::error::{ConnState, Error, Failure};
-use crate::types::ClientId;
+use crate::types::{ClientId, ClientSet};
 
 /// What to write next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +124,10 @@ pub(crate) struct Exchange {
     pub(crate) call_up: Option<bool>,
     /// The address of the last call brought up.
     pub(crate) ip: heapless::Vec<u8, 46>,
+    /// The clients the answer of the operation under way listed (`+MQTTCLOSE:` after
+    /// `AT+MQTTCLOSE?`, `+MQTTOPEN:` after `AT+MQTTOPEN?`; the union if it lists several times),
+    /// taken as the lines come; `None` until one is. Cleared when an operation starts.
+    pub(crate) listed: Option<ClientSet>,
     pub(crate) events: Events,
     /// The port failed (error or end of file): every operation fails with this.
     dead: Option<ErrorKind>,
@@ -250,6 +254,7 @@ impl Exchange {
         }
         assert!(self.channel.is_none(), "two operations on the AT channel");
         self.blocked = false;
+        self.listed = None;
         self.channel = Some(Command {
             op,
             data,

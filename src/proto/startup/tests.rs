@@ -1,7 +1,7 @@
 //! Start-up's decisions, fed outcomes and answers directly.
 
 use super::*;
-use crate::codec::LineEnd;
+use crate::codec::{Item, LineEnd, MipCall, Parsed};
 use crate::error::ModuleError;
 use crate::event::Event;
 use crate::proto::exchange::Tx;
@@ -35,28 +35,19 @@ fn step(s: &Startup) -> String {
     }
 }
 
-/// What the step's query learns from `answer`. The exchange takes the `+MIPCALL:` lines of
-/// `AT+MIPCALL?` as they come (`Exchange::handle`), as here.
-fn learn(s: &Startup, x: &mut Exchange, answer: &[u8]) -> Learned {
-    match s.step() {
-        Do::Send {
-            parse: Some(parse), ..
-        } => parse(answer),
-        Do::Send {
-            op: Op::Query(Query::MipCall),
-            ..
-        } => {
-            for item in crate::proto::procedure::items(answer) {
-                if let crate::codec::Item::MipCall(call) = item {
-                    x.learn_call(match call {
-                        crate::codec::MipCall::Up(ip) => Some(ip),
-                        crate::codec::MipCall::Down => None,
-                    });
-                }
-            }
-            Learned::Nothing
+/// Takes `answer`, the lines a query's answer brought, as the exchange takes them when they
+/// come (`Exchange::handle`): the data call's `+MIPCALL:` line and the lists of clients. Start-up
+/// reads what its queries learned from the exchange.
+fn take_answer(x: &mut Exchange, answer: &[u8]) {
+    let mut rest = answer;
+    while let Parsed::Item(item, n) = crate::codec::parse::parse_core(rest) {
+        match item {
+            Item::MipCall(MipCall::Up(ip)) => x.learn_call(Some(ip)),
+            Item::MipCall(MipCall::Down) => x.learn_call(None),
+            Item::FreeClients { clients, .. } => x.list_clients(clients),
+            _ => {}
         }
-        _ => panic!("step {} asks nothing", step(s)),
+        rest = rest.get(n..).unwrap_or(&[]);
     }
 }
 
@@ -71,12 +62,12 @@ fn run(
     for (i, (expected, outcome, answer)) in script.iter().enumerate() {
         assert_eq!(last, Ok(Next::Continue), "start-up ended before step {i}");
         assert_eq!(step(&s), *expected, "step {i}");
-        let learned = if answer.is_empty() || outcome.is_err() {
-            Learned::Nothing
-        } else {
-            learn(&s, x, answer)
-        };
-        last = s.answered(*outcome, learned, x);
+        // Cleared when an operation starts.
+        x.listed = None;
+        if outcome.is_ok() {
+            take_answer(x, answer);
+        }
+        last = s.answered(*outcome, Learned::Nothing, x);
     }
     last
 }
