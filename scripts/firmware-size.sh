@@ -29,7 +29,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-budget=8192
+# The driver's budget (README, docs/sizes.md): 12 KiB of .text by source line on the reference.
+budget=12288
 
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null 2>&1 || true
 rustup component add llvm-tools >/dev/null 2>&1
