@@ -112,10 +112,7 @@ pub fn new_duplex<'d, P, const N: usize>(
     state: &'d mut DuplexState<N>,
     port: P,
     config: Config,
-) -> (
-    Runner<'d, Duplex<'d, P>>,
-    Control<'d, DuplexWriter<'d>>,
-)
+) -> (Runner<'d, Duplex<'d, P>>, Control<'d, DuplexWriter<'d>>)
 where
     P: Read + Write,
 {
