@@ -22,7 +22,6 @@ use crate::error::{ConnState, Error};
 use crate::proto::exchange::{Step, Ticket};
 use crate::proto::op::{answered, Op, Reader, Reply};
 use crate::proto::out::Chunks;
-use crate::proto::wake::Waiter;
 use crate::types::ClientId;
 
 /// The handle the application calls (what embassy calls a `Control`). Its methods take `&self`:
@@ -136,16 +135,16 @@ impl<'d, W: Write> Control<'d, W> {
             // Waits for its turn; the line end in force when the operation starts ends all it
             // writes.
             let (ticket, end) = poll_fn(|cx| {
-                let started = self.shared.with(|x| {
-                    x.can_start(op).then(|| {
-                        x.start(op, size, line.name())
-                            .map(|ticket| (ticket, x.config.line_end))
-                    })
+                let started = self.shared.with(|x| match x.start_waits(op) {
+                    None => Ok(x
+                        .start(op, size, line.name())
+                        .map(|ticket| (ticket, x.config.line_end))),
+                    Some(waiter) => Err(waiter),
                 });
                 match started {
-                    Some(r) => Poll::Ready(r),
-                    None => {
-                        self.shared.register(cx, Waiter::Queue);
+                    Ok(r) => Poll::Ready(r),
+                    Err(waiter) => {
+                        self.shared.register(cx, waiter);
                         Poll::Pending
                     }
                 }

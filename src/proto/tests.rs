@@ -537,28 +537,38 @@ fn an_operation_starts_when_the_channel_is_free_and_its_client_has_none_under_wa
     let sub = Op::Async(ONE, ResultOf::Subscribe);
     let sub_two = Op::Async(ClientId::Two, ResultOf::Open);
     let mut f = Fixture::opened();
-    assert!(f.x.can_start(sub) && f.x.can_start(Op::Simple));
+    assert_eq!(f.x.start_waits(sub), None);
+    assert_eq!(f.x.start_waits(Op::Simple), None);
     let mut t = f.start(sub, None);
-    // The command is on the channel: nothing else starts.
-    assert!(!f.x.can_start(Op::Simple) && !f.x.can_start(sub_two));
+    // The operation holds the channel: the others wait for it.
+    assert_eq!(f.x.start_waits(Op::Simple), Some(Waiter::Queue));
+    assert_eq!(f.x.start_waits(sub), Some(Waiter::Queue));
+    // Its command went out: client 1's next operation with a result line waits for client 1.
     f.send_line(&mut t);
+    assert_eq!(f.x.start_waits(sub_two), Some(Waiter::Queue));
+    assert_eq!(f.x.start_waits(sub), Some(Waiter::QueueOne));
     f.x.take_wake();
     f.recv(b"\r\nOK\r\n", 10);
     assert_eq!(f.poll(&mut t, 10), None);
-    // Answered: the channel is free for others, and those waiting are woken; client 1's
-    // next operation with a result line waits for this one's result line.
-    assert!(f.x.take_wake().flags()[Waiter::Queue as usize]);
-    assert!(f.x.can_start(Op::Simple) && f.x.can_start(sub_two));
-    assert!(f.x.can_start(Op::Read(ONE)));
-    assert!(!f.x.can_start(sub));
+    // Answered: the channel is free for others, and those waiting for it are woken; client
+    // 1's next operation with a result line waits for this one's result line.
+    let mut channel_free = Wake::default();
+    channel_free.add(Waiter::Channel);
+    channel_free.add(Waiter::Queue);
+    assert_eq!(f.x.take_wake(), channel_free);
+    assert_eq!(f.x.start_waits(Op::Simple), None);
+    assert_eq!(f.x.start_waits(sub_two), None);
+    assert_eq!(f.x.start_waits(Op::Read(ONE)), None);
+    assert_eq!(f.x.start_waits(sub), Some(Waiter::QueueOne));
     f.recv(b"\r\n+MQTTSUB: 1,1\r\n", 20);
     assert_eq!(f.poll(&mut t, 20), Some(Step::Done(Ok(Reply::Done))));
     // Over: its result line woke it, and its end wakes those waiting to start.
-    let mut expected = Wake::default();
-    expected.add(Waiter::ResultOne);
-    expected.add(Waiter::Queue);
-    assert_eq!(f.x.take_wake(), expected);
-    assert!(f.x.can_start(sub));
+    let mut over = Wake::default();
+    over.add(Waiter::ResultOne);
+    over.add(Waiter::Queue);
+    over.add(Waiter::QueueOne);
+    assert_eq!(f.x.take_wake(), over);
+    assert_eq!(f.x.start_waits(sub), None);
 }
 
 #[test]
@@ -567,9 +577,9 @@ fn an_operation_waiting_to_start_starts_once_the_link_is_down_and_fails_with_its
     let mut f = Fixture::opened();
     let mut t = f.start(Op::Simple, None);
     f.send_line(&mut t);
-    assert!(!f.x.can_start(sub));
+    assert_eq!(f.x.start_waits(sub), Some(super::wake::Waiter::Queue));
     f.x.link_failed(embedded_io::ErrorKind::BrokenPipe);
-    assert!(f.x.can_start(sub));
+    assert_eq!(f.x.start_waits(sub), None);
     assert_eq!(
         f.x.start(sub, None, crate::AtCommand::Subscribe),
         Err(Error::Io(embedded_io::ErrorKind::BrokenPipe))

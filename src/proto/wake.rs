@@ -16,13 +16,17 @@ pub(crate) enum Waiter {
     Call,
     /// Events.
     Events,
-    /// Operations waiting to start: for the AT channel to be free and, for an operation of a
-    /// client with a result line, for that client's last one to be over.
+    /// Operations waiting to start, for the AT channel to be free.
     Queue,
+    /// Operations of client 1 with a result line waiting to start, for the client's last one
+    /// to be over.
+    QueueOne,
+    /// The same for client 2.
+    QueueTwo,
 }
 
 /// How many parties may wait.
-pub(crate) const WAITERS: usize = 6;
+pub(crate) const WAITERS: usize = 8;
 
 impl Waiter {
     /// Client `id`'s result line.
@@ -30,6 +34,14 @@ impl Waiter {
         match id {
             ClientId::One => Waiter::ResultOne,
             ClientId::Two => Waiter::ResultTwo,
+        }
+    }
+
+    /// Client `id`'s operations waiting for its last one to be over.
+    pub(crate) const fn queue(id: ClientId) -> Waiter {
+        match id {
+            ClientId::One => Waiter::QueueOne,
+            ClientId::Two => Waiter::QueueTwo,
         }
     }
 }

@@ -226,18 +226,29 @@ impl Exchange {
         self.dead
     }
 
-    /// Whether `op` can [`start`](Self::start) now: the AT channel is free and, for an
-    /// operation with a result line, its client has no other under way (one at a time per
-    /// client; the module answers only one of each kind). Also once the link is down, so that
-    /// the start fails with the port's error. Else the operation waits for
-    /// [`Waiter::Queue`].
-    pub(crate) fn can_start(&self, op: Op) -> bool {
-        self.dead.is_some()
-            || (self.channel.is_none()
-                && match op {
-                    Op::Async(id, _) => self.client(id).idle(),
-                    _ => true,
-                })
+    /// What `op` waits for before it can [`start`](Self::start), if anything: for an operation
+    /// with a result line, its client's last one to be over (one at a time per client: the
+    /// module answers only one of each kind), [`Waiter::queue`]; then the AT channel,
+    /// [`Waiter::Queue`]. Nothing once the link is down, so that the start fails with the
+    /// port's error. Those waiting for different things wait apart, so that they do not wake
+    /// each other while they wait.
+    pub(crate) fn start_waits(&self, op: Op) -> Option<Waiter> {
+        if self.dead.is_some() {
+            return None;
+        }
+        match op {
+            Op::Async(id, _) if !self.client(id).idle() => Some(Waiter::queue(id)),
+            _ if self.channel.is_some() => Some(Waiter::Queue),
+            _ => None,
+        }
+    }
+
+    /// The operation `op` is over: those waiting for the channel or for its client may start.
+    fn ended(&mut self, op: Op) {
+        self.wake(Waiter::Queue);
+        if let Op::Async(id, _) = op {
+            self.wake(Waiter::queue(id));
+        }
     }
 
     /// Starts `op`, whose line (of command `command`) carries `data` bytes after the prompt (if
@@ -373,7 +384,7 @@ impl Exchange {
             }
         };
         t.stage = Stage::Over;
-        self.wake(Waiter::Queue);
+        self.ended(t.op);
         Some(Step::Done(done))
     }
 
@@ -541,7 +552,7 @@ impl Exchange {
     /// The operation of `t` ends early (dropped, timed out, or its port write failed). What
     /// the module may still send for it is absorbed when it comes.
     pub(crate) fn abandon(&mut self, t: &mut Ticket) {
-        self.wake(Waiter::Queue);
+        self.ended(t.op);
         match core::mem::replace(&mut t.stage, Stage::Over) {
             Stage::Channel => self.abandon_command(),
             // Past its command: only its result line or `+MIPCALL:` line is still awaited.
