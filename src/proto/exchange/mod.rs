@@ -309,8 +309,7 @@ impl Exchange {
         let now = if self.blocked { Instant::MAX } else { now };
         let mut step = self.step(t, now);
         if let Some(Step::Done(Err(error))) = &mut step {
-            *error = error.answer_to(t.command);
-            self.keep_failure(t.op, Failure::new(t.command, *error));
+            *error = self.failed(t, *error);
         }
         step
     }
@@ -323,6 +322,16 @@ impl Exchange {
             self.keep_failure(op, Failure::new(line.name(), error));
             error
         })
+    }
+
+    /// The operation of `t` failed with `error`: named with its command if it is an `ERROR`
+    /// answer, and kept as the last failure. Out of the way of the operation's loop, which
+    /// takes this path once at most.
+    #[inline(never)]
+    fn failed(&mut self, t: &Ticket, error: Error) -> Error {
+        let error = error.answer_to(t.command);
+        self.keep_failure(t.op, Failure::new(t.command, error));
+        error
     }
 
     /// Keeps `failure`, of an operation `op`, as the last one, and as its client's.
