@@ -38,7 +38,8 @@ impl<'d, W: Write> Control<'d, W> {
     /// Cancel-safe: each step absorbs late answers of the one before; dropped part-way, what
     /// the steps before did stays done, and running it again is harmless.
     pub async fn start(&self) -> Result<(), Error> {
-        self.procedure(&mut Startup::new(self.config())).await
+        let mut startup = self.shared.with(|x| Startup::new(&x.config));
+        self.procedure(&mut startup).await
     }
 
     /// `AT`: is the module there?

@@ -18,7 +18,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// Start-up, which also learns what the module kept from before this run; see
     /// [`asynch::Control::start`](crate::asynch::Control::start).
     pub fn start(&mut self) -> Result<(), Error> {
-        self.procedure(&mut Startup::new(self.exchange.config))
+        self.procedure(&mut Startup::new(&self.exchange.config))
     }
 
     /// `AT`.

@@ -61,7 +61,7 @@ pub(crate) struct Startup {
 }
 
 impl Startup {
-    pub(crate) fn new(config: Config) -> Self {
+    pub(crate) fn new(config: &Config) -> Self {
         Startup {
             stage: Stage::Probe(config.probe_attempts.max(1).saturating_sub(1)),
             echo_off: config.echo_off,

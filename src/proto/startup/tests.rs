@@ -57,7 +57,7 @@ fn run(
     x: &mut Exchange,
     script: &[(&str, Result<bool, Error>, &[u8])],
 ) -> Result<Next, Error> {
-    let mut s = Startup::new(config);
+    let mut s = Startup::new(&config);
     let mut last = Ok(Next::Continue);
     for (i, (expected, outcome, answer)) in script.iter().enumerate() {
         assert_eq!(last, Ok(Next::Continue), "start-up ended before step {i}");
@@ -114,7 +114,7 @@ fn old_firmware_without_mqttconf_goes_on_in_mode_0() {
 fn start_up_gives_up_after_its_probes() {
     let config = Config::default().probe_attempts(2);
     let mut x = Exchange::new(config);
-    let mut s = Startup::new(config);
+    let mut s = Startup::new(&config);
     let timeout = Err(Error::AnswerTimeout);
     assert_eq!(
         s.answered(timeout, Learned::Nothing, &mut x),
