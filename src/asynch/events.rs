@@ -43,8 +43,6 @@ impl<W: Write> Control<'_, W> {
         f: impl FnOnce(Event<'_>) -> T + 'a,
     ) -> impl Future<Output = Result<T, Error>> + 'a {
         async move {
-            let mut f = Some(f);
-            let mut lend = |event: Event<'_>| f.take().map(|f| f(event));
             loop {
                 let ready = poll_fn(|cx| {
                     let held = self.rx.borrow().holds_message();
@@ -57,49 +55,63 @@ impl<W: Write> Control<'_, W> {
                     }
                 })
                 .await;
-                match ready {
-                    Ready::Event => {
-                        if let Some(out) = self
-                            .shared
-                            .with(|x| x.events.take())
-                            .and_then(|taken| lend(taken.event()))
-                        {
-                            return Ok(out);
-                        }
-                    }
-                    Ready::Message => {
-                        if let Some(out) = self.lend_message(|m| lend(Event::Message(m))).flatten()
-                        {
-                            return Ok(out);
-                        }
-                    }
+                // A failed read of an announced message is an event of its own.
+                let failed = match ready {
                     Ready::Read(id) => {
                         let line = Command::Read(id).line();
                         // A message read is held: the next turn hands it out, after the events
                         // that came before its answer ended.
                         let read = self.run(&line, Op::Read(id), None).await;
-                        if let Some(event) = self.shared.with(|x| x.read_outcome(id, read))? {
-                            if let Some(out) = lend(event) {
-                                return Ok(out);
-                            }
+                        match self.shared.with(|x| x.read_outcome(id, read))? {
+                            Some(event) => Some(event),
+                            None => continue,
                         }
                     }
                     Ready::LinkDown(e) => return Err(e),
+                    Ready::Event | Ready::Message => None,
+                };
+                // The event, lent from where it is: a queued one taken out of the queue, or
+                // the held message, in the receive buffer until it is let go.
+                let taken = match ready {
+                    Ready::Event => self.shared.with(|x| x.events.take()),
+                    _ => None,
+                };
+                let held = matches!(ready, Ready::Message).then(|| self.rx.borrow());
+                let event = failed
+                    .or_else(|| taken.as_ref().map(|t| t.event()))
+                    .or_else(|| {
+                        held.as_deref()
+                            .and_then(|rx| rx.message())
+                            .map(Event::Message)
+                    });
+                let Some(event) = event else {
+                    if held.is_some() {
+                        drop(held);
+                        self.release_message();
+                    }
+                    continue;
+                };
+                let out = f(event);
+                if held.is_some() {
+                    drop(held);
+                    self.release_message();
                 }
+                return Ok(out);
             }
         }
     }
 
     /// Lends the held message to `f`, and lets it go.
     fn lend_message<T>(&self, f: impl FnOnce(Message<'_>) -> T) -> Option<T> {
-        let out = {
-            let mut rx = self.rx.borrow_mut();
-            let out = rx.message().map(f);
-            rx.release_message();
-            out
-        };
-        self.shared.wake_runner();
+        let out = self.rx.borrow().message().map(f);
+        self.release_message();
         out
+    }
+
+    /// Lets the held message go: the runner may use its room again.
+    fn release_message(&self) {
+        self.rx.borrow_mut().release_message();
+        self.shared.wake_runner();
     }
 
     /// `AT+MQTTREAD=<id>`: reads one message the module holds for module client `id` (receive
