@@ -154,12 +154,12 @@ impl Events {
     /// Takes the loss counters, if any is non-zero.
     fn take_losses(&mut self) -> Option<Losses> {
         let l = core::mem::take(&mut self.lost);
-        (l != Losses::default()).then_some(l)
+        l.any().then_some(l)
     }
 
     /// Whether anything was lost since the last report.
     pub(crate) fn any_lost(&self) -> bool {
-        self.lost != Losses::default()
+        self.lost.any()
     }
 
     pub(crate) fn clear(&mut self) {
@@ -178,6 +178,13 @@ pub struct Losses {
     pub messages: u16,
     /// Lines longer than the receive buffer, skipped.
     pub overlong_lines: u16,
+}
+
+impl Losses {
+    /// Whether anything was lost.
+    fn any(&self) -> bool {
+        (self.events | self.messages | self.overlong_lines) != 0
+    }
 }
 
 /// What changes the events, and wakes whoever waits for them.
