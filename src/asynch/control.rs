@@ -199,10 +199,10 @@ impl<'d, W: Write> Control<'d, W> {
     /// Waits until the exchange has a step for the operation of `ticket`: woken by input, or
     /// at its deadline. `None` as soon as the operation leaves the AT channel, so that the
     /// caller releases it.
-    async fn wait(&self, ticket: &mut Ticket) -> Option<Step> {
+    fn wait<'t>(&'t self, ticket: &'t mut Ticket) -> impl Future<Output = Option<Step>> + 't {
         let mut timer: Option<(Instant, Timer)> = None;
         let on_channel = ticket.on_channel();
-        poll_fn(|cx| loop {
+        poll_fn(move |cx| loop {
             let (step, deadline) = self.shared.with(|x| {
                 let step = x.poll(ticket, Instant::now());
                 (step, x.deadline(ticket))
@@ -223,6 +223,5 @@ impl<'d, W: Write> Control<'d, W> {
             }
             // The deadline passed: poll again, and the exchange acts on it.
         })
-        .await
     }
 }
