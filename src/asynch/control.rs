@@ -20,7 +20,7 @@ use crate::codec::line::Line;
 use crate::config::Config;
 use crate::error::{ConnState, Error};
 use crate::proto::exchange::{Step, Ticket};
-use crate::proto::op::{answered, Op, Reader, Reply};
+use crate::proto::op::{answered, Op, Reader};
 use crate::proto::out::Chunks;
 use crate::types::ClientId;
 
@@ -116,18 +116,21 @@ impl<'d, W: Write> Control<'d, W> {
     }
 
     /// Runs one operation: `line` as `op`, to its end (its final result and, for an operation
-    /// that has one, its result line or `+MIPCALL:` line). A collecting op's kept answer is
-    /// read by `reader` before the channel is released, also when the module answered `ERROR`.
+    /// that has one, its result line or `+MIPCALL:` line). Once the module answered (`OK` or
+    /// an error), `reader` reads what came of it: the reply (whether a read got a message),
+    /// and a collecting op's kept answer before it is released. Every operation without an
+    /// answer to read returns this future as it is, so that they share one state machine.
     // The write half is held across the writes' awaits: only the operation on the AT channel
     // borrows it (see `writer`), and drops it when it leaves the channel or is dropped.
     #[allow(clippy::await_holding_refcell_ref)]
     pub(crate) async fn run(
         &self,
-        line: &Line<'_>,
+        line: Line<'_>,
         op: Op,
         reader: Option<Reader<'_>>,
-    ) -> Result<Reply, Error> {
+    ) -> Result<(), Error> {
         {
+            let line = &line;
             self.shared.with(|x| x.check(op, line))?;
             let size = line
                 .data()
@@ -166,10 +169,12 @@ impl<'d, W: Write> Control<'d, W> {
                     Step::Write(tx) => tx,
                     Step::Done(r) => {
                         // The guard releases the answer.
-                        if let (true, Some(read)) = (op.collects() && answered(&r), reader) {
-                            read(self.rx.borrow().answer(), r.is_ok());
+                        if let (true, Some(read)) = (answered(&r), reader) {
+                            // Only a collecting command has an answer kept for it.
+                            let kept = self.rx.borrow();
+                            read(if op.collects() { kept.answer() } else { &[] }, r.ok());
                         }
-                        return r;
+                        return r.map(|_| ());
                     }
                 };
                 let Some(w) = writer.as_mut() else {

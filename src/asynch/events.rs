@@ -61,7 +61,7 @@ impl<W: Write> Control<'_, W> {
                         let line = Command::Read(id).line();
                         // A message read is held: the next turn hands it out, after the events
                         // that came before its answer ended.
-                        let read = self.run(&line, Op::Read(id), None).await;
+                        let read = self.run(line, Op::Read(id), None).await;
                         match self.shared.with(|x| x.read_outcome(id, read))? {
                             Some(event) => Some(event),
                             None => continue,
@@ -130,10 +130,10 @@ impl<W: Write> Control<'_, W> {
         f: impl FnOnce(Message<'_>) -> T,
     ) -> Result<Option<T>, Error> {
         let line = Command::Read(id).line();
-        match self.run(&line, Op::Read(id), None).await? {
-            Reply::Read(true) => Ok(self.lend_message(f)),
-            _ => Ok(None),
-        }
+        let mut got = false;
+        let mut read = |_: &[u8], reply| got = reply == Some(Reply::Read(true));
+        self.run(line, Op::Read(id), Some(&mut read)).await?;
+        Ok(if got { self.lend_message(f) } else { None })
     }
 }
 

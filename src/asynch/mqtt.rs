@@ -6,7 +6,6 @@ use embedded_io_async::Write;
 
 use super::control::Control;
 use crate::broker::Broker;
-use crate::codec::line::Line;
 use crate::codec::{Command, PayloadForm};
 use crate::error::Error;
 use crate::proto::op::Op;
@@ -15,22 +14,16 @@ use crate::types::{ClientId, QoS, ReceiveMode};
 /// What every operation without an answer to read returns: the same future for all of them
 /// (see [`Control`]'s notes on futures).
 impl<'d, W: Write> Control<'d, W> {
-    /// Sends `line` as `op` and waits for its end. Every operation without an answer to read
-    /// returns this future, so that they all share one state machine. The caller builds the
-    /// line where the command is known, so that a firmware carries only the templates and
-    /// checks of the commands it sends.
-    pub(crate) async fn request(&self, line: Line<'_>, op: Op) -> Result<(), Error> {
-        self.run(&line, op, None).await.map(|_| ())
-    }
-
-    /// [`request`](Self::request) of `cmd`: its line and its operation, derived where the
-    /// command is built.
+    /// Sends `cmd` and waits for its end: [`run`](Self::run) of its line and its operation,
+    /// derived where the command is built, so that a firmware carries only the templates and
+    /// checks of the commands it sends. Every operation without an answer to read returns
+    /// this future, so that they all share one state machine.
     #[inline(always)]
     pub(crate) fn send<'a>(
         &'a self,
         cmd: Command<'a>,
     ) -> impl Future<Output = Result<(), Error>> + use<'a, 'd, W> {
-        self.request(cmd.line(), Op::of(&cmd))
+        self.run(cmd.line(), Op::of(&cmd), None)
     }
 
     /// `AT+MQTTUSER`: sets user name, password and (optionally) the MQTT client identifier of

@@ -7,7 +7,7 @@ use crate::codec::{Capabilities, Registration};
 use crate::codec::{Command, Form, MqttCommand, Query, RegistrationKind};
 use crate::error::Error;
 use crate::proto::call::Attach;
-use crate::proto::op::Op;
+use crate::proto::op::{Op, Reply};
 use crate::proto::startup::{Startup, SyncStates};
 use crate::query::{self, IpText, Operator, SignalQuality, SimState, StoredUser, StoredWill};
 use crate::types::{ClientSet, ReceiveMode};
@@ -67,12 +67,12 @@ impl<'d, W: Write> Control<'d, W> {
         let (line, op) = (cmd.line(), Op::of(cmd));
         let mut f = Some(f);
         let mut out = None;
-        let mut read = |answer: &[u8], ok: bool| {
-            if let (true, Some(f)) = (ok, f.take()) {
+        let mut read = |answer: &[u8], reply: Option<Reply>| {
+            if let (Some(_), Some(f)) = (reply, f.take()) {
                 out = f(answer);
             }
         };
-        self.run(&line, op, Some(&mut read)).await?;
+        self.run(line, op, Some(&mut read)).await?;
         out.ok_or(Error::UnexpectedAnswer)
     }
 
@@ -238,12 +238,10 @@ impl<'d, W: Write> Control<'d, W> {
     /// calls. Cancel-safe: a late answer is absorbed.
     pub async fn raw(&self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
         let line = Command::Raw(body).line();
-        let mut read = |answer: &[u8], _ok: bool| {
+        let mut read = |answer: &[u8], _| {
             crate::proto::answer::lines(answer).for_each(&mut f);
         };
-        self.run(&line, Op::Collect, Some(&mut read))
-            .await
-            .map(|_| ())
+        self.run(line, Op::Collect, Some(&mut read)).await
     }
 
     /// `AT+MQTTCLOSE?`: asks the module which clients are connected and takes that as their

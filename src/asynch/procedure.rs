@@ -19,14 +19,16 @@ impl<W: Write> Control<'_, W> {
             let outcome = match p.step() {
                 Do::Skip => Ok(true),
                 Do::Send { line, op, parse } => {
-                    let mut read = |answer: &[u8], ok: bool| {
-                        if let (true, Some(parse)) = (ok, parse) {
+                    // A read that found no message is `Ok(false)`.
+                    let mut found = true;
+                    let mut read = |answer: &[u8], reply: Option<Reply>| {
+                        found = reply != Some(Reply::Read(false));
+                        if let (Some(_), Some(parse)) = (reply, parse) {
                             learned = parse(answer);
                         }
                     };
-                    // A read that found no message is `Ok(false)`.
-                    let reply = self.run(&line, op, Some(&mut read)).await;
-                    reply.map(|r| r != Reply::Read(false))
+                    let done = self.run(line, op, Some(&mut read)).await;
+                    done.map(|()| found)
                 }
             };
             if self.shared.with(|x| p.answered(outcome, learned, x))? == Next::Done {

@@ -128,8 +128,9 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         Ok(())
     }
 
-    /// Runs one operation, `line` as `op`, to its end. A collecting op's kept answer is read by
-    /// `reader` before it is released, also when the module answered `ERROR`.
+    /// Runs one operation, `line` as `op`, to its end. Once the module answered (`OK` or an
+    /// error), `reader` reads the reply and a collecting op's kept answer before it is
+    /// released.
     pub(crate) fn run(
         &mut self,
         line: &Line<'_>,
@@ -158,11 +159,12 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                 }
             }
         };
+        let rx: &mut RxBuf<[u8]> = &mut self.rx;
+        if let (true, Some(read)) = (crate::proto::op::answered(&r), reader) {
+            // Only a collecting command has an answer kept for it.
+            read(if op.collects() { rx.answer() } else { &[] }, r.ok());
+        }
         if op.collects() {
-            let rx: &mut RxBuf<[u8]> = &mut self.rx;
-            if let (true, Some(read)) = (crate::proto::op::answered(&r), reader) {
-                read(rx.answer(), r.is_ok());
-            }
             rx.release_answer();
         }
         r
@@ -183,8 +185,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
         let op = Op::of(cmd);
         let mut f = Some(f);
         let mut out = None;
-        let mut read = |answer: &[u8], ok: bool| {
-            if let (true, Some(f)) = (ok, f.take()) {
+        let mut read = |answer: &[u8], reply: Option<Reply>| {
+            if let (Some(_), Some(f)) = (reply, f.take()) {
                 out = f(answer);
             }
         };
@@ -216,6 +218,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                     // A message read is held: handed out after the events that came before its
                     // answer ended, in the next turn.
                     let read = self.run(&Command::Read(id).line(), Op::Read(id), None);
+                    let read = read.map(|_| ());
                     if let Some(event) = self.exchange.read_outcome(id, read)? {
                         return Ok(Some(f(event)));
                     }

@@ -134,7 +134,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
     /// Sends `AT<body>`; see [`asynch::Control::raw`](crate::asynch::Control::raw): `f` sees the
     /// answer's lines also when the module answers `ERROR`.
     pub fn raw(&mut self, body: &str, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        let mut read = |answer: &[u8], _ok: bool| {
+        let mut read = |answer: &[u8], _| {
             crate::proto::answer::lines(answer).for_each(&mut f);
         };
         self.run(&Command::Raw(body).line(), Op::Collect, Some(&mut read))

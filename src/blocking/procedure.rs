@@ -16,8 +16,8 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
             let outcome = match p.step() {
                 Do::Skip => Ok(true),
                 Do::Send { line, op, parse } => {
-                    let mut read = |answer: &[u8], ok: bool| {
-                        if let (true, Some(parse)) = (ok, parse) {
+                    let mut read = |answer: &[u8], reply: Option<Reply>| {
+                        if let (Some(_), Some(parse)) = (reply, parse) {
                             learned = parse(answer);
                         }
                     };

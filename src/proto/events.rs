@@ -1,7 +1,6 @@
 //! The queue of unsolicited events waiting for the application.
 
 use super::exchange::Exchange;
-use super::op::Reply;
 use super::wake::Waiter;
 use crate::codec::Registration;
 use crate::error::Error;
@@ -214,7 +213,7 @@ impl Exchange {
     pub(crate) fn read_outcome(
         &self,
         id: ClientId,
-        read: Result<Reply, Error>,
+        read: Result<(), Error>,
     ) -> Result<Option<Event<'static>>, Error> {
         match (read, self.link_error()) {
             (Ok(_), _) => Ok(None),

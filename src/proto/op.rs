@@ -94,6 +94,8 @@ pub(crate) fn answered(r: &Result<Reply, crate::Error>) -> bool {
     )
 }
 
-/// Reads a collecting command's kept answer before it is released: the answer's bytes, and
-/// whether the module answered `OK`.
-pub(crate) type Reader<'r> = &'r mut dyn FnMut(&[u8], bool);
+/// Reads what came of an operation the module answered (it gave the command its final
+/// result), before a collecting command's kept answer is released: the answer's bytes (none
+/// for a command that does not collect), and the reply, `None` when the module answered with
+/// an error.
+pub(crate) type Reader<'r> = &'r mut dyn FnMut(&[u8], Option<Reply>);
