@@ -31,7 +31,7 @@ impl<W: Write> Control<'_, W> {
                     done.map(|()| found)
                 }
             };
-            if self.shared.with(|x| p.answered(outcome, learned, x))? == Next::Done {
+            if self.shared.with(|x| p.answered(outcome, &learned, x))? == Next::Done {
                 return Ok(());
             }
         }

@@ -26,7 +26,7 @@ impl<P: Read + Write, const N: usize> Modem<P, N> {
                     reply.map(|r| r != Reply::Read(false))
                 }
             };
-            if p.answered(outcome, learned, &mut self.exchange)? == Next::Done {
+            if p.answered(outcome, &learned, &mut self.exchange)? == Next::Done {
                 return Ok(());
             }
         }

@@ -125,7 +125,7 @@ impl Procedure for Attach<'_> {
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        _: Learned,
+        _: &Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         match (self.stage, outcome) {

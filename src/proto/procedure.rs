@@ -100,7 +100,7 @@ pub(crate) trait Procedure {
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        learned: Learned,
+        learned: &Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error>;
 }

@@ -130,7 +130,7 @@ impl Procedure for Startup {
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        _: Learned,
+        _: &Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         let mode = self.mode;
@@ -244,7 +244,7 @@ impl Procedure for SyncStates {
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        _: Learned,
+        _: &Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         outcome?;

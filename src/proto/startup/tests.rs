@@ -67,7 +67,7 @@ fn run(
         if outcome.is_ok() {
             take_answer(x, answer);
         }
-        last = s.answered(*outcome, Learned::Nothing, x);
+        last = s.answered(*outcome, &Learned::Nothing, x);
     }
     last
 }
@@ -117,7 +117,7 @@ fn start_up_gives_up_after_its_probes() {
     let mut s = Startup::new(&config);
     let timeout = Err(Error::AnswerTimeout);
     assert_eq!(
-        s.answered(timeout, Learned::Nothing, &mut x),
+        s.answered(timeout, &Learned::Nothing, &mut x),
         Ok(Next::Continue)
     );
     assert_eq!(
@@ -127,7 +127,7 @@ fn start_up_gives_up_after_its_probes() {
     );
     assert_eq!(step(&s), "AT");
     assert_eq!(
-        s.answered(timeout, Learned::Nothing, &mut x),
+        s.answered(timeout, &Learned::Nothing, &mut x),
         Err(Error::AnswerTimeout)
     );
 }

@@ -99,7 +99,7 @@ impl Procedure for OpenTls<'_> {
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        learned: Learned,
+        learned: &Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         match self.stage {
@@ -120,7 +120,7 @@ impl Procedure for OpenTls<'_> {
             // A query's own failure leaves what is known.
             Stage::Reason => {
                 if let Learned::TlsFailure(e) = learned {
-                    self.error = e;
+                    self.error = *e;
                 }
                 if let Error::Tls(TlsErrorReason::CaOrClock(_)) = self.error {
                     self.stage = Stage::Clock;
@@ -130,7 +130,7 @@ impl Procedure for OpenTls<'_> {
             }
             Stage::Clock => {
                 if let Learned::Clock(shown) = learned {
-                    self.error = Error::Tls(TlsErrorReason::CaOrClock(shown));
+                    self.error = Error::Tls(TlsErrorReason::CaOrClock(*shown));
                 }
                 self.fail(x)
             }

@@ -147,11 +147,11 @@ impl Procedure for Provisioning<'_> {
     fn answered(
         &mut self,
         outcome: Result<bool, Error>,
-        learned: Learned,
+        learned: &Learned,
         x: &mut Exchange,
     ) -> Result<Next, Error> {
         if let Learned::TlsFiles(held) = learned {
-            self.held = held;
+            self.held = *held;
         }
         if self.current().is_some() {
             self.outcome(outcome.map(|_| ()))?;

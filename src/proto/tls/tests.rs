@@ -59,7 +59,7 @@ fn provision(
             }
             Do::Skip => (Ok(true), Learned::Nothing),
         };
-        match p.answered(outcome, learned, &mut x) {
+        match p.answered(outcome, &learned, &mut x) {
             Ok(Next::Continue) => {}
             Ok(Next::Done) => {
                 assert_eq!(x.tls, Provisioned::Yes);
@@ -181,7 +181,7 @@ fn diagnose(
                 }
             }
         };
-        match p.answered(result, learned, &mut x) {
+        match p.answered(result, &learned, &mut x) {
             Ok(Next::Continue) => {}
             Ok(Next::Done) => return (asked, None),
             Err(e) if asked.is_empty() => {
@@ -201,7 +201,7 @@ fn an_open_after_a_restart_is_refused_with_nothing_sent() {
     let mut p = OpenTls::new(ClientId::One, &broker, TlsParam::default());
     assert!(matches!(p.step(), Do::Skip));
     assert_eq!(
-        p.answered(Ok(true), Learned::Nothing, &mut x),
+        p.answered(Ok(true), &Learned::Nothing, &mut x),
         Err(Error::TlsLost)
     );
 }
