@@ -120,8 +120,9 @@ impl<'d, W: Write> Control<'d, W> {
     /// an error), `reader` reads what came of it: the reply (whether a read got a message),
     /// and a collecting op's kept answer before it is released. Every operation without an
     /// answer to read returns this future as it is, so that they share one state machine.
-    // The write half is held across the writes' awaits: only the operation on the AT channel
-    // borrows it (see `writer`), and drops it when it leaves the channel or is dropped.
+    // The write half is held across the awaits of one write and its flush: only the operation
+    // on the AT channel borrows it (see `writer`), and lets it go after each write, or when
+    // it is dropped.
     #[allow(clippy::await_holding_refcell_ref)]
     pub(crate) async fn run(
         &self,
@@ -153,19 +154,13 @@ impl<'d, W: Write> Control<'d, W> {
                 }
             })
             .await?;
-            let mut writer = Some(self.writer.borrow_mut());
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,
                 ticket,
             };
             loop {
-                let Some(step) = self.wait(&mut guard.ticket).await else {
-                    // Answered: the channel is free for others while the result line is awaited.
-                    writer = None;
-                    continue;
-                };
-                let tx = match step {
+                let tx = match self.wait(&mut guard.ticket).await {
                     Step::Write(tx) => tx,
                     Step::Done(r) => {
                         // The guard releases the answer.
@@ -177,9 +172,9 @@ impl<'d, W: Write> Control<'d, W> {
                         return r.map(|_| ());
                     }
                 };
-                let Some(w) = writer.as_mut() else {
-                    return Err(Error::UnexpectedAnswer);
-                };
+                // The exchange says to write only to the operation holding the AT channel,
+                // which it gives to one at a time: the write half is borrowed by one writer.
+                let mut w = self.writer.borrow_mut();
                 let mut num = [0u8; 10];
                 let mut chunks = Chunks::new(tx, line, end);
                 while let Some(chunk) = chunks.next(&mut num) {
@@ -202,17 +197,15 @@ impl<'d, W: Write> Control<'d, W> {
     }
 
     /// Waits until the exchange has a step for the operation of `ticket`: woken by input, or
-    /// at its deadline. `None` as soon as the operation leaves the AT channel, so that the
-    /// caller releases it.
-    fn wait<'t>(&'t self, ticket: &'t mut Ticket) -> impl Future<Output = Option<Step>> + 't {
+    /// at its deadline.
+    fn wait<'t>(&'t self, ticket: &'t mut Ticket) -> impl Future<Output = Step> + 't {
         let mut timer: Option<(Instant, Timer)> = None;
-        let on_channel = ticket.on_channel();
         poll_fn(move |cx| loop {
             let (step, deadline) = self.shared.with(|x| {
                 let step = x.poll(ticket, Instant::now());
                 (step, x.deadline(ticket))
             });
-            if step.is_some() || on_channel != ticket.on_channel() {
+            if let Some(step) = step {
                 return Poll::Ready(step);
             }
             self.shared.register(cx, ticket.waiter());
