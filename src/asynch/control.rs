@@ -9,10 +9,9 @@
 
 use core::cell::RefCell;
 use core::future::{poll_fn, Future};
-use core::pin::Pin;
 use core::task::Poll;
 
-use embassy_time::{Instant, Timer};
+use embassy_time::Instant;
 use embedded_io_async::Write;
 
 use super::shared::{Rx, Shared};
@@ -199,8 +198,7 @@ impl<'d, W: Write> Control<'d, W> {
     /// Waits until the exchange has a step for the operation of `ticket`: woken by input, or
     /// at its deadline.
     fn wait<'t>(&'t self, ticket: &'t mut Ticket) -> impl Future<Output = Step> + 't {
-        let mut timer: Option<(Instant, Timer)> = None;
-        poll_fn(move |cx| loop {
+        poll_fn(move |cx| {
             let (step, deadline) = self.shared.with(|x| {
                 let step = x.poll(ticket, Instant::now());
                 (step, x.deadline(ticket))
@@ -209,17 +207,12 @@ impl<'d, W: Write> Control<'d, W> {
                 return Poll::Ready(step);
             }
             self.shared.register(cx, ticket.waiter());
-            let Some(deadline) = deadline else {
-                return Poll::Pending;
-            };
-            let t = match &mut timer {
-                Some((at, t)) if *at == deadline => t,
-                slot => &mut slot.insert((deadline, Timer::at(deadline))).1,
-            };
-            if Pin::new(t).poll(cx).is_pending() {
-                return Poll::Pending;
+            // Woken at the deadline too (the time driver's queue, what a `Timer` waits on),
+            // and the exchange acts on it then: one that passed was acted on by this poll.
+            if let Some(deadline) = deadline {
+                embassy_time_driver::schedule_wake(deadline.as_ticks(), cx.waker());
             }
-            // The deadline passed: poll again, and the exchange acts on it.
+            Poll::Pending
         })
     }
 }
