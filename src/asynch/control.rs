@@ -59,8 +59,9 @@ struct Guard<'a> {
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
         let ticket = &mut self.ticket;
-        // On the channel, the kept answer, if any, is this command's.
-        let release = ticket.collects() || ticket.on_channel();
+        // On the channel, the kept answer, if any, is this command's; and a collecting
+        // command's once it got the channel (not while it waited for its turn).
+        let release = ticket.started() && (ticket.collects() || ticket.on_channel());
         self.shared.with(|x| x.abandon(ticket));
         if release {
             self.rx.borrow_mut().release_answer();
@@ -135,28 +136,11 @@ impl<'d, W: Write> Control<'d, W> {
             let size = line
                 .data()
                 .map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
-            // Waits for its turn; the line end in force when the operation starts ends all it
-            // writes.
-            let (ticket, end) = poll_fn(|cx| {
-                let started = self.shared.with(|x| match x.start_waits(op) {
-                    None => Ok(x
-                        .start(op, size, line.name())
-                        .map(|ticket| (ticket, x.config.line_end))),
-                    Some(waiter) => Err(waiter),
-                });
-                match started {
-                    Ok(r) => Poll::Ready(r),
-                    Err(waiter) => {
-                        self.shared.register(cx, waiter);
-                        Poll::Pending
-                    }
-                }
-            })
-            .await?;
+            // It waits for its turn in the exchange, which starts it.
             let mut guard = Guard {
                 shared: self.shared,
                 rx: self.rx,
-                ticket,
+                ticket: Ticket::new(op, size, line.name()),
             };
             loop {
                 let tx = match self.wait(&mut guard.ticket).await {
@@ -174,6 +158,8 @@ impl<'d, W: Write> Control<'d, W> {
                 // The exchange says to write only to the operation holding the AT channel,
                 // which it gives to one at a time: the write half is borrowed by one writer.
                 let mut w = self.writer.borrow_mut();
+                // The line end in force when the command line is written ends it.
+                let end = self.shared.with(|x| x.config.line_end);
                 let mut num = [0u8; 10];
                 let mut chunks = Chunks::new(tx, line, end);
                 while let Some(chunk) = chunks.next(&mut num) {

@@ -585,3 +585,47 @@ fn an_operation_waiting_to_start_starts_once_the_link_is_down_and_fails_with_its
         Err(Error::Io(embedded_io::ErrorKind::BrokenPipe))
     );
 }
+
+#[test]
+fn a_ticket_waits_for_its_turn_and_the_exchange_starts_it() {
+    use super::exchange::Ticket;
+    use super::wake::Waiter;
+    let sub = Op::Async(ONE, ResultOf::Subscribe);
+    let mut f = Fixture::opened();
+    let mut first = f.start(sub, None);
+    f.send_line(&mut first);
+    // Client 1 has a subscribe under way: the next one waits for it, not for the channel.
+    let mut next = Ticket::new(sub, None, crate::AtCommand::Subscribe);
+    assert_eq!(f.poll(&mut next, 0), None);
+    assert_eq!(next.waiter(), Waiter::QueueOne);
+    assert!(!next.started() && !next.on_channel());
+    assert_eq!(f.x.deadline(&next), None);
+    f.recv(b"\r\nOK\r\n", 10);
+    assert_eq!(f.poll(&mut first, 10), None);
+    assert_eq!(f.poll(&mut next, 10), None, "still the first one's");
+    f.recv(b"\r\n+MQTTSUB: 1,1\r\n", 20);
+    assert_eq!(f.poll(&mut first, 20), Some(Step::Done(Ok(Reply::Done))));
+    // Its turn: started, it writes its line.
+    assert_eq!(f.poll(&mut next, 20), Some(Step::Write(Tx::Line)));
+    assert!(next.started() && next.on_channel());
+}
+
+#[test]
+fn a_ticket_waiting_for_its_turn_ends_with_the_dead_link_and_names_its_command() {
+    use super::exchange::Ticket;
+    let mut f = Fixture::opened();
+    let mut holder = f.start(Op::Simple, None);
+    f.send_line(&mut holder);
+    let mut queued = Ticket::new(
+        Op::Async(ONE, ResultOf::Publish),
+        None,
+        crate::AtCommand::Publish,
+    );
+    assert_eq!(f.poll(&mut queued, 0), None);
+    f.x.link_failed(embedded_io::ErrorKind::BrokenPipe);
+    let down = Error::Io(embedded_io::ErrorKind::BrokenPipe);
+    assert_eq!(f.poll(&mut queued, 1), Some(Step::Done(Err(down))));
+    assert!(!queued.started());
+    let failure = f.x.failure_of(ONE).expect("kept as client 1's failure");
+    assert_eq!(failure.command(), crate::AtCommand::Publish);
+}

@@ -4,8 +4,11 @@
 //!
 //! An operation's life, as its driver sees it:
 //!
-//! 1. [`Exchange::start`] gives a [`Ticket`] (the driver holds the channel, one at a time).
-//! 2. [`Exchange::poll`] says what to do: write something ([`Tx`]), wait (until
+//! 1. [`Ticket::new`] makes its ticket, and the first [`Exchange::poll`] starts it when its
+//!    turn comes (see [`Exchange::start_waits`]; the driver then holds the channel, one at a
+//!    time). A driver that runs one operation at a time starts it at once with
+//!    [`Exchange::start`].
+//! 2. [`Exchange::poll`] says what to do: write something ([`Tx`]), wait (for its turn, until
 //!    [`Exchange::deadline`], or until woken by input), or it is done with its result.
 //! 3. After writing, the driver says so ([`Exchange::sent`], [`Exchange::data_sent`]).
 //! 4. If the operation ends early (dropped, or the port failed), [`Exchange::abandon`] leaves
@@ -58,6 +61,8 @@ pub(crate) enum Step {
 /// Where an operation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
+    /// Waiting for its turn, woken by this (see [`Exchange::start_waits`]).
+    Queued(Waiter),
     /// Holding the AT channel.
     Channel,
     /// Waiting for client `id`'s result line (the channel is free for others).
@@ -75,12 +80,35 @@ pub(crate) struct Ticket {
     stage: Stage,
     /// Its command, to name it if it fails.
     command: AtCommand,
+    /// How many bytes its line carries after the prompt, if any.
+    data: Option<u16>,
+    /// Whether it got the channel (and so, for a collecting operation, whether the answer
+    /// kept is its own).
+    started: bool,
 }
 
 impl Ticket {
+    /// Operation `op`, whose line (of command `command`) carries `data` bytes after the prompt
+    /// (if any), waiting for its turn: [`Exchange::poll`] starts it when it may.
+    pub(crate) fn new(op: Op, data: Option<u16>, command: AtCommand) -> Self {
+        Ticket {
+            op,
+            stage: Stage::Queued(Waiter::Queue),
+            command,
+            data,
+            started: false,
+        }
+    }
+
+    /// Whether the operation got the AT channel (it may be over since).
+    pub(crate) fn started(&self) -> bool {
+        self.started
+    }
+
     /// The waker the operation waits on now.
     pub(crate) fn waiter(&self) -> Waiter {
         match self.stage {
+            Stage::Queued(w) => w,
             Stage::Channel | Stage::Over => Waiter::Channel,
             Stage::Result(id) => Waiter::result(id),
             Stage::Call => Waiter::Call,
@@ -263,23 +291,27 @@ impl Exchange {
         if let Some(e) = self.link_error() {
             return Err(e);
         }
+        let mut t = Ticket::new(op, data, command);
+        self.take_channel(&mut t);
+        Ok(t)
+    }
+
+    /// The operation of `t` gets the AT channel.
+    fn take_channel(&mut self, t: &mut Ticket) {
         assert!(self.channel.is_none(), "two operations on the AT channel");
         self.blocked = false;
         self.listed = None;
         self.channel = Some(Command {
-            op,
-            data,
+            op: t.op,
+            data: t.data,
             read: ReadAnswer::Nothing,
             phase: Phase::Settling {
                 deadline: None,
                 filled: false,
             },
         });
-        Ok(Ticket {
-            op,
-            stage: Stage::Channel,
-            command,
-        })
+        t.stage = Stage::Channel;
+        t.started = true;
     }
 
     /// Until when the operation of `t` waits, if it has a deadline now.
@@ -295,7 +327,7 @@ impl Exchange {
                 Call::Waiting { deadline, .. } => Some(deadline),
                 _ => None,
             },
-            Stage::Over => None,
+            Stage::Queued(_) | Stage::Over => None,
         }
     }
 
@@ -356,6 +388,13 @@ impl Exchange {
         }
         let done = loop {
             match t.stage {
+                Stage::Queued(_) => {
+                    if let Some(w) = self.start_waits(t.op) {
+                        t.stage = Stage::Queued(w);
+                        return None;
+                    }
+                    self.take_channel(t);
+                }
                 Stage::Channel => match self.poll_channel(now)? {
                     Step::Done(Ok(Reply::Done)) => match t.op {
                         Op::Async(id, _) => t.stage = Stage::Result(id),
@@ -566,7 +605,7 @@ impl Exchange {
             Stage::Channel => self.abandon_command(),
             // Past its command: only its result line or `+MIPCALL:` line is still awaited.
             Stage::Result(_) | Stage::Call => self.give_up(t.op),
-            Stage::Over => {}
+            Stage::Queued(_) | Stage::Over => {}
         }
     }
 
