@@ -15,7 +15,13 @@
 //!    the exchange in step: whatever the module still owes that command is absorbed later.
 
 mod clients;
+mod failures;
 mod input;
+mod output;
+mod ticket;
+
+use ticket::Stage;
+pub(crate) use ticket::Ticket;
 
 use embassy_time::{Duration, Instant};
 use embedded_io::ErrorKind;
@@ -27,7 +33,6 @@ use super::events::Events;
 use super::op::{Op, Reply};
 use super::wake::{Waiter, Wake};
 
-use crate::codec::line::Line;
 use crate::codec::AtCommand;
 use crate::config::Config;
 use crate::error::{ConnState, Error, Failure};
@@ -56,74 +61,6 @@ pub(crate) enum Step {
     Write(Tx),
     /// The operation is over.
     Done(Result<Reply, Error>),
-}
-
-/// Where an operation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    /// Waiting for its turn, woken by this (see [`Exchange::start_waits`]).
-    Queued(Waiter),
-    /// Holding the AT channel.
-    Channel,
-    /// Waiting for client `id`'s result line (the channel is free for others).
-    Result(ClientId),
-    /// Waiting for the data call's `+MIPCALL:` line.
-    Call,
-    /// Over.
-    Over,
-}
-
-/// An operation under way, held by its driver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Ticket {
-    op: Op,
-    stage: Stage,
-    /// Its command, to name it if it fails.
-    command: AtCommand,
-    /// How many bytes its line carries after the prompt, if any.
-    data: Option<u16>,
-    /// Whether it got the channel (and so, for a collecting operation, whether the answer
-    /// kept is its own).
-    started: bool,
-}
-
-impl Ticket {
-    /// Operation `op`, whose line (of command `command`) carries `data` bytes after the prompt
-    /// (if any), waiting for its turn: [`Exchange::poll`] starts it when it may.
-    pub(crate) fn new(op: Op, data: Option<u16>, command: AtCommand) -> Self {
-        Ticket {
-            op,
-            stage: Stage::Queued(Waiter::Queue),
-            command,
-            data,
-            started: false,
-        }
-    }
-
-    /// Whether the operation got the AT channel (it may be over since).
-    pub(crate) fn started(&self) -> bool {
-        self.started
-    }
-
-    /// The waker the operation waits on now.
-    pub(crate) fn waiter(&self) -> Waiter {
-        match self.stage {
-            Stage::Queued(w) => w,
-            Stage::Channel | Stage::Over => Waiter::Channel,
-            Stage::Result(id) => Waiter::result(id),
-            Stage::Call => Waiter::Call,
-        }
-    }
-
-    /// Whether the operation collects an answer (see [`Op::collects`]).
-    pub(crate) fn collects(&self) -> bool {
-        self.op.collects()
-    }
-
-    /// Whether the operation still holds the AT channel.
-    pub(crate) fn on_channel(&self) -> bool {
-        self.stage == Stage::Channel
-    }
 }
 
 /// What is ready for the application (see [`Exchange::ready`]).
@@ -346,40 +283,6 @@ impl Exchange {
         step
     }
 
-    /// Checks the arguments of `line`, the command of `op`, before anything is sent: a
-    /// refusal is kept as a failure too, with the command it would have sent.
-    pub(crate) fn check(&mut self, op: Op, line: &Line<'_>) -> Result<(), Error> {
-        line.check().map_err(|e| {
-            let error = Error::Invalid(e);
-            self.keep_failure(op, Failure::new(line.name(), error));
-            error
-        })
-    }
-
-    /// The operation of `t` failed with `error`: named with its command if it is an `ERROR`
-    /// answer, and kept as the last failure. Out of the way of the operation's loop, which
-    /// takes this path once at most.
-    #[inline(never)]
-    fn failed(&mut self, t: &Ticket, error: Error) -> Error {
-        let error = error.answer_to(t.command);
-        self.keep_failure(t.op, Failure::new(t.command, error));
-        error
-    }
-
-    /// Keeps `failure`, of an operation `op`, as the last one, and as its client's.
-    fn keep_failure(&mut self, op: Op, failure: Failure) {
-        self.failure = Some(failure);
-        if let Some(slot) = op.client().and_then(|id| self.failures.get_mut(id.index())) {
-            *slot = Some(failure);
-        }
-    }
-
-    /// The last failed operation of client `id` (its open, close, subscribe, publish, user,
-    /// will or read).
-    pub(crate) fn failure_of(&self, id: ClientId) -> Option<Failure> {
-        self.failures.get(id.index()).copied().flatten()
-    }
-
     /// [`poll`](Self::poll), but for keeping the failure.
     fn step(&mut self, t: &mut Ticket, now: Instant) -> Option<Step> {
         if let Some(e) = self.link_error() {
@@ -526,74 +429,6 @@ impl Exchange {
                 Ok(())
             }
             _ => Ok(()),
-        }
-    }
-
-    /// `tx` was written in full at time `now`.
-    pub(crate) fn sent(&mut self, tx: Tx, now: Instant) {
-        match tx {
-            Tx::LineEnd => self.owed = Owed::Finals(1),
-            Tx::Filler(_) => {
-                crate::log::note("ended an abandoned data command with NUL bytes");
-                self.owed = Owed::Finals(1);
-                if let Some(cmd) = self.channel.as_mut() {
-                    cmd.phase = Phase::Settling {
-                        deadline: Some(after(now, self.config.answer_timeout)),
-                        filled: true,
-                    };
-                }
-            }
-            Tx::Line => {
-                let Some(cmd) = self.channel.as_mut() else {
-                    return;
-                };
-                if let Phase::Line { prompted } = cmd.phase {
-                    cmd.phase = match cmd.data {
-                        Some(left) if prompted => Phase::Data { left },
-                        Some(_) => Phase::Prompt {
-                            deadline: after(now, self.config.prompt_timeout),
-                        },
-                        None => Phase::Final {
-                            deadline: after(now, self.config.answer_timeout),
-                        },
-                    };
-                }
-                self.end_of_data(now);
-            }
-            Tx::Data { .. } => {}
-        }
-    }
-
-    /// `n` more bytes of `tx` were written at time `now`: counted for the data, whose every
-    /// byte matters if the operation is abandoned part way (the rest is owed).
-    pub(crate) fn wrote(&mut self, tx: Tx, n: usize, now: Instant) {
-        if let Tx::Data { .. } = tx {
-            self.data_sent(n, now);
-        }
-    }
-
-    /// `n` more bytes of the data were written at time `now`.
-    fn data_sent(&mut self, n: usize, now: Instant) {
-        if let Some(cmd) = self.channel.as_mut() {
-            if let Phase::Data { left } = cmd.phase {
-                let n = u16::try_from(n).unwrap_or(u16::MAX);
-                cmd.phase = Phase::Data {
-                    left: left.saturating_sub(n),
-                };
-            }
-        }
-        self.end_of_data(now);
-    }
-
-    /// All the data is out: the final result is awaited.
-    fn end_of_data(&mut self, now: Instant) {
-        let timeout = self.config.answer_timeout;
-        if let Some(cmd) = self.channel.as_mut() {
-            if cmd.phase == (Phase::Data { left: 0 }) {
-                cmd.phase = Phase::Final {
-                    deadline: after(now, timeout),
-                };
-            }
         }
     }
 
